@@ -1,0 +1,217 @@
+"""The application database: the read model the workflows project, and what the API owns
+(accounts, enterprises, agencies, intake requests, policy versions)."""
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprises"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    # False for an enterprise first known from a complaint, not yet confirmed by staff.
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Agency(Base):
+    """A third-party evaluation agency."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    enterprise_code: Mapped[str | None] = mapped_column(ForeignKey("enterprises.credit_code"))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the bearer token
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IntakeRequest(Base):
+    """An intake's idempotency key: the same key with the same body gives the same case."""
+
+    __tablename__ = "intake_requests"
+
+    idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body_digest: Mapped[str] = mapped_column(String(64))
+    tracking_no: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PolicyVersion(Base):
+    __tablename__ = "policy_versions"
+
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Complaint(Base):
+    """One row a case, written only by the complaint workflow's projection activity."""
+
+    __tablename__ = "complaints"
+
+    tracking_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(64), unique=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(4))
+    triage_rule: Mapped[str] = mapped_column(String(100))
+    enterprise_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"), index=True)
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    product_name: Mapped[str] = mapped_column(String(200))
+    consumer_name_masked: Mapped[str] = mapped_column(String(100))
+    consumer_phone_masked: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    response_due: Mapped[datetime | None]
+    resolution_due: Mapped[datetime | None]
+    next_due: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    proposed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    escalation_level: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[bool] = mapped_column(Boolean, index=True)
+    investigator_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
+
+
+class CaseEventRow(Base):
+    """The case's events as its workflows recorded them; (source, seq) makes a retry harmless."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    source: Mapped[str] = mapped_column(String(100))  # the workflow id that recorded it
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(String(40))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (UniqueConstraint("source", "seq", name="uq_case_events_source_seq"),)
+
+
+class ViolationRow(Base):
+    __tablename__ = "violations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracking_no: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    enterprise_code: Mapped[str] = mapped_column(String(18), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    offence: Mapped[str | None] = mapped_column(String(40))
+    at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("tracking_no", "seq", name="uq_violations_tracking_no_seq"),)
+
+
+class Task(Base):
+    """A verification or evaluation task, written by its child workflow."""
+
+    __tablename__ = "tasks"
+
+    task_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    enterprise_code: Mapped[str] = mapped_column(String(18))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    assignee_id: Mapped[str] = mapped_column(String(40), index=True)
+    opens_at: Mapped[datetime]
+    due: Mapped[datetime]
+    revision: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NotificationRow(Base):
+    """The notification outbox: a dispatcher delivers and marks `delivered_at`."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_kind: Mapped[str] = mapped_column(String(20))
+    recipient_ref: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(Text)
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_notifications_recipient", "recipient_kind", "recipient_ref"),)

@@ -1,0 +1,189 @@
+"""The vocabulary every part of the system shares."""
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    PHONE = "phone"
+    STORE = "store"
+    PLATFORM = "platform"
+
+
+class Category(StrEnum):
+    PRODUCT_QUALITY = "product_quality"
+    SAFETY_HAZARD = "safety_hazard"
+    REPAIR_SERVICE = "repair_service"
+    RETURN_REFUND = "return_refund"
+    SERVICE_ATTITUDE = "service_attitude"
+    FALSE_ADVERTISING = "false_advertising"
+    PRICING = "pricing"
+    DELIVERY_INSTALLATION = "delivery_installation"
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    MINOR = "minor"
+    MODERATE = "moderate"
+    SERIOUS = "serious"
+    CRITICAL = "critical"
+
+    @property
+    def opens_investigation(self) -> bool:
+        return self in (Severity.SERIOUS, Severity.CRITICAL)
+
+
+class Priority(StrEnum):
+    """P1 is first in line; the values sort in queue order."""
+
+    P1 = "p1"
+    P2 = "p2"
+    P3 = "p3"
+    P4 = "p4"
+
+    def raised(self) -> "Priority":
+        order = list(Priority)
+        return order[max(order.index(self) - 1, 0)]
+
+
+class Role(StrEnum):
+    CONSUMER = "consumer"
+    CLERK = "clerk"
+    ENTERPRISE = "enterprise"
+    INVESTIGATOR = "investigator"
+    EVALUATOR = "evaluator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+STAFF_ROLES = frozenset({Role.CLERK, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+
+
+class CaseStatus(StrEnum):
+    RECEIVED = "received"
+    FORWARDED = "forwarded"
+    RESPONDED = "responded"
+    PROPOSED = "proposed"
+    INVESTIGATING = "investigating"
+    RECTIFYING = "rectifying"
+    VERIFYING = "verifying"
+    EVALUATING = "evaluating"
+    CLOSED = "closed"
+
+
+class DesiredOutcome(StrEnum):
+    REPAIR = "repair"
+    REPLACE = "replace"
+    REFUND = "refund"
+    COMPENSATION = "compensation"
+    APOLOGY = "apology"
+    OTHER = "other"
+
+
+class Measure(StrEnum):
+    """What an enterprise offers, or what findings order it to do."""
+
+    REPAIR = "repair"
+    REPLACE = "replace"
+    REFUND = "refund"
+    COMPENSATION = "compensation"
+    RECALL = "recall"
+    APOLOGY = "apology"
+
+
+class Verdict(StrEnum):
+    SUBSTANTIATED = "substantiated"
+    PARTLY_SUBSTANTIATED = "partly_substantiated"
+    NOT_SUBSTANTIATED = "not_substantiated"
+
+    @property
+    def substantiated(self) -> bool:
+        return self is not Verdict.NOT_SUBSTANTIATED
+
+
+class Offence(StrEnum):
+    """The kind of wrong an investigator finds."""
+
+    SERVICE_QUALITY = "service_quality"
+    PRODUCT_QUALITY = "product_quality"
+    PRODUCT_SAFETY = "product_safety"
+    WARRANTY_REFUSAL = "warranty_refusal"
+    FALSE_ADVERTISING = "false_advertising"
+    UNFAIR_TERMS = "unfair_terms"
+    OTHER = "other"
+
+
+class ViolationKind(StrEnum):
+    LATE_RESPONSE = "late_response"
+    LATE_RESOLUTION = "late_resolution"
+    LATE_EVIDENCE = "late_evidence"
+    SUBSTANTIATED_COMPLAINT = "substantiated_complaint"
+    LATE_RECTIFICATION = "late_rectification"
+    INEFFECTIVE_RECTIFICATION = "ineffective_rectification"
+
+
+class DeadlineKind(StrEnum):
+    RESPONSE = "response"
+    RESOLUTION = "resolution"
+    CONSUMER_DECISION = "consumer_decision"
+    INVESTIGATION = "investigation"
+    EVIDENCE = "evidence"
+    RECTIFICATION = "rectification"
+    VERIFICATION_CHECK = "verification_check"
+    VERIFICATION = "verification"
+    EVALUATION = "evaluation"
+
+
+class DeadlineState(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    BREACHED = "breached"
+    MET_LATE = "met_late"
+    CLOSED = "closed"  # no longer relevant: superseded, or the case ended first
+
+
+class Outcome(StrEnum):
+    RESOLVED = "resolved"
+    RESOLVED_BY_DEFAULT = "resolved_by_default"
+    RESOLVED_AFTER_RECTIFICATION = "resolved_after_rectification"
+    NOT_SUBSTANTIATED = "not_substantiated"
+    WITHDRAWN = "withdrawn"
+    REJECTED_DUPLICATE = "rejected_duplicate"
+    REJECTED_OUT_OF_SCOPE = "rejected_out_of_scope"
+
+
+class RejectionReason(StrEnum):
+    DUPLICATE = "duplicate"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class Action(StrEnum):
+    """Everything a party can ask of a case; each is a signal of the same name."""
+
+    RESPOND = "respond"
+    PROPOSE = "propose"
+    ACCEPT = "accept"
+    DISPUTE = "dispute"
+    WITHDRAW = "withdraw"
+    REJECT = "reject"
+    ESCALATE = "escalate"
+    REQUEST_EVIDENCE = "request_evidence"
+    SUBMIT_EVIDENCE = "submit_evidence"
+    RECORD_SITE_VISIT = "record_site_visit"
+    SUBMIT_FINDINGS = "submit_findings"
+    SUBMIT_RECTIFICATION = "submit_rectification"
+
+
+class TaskKind(StrEnum):
+    EVALUATION = "evaluation"
+    VERIFICATION = "verification"
+
+
+class TaskStatus(StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its opening date
+    OPEN = "open"
+    DONE = "done"
+    EXPIRED = "expired"

@@ -1,0 +1,144 @@
+"""The supervision policy: every window, warning and triage rule, as typed and versioned data.
+
+A case keeps the policy in force at its intake for its whole life, so a new version of the
+file changes new cases only.
+"""
+
+import hashlib
+import tomllib
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from domain.calendar import WorkingCalendar, end_of_day, local_date
+from domain.enums import Category, Channel, Priority, Severity
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(_Data):
+    """Exactly one of: wall-clock hours; calendar days; PRC working days.
+
+    Days and working days end at 24:00 local time, and the day the window starts does not
+    count (Civil Code art. 201). A calendar-day window whose last day is a rest day runs on to
+    the end of the next working day (art. 203) when `extend_past_rest_days` is set.
+    """
+
+    hours: int | None = Field(default=None, ge=1, le=24 * 365)
+    days: int | None = Field(default=None, ge=1, le=365)
+    working_days: int | None = Field(default=None, ge=1, le=250)
+    extend_past_rest_days: bool = False
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "Window":
+        given = [n for n in ("hours", "days", "working_days") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("a window has exactly one of hours, days, working_days")
+        if self.extend_past_rest_days and self.days is None:
+            raise ValueError("extend_past_rest_days applies to a window in days only")
+        return self
+
+    def describe(self) -> str:
+        if self.hours is not None:
+            return f"{self.hours} h"
+        if self.days is not None:
+            return f"{self.days} days" + (", extended past rest days" if self.extend_past_rest_days else "")
+        return f"{self.working_days} working days"
+
+    def end(self, start: datetime, calendar: WorkingCalendar, tz: ZoneInfo) -> datetime:
+        if self.hours is not None:
+            return start + timedelta(hours=self.hours)
+        first = local_date(start, tz)
+        if self.working_days is not None:
+            return end_of_day(calendar.nth_working_day_after(first, self.working_days), tz)
+        assert self.days is not None
+        last = first + timedelta(days=self.days)
+        if self.extend_past_rest_days:
+            last = calendar.next_working_day(last)
+        return end_of_day(last, tz)
+
+
+class Windows(_Data):
+    response: Window = Window(hours=24)
+    resolution: Window = Window(working_days=3)
+    consumer_decision: Window = Window(days=7)
+    investigation: Window = Window(working_days=15)
+    evidence: Window = Window(working_days=5)
+    rectification: Window = Window(working_days=10)
+    verification_check: Window = Window(days=30)
+    verification: Window = Window(working_days=5)
+    evaluation: Window = Window(days=7)
+
+
+class TriageRule(_Data):
+    """Matches when every condition it gives holds; a rule with none matches everything."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    categories: tuple[Category, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    keywords: tuple[str, ...] = ()
+    min_amount: Decimal | None = Field(default=None, ge=0)
+    set_category: Category | None = None
+    severity: Severity
+    priority: Priority
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not k.strip() for k in v):
+            raise ValueError("keywords must not be blank")
+        return tuple(k.strip().lower() for k in v)
+
+    @property
+    def catch_all(self) -> bool:
+        return not (self.categories or self.channels or self.keywords or self.min_amount is not None)
+
+
+class TriagePolicy(_Data):
+    repeat_window_days: int = Field(default=90, ge=1, le=730)
+    repeat_threshold: int = Field(default=2, ge=1, description="earlier complaints that raise priority")
+    rules: tuple[TriageRule, ...]
+
+    @model_validator(mode="after")
+    def _rules(self) -> "TriagePolicy":
+        names = [r.name for r in self.rules]
+        if len(names) != len(set(names)):
+            raise ValueError("triage rule names must be unique")
+        if not self.rules or not self.rules[-1].catch_all:
+            raise ValueError("the last triage rule must have no conditions, so every complaint is triaged")
+        return self
+
+
+class HistoryPolicy(_Data):
+    continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
+
+
+class Policy(_Data):
+    version: str = Field(min_length=1, max_length=32)
+    effective_from: date
+    timezone: str = "Asia/Shanghai"
+    warning_fraction: float = Field(default=0.75, gt=0, lt=1)
+    windows: Windows = Windows()
+    triage: TriagePolicy
+    history: HistoryPolicy = HistoryPolicy()
+    digest: str = ""  # SHA-256 of the file's text, set when loaded
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def parse_policy(text: str) -> Policy:
+    data = tomllib.loads(text)
+    data["digest"] = hashlib.sha256(text.encode()).hexdigest()
+    policy = Policy.model_validate(data)
+    try:
+        policy.tz  # noqa: B018 - an unknown zone fails here, not in a running case
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"timezone: {policy.timezone!r} is not a known time zone") from exc
+    return policy

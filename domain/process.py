@@ -1,0 +1,653 @@
+"""The complaint process: how commands, deadlines and task results change a case.
+
+`CaseProcess` is pure: it is told the time, changes the `CaseState`, and collects what must
+follow (events for the read model, notifications, violations, deadlines to compute). The
+workflow feeds it signals, timers and activity results, and carries out what it collects.
+"""
+
+from datetime import datetime
+
+from domain.case import (
+    REMEMBERED_REQUESTS,
+    ActiveTask,
+    CaseSetup,
+    CaseState,
+    Deadline,
+    Escalation,
+    EvaluationOutcome,
+    EvidenceRequest,
+    Investigation,
+    Rectification,
+    Refusal,
+    SiteVisit,
+    VerificationOutcome,
+    content_problem,
+)
+from domain.enums import (
+    Action,
+    CaseStatus,
+    DeadlineKind,
+    DeadlineState,
+    Offence,
+    Outcome,
+    RejectionReason,
+    Role,
+    TaskKind,
+    ViolationKind,
+)
+from domain.messages import (
+    SYSTEM,
+    Accept,
+    Actor,
+    Assignee,
+    CaseEvent,
+    Command,
+    ComplaintIntake,
+    DeadlineRequest,
+    Dispute,
+    Escalate,
+    Notification,
+    Propose,
+    Recipient,
+    RecordSiteVisit,
+    Reject,
+    RequestEvidence,
+    Respond,
+    SubmitEvidence,
+    SubmitFindings,
+    SubmitRectification,
+    ViolationRecord,
+    Withdraw,
+)
+
+# Escalation levels: 1 supervisors alerted, 2 investigation, 3 enforcement.
+ALERT, INVESTIGATION, ENFORCEMENT = 1, 2, 3
+KEPT_REFUSALS = 100
+
+SUPERVISORS = Recipient(kind="role", ref=Role.SUPERVISOR)
+
+
+class CaseProcess:
+    def __init__(self, state: CaseState) -> None:
+        self.state = state
+        self.events: list[CaseEvent] = []
+        self.notifications: list[Notification] = []
+        self.violations: list[ViolationRecord] = []
+        self.wanted: list[DeadlineRequest] = []
+        self._now = state.intake.received_at
+
+    # --- intake --------------------------------------------------------------------------
+
+    @classmethod
+    def register(cls, intake: ComplaintIntake, setup: CaseSetup, now: datetime) -> "CaseProcess":
+        state = CaseState(intake=intake, policy=setup.policy, triage=setup.triage)
+        process = cls(state)
+        process._now = now
+        t = setup.triage
+        process._event(
+            "received",
+            f"complaint received via {intake.channel}",
+            intake.recorded_by,
+            channel=intake.channel,
+            received_at=intake.received_at,
+            policy=setup.policy.version,
+        )
+        process._event(
+            "triaged",
+            f"{t.category}, {t.severity}, priority {t.priority} (rule {t.rule})",
+            category=t.category,
+            severity=t.severity,
+            priority=t.priority,
+            rule=t.rule,
+            reasons=t.reasons,
+        )
+        process.deadlines_computed(setup.deadlines, now)
+        state.status, state.forwarded_at = CaseStatus.FORWARDED, now
+        response = state.deadline(DeadlineKind.RESPONSE)
+        process._event("forwarded", f"forwarded to {intake.enterprise.name}")
+        process._notify(
+            "forwarded",
+            f"New complaint {state.tracking_no}: respond by {_when(response.due if response else None)}",
+            process._enterprise(),
+        )
+        if t.severity.opens_investigation:
+            process._open_investigation(f"severity {t.severity} (triage rule {t.rule})", SYSTEM)
+        return process
+
+    # --- commands --------------------------------------------------------------------------
+
+    def take(self, action: Action, command: Command, now: datetime) -> bool:
+        """Apply a command once; refuse and record it if it does not fit. True if applied."""
+        self._now = now
+        state = self.state
+        if command.request_id in state.requests:
+            return False
+        reason = state.refusal(action, command.actor) or content_problem(command)
+        self._remember(command.request_id, reason or "applied")
+        if reason:
+            state.refusals = [
+                *state.refusals,
+                Refusal(
+                    at=now, action=action, actor=command.actor, request_id=command.request_id, reason=reason
+                ),
+            ][-KEPT_REFUSALS:]
+            self._event(
+                "refused",
+                f"{action} refused: {reason}",
+                command.actor,
+                action=action,
+                request_id=command.request_id,
+                reason=reason,
+            )
+            return False
+        getattr(self, f"_{action.value}")(command)  # each action has its method, named alike
+        return True
+
+    def _respond(self, cmd: Respond) -> None:
+        state = self.state
+        state.response, state.responded_at = cmd, self._now
+        self._meet(DeadlineKind.RESPONSE)
+        if state.status is CaseStatus.FORWARDED:
+            state.status = CaseStatus.RESPONDED
+        self._event(
+            "responded", "the enterprise responded", cmd.actor, message=cmd.message, request_id=cmd.request_id
+        )
+
+    def _propose(self, cmd: Propose) -> None:
+        state = self.state
+        if state.responded_at is None:  # a proposal is also the enterprise's response
+            state.responded_at = self._now
+            self._meet(DeadlineKind.RESPONSE)
+        state.proposal, state.proposed_at = cmd, self._now
+        self._meet(DeadlineKind.RESOLUTION)
+        state.status = CaseStatus.PROPOSED
+        self._event(
+            "proposed",
+            "resolution proposed: " + ", ".join(cmd.measures),
+            cmd.actor,
+            measures=cmd.measures,
+            amount=cmd.amount,
+            detail=cmd.detail,
+            request_id=cmd.request_id,
+        )
+        self._want(DeadlineKind.CONSUMER_DECISION)
+        self._notify(
+            "proposed", f"Case {state.tracking_no}: the enterprise proposes a resolution", self._consumer()
+        )
+
+    def _accept(self, cmd: Accept) -> None:
+        self.state.acceptance, self.state.accepted_at = cmd, self._now
+        self._meet(DeadlineKind.CONSUMER_DECISION)
+        self._event(
+            "accepted",
+            "the consumer accepted the proposed resolution",
+            cmd.actor,
+            comment=cmd.comment,
+            request_id=cmd.request_id,
+        )
+        self._start_evaluation()
+
+    def _dispute(self, cmd: Dispute) -> None:
+        self.state.dispute, self.state.disputed_at = cmd, self._now
+        self._meet(DeadlineKind.CONSUMER_DECISION)
+        self._event(
+            "disputed",
+            "the consumer disputed the proposed resolution",
+            cmd.actor,
+            reason=cmd.reason,
+            request_id=cmd.request_id,
+        )
+        self._open_investigation("disputed by the consumer", cmd.actor)
+
+    def _withdraw(self, cmd: Withdraw) -> None:
+        self._close(Outcome.WITHDRAWN, cmd.reason or "withdrawn by the consumer", cmd.actor)
+
+    def _reject(self, cmd: Reject) -> None:
+        if cmd.reason is RejectionReason.DUPLICATE:
+            outcome, note = Outcome.REJECTED_DUPLICATE, f"duplicate of {cmd.duplicate_of}"
+        else:
+            outcome, note = Outcome.REJECTED_OUT_OF_SCOPE, "out of scope"
+        self._close(outcome, f"{note}. {cmd.note}".strip(" ."), cmd.actor)
+
+    def _escalate(self, cmd: Escalate) -> None:
+        self._open_investigation(f"escalated: {cmd.reason}", cmd.actor)
+
+    def _request_evidence(self, cmd: RequestEvidence) -> None:
+        inv = self._investigation()
+        n = len(inv.evidence_requests) + 1
+        inv.evidence_requests.append(
+            EvidenceRequest(round=n, items=cmd.items, requested_at=self._now, requested_by=cmd.actor)
+        )
+        self._event(
+            "evidence_requested",
+            f"evidence requested: {cmd.items}",
+            cmd.actor,
+            round=n,
+            items=cmd.items,
+            request_id=cmd.request_id,
+        )
+        self._want(DeadlineKind.EVIDENCE, n)
+        self._notify(
+            "evidence_requested", f"Case {self.state.tracking_no}: evidence requested", self._enterprise()
+        )
+
+    def _submit_evidence(self, cmd: SubmitEvidence) -> None:
+        request = self._investigation().open_evidence_request()
+        assert request is not None  # the rules checked it
+        request.submission, request.submitted_at = cmd, self._now
+        self._meet(DeadlineKind.EVIDENCE)
+        self._event(
+            "evidence_submitted",
+            "the enterprise submitted evidence",
+            cmd.actor,
+            round=request.round,
+            description=cmd.description,
+            documents=cmd.documents,
+            request_id=cmd.request_id,
+        )
+        self._notify(
+            "evidence_submitted", f"Case {self.state.tracking_no}: evidence submitted", self._investigator()
+        )
+
+    def _record_site_visit(self, cmd: RecordSiteVisit) -> None:
+        self._investigation().site_visits.append(SiteVisit(recorded_at=self._now, visit=cmd))
+        self._event(
+            "site_visit",
+            f"on-site visit on {cmd.visited_on} at {cmd.location}",
+            cmd.actor,
+            visited_on=cmd.visited_on,
+            location=cmd.location,
+            notes=cmd.notes,
+            request_id=cmd.request_id,
+        )
+
+    def _submit_findings(self, cmd: SubmitFindings) -> None:
+        state, inv = self.state, self._investigation()
+        inv.findings, inv.findings_at = cmd, self._now
+        self._meet(DeadlineKind.INVESTIGATION)
+        self._drop(DeadlineKind.EVIDENCE)
+        self._event(
+            "findings",
+            f"findings: {cmd.verdict}" + (f" ({cmd.offence})" if cmd.offence else ""),
+            cmd.actor,
+            verdict=cmd.verdict,
+            offence=cmd.offence,
+            measures=[m.model_dump(mode="json") for m in cmd.measures],
+            summary=cmd.summary,
+            request_id=cmd.request_id,
+        )
+        if not cmd.verdict.substantiated:
+            self._notify(
+                "findings",
+                f"Case {state.tracking_no}: complaint not substantiated",
+                self._consumer(),
+                self._enterprise(),
+            )
+            self._start_evaluation()
+            return
+        self._violation(ViolationKind.SUBSTANTIATED_COMPLAINT, f"{cmd.verdict}: {cmd.summary}", cmd.offence)
+        self._order_rectification(1)
+
+    def _submit_rectification(self, cmd: SubmitRectification) -> None:
+        state = self.state
+        rect = state.rectification
+        assert rect is not None  # status RECTIFYING has one
+        rect.report, rect.submitted_at = cmd, self._now
+        self._meet(DeadlineKind.RECTIFICATION)
+        state.status = CaseStatus.VERIFYING
+        self._event(
+            "rectification_submitted",
+            f"rectification report, round {rect.round}",
+            cmd.actor,
+            round=rect.round,
+            cause_analysis=cmd.cause_analysis,
+            improvement_measures=cmd.improvement_measures,
+            implementation_effect=cmd.implementation_effect,
+            request_id=cmd.request_id,
+        )
+
+    # --- deadlines ---------------------------------------------------------------------------
+
+    def deadlines_computed(self, deadlines: list[Deadline], now: datetime) -> None:
+        self._now = now
+        for d in deadlines:
+            if not self.state.still_runs(d.kind, d.round):
+                d.state, d.ended_at = DeadlineState.CLOSED, now
+            self.state.deadlines.append(d)
+            self._event(
+                "deadline_set",
+                f"{d.kind} due {_when(d.due)} ({d.window})",
+                kind=d.kind,
+                round=d.round,
+                due=d.due,
+                warn_at=d.warn_at,
+                basis=d.basis,
+                state=d.state,
+            )
+
+    def alarm(self, key: str, what: str, now: datetime) -> None:
+        """A deadline's timer fired: `what` is "warning" or "breach"."""
+        self._now = now
+        d = next((d for d in self.state.deadlines if d.key == key), None)
+        if d is None or d.next_alarm() is None or d.next_alarm()[1] != what:  # type: ignore[index]
+            return
+        if not self.state.still_runs(d.kind, d.round):
+            d.state, d.ended_at = DeadlineState.CLOSED, now
+            return
+        if what == "warning":
+            d.warned_at = now
+            if now < d.due:
+                self._warn(d)
+        else:
+            self._breach(d)
+
+    def _warn(self, d: Deadline) -> None:
+        self._event("deadline_warning", f"{d.kind} due {_when(d.due)}", kind=d.kind, round=d.round, due=d.due)
+        party = {
+            DeadlineKind.CONSUMER_DECISION: self._consumer(),
+            DeadlineKind.INVESTIGATION: self._investigator(),
+        }.get(d.kind, self._enterprise())
+        self._notify(
+            f"{d.kind}_warning", f"Case {self.state.tracking_no}: {d.kind} due {_when(d.due)}", party
+        )
+
+    def _breach(self, d: Deadline) -> None:
+        state, now = self.state, self._now
+        if d.kind is DeadlineKind.CONSUMER_DECISION:
+            d.state, d.ended_at = DeadlineState.CLOSED, now
+            self._event("deemed_accepted", "no answer from the consumer: the proposal counts as accepted")
+            self._start_evaluation()
+            return
+        d.state, d.breached_at = DeadlineState.BREACHED, now
+        # A backdated case can reach the enterprise after its deadline: no fault of the enterprise.
+        attributable = state.forwarded_at is not None and state.forwarded_at < d.due
+        self._event(
+            "deadline_breached",
+            f"{d.kind} overdue since {_when(d.due)}",
+            kind=d.kind,
+            round=d.round,
+            due=d.due,
+            attributable=attributable,
+        )
+        subject = f"Case {state.tracking_no}: {d.kind} overdue"
+        match d.kind:
+            case DeadlineKind.RESPONSE:
+                self._escalate_to(ALERT, "the enterprise did not respond in time")
+                self._count_violation(
+                    attributable, ViolationKind.LATE_RESPONSE, f"no response by {_when(d.due)}"
+                )
+                self._notify("response_overdue", subject, SUPERVISORS, self._enterprise())
+            case DeadlineKind.RESOLUTION:
+                self._count_violation(
+                    attributable, ViolationKind.LATE_RESOLUTION, f"not resolved by {_when(d.due)}"
+                )
+                self._notify("resolution_overdue", subject, SUPERVISORS, self._enterprise())
+                self._open_investigation("resolution overdue", SYSTEM)
+            case DeadlineKind.INVESTIGATION:
+                self._escalate_to(ENFORCEMENT, "investigation overdue")
+                self._notify("investigation_overdue", subject, SUPERVISORS, self._investigator())
+            case DeadlineKind.EVIDENCE:
+                self._escalate_to(ENFORCEMENT, "evidence overdue")
+                self._violation(ViolationKind.LATE_EVIDENCE, f"evidence not submitted by {_when(d.due)}")
+                self._notify(
+                    "evidence_overdue", subject, SUPERVISORS, self._investigator(), self._enterprise()
+                )
+            case DeadlineKind.RECTIFICATION:
+                self._escalate_to(ENFORCEMENT, "rectification report overdue")
+                self._violation(
+                    ViolationKind.LATE_RECTIFICATION, f"rectification report not submitted by {_when(d.due)}"
+                )
+                self._notify("rectification_overdue", subject, SUPERVISORS, self._enterprise())
+
+    def _want(self, kind: DeadlineKind, round_: int = 1) -> None:
+        self.wanted.append(DeadlineRequest(kind=kind, start=self._now, round=round_))
+
+    def _meet(self, kind: DeadlineKind) -> None:
+        d = self.state.deadline(kind)
+        if d and d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
+            d.state = DeadlineState.MET if d.state is DeadlineState.PENDING else DeadlineState.MET_LATE
+            d.ended_at = self._now
+
+    def _drop(self, kind: DeadlineKind) -> None:
+        for d in self.state.deadlines:
+            if d.kind is kind and d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
+                d.state, d.ended_at = DeadlineState.CLOSED, self._now
+
+    # --- investigation, rectification, tasks --------------------------------------------------
+
+    def _open_investigation(self, cause: str, by: Actor) -> None:
+        state = self.state
+        if state.investigation is None:
+            state.investigation = Investigation(opened_at=self._now, cause=cause)
+            state.status = CaseStatus.INVESTIGATING
+            self._drop(DeadlineKind.RESOLUTION)
+            self._drop(DeadlineKind.CONSUMER_DECISION)
+            self._event("investigation_opened", f"investigation opened: {cause}", by, cause=cause)
+            self._want(DeadlineKind.INVESTIGATION)
+        self._escalate_to(INVESTIGATION, cause, by)
+
+    @property
+    def needs_investigator(self) -> bool:
+        inv = self.state.investigation
+        return self.state.status is CaseStatus.INVESTIGATING and inv is not None and inv.investigator is None
+
+    def investigator_assigned(self, who: Assignee, now: datetime) -> None:
+        self._now = now
+        if not self.needs_investigator:
+            return
+        self._investigation().investigator = who
+        self._event("investigator_assigned", f"assigned to investigator {who.name}", investigator=who.id)
+        self._notify(
+            "assigned",
+            f"Case {self.state.tracking_no} is assigned to you",
+            Recipient(kind="account", ref=who.id),
+        )
+
+    def _order_rectification(self, round_: int) -> None:
+        state = self.state
+        state.rectifications.append(Rectification(round=round_, ordered_at=self._now))
+        state.status = CaseStatus.RECTIFYING
+        self._want(DeadlineKind.RECTIFICATION, round_)
+        self._event("rectification_ordered", f"rectification ordered, round {round_}", round=round_)
+        self._notify(
+            "rectification_ordered",
+            f"Case {state.tracking_no}: rectification report required",
+            self._enterprise(),
+        )
+
+    def _start_evaluation(self) -> None:
+        self.state.status = CaseStatus.EVALUATING
+        self._event("evaluation_due", "the case goes to third-party evaluation")
+
+    @property
+    def needs_task(self) -> TaskKind | None:
+        if self.state.task is not None:
+            return None
+        if self.state.status is CaseStatus.VERIFYING:
+            return TaskKind.VERIFICATION
+        if self.state.status is CaseStatus.EVALUATING:
+            return TaskKind.EVALUATION
+        return None
+
+    def task_started(self, task: ActiveTask, now: datetime) -> None:
+        self._now = now
+        self.state.task = task
+        self._event(
+            f"{task.kind}_started",
+            f"{task.kind} by {task.assignee.name}, due {_when(task.due)}",
+            task_id=task.task_id,
+            assignee=task.assignee.id,
+            opens_at=task.opens_at,
+            due=task.due,
+        )
+
+    def verification_done(self, outcome: VerificationOutcome, now: datetime) -> None:
+        self._now = now
+        state, rect = self.state, self.state.rectification
+        assert rect is not None
+        rect.verification, state.task = outcome, None
+        verdict = "effective" if outcome.effective else "not effective"
+        self._event(
+            "verified",
+            f"rectification {verdict}",
+            outcome.by,
+            task_id=outcome.task_id,
+            effective=outcome.effective,
+            notes=outcome.notes,
+            late=outcome.late,
+        )
+        if outcome.effective:
+            self._start_evaluation()
+            return
+        self._escalate_to(ENFORCEMENT, f"rectification round {rect.round} not effective")
+        self._violation(ViolationKind.INEFFECTIVE_RECTIFICATION, outcome.notes)
+        self._notify(
+            "rectification_ineffective",
+            f"Case {state.tracking_no}: rectification not effective",
+            SUPERVISORS,
+            self._enterprise(),
+        )
+        self._order_rectification(rect.round + 1)
+
+    def evaluation_done(self, outcome: EvaluationOutcome, now: datetime) -> None:
+        self._now = now
+        state = self.state
+        state.evaluation, state.task = outcome, None
+        r = outcome.result
+        summary = (
+            (
+                f"satisfaction {r.satisfaction}/5, service attitude {r.service_attitude}/5, "
+                f"resolved {'yes' if r.resolved else 'no'}"
+            )
+            if r
+            else "not evaluated: no answer by the deadline"
+        )
+        self._event(
+            "evaluated",
+            summary,
+            task_id=outcome.task_id,
+            evaluated=outcome.evaluated,
+            result=r.model_dump(mode="json", exclude={"actor", "request_id"}) if r else None,
+        )
+        inv = state.investigation
+        if inv and inv.findings and not inv.findings.verdict.substantiated:
+            outcome_ = Outcome.NOT_SUBSTANTIATED
+        elif state.rectifications:
+            outcome_ = Outcome.RESOLVED_AFTER_RECTIFICATION
+        elif state.accepted_at is None:
+            outcome_ = Outcome.RESOLVED_BY_DEFAULT
+        else:
+            outcome_ = Outcome.RESOLVED
+        self._close(outcome_, summary, SYSTEM)
+
+    # --- closing, escalation, violations -----------------------------------------------------
+
+    def _close(self, outcome: Outcome, note: str, by: Actor) -> None:
+        state = self.state
+        for d in state.deadlines:
+            if d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
+                d.state, d.ended_at = DeadlineState.CLOSED, self._now
+        state.status, state.outcome, state.closing_note, state.closed_at = (
+            CaseStatus.CLOSED,
+            outcome,
+            note,
+            self._now,
+        )
+        self._event("closed", f"closed: {outcome}", by, outcome=outcome, note=note)
+        self._notify(
+            "closed", f"Case {state.tracking_no} is closed: {outcome}", self._consumer(), self._enterprise()
+        )
+
+    def _escalate_to(self, level: int, cause: str, by: Actor = SYSTEM) -> None:
+        state = self.state
+        state.escalation_level = max(state.escalation_level, level)
+        state.escalations.append(Escalation(level=state.escalation_level, cause=cause, at=self._now, by=by))
+        self._event(
+            "escalated",
+            f"escalation level {state.escalation_level}: {cause}",
+            by,
+            level=state.escalation_level,
+            cause=cause,
+        )
+        self._notify(
+            "escalated",
+            f"Case {state.tracking_no} escalated to level {state.escalation_level}: {cause}",
+            SUPERVISORS,
+        )
+
+    def _count_violation(self, attributable: bool, kind: ViolationKind, detail: str) -> None:
+        if attributable:
+            self._violation(kind, detail)
+        else:
+            self._event(
+                "not_counted",
+                f"{kind} not counted against the enterprise: the case reached it after the deadline",
+                kind=kind,
+            )
+
+    def _violation(self, kind: ViolationKind, detail: str, offence: Offence | None = None) -> None:
+        self._event("violation", f"violation recorded: {kind}", kind=kind, detail=detail, offence=offence)
+        record = ViolationRecord(
+            seq=self.state.revision,
+            kind=kind,
+            at=self._now,
+            enterprise_code=self.state.enterprise_code,
+            detail=detail,
+            offence=offence,
+        )
+        self.state.violations.append(record)
+        self.violations.append(record)
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _event(self, kind: str, summary: str, actor: Actor = SYSTEM, **data: object) -> None:
+        self.state.revision += 1
+        self.events.append(
+            CaseEvent(
+                seq=self.state.revision, at=self._now, kind=kind, summary=summary, actor=actor, data=data
+            )
+        )
+
+    def _notify(self, topic: str, subject: str, *recipients: Recipient) -> None:
+        no, seq = self.state.tracking_no, self.state.revision
+        for r in recipients:
+            self.notifications.append(
+                Notification(
+                    key=f"{no}:{seq}:{topic}:{r.kind}:{r.ref}",
+                    recipient=r,
+                    topic=topic,
+                    subject=subject,
+                    tracking_no=no,
+                )
+            )
+
+    def _remember(self, request_id: str, outcome: str) -> None:
+        requests = self.state.requests
+        requests[request_id] = outcome
+        while len(requests) > REMEMBERED_REQUESTS:
+            del requests[next(iter(requests))]
+
+    def _investigation(self) -> Investigation:
+        assert self.state.investigation is not None
+        return self.state.investigation
+
+    def _enterprise(self) -> Recipient:
+        return Recipient(kind="enterprise", ref=self.state.enterprise_code)
+
+    def _consumer(self) -> Recipient:
+        return Recipient(kind="consumer", ref=self.state.tracking_no)
+
+    def _investigator(self) -> Recipient:
+        inv = self.state.investigation
+        if inv and inv.investigator:
+            return Recipient(kind="account", ref=inv.investigator.id)
+        return SUPERVISORS
+
+    def drain(self) -> tuple[list[CaseEvent], list[Notification], list[ViolationRecord]]:
+        out = (self.events, self.notifications, self.violations)
+        self.events, self.notifications, self.violations = [], [], []
+        return out
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="minutes") if moment else "—"

@@ -1,0 +1,100 @@
+"""What the read model keeps of a case, derived from its state: no personal data in clear."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from domain.case import CaseState
+from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
+from domain.masking import mask_name, mask_phone
+from domain.messages import CaseEvent, Message, Notification, TaskRecord, ViolationRecord
+
+
+class ActivityName(StrEnum):
+    """The activities workflows call, by name: workflows import no activity code."""
+
+    PREPARE_CASE = "prepare_case"
+    COMPUTE_DEADLINES = "compute_deadlines"
+    RECORD_CASE = "record_case"
+    RECORD_TASK = "record_task"
+    ASSIGN_INVESTIGATOR = "assign_investigator"
+    ASSIGN_AGENCY = "assign_agency"
+
+
+class CaseSnapshot(Message):
+    tracking_no: str
+    workflow_id: str
+    revision: int
+    channel: Channel
+    status: CaseStatus
+    category: Category
+    severity: Severity
+    priority: Priority
+    triage_rule: str
+    enterprise_code: str
+    enterprise_name: str
+    region_code: str
+    product_name: str
+    consumer_name_masked: str
+    consumer_phone_masked: str
+    received_at: datetime
+    response_due: datetime | None
+    resolution_due: datetime | None
+    next_due: datetime | None
+    responded_at: datetime | None
+    proposed_at: datetime | None
+    closed_at: datetime | None
+    outcome: Outcome | None
+    escalation_level: int
+    overdue: bool
+    investigator_id: str | None
+    policy_version: str
+
+
+class CaseUpdate(Message):
+    snapshot: CaseSnapshot
+    events: list[CaseEvent] = Field(default_factory=list)
+    notifications: list[Notification] = Field(default_factory=list)
+    violations: list[ViolationRecord] = Field(default_factory=list)
+
+
+class TaskUpdate(Message):
+    task: TaskRecord
+    events: list[CaseEvent] = Field(default_factory=list)
+    notifications: list[Notification] = Field(default_factory=list)
+
+
+def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
+    intake = case.intake
+    response, resolution = case.deadline(DeadlineKind.RESPONSE), case.deadline(DeadlineKind.RESOLUTION)
+    investigator = case.investigation.investigator if case.investigation else None
+    return CaseSnapshot(
+        tracking_no=intake.tracking_no,
+        workflow_id=workflow_id,
+        revision=case.revision,
+        channel=intake.channel,
+        status=case.status,
+        category=case.triage.category,
+        severity=case.triage.severity,
+        priority=case.triage.priority,
+        triage_rule=case.triage.rule,
+        enterprise_code=intake.enterprise.credit_code,
+        enterprise_name=intake.enterprise.name,
+        region_code=intake.region_code,
+        product_name=intake.product.name,
+        consumer_name_masked=mask_name(intake.consumer.name),
+        consumer_phone_masked=mask_phone(intake.consumer.phone),
+        received_at=intake.received_at,
+        response_due=response.due if response else None,
+        resolution_due=resolution.due if resolution else None,
+        next_due=case.next_due,
+        responded_at=case.responded_at,
+        proposed_at=case.proposed_at,
+        closed_at=case.closed_at,
+        outcome=case.outcome,
+        escalation_level=case.escalation_level,
+        overdue=case.overdue,
+        investigator_id=investigator.id if investigator else None,
+        policy_version=case.policy.version,
+    )

@@ -1,0 +1,388 @@
+"""The complaint workflow: one case from intake to closing, its deadlines kept as timers.
+
+The process rules live in `domain.process`; this shell feeds them signals, timers and
+activity results, and carries out what they ask: deadlines computed by an activity, the read
+model written by an activity, the investigator and the evaluation agency chosen by
+activities, verification and evaluation run as child workflows.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import (
+        ActionCheck,
+        ActiveTask,
+        CaseResult,
+        CaseSetup,
+        CaseState,
+        ComplaintInput,
+        Deadline,
+        DeadlinesInput,
+    )
+    from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
+    from domain.messages import (
+        Accept,
+        Assignee,
+        Command,
+        DeadlineRequest,
+        Dispute,
+        Escalate,
+        Propose,
+        RecordSiteVisit,
+        Reject,
+        RequestEvidence,
+        Respond,
+        SubmitEvidence,
+        SubmitFindings,
+        SubmitRectification,
+        Withdraw,
+    )
+    from domain.process import CaseProcess
+    from domain.readmodel import ActivityName, CaseUpdate, snapshot
+    from domain.tasks import EvaluationInput, VerificationInput
+    from workflows import search_attributes as sa
+    from workflows.options import ACTIVITY_OPTIONS
+
+from workflows.evaluation import EvaluationWorkflow
+from workflows.verification import VerificationWorkflow
+
+
+def task_id(workflow_id: str, kind: TaskKind, round_: int) -> str:
+    return f"{workflow_id}-{kind}-{round_}"
+
+
+@workflow.defn
+class ComplaintWorkflow:
+    @workflow.init
+    def __init__(self, input: ComplaintInput) -> None:
+        self._process = CaseProcess(input.state) if input.state else None
+        self._recorded = input.state.revision if input.state else 0
+        self._timers: dict[str, tuple[datetime, asyncio.Task[None]]] = {}
+        self._assigning: asyncio.Task[None] | None = None
+        self._child: asyncio.Task[None] | None = None
+        self._published: list[object] | None = None
+
+    @property
+    def process(self) -> CaseProcess:
+        assert self._process is not None, "the case is not registered yet"
+        return self._process
+
+    @property
+    def case(self) -> CaseState:
+        return self.process.state
+
+    # --- the run -------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: ComplaintInput) -> CaseResult:
+        if self._process is None:
+            setup = await workflow.execute_activity(
+                ActivityName.PREPARE_CASE,
+                input.intake,
+                result_type=CaseSetup,
+                summary="policy, triage and deadlines",
+                **ACTIVITY_OPTIONS,
+            )
+            self._process = CaseProcess.register(input.intake, setup, workflow.now())
+        while True:
+            await self._settle()
+            if self.case.status is CaseStatus.CLOSED:
+                break
+            if self._continue_as_new_due():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._has_work():
+                    workflow.continue_as_new(ComplaintInput(intake=self.case.intake, state=self.case))
+            await workflow.wait_condition(lambda: self._has_work() or self._continue_as_new_due())
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._settle()
+        case = self.case
+        assert case.outcome is not None and case.closed_at is not None
+        return CaseResult(
+            tracking_no=case.tracking_no,
+            outcome=case.outcome,
+            closed_at=case.closed_at,
+            escalation_level=case.escalation_level,
+            violations=len(case.violations),
+        )
+
+    def _has_work(self) -> bool:
+        p = self.process
+        return (
+            bool(p.wanted or p.events)
+            or (p.needs_investigator and self._assigning is None)
+            or (p.needs_task is not None and self._child is None)
+        )
+
+    def _continue_as_new_due(self) -> bool:
+        info = workflow.info()
+        long = info.get_current_history_length() >= self.case.policy.history.continue_as_new_after_events
+        idle = self._child is None and self._assigning is None
+        return idle and (long or info.is_continue_as_new_suggested())
+
+    async def _settle(self) -> None:
+        """Carry out what the process asked for until nothing is left."""
+        while True:
+            p = self.process
+            if p.needs_investigator and self._assigning is None:
+                self._assigning = asyncio.create_task(self._assign_investigator())
+            if p.needs_task is not None and self._child is None:
+                self._child = asyncio.create_task(self._run_task(p.needs_task))
+            if p.wanted:
+                requests, p.wanted = p.wanted, []
+                p.deadlines_computed(await self._compute(requests), workflow.now())
+            elif p.events:
+                await self._record()
+            else:
+                break
+            self._sync_timers()
+        self._sync_timers()
+
+    async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
+        return await workflow.execute_activity(
+            ActivityName.COMPUTE_DEADLINES,
+            DeadlinesInput(policy=self.case.policy, requests=requests),
+            result_type=list[Deadline],
+            summary=", ".join(r.kind for r in requests),
+            **ACTIVITY_OPTIONS,
+        )
+
+    async def _record(self) -> None:
+        events, notifications, violations = self.process.drain()
+        update = CaseUpdate(
+            snapshot=snapshot(self.case, workflow.info().workflow_id),
+            events=events,
+            notifications=notifications,
+            violations=violations,
+        )
+        await workflow.execute_activity(
+            ActivityName.RECORD_CASE, update, summary=", ".join(e.kind for e in events), **ACTIVITY_OPTIONS
+        )
+        self._recorded = update.snapshot.revision
+        self._publish()
+
+    def _publish(self) -> None:
+        """Keep the search attributes in step with the case."""
+        case = self.case
+        values: list[object] = [
+            case.status.value,
+            case.enterprise_code,
+            case.intake.region_code,
+            case.triage.category.value,
+            case.triage.priority.value,
+            case.triage.severity.value,
+            case.overdue,
+            case.escalation_level,
+        ]
+        if values != self._published:
+            workflow.upsert_search_attributes(
+                [
+                    key.value_set(value)  # type: ignore[attr-defined]
+                    for key, value in zip(sa.ALL, values, strict=True)
+                ]
+            )
+            self._published = values
+
+    # --- deadlines as timers ------------------------------------------------------------------
+
+    def _sync_timers(self) -> None:
+        """One timer for each deadline's next alarm; cancel those no longer wanted."""
+        wanted = {d.key: alarm for d in self.case.deadlines if (alarm := d.next_alarm())}
+        for key, (at, task) in list(self._timers.items()):
+            if wanted.get(key, (None,))[0] != at:
+                task.cancel()
+                del self._timers[key]
+        for key, (at, what) in wanted.items():
+            if key not in self._timers:
+                self._timers[key] = (at, asyncio.create_task(self._alarm(key, at, what)))
+
+    async def _alarm(self, key: str, at: datetime, what: str) -> None:
+        delay = at - workflow.now()
+        if delay > timedelta(0):
+            await workflow.sleep(delay, summary=f"{key} {what}")
+        self._timers.pop(key, None)
+        self.process.alarm(key, what, workflow.now())
+
+    # --- investigator and child workflows ----------------------------------------------------
+
+    async def _assign_investigator(self) -> None:
+        who = await workflow.execute_activity(
+            ActivityName.ASSIGN_INVESTIGATOR,
+            self.case.tracking_no,
+            result_type=Assignee,
+            summary="investigator with the fewest open cases",
+            **ACTIVITY_OPTIONS,
+        )
+        self.process.investigator_assigned(who, workflow.now())
+        self._assigning = None
+
+    async def _run_task(self, kind: TaskKind) -> None:
+        if kind is TaskKind.VERIFICATION:
+            await self._verify()
+        else:
+            await self._evaluate()
+        self._child = None
+
+    async def _verify(self) -> None:
+        case, wid = self.case, workflow.info().workflow_id
+        rect, inv = case.rectification, case.investigation
+        assert rect and rect.submitted_at and inv and inv.investigator
+        opens = (
+            await self._compute(
+                [
+                    DeadlineRequest(
+                        kind=DeadlineKind.VERIFICATION_CHECK, start=rect.submitted_at, round=rect.round
+                    )
+                ]
+            )
+        )[0]
+        due = (
+            await self._compute(
+                [DeadlineRequest(kind=DeadlineKind.VERIFICATION, start=opens.due, round=rect.round)]
+            )
+        )[0]
+        child_id = task_id(wid, TaskKind.VERIFICATION, rect.round)
+        self.process.task_started(
+            ActiveTask(
+                task_id=child_id,
+                kind=TaskKind.VERIFICATION,
+                round=rect.round,
+                assignee=inv.investigator,
+                opens_at=opens.due,
+                due=due.due,
+            ),
+            workflow.now(),
+        )
+        outcome = await workflow.execute_child_workflow(
+            VerificationWorkflow.run,
+            VerificationInput(
+                task_id=child_id,
+                tracking_no=case.tracking_no,
+                enterprise_code=case.enterprise_code,
+                round=rect.round,
+                investigator=inv.investigator,
+                opens=opens,
+                due=due,
+            ),
+            id=child_id,
+            parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
+            static_summary=f"follow-up verification, round {rect.round}",
+        )
+        self.process.verification_done(outcome, workflow.now())
+
+    async def _evaluate(self) -> None:
+        case, wid = self.case, workflow.info().workflow_id
+        agency = await workflow.execute_activity(
+            ActivityName.ASSIGN_AGENCY,
+            case.tracking_no,
+            result_type=Assignee,
+            summary="agency with the fewest open evaluations",
+            **ACTIVITY_OPTIONS,
+        )
+        due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
+        child_id = task_id(wid, TaskKind.EVALUATION, 1)
+        self.process.task_started(
+            ActiveTask(
+                task_id=child_id,
+                kind=TaskKind.EVALUATION,
+                round=1,
+                assignee=agency,
+                opens_at=workflow.now(),
+                due=due.due,
+            ),
+            workflow.now(),
+        )
+        outcome = await workflow.execute_child_workflow(
+            EvaluationWorkflow.run,
+            EvaluationInput(
+                task_id=child_id,
+                tracking_no=case.tracking_no,
+                enterprise_code=case.enterprise_code,
+                agency=agency,
+                due=due,
+            ),
+            id=child_id,
+            parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
+            static_summary="third-party evaluation",
+        )
+        self.process.evaluation_done(outcome, workflow.now())
+
+    # --- signals: one per action, each with its actor and request id ------------------------
+
+    async def _take(self, action: Action, command: Command) -> None:
+        await workflow.wait_condition(lambda: self._process is not None)
+        self.process.take(action, command, workflow.now())
+
+    @workflow.signal
+    async def respond(self, command: Respond) -> None:
+        await self._take(Action.RESPOND, command)
+
+    @workflow.signal
+    async def propose(self, command: Propose) -> None:
+        await self._take(Action.PROPOSE, command)
+
+    @workflow.signal
+    async def accept(self, command: Accept) -> None:
+        await self._take(Action.ACCEPT, command)
+
+    @workflow.signal
+    async def dispute(self, command: Dispute) -> None:
+        await self._take(Action.DISPUTE, command)
+
+    @workflow.signal
+    async def withdraw(self, command: Withdraw) -> None:
+        await self._take(Action.WITHDRAW, command)
+
+    @workflow.signal
+    async def reject(self, command: Reject) -> None:
+        await self._take(Action.REJECT, command)
+
+    @workflow.signal
+    async def escalate(self, command: Escalate) -> None:
+        await self._take(Action.ESCALATE, command)
+
+    @workflow.signal
+    async def request_evidence(self, command: RequestEvidence) -> None:
+        await self._take(Action.REQUEST_EVIDENCE, command)
+
+    @workflow.signal
+    async def submit_evidence(self, command: SubmitEvidence) -> None:
+        await self._take(Action.SUBMIT_EVIDENCE, command)
+
+    @workflow.signal
+    async def record_site_visit(self, command: RecordSiteVisit) -> None:
+        await self._take(Action.RECORD_SITE_VISIT, command)
+
+    @workflow.signal
+    async def submit_findings(self, command: SubmitFindings) -> None:
+        await self._take(Action.SUBMIT_FINDINGS, command)
+
+    @workflow.signal
+    async def submit_rectification(self, command: SubmitRectification) -> None:
+        await self._take(Action.SUBMIT_RECTIFICATION, command)
+
+    # --- queries and the intake update ------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> CaseState | None:
+        return self._process.state if self._process else None
+
+    @workflow.query
+    def check(self, check: ActionCheck) -> str | None:
+        """Why the action would be refused now, or None."""
+        if self._process is None:
+            return "the case is still being registered"
+        return self.case.refusal(check.action, check.actor)
+
+    @workflow.query
+    def request_outcome(self, request_id: str) -> str | None:
+        """ "applied", the reason of a refusal, or None while the request is unseen."""
+        return self._process.state.requests.get(request_id) if self._process else None
+
+    @workflow.update
+    async def registered(self) -> CaseState:
+        """Returns once the case is triaged, its deadlines set and the read model written."""
+        await workflow.wait_condition(lambda: self._process is not None and self._recorded > 0)
+        return self.case

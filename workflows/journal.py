@@ -1,0 +1,107 @@
+"""What the two task workflows share: their record in the read model, the request ids they
+have seen, their refusals, and waiting for a result with a deadline."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import REMEMBERED_REQUESTS
+    from domain.enums import TaskStatus
+    from domain.messages import (
+        SYSTEM,
+        Actor,
+        CaseEvent,
+        Command,
+        Notification,
+        Recipient,
+        TaskRecord,
+    )
+    from domain.readmodel import ActivityName, TaskUpdate
+    from workflows.options import ACTIVITY_OPTIONS
+
+
+class TaskJournal:
+    def __init__(self, record: TaskRecord) -> None:
+        self.record = record
+        self.requests: dict[str, str] = {}
+        self._events: list[CaseEvent] = []
+        self._notifications: list[Notification] = []
+
+    @property
+    def unrecorded(self) -> bool:
+        return bool(self._events)
+
+    def event(self, kind: str, summary: str, actor: Actor = SYSTEM, **data: object) -> None:
+        self.record.revision += 1
+        self._events.append(
+            CaseEvent(
+                seq=self.record.revision,
+                at=workflow.now(),
+                kind=kind,
+                summary=summary,
+                actor=actor,
+                data=data,
+            )
+        )
+
+    def notify(self, topic: str, subject: str, *recipients: Recipient) -> None:
+        for r in recipients:
+            self._notifications.append(
+                Notification(
+                    key=f"{self.record.task_id}:{self.record.revision}:{topic}:{r.kind}:{r.ref}",
+                    recipient=r,
+                    topic=topic,
+                    subject=subject,
+                    tracking_no=self.record.tracking_no,
+                )
+            )
+
+    def admit(self, command: Command, refusal: str | None) -> bool:
+        """Apply a request once; record a refusal. True if the caller should apply it."""
+        if command.request_id in self.requests:
+            return False
+        self.requests[command.request_id] = refusal or "applied"
+        while len(self.requests) > REMEMBERED_REQUESTS:
+            del self.requests[next(iter(self.requests))]
+        if refusal:
+            self.event(
+                "refused",
+                f"result refused: {refusal}",
+                command.actor,
+                request_id=command.request_id,
+                reason=refusal,
+            )
+        return refusal is None
+
+    async def flush(self, status: TaskStatus | None = None) -> None:
+        if status is not None:
+            self.record.status = status
+        update = TaskUpdate(task=self.record, events=self._events, notifications=self._notifications)
+        self._events, self._notifications = [], []
+        await workflow.execute_activity(
+            ActivityName.RECORD_TASK,
+            update,
+            summary=", ".join(e.kind for e in update.events),
+            **ACTIVITY_OPTIONS,
+        )
+
+    async def wait_for(self, done: Callable[[], bool], until: datetime | None, summary: str) -> bool:
+        """Wait until `done()` or the time `until` (None: no limit), recording refusals on the way.
+        False on timeout."""
+        while not done():
+            remaining = None if until is None else until - workflow.now()
+            if remaining is not None and remaining <= timedelta(0):
+                return False
+            try:
+                await workflow.wait_condition(
+                    lambda: done() or self.unrecorded,
+                    timeout=remaining,
+                    timeout_summary=summary if remaining is not None else None,
+                )
+            except TimeoutError:
+                return done()
+            if self.unrecorded and not done():
+                await self.flush()
+        return True
