@@ -1,12 +1,13 @@
 """The application database: the read model the workflows project, and what the API owns
 (accounts, enterprises, agencies, intake requests, policy versions)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -106,6 +107,7 @@ class PolicyVersion(Base):
     __tablename__ = "policy_versions"
 
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date)
     digest: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)

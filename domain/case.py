@@ -342,6 +342,8 @@ class CaseState(Message):
             return f"{action} is for the {allowed}, not the {actor.role}"
         if actor.role is Role.ENTERPRISE and actor.org != self.enterprise_code:
             return "this case concerns another enterprise"
+        if action is Action.RESPOND and self.responded_at is not None:
+            return f"the enterprise already responded at {self.responded_at.isoformat()}"
         if self.status not in statuses:
             waiting = "; ".join(f"{a.party}: {a.action}" for a in self.awaiting()) or "nothing"
             return f"{action} does not fit a case that is {self.status} (it awaits {waiting})"
@@ -351,8 +353,6 @@ class CaseState(Message):
                 return "no investigator is assigned to this case yet"
             if inv.investigator.id != actor.id:
                 return "this case is assigned to another investigator"
-        if action is Action.RESPOND and self.responded_at is not None:
-            return f"the enterprise already responded at {self.responded_at.isoformat()}"
         if action is Action.REQUEST_EVIDENCE and inv and (open_ := inv.open_evidence_request()):
             return f"an evidence request is already open since {open_.requested_at.isoformat()}"
         if action is Action.SUBMIT_EVIDENCE and (inv is None or inv.open_evidence_request() is None):

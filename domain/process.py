@@ -101,8 +101,8 @@ class CaseProcess:
             rule=t.rule,
             reasons=t.reasons,
         )
-        process.deadlines_computed(setup.deadlines, now)
         state.status, state.forwarded_at = CaseStatus.FORWARDED, now
+        process.deadlines_computed(setup.deadlines, now)
         response = state.deadline(DeadlineKind.RESPONSE)
         process._event("forwarded", f"forwarded to {intake.enterprise.name}")
         process._notify(
@@ -600,11 +600,11 @@ class CaseProcess:
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def _event(self, kind: str, summary: str, actor: Actor = SYSTEM, **data: object) -> None:
+    def _event(self, name: str, summary: str, actor: Actor = SYSTEM, /, **data: object) -> None:
         self.state.revision += 1
         self.events.append(
             CaseEvent(
-                seq=self.state.revision, at=self._now, kind=kind, summary=summary, actor=actor, data=data
+                seq=self.state.revision, at=self._now, kind=name, summary=summary, actor=actor, data=data
             )
         )
 

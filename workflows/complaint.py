@@ -204,6 +204,7 @@ class ComplaintWorkflow:
             await workflow.sleep(delay, summary=f"{key} {what}")
         self._timers.pop(key, None)
         self.process.alarm(key, what, workflow.now())
+        self._sync_timers()  # a warning is followed by the deadline's own timer
 
     # --- investigator and child workflows ----------------------------------------------------
 

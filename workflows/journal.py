@@ -33,13 +33,13 @@ class TaskJournal:
     def unrecorded(self) -> bool:
         return bool(self._events)
 
-    def event(self, kind: str, summary: str, actor: Actor = SYSTEM, **data: object) -> None:
+    def event(self, name: str, summary: str, actor: Actor = SYSTEM, /, **data: object) -> None:
         self.record.revision += 1
         self._events.append(
             CaseEvent(
                 seq=self.record.revision,
                 at=workflow.now(),
-                kind=kind,
+                kind=name,
                 summary=summary,
                 actor=actor,
                 data=data,

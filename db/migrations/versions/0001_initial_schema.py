@@ -81,6 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "policy_versions",
         sa.Column("version", sa.String(length=32), nullable=False),
+        sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("content", sa.Text(), nullable=False),
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,48 @@
+"""Deadlines from the policy and the working-day calendar. Computed here, in an activity, so
+each result is in the case's history and a replay never consults the calendar again."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio import activity
+
+from domain.calendar import WorkingCalendar, local_date, parse_overrides
+from domain.case import Deadline, DeadlinesInput
+from domain.messages import DeadlineRequest
+from domain.policy import Policy
+from domain.readmodel import ActivityName
+
+
+def load_calendar(path: Path) -> WorkingCalendar:
+    return WorkingCalendar(overrides=parse_overrides(path.read_text(encoding="utf-8")))
+
+
+def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: WorkingCalendar) -> Deadline:
+    window = getattr(policy.windows, request.kind.value)
+    tz = policy.tz
+    due = window.end(request.start, calendar, tz)
+    warn_at = request.start + timedelta(
+        seconds=(due - request.start).total_seconds() * policy.warning_fraction
+    )
+    if window.hours is not None:
+        basis = "wall clock"
+    else:
+        basis = calendar.basis(local_date(request.start, tz), local_date(due, tz))
+    return Deadline(
+        kind=request.kind,
+        round=request.round,
+        started_at=request.start,
+        due=due,
+        warn_at=warn_at.replace(microsecond=0),
+        window=window.describe(),
+        basis=f"policy {policy.version}; {basis}",
+    )
+
+
+class DeadlineActivities:
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    @activity.defn(name=ActivityName.COMPUTE_DEADLINES)
+    async def compute_deadlines(self, input: DeadlinesInput) -> list[Deadline]:
+        return [compute_deadline(input.policy, r, self.calendar) for r in input.requests]

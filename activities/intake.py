@@ -1,0 +1,55 @@
+"""Intake: the policy in force, triage, and the case's first two deadlines, in one activity."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from temporalio import activity
+
+from activities.deadlines import compute_deadline
+from activities.policy import PolicyStore
+from db.models import Complaint
+from db.session import Database
+from domain.calendar import WorkingCalendar
+from domain.case import CaseSetup
+from domain.enums import DeadlineKind
+from domain.messages import ComplaintIntake, DeadlineRequest
+from domain.readmodel import ActivityName
+from domain.triage import triage
+
+
+class IntakeActivities:
+    def __init__(self, db: Database, policies: PolicyStore, calendar: WorkingCalendar) -> None:
+        self.db = db
+        self.policies = policies
+        self.calendar = calendar
+
+    @activity.defn(name=ActivityName.PREPARE_CASE)
+    async def prepare_case(self, intake: ComplaintIntake) -> CaseSetup:
+        received = intake.received_at
+        policy = await self.policies.in_force(received)
+        window_start = received - timedelta(days=policy.triage.repeat_window_days)
+        async with self.db.sessions() as session:
+            earlier = await session.scalar(
+                select(func.count())
+                .select_from(Complaint)
+                .where(
+                    Complaint.enterprise_code == intake.enterprise.credit_code,
+                    Complaint.received_at >= window_start,
+                    Complaint.received_at <= received,
+                    Complaint.tracking_no != intake.tracking_no,
+                )
+            )
+        result = triage(
+            policy.triage,
+            category=intake.category,
+            channel=intake.channel,
+            description=intake.description,
+            product_name=intake.product.name,
+            amount=intake.product.amount,
+            earlier_complaints=earlier or 0,
+        )
+        deadlines = [
+            compute_deadline(policy, DeadlineRequest(kind=kind, start=received), self.calendar)
+            for kind in (DeadlineKind.RESPONSE, DeadlineKind.RESOLUTION)
+        ]
+        return CaseSetup(policy=policy, triage=result, deadlines=deadlines)

@@ -1,0 +1,117 @@
+"""The read model: every state change a workflow reports, written once.
+
+A case row moves only forward (a higher revision replaces a lower one); events, violations
+and notifications are keyed by what caused them, so a retried activity writes nothing twice.
+Notifications go into the outbox in the same transaction as the change they announce.
+"""
+
+from typing import Any
+
+from temporalio import activity
+
+from db.models import CaseEventRow, Complaint, Enterprise, NotificationRow, Task, ViolationRow
+from db.session import Database
+from db.writes import insert_missing
+from domain.messages import CaseEvent, Notification
+from domain.readmodel import ActivityName, CaseUpdate, TaskUpdate
+
+
+def _event_rows(tracking_no: str, source: str, events: list[CaseEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "tracking_no": tracking_no,
+            "source": source,
+            "seq": e.seq,
+            "at": e.at,
+            "kind": e.kind,
+            "summary": e.summary,
+            "actor_id": e.actor.id,
+            "actor_role": e.actor.role.value,
+            "data": e.model_dump(mode="json")["data"],
+        }
+        for e in events
+    ]
+
+
+def _notification_rows(notifications: list[Notification]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": n.key,
+            "recipient_kind": n.recipient.kind,
+            "recipient_ref": n.recipient.ref,
+            "topic": n.topic,
+            "subject": n.subject,
+            "tracking_no": n.tracking_no,
+        }
+        for n in notifications
+    ]
+
+
+class ProjectionActivities:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @activity.defn(name=ActivityName.RECORD_CASE)
+    async def record_case(self, update: CaseUpdate) -> None:
+        snap = update.snapshot
+        fields = snap.model_dump()
+        async with self.db.transaction() as session:
+            await insert_missing(
+                session,
+                Enterprise,
+                [{"credit_code": snap.enterprise_code, "name": snap.enterprise_name, "registered": False}],
+                ["credit_code"],
+            )
+            row = await session.get(Complaint, snap.tracking_no, with_for_update=True)
+            fields.pop("enterprise_name")
+            if row is None:
+                session.add(Complaint(**fields))
+            elif row.revision < snap.revision:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+            await session.flush()
+            await insert_missing(
+                session,
+                CaseEventRow,
+                _event_rows(snap.tracking_no, snap.workflow_id, update.events),
+                ["source", "seq"],
+            )
+            await insert_missing(
+                session,
+                ViolationRow,
+                [
+                    {
+                        "tracking_no": snap.tracking_no,
+                        "seq": v.seq,
+                        "enterprise_code": v.enterprise_code,
+                        "kind": v.kind.value,
+                        "offence": v.offence.value if v.offence else None,
+                        "at": v.at,
+                        "detail": v.detail,
+                    }
+                    for v in update.violations
+                ],
+                ["tracking_no", "seq"],
+            )
+            await insert_missing(session, NotificationRow, _notification_rows(update.notifications), ["key"])
+
+    @activity.defn(name=ActivityName.RECORD_TASK)
+    async def record_task(self, update: TaskUpdate) -> None:
+        task = update.task
+        fields = task.model_dump(mode="python")
+        fields["kind"], fields["status"] = task.kind.value, task.status.value
+        async with self.db.transaction() as session:
+            row = await session.get(Task, task.task_id, with_for_update=True)
+            if row is None:
+                session.add(Task(**fields))
+            elif row.revision < task.revision:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+            await session.flush()
+            await insert_missing(
+                session,
+                CaseEventRow,
+                _event_rows(task.tracking_no, task.task_id, update.events),
+                ["source", "seq"],
+            )
+            await insert_missing(session, NotificationRow, _notification_rows(update.notifications), ["key"])

@@ -1,0 +1,72 @@
+"""Every setting in one place, from the environment (prefix AFTERSALES_) or a .env file.
+
+The defaults run the whole system on one machine; production refuses the unsafe ones.
+"""
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULTS = Path(__file__).parent / "domain" / "defaults"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AFTERSALES_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""  # default: SQLite in data_dir
+    # Temporal: with no address given, `aftersales run` starts a dev server on this port.
+    temporal_address: str = ""
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    temporal_namespace: str = "default"
+    task_queue: str = "aftersales"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    policy_file: Path = DEFAULTS / "policy.toml"
+    calendar_file: Path = DEFAULTS / "calendar.toml"
+    # Derives consumers' access codes; generated into data_dir in development.
+    secret_key: SecretStr | None = None
+    demo_accounts: bool = True
+    # How long intake waits for the workflow to register a case before answering 202.
+    intake_wait_seconds: float = 10.0
+    # How long an action waits to see its signal applied before answering 202.
+    action_wait_seconds: float = 5.0
+
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> "Settings":
+        if self.environment == "production":
+            if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("AFTERSALES_SECRET_KEY of at least 32 characters is required in production")
+            if self.demo_accounts:
+                raise ValueError("AFTERSALES_DEMO_ACCOUNTS must be false in production")
+            if not self.database_url or not self.temporal_address:
+                raise ValueError(
+                    "production names its database and Temporal: AFTERSALES_DATABASE_URL, "
+                    "AFTERSALES_TEMPORAL_ADDRESS"
+                )
+        return self
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'app.db').resolve()}"
+
+    @property
+    def temporal(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+    @cached_property
+    def secret(self) -> bytes:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

@@ -1,0 +1,78 @@
+"""Shared fixtures: a real database per test, the time-skipping Temporal server per session."""
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from db.migrate import upgrade
+from db.seed import seed_demo
+from db.session import Database
+from settings import Settings
+from temporal_client import data_converter
+from workflows import search_attributes as sa
+
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """A binary installed by the project's packages (temporal, temporal-test-server)."""
+    path = BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: run the README's test command")
+    return found
+
+
+async def register_search_attributes(client: Client) -> None:
+    kinds = {
+        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+        "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    }
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={key.name: kinds[key.indexed_value_type.name] for key in sa.ALL},
+        )
+    )
+
+
+@pytest.fixture
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own: its clock and its open workflows are the test's."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter()
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        task_queue=f"test-{uuid.uuid4()}",
+        secret_key="test-secret-" + "x" * 32,
+        _env_file=None,
+    )  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    upgrade(settings.database)
+    database = Database(settings.database)
+    await seed_demo(database, settings.data_dir / "tokens.json")
+    yield database
+    await database.dispose()

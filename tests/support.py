@@ -1,0 +1,114 @@
+"""Builders and waits the tests share."""
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from temporalio.client import Client, WorkflowHandle
+
+from db.models import Base
+from db.seed import ENTERPRISES
+from db.session import Database
+from domain.case import CaseState, ComplaintInput
+from domain.enums import Category, Channel, DesiredOutcome, Role
+from domain.messages import (
+    Actor,
+    Command,
+    ComplaintIntake,
+    ConsumerDetails,
+    EnterpriseRef,
+    ProductDetails,
+)
+from workflows.complaint import ComplaintWorkflow
+
+ENTERPRISE_CODE, ENTERPRISE_NAME, _ = ENTERPRISES[0]
+OTHER_ENTERPRISE = ENTERPRISES[1][0]
+
+CONSUMER = Actor(id="consumer", role=Role.CONSUMER)
+ENTERPRISE = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=ENTERPRISE_CODE, name="明辉电器")
+SUPERVISOR = Actor(id="sup-zhao", role=Role.SUPERVISOR, name="赵敏")
+CLERK = Actor(id="clerk-1", role=Role.CLERK, name="王芳")
+
+C = TypeVar("C", bound=Command)
+T = TypeVar("T")
+
+
+def tracking_no() -> str:
+    return "CP-TEST-" + uuid.uuid4().hex[:10].upper()
+
+
+def intake(**overrides: Any) -> ComplaintIntake:
+    fields: dict[str, Any] = {
+        "tracking_no": tracking_no(),
+        "channel": Channel.WEB,
+        "received_at": datetime.now(UTC).replace(microsecond=0),
+        "recorded_by": CONSUMER,
+        "consumer": ConsumerDetails(name="张三", phone="13812341234"),
+        "enterprise": EnterpriseRef(credit_code=ENTERPRISE_CODE, name=ENTERPRISE_NAME),
+        "product": ProductDetails(
+            name="电热水壶", model="MH-17", purchase_date=date(2026, 11, 1), amount=Decimal("199.00")
+        ),
+        "region_code": "310115",
+        "category": Category.PRODUCT_QUALITY,
+        "description": "水壶用了两周底座松动,无法加热。",
+        "desired_outcome": DesiredOutcome.REPLACE,
+    }
+    fields.update(overrides)
+    return ComplaintIntake(**fields)
+
+
+def command(cls: type[C], actor: Actor, **fields: Any) -> C:
+    return cls(request_id=str(uuid.uuid4()), actor=actor, **fields)
+
+
+async def start_case(client: Client, task_queue: str, case: ComplaintIntake) -> WorkflowHandle[Any, Any]:
+    return await client.start_workflow(
+        ComplaintWorkflow.run,
+        ComplaintInput(intake=case),
+        id=f"complaint-{case.tracking_no}",
+        task_queue=task_queue,
+        task_timeout=timedelta(seconds=60),
+        execution_timeout=timedelta(days=400),
+    )
+
+
+async def eventually(probe: Callable[[], Any], *, timeout: float = 20.0, what: str = "condition") -> Any:
+    """Call `probe` (sync or async) until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = probe()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def case_state(handle: WorkflowHandle[Any, Any]) -> CaseState:
+    state = await handle.query(ComplaintWorkflow.state)
+    assert state is not None
+    return state
+
+
+async def wait_for_state(
+    handle: WorkflowHandle[Any, Any],
+    check: Callable[[CaseState], bool],
+    what: str = "case state",
+    timeout: float = 20.0,
+) -> CaseState:
+    async def probe() -> CaseState | None:
+        state = await handle.query(ComplaintWorkflow.state)
+        return state if state is not None and check(state) else None
+
+    return await eventually(probe, timeout=timeout, what=what)
+
+
+async def rows(db: Database, model: type[Base], *where: Any) -> list[Any]:
+    async with db.sessions() as session:
+        return list((await session.execute(select(model).where(*where))).scalars())

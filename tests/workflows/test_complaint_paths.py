@@ -1,0 +1,450 @@
+"""Every path of a complaint through the real workflows, on the time-skipping server."""
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from db.models import CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
+from db.session import Database
+from domain.enums import (
+    CaseStatus,
+    DeadlineKind,
+    DeadlineState,
+    Measure,
+    Offence,
+    Outcome,
+    Priority,
+    RejectionReason,
+    Role,
+    Severity,
+    TaskKind,
+    TaskStatus,
+    Verdict,
+)
+from domain.messages import (
+    Accept,
+    Actor,
+    Dispute,
+    EvaluationResult,
+    OrderedMeasure,
+    Propose,
+    Reject,
+    RequestEvidence,
+    Respond,
+    SubmitEvidence,
+    SubmitFindings,
+    SubmitRectification,
+    VerificationResult,
+    Withdraw,
+)
+from tests.support import (
+    CONSUMER,
+    ENTERPRISE,
+    OTHER_ENTERPRISE,
+    SUPERVISOR,
+    case_state,
+    command,
+    eventually,
+    intake,
+    rows,
+    start_case,
+    wait_for_state,
+)
+from workflows.complaint import ComplaintWorkflow
+from workflows.evaluation import EvaluationWorkflow
+from workflows.verification import VerificationWorkflow
+
+EVALUATOR = Actor(id="eval-huaxin", role=Role.EVALUATOR, org="agency-huaxin", name="华信")
+INVESTIGATOR = Actor(id="inv-li", role=Role.INVESTIGATOR, name="李强")
+
+
+def status_is(status: CaseStatus) -> Any:
+    return lambda s: s.status is status
+
+
+async def forwarded(env: WorkflowEnvironment, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
+    """A case received now by the test server's clock, which earlier tests have moved on."""
+    overrides.setdefault("received_at", (await env.get_current_time()).replace(microsecond=0))
+    handle = await start_case(env.client, worker.task_queue, intake(**overrides))
+    await wait_for_state(handle, lambda s: s.status is not CaseStatus.RECEIVED, "registration")
+    return handle
+
+
+async def propose_and_accept(handle: WorkflowHandle[Any, Any]) -> None:
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已联系消费者"))
+    await handle.signal(
+        ComplaintWorkflow.propose,
+        command(Propose, ENTERPRISE, measures=[Measure.REPLACE], detail="免费更换新品"),
+    )
+    await wait_for_state(handle, status_is(CaseStatus.PROPOSED), "proposed")
+    await handle.signal(ComplaintWorkflow.accept, command(Accept, CONSUMER))
+
+
+async def evaluate(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], **result: Any) -> None:
+    state = await wait_for_state(
+        handle, lambda s: s.task is not None and s.task.kind is TaskKind.EVALUATION, "evaluation started"
+    )
+    assert state.task is not None
+    child = env.client.get_workflow_handle(state.task.task_id)
+    await child.signal(EvaluationWorkflow.submit_result, command(EvaluationResult, EVALUATOR, **result))
+
+
+async def investigate(handle: WorkflowHandle[Any, Any]) -> str:
+    state = await wait_for_state(
+        handle,
+        lambda s: s.investigation is not None and s.investigation.investigator is not None,
+        "investigator assigned",
+    )
+    assert state.investigation and state.investigation.investigator
+    return state.investigation.investigator.id
+
+
+async def test_a_resolved_case_is_evaluated_and_closed(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker)
+    await propose_and_accept(handle)
+    await evaluate(ts_env, handle, satisfaction=5, service_attitude=4, resolved=True)
+    result = await handle.result()
+
+    assert result.outcome is Outcome.RESOLVED and result.violations == 0
+    state = await case_state(handle)
+    assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.MET
+    assert state.deadline(DeadlineKind.RESOLUTION).state is DeadlineState.MET
+    assert state.evaluation and state.evaluation.evaluated and state.evaluation.result.satisfaction == 5
+    [row] = await rows(db, Complaint, Complaint.tracking_no == state.tracking_no)
+    assert (row.status, row.outcome, row.overdue, row.revision) == (
+        "closed",
+        "resolved",
+        False,
+        state.revision,
+    )
+    [task] = await rows(db, Task, Task.tracking_no == state.tracking_no)
+    assert (task.kind, task.status, task.assignee_id) == ("evaluation", "done", "agency-huaxin")
+    assert task.result["satisfaction"] == 5
+    kinds = [e.kind for e in await rows(db, CaseEventRow, CaseEventRow.source == handle.id)]
+    assert kinds[:3] == ["received", "triaged", "deadline_set"]
+    assert kinds[-1] == "closed" and "accepted" in kinds
+
+
+async def test_an_unresolved_case_is_investigated_after_three_working_days(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker)
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="正在处理"))
+    state = await wait_for_state(handle, status_is(CaseStatus.RESPONDED))
+    resolution = state.deadline(DeadlineKind.RESOLUTION)
+    await ts_env.sleep(resolution.due - state.forwarded_at + timedelta(seconds=1))
+
+    state = await wait_for_state(handle, status_is(CaseStatus.INVESTIGATING), "investigation")
+    assert state.escalation_level == 2
+    # Breached, then superseded by the investigation and its own deadline.
+    resolution = state.deadline(DeadlineKind.RESOLUTION)
+    assert resolution.state is DeadlineState.CLOSED and resolution.breached_at == resolution.ended_at
+    assert state.deadline(DeadlineKind.INVESTIGATION).state is DeadlineState.PENDING
+    assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.MET
+    assert state.investigation.cause == "resolution overdue"
+    investigator = await investigate(handle)
+    assert investigator in {"inv-li", "inv-chen"}
+    violations = await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)
+    assert [v.kind for v in violations] == ["late_resolution"]
+    notes = await rows(
+        db,
+        NotificationRow,
+        NotificationRow.recipient_ref == investigator,
+        NotificationRow.tracking_no == state.tracking_no,
+    )
+    assert [n.topic for n in notes] == ["assigned"]
+
+
+async def test_investigators_are_assigned_by_fewest_open_cases(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    first = await forwarded(ts_env, worker, description="插座冒烟起火")
+    second = await forwarded(ts_env, worker, description="充电时电池爆炸")
+    assert {await investigate(first), await investigate(second)} == {"inv-li", "inv-chen"}
+
+
+async def test_a_safety_hazard_is_critical_first_in_line_and_investigated_at_once(
+    ts_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    handle = await forwarded(ts_env, worker, description="热水壶使用中底座冒烟,差点起火")
+    state = await wait_for_state(handle, status_is(CaseStatus.INVESTIGATING))
+    assert (state.triage.severity, state.triage.priority, state.triage.rule) == (
+        Severity.CRITICAL,
+        Priority.P1,
+        "safety-hazard",
+    )
+    assert state.escalation_level == 2
+    # The enterprise still owes its response while the investigation runs.
+    assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.PENDING
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已停售该批次"))
+    state = await wait_for_state(handle, lambda s: s.responded_at is not None)
+    assert state.status is CaseStatus.INVESTIGATING
+
+
+async def test_dispute_evidence_findings_rectification_verification_and_silent_evaluation(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker)
+    await handle.signal(
+        ComplaintWorkflow.propose, command(Propose, ENTERPRISE, measures=[Measure.REPAIR], detail="免费维修")
+    )
+    await wait_for_state(handle, status_is(CaseStatus.PROPOSED))
+    await handle.signal(ComplaintWorkflow.dispute, command(Dispute, CONSUMER, reason="已修过两次,要求换货"))
+    state = await wait_for_state(handle, status_is(CaseStatus.INVESTIGATING))
+    assert state.investigation.cause == "disputed by the consumer"
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+
+    await handle.signal(
+        ComplaintWorkflow.request_evidence, command(RequestEvidence, investigator, items="维修记录与质检报告")
+    )
+    state = await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.EVIDENCE) is not None)
+    evidence = state.deadline(DeadlineKind.EVIDENCE)
+    await ts_env.sleep(evidence.due - evidence.started_at + timedelta(seconds=1))
+    state = await wait_for_state(
+        handle,
+        lambda s: s.deadline(DeadlineKind.EVIDENCE).state is DeadlineState.BREACHED,
+        "evidence overdue",
+    )
+    assert state.escalation_level == 3
+    await handle.signal(
+        ComplaintWorkflow.submit_evidence,
+        command(SubmitEvidence, ENTERPRISE, description="维修单三张", documents=["repair-1.pdf"]),
+    )
+    await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.EVIDENCE).state is DeadlineState.MET_LATE)
+
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings,
+            investigator,
+            verdict=Verdict.SUBSTANTIATED,
+            offence=Offence.WARRANTY_REFUSAL,
+            measures=[
+                OrderedMeasure(kind=Measure.REPLACE),
+                OrderedMeasure(kind=Measure.COMPENSATION, amount=Decimal("200")),
+            ],
+            summary="三包期内两次维修仍不能正常使用,应予换货",
+        ),
+    )
+    state = await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
+    await handle.signal(
+        ComplaintWorkflow.submit_rectification,
+        command(
+            SubmitRectification,
+            ENTERPRISE,
+            cause_analysis="维修网点备件不足",
+            improvement_measures="增加备件库存,三包期内二次返修直接换货",
+            implementation_effect="本月返修率下降40%",
+        ),
+    )
+    state = await wait_for_state(
+        handle, lambda s: s.task is not None and s.task.kind is TaskKind.VERIFICATION
+    )
+    task = state.task
+    verification = ts_env.client.get_workflow_handle(task.task_id)
+    early = command(VerificationResult, investigator, effective=True, notes="提前核查")
+    await verification.signal(VerificationWorkflow.submit_result, early)
+    assert (await verification.query(VerificationWorkflow.request_outcome, early.request_id)).startswith(
+        "verification opens"
+    )
+
+    await ts_env.sleep(task.opens_at - state.rectification.submitted_at + timedelta(seconds=1))
+    [row] = await rows(db, Task, Task.task_id == task.task_id)
+    assert row.status == TaskStatus.OPEN
+    await verification.signal(
+        VerificationWorkflow.submit_result,
+        command(VerificationResult, investigator, effective=True, notes="现场抽查备件充足"),
+    )
+    state = await wait_for_state(handle, lambda s: s.task is not None and s.task.kind is TaskKind.EVALUATION)
+    await ts_env.sleep(state.task.due - state.task.opens_at + timedelta(seconds=1))
+    result = await handle.result()
+
+    assert result.outcome is Outcome.RESOLVED_AFTER_RECTIFICATION
+    state = await case_state(handle)
+    assert state.evaluation and not state.evaluation.evaluated
+    kinds = sorted(
+        v.kind for v in await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)
+    )
+    assert kinds == ["late_evidence", "substantiated_complaint"]
+    [evaluation] = await rows(db, Task, Task.tracking_no == state.tracking_no, Task.kind == "evaluation")
+    assert evaluation.status == TaskStatus.EXPIRED
+
+
+async def test_ineffective_rectification_loops_back_with_a_new_round(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker, description="空调漏电,触电")
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已派员上门"))
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings,
+            investigator,
+            verdict=Verdict.SUBSTANTIATED,
+            offence=Offence.PRODUCT_SAFETY,
+            measures=[OrderedMeasure(kind=Measure.RECALL)],
+            summary="批次接地缺陷",
+        ),
+    )
+    await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
+    report = {
+        "cause_analysis": "接地端子虚焊",
+        "improvement_measures": "召回并加检",
+        "implementation_effect": "召回完成80%",
+    }
+    await handle.signal(
+        ComplaintWorkflow.submit_rectification, command(SubmitRectification, ENTERPRISE, **report)
+    )
+    state = await wait_for_state(handle, lambda s: s.task is not None)
+    await ts_env.sleep(state.task.opens_at - state.rectification.submitted_at + timedelta(seconds=1))
+    child = ts_env.client.get_workflow_handle(state.task.task_id)
+    await child.signal(
+        VerificationWorkflow.submit_result,
+        command(VerificationResult, investigator, effective=False, notes="抽检仍有虚焊"),
+    )
+
+    state = await wait_for_state(
+        handle, lambda s: s.status is CaseStatus.RECTIFYING and len(s.rectifications) == 2
+    )
+    assert state.escalation_level == 3
+    assert state.rectifications[0].verification.effective is False
+    assert state.deadline(DeadlineKind.RECTIFICATION).round == 2
+    kinds = sorted(
+        v.kind for v in await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)
+    )
+    assert kinds == ["ineffective_rectification", "substantiated_complaint"]
+    await handle.signal(
+        ComplaintWorkflow.submit_rectification, command(SubmitRectification, ENTERPRISE, **report)
+    )
+    state = await wait_for_state(handle, lambda s: s.task is not None and s.task.round == 2)
+    assert state.task.task_id.endswith("-verification-2")
+
+
+async def test_a_late_rectification_report_is_a_violation(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker, description="手机充电时起火")
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings,
+            investigator,
+            verdict=Verdict.PARTLY_SUBSTANTIATED,
+            offence=Offence.SERVICE_QUALITY,
+            summary="售后未按规定受理",
+        ),
+    )
+    state = await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.RECTIFICATION) is not None)
+    rectification = state.deadline(DeadlineKind.RECTIFICATION)
+    await ts_env.sleep(rectification.due - rectification.started_at + timedelta(seconds=1))
+    state = await wait_for_state(handle, lambda s: s.overdue, "rectification overdue")
+    assert state.escalation_level == 3
+    kinds = [v.kind for v in await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)]
+    assert "late_rectification" in kinds
+
+
+async def test_a_silent_consumer_is_deemed_to_accept(ts_env: WorkflowEnvironment, worker: Worker) -> None:
+    handle = await forwarded(ts_env, worker)
+    await handle.signal(
+        ComplaintWorkflow.propose,
+        command(Propose, ENTERPRISE, measures=[Measure.REFUND], amount=Decimal("199"), detail="全额退款"),
+    )
+    state = await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.CONSUMER_DECISION) is not None)
+    decision = state.deadline(DeadlineKind.CONSUMER_DECISION)
+    await ts_env.sleep(decision.due - decision.started_at + timedelta(seconds=1))
+    state = await wait_for_state(handle, status_is(CaseStatus.EVALUATING))
+    assert state.deadline(DeadlineKind.CONSUMER_DECISION).state is DeadlineState.CLOSED
+    await evaluate(ts_env, handle, satisfaction=3, service_attitude=3, resolved=True)
+    assert (await handle.result()).outcome is Outcome.RESOLVED_BY_DEFAULT
+
+
+async def test_unsubstantiated_findings_close_after_evaluation(
+    ts_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    handle = await forwarded(ts_env, worker, category="false_advertising", description="宣传与实物不符")
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings, investigator, verdict=Verdict.NOT_SUBSTANTIATED, summary="宣传内容与产品一致"
+        ),
+    )
+    await evaluate(ts_env, handle, satisfaction=2, service_attitude=3, resolved=False)
+    assert (await handle.result()).outcome is Outcome.NOT_SUBSTANTIATED
+
+
+async def test_withdrawal_and_rejection_close_the_case(ts_env: WorkflowEnvironment, worker: Worker) -> None:
+    withdrawn = await forwarded(ts_env, worker)
+    await withdrawn.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已私下和解"))
+    assert (await withdrawn.result()).outcome is Outcome.WITHDRAWN
+
+    rejected = await forwarded(ts_env, worker)
+    no_original = command(Reject, SUPERVISOR, reason=RejectionReason.DUPLICATE)
+    await rejected.signal(ComplaintWorkflow.reject, no_original)
+    await rejected.signal(
+        ComplaintWorkflow.reject,
+        command(Reject, SUPERVISOR, reason=RejectionReason.DUPLICATE, duplicate_of="CP-20261130-ABCDEF"),
+    )
+    assert (await rejected.result()).outcome is Outcome.REJECTED_DUPLICATE
+    state = await case_state(rejected)
+    assert state.requests[no_original.request_id].startswith("duplicate_of:")
+    assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.CLOSED
+
+
+async def test_signals_that_do_not_fit_are_refused_and_recorded(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker)
+    stranger = Actor(id="ent-xunjie", role=Role.ENTERPRISE, org=OTHER_ENTERPRISE)
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, stranger, message="不是我们的"))
+    await handle.signal(ComplaintWorkflow.accept, command(Accept, CONSUMER))
+    await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, SUPERVISOR))
+    state = await wait_for_state(handle, lambda s: len(s.refusals) == 3, "three refusals")
+    assert [r.reason for r in state.refusals] == [
+        "this case concerns another enterprise",
+        "accept does not fit a case that is forwarded (it awaits enterprise: respond; "
+        "enterprise: propose a resolution)",
+        "withdraw is for the consumer, not the supervisor",
+    ]
+    assert state.status is CaseStatus.FORWARDED and state.responded_at is None
+
+    async def refusals_recorded() -> bool:
+        refused = await rows(
+            db, CaseEventRow, CaseEventRow.source == handle.id, CaseEventRow.kind == "refused"
+        )
+        return len(refused) == 3
+
+    await eventually(refusals_recorded, what="refusals in the read model")
+
+
+async def test_a_repeated_request_id_is_applied_once(ts_env: WorkflowEnvironment, worker: Worker) -> None:
+    handle = await forwarded(ts_env, worker)
+    respond = command(Respond, ENTERPRISE, message="已联系")
+    for _ in range(3):
+        await handle.signal(ComplaintWorkflow.respond, respond)
+    again = command(Respond, ENTERPRISE, message="再次回应")
+    await handle.signal(ComplaintWorkflow.respond, again)
+    state = await wait_for_state(handle, lambda s: again.request_id in s.requests)
+    assert state.requests[respond.request_id] == "applied"
+    assert state.requests[again.request_id].startswith("the enterprise already responded")
+    assert len(state.refusals) == 1 and state.response.message == "已联系"
+
+
+async def test_a_backdated_case_past_its_deadline_is_escalated_but_not_counted_against_the_enterprise(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    now = (await ts_env.get_current_time()).replace(microsecond=0)
+    handle = await forwarded(ts_env, worker, received_at=now - timedelta(days=2), channel="phone")
+    state = await wait_for_state(handle, lambda s: s.escalation_level >= 1)
+    assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.BREACHED
+    assert not await rows(
+        db, ViolationRow, ViolationRow.tracking_no == state.tracking_no, ViolationRow.kind == "late_response"
+    )

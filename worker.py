@@ -1,0 +1,80 @@
+"""Builds and runs the worker: every workflow and activity on one task queue."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.assignment import AssignmentActivities
+from activities.deadlines import DeadlineActivities, load_calendar
+from activities.intake import IntakeActivities
+from activities.policy import PolicyStore
+from activities.projection import ProjectionActivities
+from db.session import Database
+from settings import Settings
+from temporal_client import connect
+from workflows.complaint import ComplaintWorkflow
+from workflows.evaluation import EvaluationWorkflow
+from workflows.verification import VerificationWorkflow
+
+WORKFLOWS: Sequence[type] = (ComplaintWorkflow, VerificationWorkflow, EvaluationWorkflow)
+log = logging.getLogger("aftersales.worker")
+
+
+def activities(settings: Settings, db: Database) -> list[Any]:
+    calendar = load_calendar(settings.calendar_file)
+    policies = PolicyStore(settings.policy_file, db)
+    intake = IntakeActivities(db, policies, calendar)
+    deadlines = DeadlineActivities(calendar)
+    projection = ProjectionActivities(db)
+    assignment = AssignmentActivities(db)
+    return [
+        intake.prepare_case,
+        deadlines.compute_deadlines,
+        projection.record_case,
+        projection.record_task,
+        assignment.assign_investigator,
+        assignment.assign_agency,
+    ]
+
+
+def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities(settings, db),
+        **options,
+    )
+
+
+async def check_policy(settings: Settings, db: Database) -> None:
+    """Fail at start, not in a case, if the policy file is invalid or reuses a version."""
+    policy = await PolicyStore(settings.policy_file, db).sync()
+    log.info("policy %s (effective %s) from %s", policy.version, policy.effective_from, settings.policy_file)
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings()
+    db = Database(settings.database)
+    await check_policy(settings, db)
+    client = await connect(settings)
+    worker = build_worker(client, settings, db)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal)
+    async with worker:
+        await stop.wait()
+        log.info("shutting down")
+    await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
