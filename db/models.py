@@ -100,6 +100,7 @@ class IntakeRequest(Base):
     idempotency_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     body_digest: Mapped[str] = mapped_column(String(64))
     tracking_no: Mapped[str] = mapped_column(String(32), unique=True)
+    received_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -336,7 +336,7 @@ class CaseState(Message):
         """Why `actor` may not take `action` now, or None if they may."""
         if self.status is CaseStatus.CLOSED:
             return f"the case is closed ({self.outcome})"
-        roles, statuses = _RULES[action]
+        roles, statuses = ACTION_RULES[action]
         if actor.role not in roles:
             allowed = " or ".join(sorted(roles))
             return f"{action} is for the {allowed}, not the {actor.role}"
@@ -404,7 +404,8 @@ def content_problem(command: Command) -> str | None:
 
 _OPEN = {CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED, CaseStatus.INVESTIGATING}
 
-_RULES: dict[Action, tuple[frozenset[Role], set[CaseStatus]]] = {
+# Who may take each action, and in which states of the case.
+ACTION_RULES: dict[Action, tuple[frozenset[Role], set[CaseStatus]]] = {
     Action.RESPOND: (frozenset({Role.ENTERPRISE}), {CaseStatus.FORWARDED, CaseStatus.INVESTIGATING}),
     Action.PROPOSE: (frozenset({Role.ENTERPRISE}), {CaseStatus.FORWARDED, CaseStatus.RESPONDED}),
     Action.ACCEPT: (frozenset({Role.CONSUMER}), {CaseStatus.PROPOSED}),

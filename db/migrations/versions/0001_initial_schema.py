@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=100), nullable=False),
         sa.Column("body_digest", sa.String(length=64), nullable=False),
         sa.Column("tracking_no", sa.String(length=32), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("idempotency_key", name=op.f("pk_intake_requests")),
         sa.UniqueConstraint("tracking_no", name=op.f("uq_intake_requests_tracking_no")),

@@ -1,0 +1,55 @@
+"""The FastAPI application: JSON API and OpenAPI docs (`uvicorn api.app:create_app --factory`)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api import accounts, complaints, errors, intake, tasks
+from db.session import Database
+from settings import Settings
+from temporal_client import connect
+
+DESCRIPTION = """
+Consumers file after-sales complaints; each runs as a durable Temporal workflow that keeps the
+legal deadlines (response within 24 hours, resolution within 3 PRC working days), escalates
+by itself, and takes each party's actions as signals.
+
+Authenticate with `Authorization: Bearer <token>`; a consumer follows a case with its tracking
+number and the `X-Access-Code` header. Action endpoints take an `Idempotency-Key` header.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, temporal: Client | None = None, db: Database | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.db = db or Database(settings.database)
+        app.state.temporal = temporal or await connect(settings)
+        yield
+        if db is None:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Aftersales Supervision",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=errors.MAX_BODY_BYTES,
+    )
+    errors.install(app)
+    app.include_router(intake.router)
+    app.include_router(complaints.router)
+    app.include_router(tasks.router)
+    app.include_router(accounts.router)
+
+    @app.get("/api/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

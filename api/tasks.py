@@ -1,0 +1,162 @@
+"""Verification and evaluation tasks: each party sees and answers only its own."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from sqlalchemy import func, select
+
+from api.deps import Principal, SessionDep, SettingsDep, TemporalDep, require
+from api.schemas import ActionAccepted, EvaluationIn, LocalTime, Output, Page, VerificationIn
+from api.signals import query, request_id, send
+from db.models import Task
+from domain.enums import Role, TaskKind, TaskStatus
+from domain.messages import EvaluationResult, TaskRecord, VerificationResult
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+READERS = (Role.INVESTIGATOR, Role.EVALUATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
+
+
+class TaskItem(Output):
+    task_id: str
+    kind: str
+    tracking_no: str
+    enterprise_code: str
+    status: str
+    assignee_id: str
+    opens_at: LocalTime
+    due: LocalTime
+    result: dict[str, Any]
+
+
+def _scope(principal: Principal) -> list[Any]:
+    if principal.role is Role.EVALUATOR:
+        return [Task.kind == TaskKind.EVALUATION.value, Task.assignee_id == principal.actor.org]
+    if principal.role is Role.INVESTIGATOR:
+        return [Task.kind == TaskKind.VERIFICATION.value, Task.assignee_id == principal.actor.id]
+    return []
+
+
+@router.get(
+    "",
+    response_model=Page[TaskItem],
+    summary="Tasks: an agency's evaluations, an investigator's verifications",
+)
+async def list_tasks(
+    session: SessionDep,
+    principal: Principal = require(*READERS),
+    kind: TaskKind | None = None,
+    status_: Annotated[TaskStatus | None, Query(alias="status")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[TaskItem]:
+    where = _scope(principal)
+    if kind is not None:
+        where.append(Task.kind == kind.value)
+    if status_ is not None:
+        where.append(Task.status == status_.value)
+    total = await session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
+    rows = (
+        await session.execute(
+            select(Task).where(*where).order_by(Task.due).offset((page - 1) * page_size).limit(page_size)
+        )
+    ).scalars()
+    return Page[TaskItem](
+        items=[TaskItem.model_validate(r) for r in rows], total=total, page=page, page_size=page_size
+    )
+
+
+def _visible(row: Task, principal: Principal) -> bool:
+    if principal.role is Role.EVALUATOR:
+        return row.kind == TaskKind.EVALUATION.value and row.assignee_id == principal.actor.org
+    if principal.role is Role.INVESTIGATOR:
+        return row.kind == TaskKind.VERIFICATION.value and row.assignee_id == principal.actor.id
+    return True
+
+
+async def _task(session: SessionDep, task_id: str, principal: Principal) -> Task:
+    row = await session.get(Task, task_id)
+    if row is None or not _visible(row, principal):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no task {task_id}")
+    return row
+
+
+@router.get("/{task_id}", response_model=TaskItem)
+async def get_task(task_id: str, session: SessionDep, principal: Principal = require(*READERS)) -> TaskItem:
+    return TaskItem.model_validate(await _task(session, task_id, principal))
+
+
+async def _answer(
+    task_id: str,
+    kind: TaskKind,
+    command: Any,
+    session: SessionDep,
+    principal: Principal,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TaskItem | ActionAccepted:
+    row = await _task(session, task_id, principal)
+    if row.kind != kind.value:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} task {task_id}")
+    sent = await send(
+        temporal,
+        task_id,
+        signal="submit_result",
+        command=command,
+        check=principal.actor,
+        wait_seconds=settings.action_wait_seconds,
+    )
+    if not sent.applied:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return ActionAccepted(request_id=sent.request_id, detail="sent; the task has not applied it yet")
+    record: TaskRecord = await query(temporal.get_workflow_handle(task_id), "task", result_type=TaskRecord)
+    return TaskItem.model_validate(record, from_attributes=True)
+
+
+@router.post(
+    "/{task_id}/evaluation",
+    response_model=TaskItem,
+    summary="The agency hands in its survey",
+    responses={202: {"model": ActionAccepted}, 409: {"description": "the task does not take it now"}},
+)
+async def submit_evaluation(
+    task_id: str,
+    body: EvaluationIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+    principal: Principal = require(Role.EVALUATOR),
+    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
+) -> TaskItem | ActionAccepted:
+    command = EvaluationResult(
+        **body.model_dump(), request_id=request_id(principal.actor.id, idempotency_key), actor=principal.actor
+    )
+    return await _answer(
+        task_id, TaskKind.EVALUATION, command, session, principal, temporal, settings, response
+    )
+
+
+@router.post(
+    "/{task_id}/verification",
+    response_model=TaskItem,
+    summary="The investigator verifies the rectification",
+    responses={202: {"model": ActionAccepted}, 409: {"description": "the task does not take it now"}},
+)
+async def submit_verification(
+    task_id: str,
+    body: VerificationIn,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+    principal: Principal = require(Role.INVESTIGATOR),
+    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
+) -> TaskItem | ActionAccepted:
+    command = VerificationResult(
+        **body.model_dump(), request_id=request_id(principal.actor.id, idempotency_key), actor=principal.actor
+    )
+    return await _answer(
+        task_id, TaskKind.VERIFICATION, command, session, principal, temporal, settings, response
+    )

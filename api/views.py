@@ -1,0 +1,290 @@
+"""A case as each reader may see it, built from the workflow's state."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from api.schemas import LocalTime, Output
+from domain.case import CaseState
+from domain.enums import Role
+from domain.masking import mask_name, mask_phone
+
+# Who sees the consumer's contact details in full; everyone else sees them masked.
+FULL_CONTACT = frozenset({Role.CLERK, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+
+
+class DeadlineView(Output):
+    kind: str
+    round: int
+    due: LocalTime
+    warn_at: LocalTime
+    state: str
+    window: str
+    basis: str
+    warned_at: LocalTime | None
+    breached_at: LocalTime | None
+    ended_at: LocalTime | None
+
+
+class AwaitedView(Output):
+    party: str
+    who: str
+    action: str
+    opens_at: LocalTime | None
+    due: LocalTime | None
+
+
+class ConsumerView(Output):
+    name: str
+    phone: str
+    id_number: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+class ActorView(Output):
+    id: str
+    role: str
+    name: str = ""
+
+
+class StepView(Output):
+    """Something a party did: when, who, and what they said."""
+
+    at: LocalTime | None
+    by: ActorView | None
+    content: dict[str, Any]
+
+
+class EscalationView(Output):
+    level: int
+    cause: str
+    at: LocalTime
+
+
+class ViolationView(Output):
+    kind: str
+    at: LocalTime
+    detail: str
+    offence: str | None
+
+
+class InvestigationView(Output):
+    opened_at: LocalTime
+    cause: str
+    investigator_id: str | None
+    investigator_name: str | None
+    evidence_requests: list[StepView]
+    site_visits: list[StepView]
+    findings: StepView | None
+
+
+class RectificationView(Output):
+    round: int
+    ordered_at: LocalTime
+    report: StepView | None
+    verification: StepView | None
+
+
+class TaskView(Output):
+    task_id: str
+    kind: str
+    round: int
+    assignee_id: str
+    assignee_name: str
+    opens_at: LocalTime
+    due: LocalTime
+
+
+class EvaluationView(Output):
+    task_id: str
+    agency_id: str
+    evaluated: bool
+    satisfaction: int | None
+    service_attitude: int | None
+    resolved: bool | None
+    at: LocalTime
+
+
+class RefusalView(Output):
+    at: LocalTime
+    action: str
+    by: ActorView
+    reason: str
+
+
+class ProductView(Output):
+    name: str
+    model: str | None
+    purchase_date: Any
+    amount: Decimal | None
+
+
+class CaseView(Output):
+    tracking_no: str
+    workflow_id: str
+    status: str
+    channel: str
+    received_at: LocalTime
+    category: str
+    severity: str
+    priority: str
+    triage_rule: str
+    triage_reasons: list[str]
+    enterprise_code: str
+    enterprise_name: str
+    region_code: str
+    product: ProductView
+    description: str
+    desired_outcome: str
+    desired_outcome_detail: str
+    consumer: ConsumerView
+    overdue: bool
+    escalation_level: int
+    awaiting: list[AwaitedView]
+    deadlines: list[DeadlineView]
+    escalations: list[EscalationView]
+    response: StepView | None
+    proposal: StepView | None
+    consumer_decision: StepView | None
+    investigation: InvestigationView | None
+    rectifications: list[RectificationView]
+    task: TaskView | None
+    evaluation: EvaluationView | None
+    violations: list[ViolationView]
+    refusals: list[RefusalView] = Field(default_factory=list)
+    outcome: str | None
+    closing_note: str
+    closed_at: LocalTime | None
+    policy_version: str
+
+
+def _step(at: datetime | None, command: Any) -> StepView | None:
+    if command is None:
+        return None
+    content = command.model_dump(mode="json", exclude={"request_id", "actor"})
+    return StepView(at=at, by=ActorView.model_validate(command.actor, from_attributes=True), content=content)
+
+
+def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
+    intake, inv = case.intake, case.investigation
+    consumer = intake.consumer
+    if reader in FULL_CONTACT:
+        consumer_view = ConsumerView.model_validate(consumer, from_attributes=True)
+    else:
+        consumer_view = ConsumerView(name=mask_name(consumer.name), phone=mask_phone(consumer.phone))
+    decision = (
+        _step(case.accepted_at, case.acceptance) if case.acceptance else _step(case.disputed_at, case.dispute)
+    )
+    return CaseView(
+        tracking_no=case.tracking_no,
+        workflow_id=workflow_id,
+        status=case.status,
+        channel=intake.channel,
+        received_at=intake.received_at,
+        category=case.triage.category,
+        severity=case.triage.severity,
+        priority=case.triage.priority,
+        triage_rule=case.triage.rule,
+        triage_reasons=case.triage.reasons,
+        enterprise_code=intake.enterprise.credit_code,
+        enterprise_name=intake.enterprise.name,
+        region_code=intake.region_code,
+        product=ProductView.model_validate(intake.product, from_attributes=True),
+        description=intake.description,
+        desired_outcome=intake.desired_outcome,
+        desired_outcome_detail=intake.desired_outcome_detail,
+        consumer=consumer_view,
+        overdue=case.overdue,
+        escalation_level=case.escalation_level,
+        awaiting=[AwaitedView.model_validate(a, from_attributes=True) for a in case.awaiting()],
+        deadlines=[DeadlineView.model_validate(d, from_attributes=True) for d in case.deadlines],
+        escalations=[EscalationView.model_validate(e, from_attributes=True) for e in case.escalations],
+        response=_step(case.responded_at, case.response),
+        proposal=_step(case.proposed_at, case.proposal),
+        consumer_decision=decision,
+        investigation=InvestigationView(
+            opened_at=inv.opened_at,
+            cause=inv.cause,
+            investigator_id=inv.investigator.id if inv.investigator else None,
+            investigator_name=inv.investigator.name if inv.investigator else None,
+            evidence_requests=[
+                StepView(
+                    at=r.requested_at,
+                    by=ActorView.model_validate(r.requested_by, from_attributes=True),
+                    content={
+                        "round": r.round,
+                        "items": r.items,
+                        "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+                        "submission": r.submission.model_dump(mode="json", exclude={"request_id", "actor"})
+                        if r.submission
+                        else None,
+                    },
+                )
+                for r in inv.evidence_requests
+            ],
+            site_visits=[s for v in inv.site_visits if (s := _step(v.recorded_at, v.visit))],
+            findings=_step(inv.findings_at, inv.findings),
+        )
+        if inv
+        else None,
+        rectifications=[
+            RectificationView(
+                round=r.round,
+                ordered_at=r.ordered_at,
+                report=_step(r.submitted_at, r.report),
+                verification=StepView(
+                    at=r.verification.at,
+                    by=ActorView.model_validate(r.verification.by, from_attributes=True),
+                    content={
+                        "effective": r.verification.effective,
+                        "notes": r.verification.notes,
+                        "late": r.verification.late,
+                    },
+                )
+                if r.verification
+                else None,
+            )
+            for r in case.rectifications
+        ],
+        task=TaskView(
+            task_id=case.task.task_id,
+            kind=case.task.kind,
+            round=case.task.round,
+            assignee_id=case.task.assignee.id,
+            assignee_name=case.task.assignee.name,
+            opens_at=case.task.opens_at,
+            due=case.task.due,
+        )
+        if case.task
+        else None,
+        evaluation=EvaluationView(
+            task_id=case.evaluation.task_id,
+            agency_id=case.evaluation.agency.id,
+            evaluated=case.evaluation.evaluated,
+            satisfaction=case.evaluation.result.satisfaction if case.evaluation.result else None,
+            service_attitude=case.evaluation.result.service_attitude if case.evaluation.result else None,
+            resolved=case.evaluation.result.resolved if case.evaluation.result else None,
+            at=case.evaluation.at,
+        )
+        if case.evaluation
+        else None,
+        violations=[ViolationView.model_validate(v, from_attributes=True) for v in case.violations],
+        refusals=[
+            RefusalView(
+                at=r.at,
+                action=r.action,
+                reason=r.reason,
+                by=ActorView.model_validate(r.actor, from_attributes=True),
+            )
+            for r in case.refusals
+        ]
+        if reader in FULL_CONTACT
+        else [],
+        outcome=case.outcome,
+        closing_note=case.closing_note,
+        closed_at=case.closed_at,
+        policy_version=case.policy.version,
+    )

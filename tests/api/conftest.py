@@ -1,0 +1,71 @@
+"""The API end to end: a real Temporal dev server, a worker, the app over ASGI, a real database."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from db.session import Database
+from settings import Settings
+from temporal_client import data_converter
+from tests.conftest import tool
+from worker import build_worker
+from workflows import search_attributes as sa
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=tool("temporal"),
+        data_converter=data_converter(),
+        search_attributes=sa.ALL,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database) -> AsyncIterator[Worker]:
+    async with build_worker(dev_env.client, settings, db) as running:
+        yield running
+
+
+@pytest.fixture
+def tokens(db: Database, settings: Settings) -> dict[str, str]:
+    return json.loads((settings.data_dir / "tokens.json").read_text())
+
+
+class Api:
+    """An HTTP client with a helper per role."""
+
+    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+        self.http, self.tokens = http, tokens
+
+    def auth(self, username: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"} if username else {}
+
+    async def get(self, path: str, as_: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
+        return await self.http.get(path, headers=headers, **kwargs)
+
+    async def post(self, path: str, body: Any, as_: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
+        return await self.http.post(path, json=body, headers=headers, **kwargs)
+
+
+@pytest.fixture
+async def api(
+    dev_env: WorkflowEnvironment, worker: Worker, settings: Settings, db: Database, tokens: dict[str, str]
+) -> AsyncIterator[Api]:
+    app = create_app(settings, temporal=dev_env.client, db=db)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield Api(http, tokens)
