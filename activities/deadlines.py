@@ -28,12 +28,13 @@ def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: Working
         basis = "wall clock"
     else:
         basis = calendar.basis(local_date(request.start, tz), local_date(due, tz))
+    # Local times carry their offset through the history, so the workflow can show them as such.
     return Deadline(
         kind=request.kind,
         round=request.round,
         started_at=request.start,
-        due=due,
-        warn_at=warn_at.replace(microsecond=0),
+        due=due.astimezone(tz),
+        warn_at=warn_at.replace(microsecond=0).astimezone(tz),
         window=window.describe(),
         basis=f"policy {policy.version}; {basis}",
     )

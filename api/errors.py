@@ -25,6 +25,10 @@ class Conflict(Exception):
 def field_errors(errors: Any) -> list[dict[str, str]]:
     out = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            detail = error.get("ctx", {}).get("error", "")
+            out.append({"field": "body", "reason": f"not valid JSON: {detail}".rstrip(": ")})
+            continue
         loc = [str(part) for part in error.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             where, loc = loc[0], loc[1:]

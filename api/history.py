@@ -222,7 +222,7 @@ async def case_history(client: Client, workflow_id: str, *, include_raw: bool) -
         runs = await _runs(client, workflow_id)
         timeline: list[TimelineEntry] = []
         children: list[str] = []
-        raw: list[dict[str, Any]] = Field(default_factory=list)
+        raw: list[dict[str, Any]] = []
         queue = [(workflow_id, runs)]
         while queue:
             wid, histories = queue.pop(0)

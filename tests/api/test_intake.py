@@ -1,0 +1,169 @@
+"""Intake: the receipt, who may record what, idempotency, and bad input refused with its field."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Complaint
+from db.session import Database
+from tests.api.conftest import Api
+from tests.api.test_case_end_to_end import complaint
+
+
+async def count(db: Database) -> int:
+    async with db.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Complaint)) or 0
+
+
+async def test_the_receipt_holds_triage_deadlines_and_the_access_code(api: Api) -> None:
+    response = await api.post("/api/complaints", complaint(description="热水壶底座冒烟,差点起火,很危险"))
+    assert response.status_code == 201, response.text
+    receipt = response.json()
+    assert (
+        receipt["tracking_no"].startswith("CP")
+        and receipt["workflow_id"] == f"complaint-{receipt['tracking_no']}"
+    )
+    assert len(receipt["access_code"]) == 10
+    assert (receipt["category"], receipt["severity"], receipt["priority"]) == (
+        "safety_hazard",
+        "critical",
+        "p1",
+    )
+    assert receipt["triage_rule"] == "safety-hazard" and "冒烟" in receipt["triage_reasons"][0]
+    assert receipt["status"] == "investigating" and receipt["policy_version"] == "2026.1"
+    due = datetime.fromisoformat(receipt["deadlines"]["resolution_due"])
+    assert due.utcoffset() == timedelta(hours=8) and (due.hour, due.minute) == (0, 0)
+    assert response.headers["location"] == f"/api/complaints/{receipt['tracking_no']}"
+
+
+async def test_a_clerk_records_a_phone_complaint_received_earlier(api: Api) -> None:
+    received = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+    body = complaint(channel="phone", received_at=received.isoformat())
+    assert (await api.post("/api/complaints", body)).status_code == 403
+    response = await api.post("/api/complaints", body, as_="clerk")
+    assert response.status_code == 201, response.text
+    due = datetime.fromisoformat(response.json()["deadlines"]["response_due"])
+    assert due == received + timedelta(hours=24)
+    view = (await api.get(f"/api/complaints/{response.json()['tracking_no']}", as_="supervisor")).json()
+    assert view["channel"] == "phone" and view["consumer"]["phone"] == "13812341234"
+
+
+async def test_the_same_idempotency_key_makes_one_complaint(api: Api, db: Database) -> None:
+    before = await count(db)
+    key = {"Idempotency-Key": "intake-7f3a9c01"}
+    first = await api.post("/api/complaints", complaint(), headers=key)
+    second = await api.post("/api/complaints", complaint(), headers=key)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert await count(db) == before + 1
+    other = await api.post("/api/complaints", complaint(description="另一件事情,完全不同的投诉"), headers=key)
+    assert other.status_code == 422
+    assert other.json()["errors"] == [
+        {"field": "header.Idempotency-Key", "reason": "was used for another request"}
+    ]
+
+
+async def test_an_unregistered_enterprise_needs_its_name(api: Api) -> None:
+    body = complaint(enterprise={"credit_code": "91330106MA2H3L4P51"})
+    response = await api.post("/api/complaints", body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "enterprise.name", "reason": "required for an enterprise not yet in the registry"}
+    ]
+    body["enterprise"]["name"] = "杭州某某电子商务有限公司"
+    assert (await api.post("/api/complaints", body)).status_code == 201
+
+
+def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    *parents, last = path.split(".")
+    target = body
+    for part in parents:
+        target = target[part]
+    if value is _DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return body
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "reason"),
+    [
+        (
+            "enterprise.credit_code",
+            "91310115MA1K4B2X35",
+            "enterprise.credit_code",
+            "check character is '5', GB 32100 gives '4'",
+        ),
+        ("enterprise.credit_code", "9131011", "enterprise.credit_code", "must be 18 characters, got 7"),
+        (
+            "consumer.phone",
+            "12345",
+            "consumer.phone",
+            "must be a mainland mobile number (11 digits) or a landline with its area code",
+        ),
+        (
+            "consumer.id_number",
+            "110101199003070000",
+            "consumer.id_number",
+            "check character is '0', expected '3'",
+        ),
+        ("consumer.email", "not-an-email", "consumer.email", None),
+        ("region_code", "990101", "region_code", "99 is not a province-level division"),
+        ("region_code", "31011", "region_code", "must be a 6-digit administrative division code"),
+        ("product.purchase_date", "2026-02-30", "product.purchase_date", None),
+        ("product.purchase_date", "2099-01-01", "product.purchase_date", "is in the future"),
+        ("product.amount", "-5", "product.amount", None),
+        ("category", "aliens", "category", None),
+        ("channel", "fax", "channel", None),
+        ("description", "太短", "description", None),
+        ("description", "长" * 5001, "description", None),
+        ("surprise", "field", "surprise", "unknown field"),
+        ("consumer.nickname", "小张", "consumer.nickname", "unknown field"),
+        ("consumer.name", _DELETE, "consumer.name", "Field required"),
+        ("product.amount", {"yuan": 5}, "product.amount", None),
+    ],
+)
+async def test_bad_input_names_the_field_and_changes_nothing(
+    api: Api, db: Database, path: str, value: Any, field: str, reason: str | None
+) -> None:
+    before = await count(db)
+    response = await api.post("/api/complaints", _set(complaint(), path, value))
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == [field]
+    if reason:
+        assert errors[0]["reason"] == reason
+    assert await count(db) == before
+
+
+async def test_received_at_is_checked(api: Api) -> None:
+    now = datetime.now(UTC)
+    for value, reason in [
+        ((now + timedelta(hours=1)).isoformat(), "is in the future"),
+        ((now - timedelta(days=31)).isoformat(), "is more than 30 days ago"),
+        ("2026-11-30T10:00:00", "must include a time zone, e.g. 2026-12-01T09:30:00+08:00"),
+    ]:
+        response = await api.post(
+            "/api/complaints", complaint(channel="phone", received_at=value), as_="clerk"
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"] == [{"field": "received_at", "reason": reason}]
+
+
+async def test_an_oversized_body_is_refused(api: Api) -> None:
+    response = await api.post("/api/complaints", complaint(desired_outcome_detail="x" * 300_000))
+    assert response.status_code == 413
+
+
+async def test_malformed_json_is_refused(api: Api) -> None:
+    response = await api.http.post(
+        "/api/complaints", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"

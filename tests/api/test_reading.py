@@ -1,0 +1,87 @@
+"""The queue, a case's detail, its history and the notifications, as readers see them."""
+
+from tests.api.conftest import Api
+from tests.api.test_access import USERNAMES, assigned_investigator, file
+from tests.support import OTHER_ENTERPRISE, eventually
+
+
+async def test_the_queue_is_ordered_by_priority_then_deadline_and_filters(api: Api) -> None:
+    routine = await file(api)
+    hazard = await file(api, description="插线板冒烟起火,差点引起火灾")
+    attitude = await file(
+        api,
+        category="service_attitude",
+        description="客服态度恶劣,挂断电话两次",
+        enterprise={"credit_code": OTHER_ENTERPRISE},
+    )
+    queue = (await api.get("/api/complaints", as_="supervisor")).json()
+    assert [c["tracking_no"] for c in queue["items"]] == [
+        hazard["tracking_no"],
+        routine["tracking_no"],
+        attitude["tracking_no"],
+    ]
+    assert (
+        queue["items"][0]["consumer_name"] == "张*" and queue["items"][0]["consumer_phone"] == "138****1234"
+    )
+
+    p1 = (await api.get("/api/complaints?priority=p1", as_="supervisor")).json()
+    assert [c["tracking_no"] for c in p1["items"]] == [hazard["tracking_no"]]
+    by_enterprise = (await api.get(f"/api/complaints?enterprise={OTHER_ENTERPRISE}", as_="auditor")).json()
+    assert [c["tracking_no"] for c in by_enterprise["items"]] == [attitude["tracking_no"]]
+    investigating = (await api.get("/api/complaints?status=investigating", as_="supervisor")).json()
+    assert [c["tracking_no"] for c in investigating["items"]] == [hazard["tracking_no"]]
+    assert (await api.get("/api/complaints?region=440300", as_="supervisor")).json()["total"] == 0
+    assert (await api.get("/api/complaints?overdue=true", as_="supervisor")).json()["total"] == 0
+    page = (await api.get("/api/complaints?page=2&page_size=2", as_="supervisor")).json()
+    assert (page["total"], len(page["items"]), page["items"][0]["tracking_no"]) == (
+        3,
+        1,
+        attitude["tracking_no"],
+    )
+
+
+async def test_a_case_tells_what_it_awaits_and_from_whom(api: Api) -> None:
+    case = await file(api, description="电饭煲漏电,手被电击")
+    investigator = await assigned_investigator(api, case["tracking_no"])
+    view = (await api.get(f"/api/complaints/{case['tracking_no']}", as_=USERNAMES[investigator])).json()
+    awaiting = {(a["party"], a["who"], a["action"]) for a in view["awaiting"]}
+    assert awaiting == {
+        ("enterprise", view["enterprise_code"], "respond"),
+        ("investigator", investigator, "record findings"),
+    }
+    kinds = {d["kind"]: d for d in view["deadlines"]}
+    assert set(kinds) == {"response", "resolution", "investigation"}
+    assert kinds["resolution"]["state"] == "closed" and kinds["investigation"]["state"] == "pending"
+    assert view["escalation_level"] == 2 and view["investigation"]["cause"].startswith("severity critical")
+
+
+async def test_the_history_is_the_audit_trail(api: Api) -> None:
+    case = await file(api)
+    no = case["tracking_no"]
+    await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
+    history = (await api.get(f"/api/complaints/{no}/history", as_="auditor")).json()
+    titles = [e["title"] for e in history["timeline"]]
+    assert titles[0] == "ComplaintWorkflow started"
+    assert "signal respond" in titles and "the enterprise responded" in titles
+    assert any(t.startswith("timer set: response-1 warning") for t in titles)
+    [response_due] = [t for t in titles if t.startswith("response due ")]
+    assert "+08:00 (24 h)" in response_due
+    signal = next(e for e in history["timeline"] if e["title"] == "signal respond")
+    assert signal["actor"]["id"] == "ent-minghui" and signal["detail"]["request_id"].startswith(
+        "ent-minghui:"
+    )
+    assert history["raw"][0]["history"]["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert (await api.get(f"/api/complaints/{no}/history?raw=false", as_="supervisor")).json()["raw"] == []
+
+
+async def test_notifications_reach_their_recipients(api: Api) -> None:
+    case = await file(api)
+
+    async def enterprise_told() -> list:
+        items = (await api.get("/api/notifications", as_="minghui")).json()["items"]
+        return [n for n in items if n["tracking_no"] == case["tracking_no"]]
+
+    [forwarded] = await eventually(enterprise_told, what="the enterprise's notification")
+    assert forwarded["topic"] == "forwarded" and forwarded["recipient_kind"] == "enterprise"
+    others = (await api.get("/api/notifications", as_="xunjie")).json()["items"]
+    assert all(n["tracking_no"] != case["tracking_no"] for n in others)
