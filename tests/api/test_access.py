@@ -8,11 +8,16 @@ USERNAMES = {"inv-li": "investigator1", "inv-chen": "investigator2"}
 
 
 async def assigned_investigator(api: Api, tracking_no: str) -> str:
-    """The investigator's account id, once the assignment (a moment after intake) is in."""
+    """The investigator's account id, once the assignment (a moment after intake) is in the read
+    model, and so the case in the investigator's list."""
 
     async def probe() -> str | None:
         view = (await api.get(f"/api/complaints/{tracking_no}", as_="supervisor")).json()
-        return (view.get("investigation") or {}).get("investigator_id")
+        investigator = (view.get("investigation") or {}).get("investigator_id")
+        if investigator is None:
+            return None
+        seen = await api.get(f"/api/complaints/{tracking_no}", as_=USERNAMES[investigator])
+        return investigator if seen.status_code == 200 else None
 
     return await eventually(probe, what="an investigator")
 
