@@ -1,12 +1,16 @@
-"""Shared fixtures: a real database per test, the time-skipping Temporal server per session."""
+"""Shared fixtures: a real database per test (SQLite and PostgreSQL), and Temporal servers."""
 
+import functools
+import os
 import shutil
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
@@ -20,6 +24,9 @@ from temporal_client import data_converter
 from workflows import search_attributes as sa
 
 BIN = Path(sys.executable).parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def tool(name: str) -> str:
@@ -58,15 +65,44 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+@functools.cache
+def postgres_unreachable() -> str | None:
+    try:
+        psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return str(exc).strip() or type(exc).__name__
+    return None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that touches the database runs on SQLite and on PostgreSQL, in a database of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.db'}"
+        return
+    problem = postgres_unreachable()
+    if problem:
+        pytest.skip(
+            f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL} ({problem}); "
+            "set AFTERSALES_TEST_POSTGRES_URL to test on it"
+        )
+    name = f"aftersales_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        database_url=database_url,
         task_queue=f"test-{uuid.uuid4()}",
         secret_key="test-secret-" + "x" * 32,
-        _env_file=None,
-    )  # type: ignore[call-arg]
+        _env_file=None,  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture

@@ -18,25 +18,30 @@ CALENDAR = load_calendar(DEFAULTS / "calendar.toml")
 
 
 def resolution_due(received: datetime) -> datetime:
-    return compute_deadline(POLICY, DeadlineRequest(kind=DeadlineKind.RESOLUTION, start=received), CALENDAR).due
+    return compute_deadline(
+        POLICY, DeadlineRequest(kind=DeadlineKind.RESOLUTION, start=received), CALENDAR
+    ).due
 
 
-@pytest.mark.parametrize(("received", "due"), [
-    # An ordinary week: Tuesday's complaint is due at the end of Friday.
-    (datetime(2026, 12, 1, 10, 0, tzinfo=CST), datetime(2026, 12, 5, 0, 0, tzinfo=CST)),
-    # Friday night: the weekend does not count.
-    (datetime(2026, 12, 4, 23, 30, tzinfo=CST), datetime(2026, 12, 10, 0, 0, tzinfo=CST)),
-    # National Day 2026: Oct 1-7 off; Saturday Oct 10 is a working day (调休).
-    (datetime(2026, 9, 29, 10, 0, tzinfo=CST), datetime(2026, 10, 10, 0, 0, tzinfo=CST)),
-    (datetime(2026, 9, 30, 10, 0, tzinfo=CST), datetime(2026, 10, 11, 0, 0, tzinfo=CST)),
-    # Sunday Sep 20, 2026 is worked in exchange: it counts.
-    (datetime(2026, 9, 18, 9, 0, tzinfo=CST), datetime(2026, 9, 23, 0, 0, tzinfo=CST)),
-    # Spring Festival 2026: Saturday Feb 14 is worked, Feb 15-23 are off.
-    (datetime(2026, 2, 13, 16, 0, tzinfo=CST), datetime(2026, 2, 26, 0, 0, tzinfo=CST)),
-    (datetime(2026, 2, 16, 12, 0, tzinfo=CST), datetime(2026, 2, 27, 0, 0, tzinfo=CST)),
-    # Spring Festival 2025: Jan 28 - Feb 4 off, Sunday Jan 26 and Saturday Feb 8 worked.
-    (datetime(2025, 1, 24, 10, 0, tzinfo=CST), datetime(2025, 2, 6, 0, 0, tzinfo=CST)),
-])
+@pytest.mark.parametrize(
+    ("received", "due"),
+    [
+        # An ordinary week: Tuesday's complaint is due at the end of Friday.
+        (datetime(2026, 12, 1, 10, 0, tzinfo=CST), datetime(2026, 12, 5, 0, 0, tzinfo=CST)),
+        # Friday night: the weekend does not count.
+        (datetime(2026, 12, 4, 23, 30, tzinfo=CST), datetime(2026, 12, 10, 0, 0, tzinfo=CST)),
+        # National Day 2026: Oct 1-7 off; Saturday Oct 10 is a working day (调休).
+        (datetime(2026, 9, 29, 10, 0, tzinfo=CST), datetime(2026, 10, 10, 0, 0, tzinfo=CST)),
+        (datetime(2026, 9, 30, 10, 0, tzinfo=CST), datetime(2026, 10, 11, 0, 0, tzinfo=CST)),
+        # Sunday Sep 20, 2026 is worked in exchange: it counts.
+        (datetime(2026, 9, 18, 9, 0, tzinfo=CST), datetime(2026, 9, 23, 0, 0, tzinfo=CST)),
+        # Spring Festival 2026: Saturday Feb 14 is worked, Feb 15-23 are off.
+        (datetime(2026, 2, 13, 16, 0, tzinfo=CST), datetime(2026, 2, 26, 0, 0, tzinfo=CST)),
+        (datetime(2026, 2, 16, 12, 0, tzinfo=CST), datetime(2026, 2, 27, 0, 0, tzinfo=CST)),
+        # Spring Festival 2025: Jan 28 - Feb 4 off, Sunday Jan 26 and Saturday Feb 8 worked.
+        (datetime(2025, 1, 24, 10, 0, tzinfo=CST), datetime(2025, 2, 6, 0, 0, tzinfo=CST)),
+    ],
+)
 def test_resolution_is_due_at_midnight_after_the_third_working_day(received: datetime, due: datetime) -> None:
     assert resolution_due(received) == due
 
@@ -62,12 +67,14 @@ def test_a_calendar_window_ending_on_a_rest_day_runs_to_the_next_working_day() -
 
 
 def test_an_override_replaces_a_whole_year() -> None:
-    calendar = WorkingCalendar(overrides=parse_overrides("""
+    calendar = WorkingCalendar(
+        overrides=parse_overrides("""
         [2026]
         source = "test schedule"
         holidays = [2026-12-02]
         working_weekends = [2026-12-05]
-    """))
+    """)
+    )
     assert not calendar.is_working_day(date(2026, 12, 2))
     assert calendar.is_working_day(date(2026, 12, 5))
     assert calendar.is_working_day(date(2026, 10, 1))  # the package's National Day is replaced
@@ -80,12 +87,15 @@ def test_a_year_without_the_published_schedule_is_marked_estimated() -> None:
     assert "(estimated)" not in WorkingCalendar().basis(date(2026, 1, 5), date(2026, 1, 8))
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("[2026]\nworking_weekends = [2026-12-02]", "is not a weekend"),
-    ("[2026]\nholidays = [2027-01-01]", "which is another year"),
-    ("[next]\nholidays = []", "is not a year"),
-    ("[2026]\nholidays = [2026-12-05]\nworking_weekends = [2026-12-05]", "both holiday and working day"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[2026]\nworking_weekends = [2026-12-02]", "is not a weekend"),
+        ("[2026]\nholidays = [2027-01-01]", "which is another year"),
+        ("[next]\nholidays = []", "is not a year"),
+        ("[2026]\nholidays = [2026-12-05]\nworking_weekends = [2026-12-05]", "both holiday and working day"),
+    ],
+)
 def test_a_bad_override_file_is_refused(text: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_overrides(text)

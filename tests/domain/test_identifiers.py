@@ -2,9 +2,9 @@
 
 import pytest
 
+from db.seed import ENTERPRISES
 from domain import identifiers
 from domain.masking import mask_name, mask_phone
-from db.seed import ENTERPRISES
 
 
 @pytest.mark.parametrize("code", [e[0] for e in ENTERPRISES] + ["91350100M000100Y43"])
@@ -12,13 +12,16 @@ def test_valid_credit_codes(code: str) -> None:
     assert identifiers.credit_code(code.lower()) == code
 
 
-@pytest.mark.parametrize(("code", "reason"), [
-    ("91350100M000100Y44", "check character is '4', GB 32100 gives '3'"),
-    ("91350100M000100Y4", "must be 18 characters"),
-    ("91350100M0001O0Y43", "never uses: O"),
-    ("B1350100M000100Y43", "registration authority"),
-    ("913501A0M000100Y43", "division code"),
-])
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("91350100M000100Y44", "check character is '4', GB 32100 gives '3'"),
+        ("91350100M000100Y4", "must be 18 characters"),
+        ("91350100M0001O0Y43", "never uses: O"),
+        ("B1350100M000100Y43", "registration authority"),
+        ("913501A0M000100Y43", "division code"),
+    ],
+)
 def test_invalid_credit_codes(code: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         identifiers.credit_code(code)
@@ -26,8 +29,11 @@ def test_invalid_credit_codes(code: str, reason: str) -> None:
 
 def test_identity_numbers() -> None:
     assert identifiers.resident_id_number("11010519491231002x") == "11010519491231002X"
-    for number, reason in [("110105194912310021", "check character"), ("110105194902300028", "birth date"),
-                           ("99010519491231002X", "province")]:
+    for number, reason in [
+        ("110105194912310021", "check character"),
+        ("110105194902300028", "birth date"),
+        ("99010519491231002X", "province"),
+    ]:
         with pytest.raises(ValueError, match=reason):
             identifiers.resident_id_number(number)
 

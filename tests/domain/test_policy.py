@@ -22,18 +22,35 @@ def test_the_digest_follows_the_content() -> None:
     assert parse_policy(DEFAULT).digest != parse_policy(DEFAULT + "\n# a comment\n").digest
 
 
-@pytest.mark.parametrize(("change", "problem"), [
-    (lambda t: t.replace('version = "2026.1"\n', ""), "version"),
-    (lambda t: t.replace("response = { hours = 24 }", "response = { hours = 24, days = 1 }"), "exactly one"),
-    (lambda t: t.replace("response = { hours = 24 }", "response = { hours = 0 }"), "greater than or equal to 1"),
-    (lambda t: t.replace("warning_fraction = 0.75", "warning_fraction = 1.5"), "less than 1"),
-    (lambda t: t.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "not a known time zone"),
-    (lambda t: t.replace('name = "default"\ndescription = "Every other complaint"\n',
-                         'name = "default"\ndescription = "x"\nchannels = ["web"]\n'), "last triage rule"),
-    (lambda t: t.replace('name = "fraud"', 'name = "high-value"'), "unique"),
-    (lambda t: t + "\nsurprise = 1\n", "Extra inputs"),
-    (lambda t: t.replace('priority = "p4"', 'priority = "p9"'), "priority"),
-])
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda t: t.replace('version = "2026.1"\n', ""), "version"),
+        (
+            lambda t: t.replace("response = { hours = 24 }", "response = { hours = 24, days = 1 }"),
+            "exactly one",
+        ),
+        (
+            lambda t: t.replace("response = { hours = 24 }", "response = { hours = 0 }"),
+            "greater than or equal to 1",
+        ),
+        (lambda t: t.replace("warning_fraction = 0.75", "warning_fraction = 1.5"), "less than 1"),
+        (
+            lambda t: t.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'),
+            "not a known time zone",
+        ),
+        (
+            lambda t: t.replace(
+                'name = "default"\ndescription = "Every other complaint"\n',
+                'name = "default"\ndescription = "x"\nchannels = ["web"]\n',
+            ),
+            "last triage rule",
+        ),
+        (lambda t: t.replace('name = "fraud"', 'name = "high-value"'), "unique"),
+        (lambda t: t + "\nsurprise = 1\n", "Extra inputs"),
+        (lambda t: t.replace('priority = "p4"', 'priority = "p9"'), "priority"),
+    ],
+)
 def test_a_policy_that_does_not_make_sense_is_refused(change, problem: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises((ValidationError, ValueError), match=problem):
         parse_policy(change(DEFAULT))

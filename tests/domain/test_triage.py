@@ -10,16 +10,32 @@ from settings import DEFAULTS
 RULES = parse_policy((DEFAULTS / "policy.toml").read_text()).triage
 
 
-def run(description: str = "用了两周坏了", category: Category = Category.PRODUCT_QUALITY,
-        amount: str | None = "199", earlier: int = 0, product: str = "电热水壶"):  # type: ignore[no-untyped-def]
-    return triage(RULES, category=category, channel=Channel.WEB, description=description, product_name=product,
-                  amount=Decimal(amount) if amount else None, earlier_complaints=earlier)
+def run(
+    description: str = "用了两周坏了",
+    category: Category = Category.PRODUCT_QUALITY,
+    amount: str | None = "199",
+    earlier: int = 0,
+    product: str = "电热水壶",
+):  # type: ignore[no-untyped-def]
+    return triage(
+        RULES,
+        category=category,
+        channel=Channel.WEB,
+        description=description,
+        product_name=product,
+        amount=Decimal(amount) if amount else None,
+        earlier_complaints=earlier,
+    )
 
 
 def test_a_safety_hazard_is_critical_and_first_in_line() -> None:
     result = run("充电时冒烟,差点起火")
     assert (result.category, result.severity, result.priority, result.rule) == (
-        Category.SAFETY_HAZARD, Severity.CRITICAL, Priority.P1, "safety-hazard")
+        Category.SAFETY_HAZARD,
+        Severity.CRITICAL,
+        Priority.P1,
+        "safety-hazard",
+    )
     assert result.reasons == ["safety-hazard: mentions '起火', '冒烟'"]
 
 

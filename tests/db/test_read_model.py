@@ -1,0 +1,181 @@
+"""The read model on SQLite and PostgreSQL: projections are idempotent and move only forward."""
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from activities.assignment import AssignmentActivities
+from activities.deadlines import load_calendar
+from activities.intake import IntakeActivities
+from activities.policy import PolicyConflict, PolicyStore
+from activities.projection import ProjectionActivities
+from db.migrate import downgrade, upgrade
+from db.models import CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
+from db.session import Database, sync_url
+from domain.case import CaseState
+from domain.enums import TaskKind, TaskStatus
+from domain.messages import CaseEvent, Notification, Recipient, TaskRecord, ViolationRecord
+from domain.policy import parse_policy
+from domain.readmodel import CaseUpdate, TaskUpdate, snapshot
+from domain.triage import Triage
+from settings import DEFAULTS, Settings
+from tests.support import ENTERPRISE_CODE, intake, rows
+
+POLICY_TEXT = (DEFAULTS / "policy.toml").read_text()
+
+
+def case_update(revision: int, **changes: object) -> CaseUpdate:
+    case = CaseState(
+        intake=intake(tracking_no="CP20261201-AAAAAA"),
+        policy=parse_policy(POLICY_TEXT),
+        triage=Triage(
+            category="product_quality", severity="moderate", priority="p3", rule="default", reasons=[]
+        ),
+        revision=revision,
+        **changes,
+    )
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    return CaseUpdate(
+        snapshot=snapshot(case, "complaint-CP20261201-AAAAAA"),
+        events=[CaseEvent(seq=revision, at=at, kind="responded", summary="the enterprise responded")],
+        notifications=[
+            Notification(
+                key=f"CP20261201-AAAAAA:{revision}:x:role:supervisor",
+                recipient=Recipient(kind="role", ref="supervisor"),
+                topic="x",
+                subject="s",
+                tracking_no="CP20261201-AAAAAA",
+            )
+        ],
+        violations=[
+            ViolationRecord(
+                seq=revision, kind="late_response", at=at, enterprise_code=ENTERPRISE_CODE, detail="late"
+            )
+        ],
+    )
+
+
+async def test_a_retried_projection_writes_nothing_twice(db: Database) -> None:
+    projection = ProjectionActivities(db)
+    update = case_update(3, status="responded")
+    for _ in range(3):
+        await projection.record_case(update)
+    assert [r.revision for r in await rows(db, Complaint)] == [3]
+    assert len(await rows(db, CaseEventRow)) == 1
+    assert len(await rows(db, NotificationRow)) == 1
+    assert len(await rows(db, ViolationRow)) == 1
+
+
+async def test_a_late_older_projection_does_not_undo_a_newer_one(db: Database) -> None:
+    projection = ProjectionActivities(db)
+    await projection.record_case(case_update(5, status="investigating", escalation_level=2))
+    await projection.record_case(case_update(4, status="responded"))
+    [row] = await rows(db, Complaint)
+    assert (row.revision, row.status, row.escalation_level) == (5, "investigating", 2)
+    assert sorted(e.seq for e in await rows(db, CaseEventRow)) == [4, 5]
+
+
+async def test_times_come_back_as_utc(db: Database) -> None:
+    await ProjectionActivities(db).record_case(case_update(1))
+    [row] = await rows(db, Complaint)
+    assert row.received_at.tzinfo is not None and row.received_at.utcoffset() == timedelta(0)
+
+
+async def test_task_records_are_idempotent(db: Database) -> None:
+    projection = ProjectionActivities(db)
+    await projection.record_case(case_update(1))
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    record = TaskRecord(
+        task_id="complaint-CP20261201-AAAAAA-evaluation-1",
+        kind=TaskKind.EVALUATION,
+        tracking_no="CP20261201-AAAAAA",
+        enterprise_code=ENTERPRISE_CODE,
+        status=TaskStatus.OPEN,
+        assignee_id="agency-huaxin",
+        opens_at=at,
+        due=at + timedelta(days=7),
+        revision=1,
+    )
+    update = TaskUpdate(task=record, events=[CaseEvent(seq=1, at=at, kind="opened", summary="open")])
+    await projection.record_task(update)
+    await projection.record_task(update)
+    done = record.model_copy(update={"status": TaskStatus.DONE, "revision": 2, "result": {"satisfaction": 5}})
+    await projection.record_task(TaskUpdate(task=done))
+    await projection.record_task(update)
+    [task] = await rows(db, Task)
+    assert (task.status, task.result) == ("done", {"satisfaction": 5})
+    assert len(await rows(db, CaseEventRow, CaseEventRow.source == record.task_id)) == 1
+
+
+async def test_the_investigator_with_the_fewest_open_cases_is_chosen(db: Database) -> None:
+    assignment = AssignmentActivities(db)
+    first = await assignment.assign_investigator("CP-1")
+    assert first.id == "inv-chen"  # a tie goes to the first account id
+    projection = ProjectionActivities(db)
+    await projection.record_case(case_update(1))
+    async with db.transaction() as session:
+        await session.execute(text("UPDATE complaints SET investigator_id = 'inv-chen'"))
+    assert (await assignment.assign_investigator("CP-2")).id == "inv-li"
+    assert (await assignment.assign_agency("CP-2")).id == "agency-huaxin"
+
+
+async def test_the_policy_version_in_force_stays_with_the_day(db: Database, tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(POLICY_TEXT)
+    store = PolicyStore(path, db)
+    assert (await store.sync()).version == "2026.1"
+    path.write_text(POLICY_TEXT.replace("response = { hours = 24 }", "response = { hours = 12 }"))
+    with pytest.raises(PolicyConflict, match="give the changed policy a new version"):
+        await store.sync()
+    path.write_text(
+        POLICY_TEXT.replace('version = "2026.1"', 'version = "2027.1"')
+        .replace("effective_from = 2026-01-01", "effective_from = 2027-01-01")
+        .replace("response = { hours = 24 }", "response = { hours = 12 }")
+    )
+    new = await store.in_force(datetime(2027, 1, 2, tzinfo=UTC))
+    old = await store.in_force(datetime(2026, 12, 31, 10, tzinfo=UTC))
+    assert (new.version, new.windows.response.hours) == ("2027.1", 12)
+    assert (old.version, old.windows.response.hours) == ("2026.1", 24)
+
+
+async def test_intake_counts_earlier_complaints_against_the_enterprise(
+    db: Database, settings: Settings
+) -> None:
+    projection = ProjectionActivities(db)
+    now = datetime.now(UTC).replace(microsecond=0)
+    for n in range(2):
+        update = case_update(1)
+        no = f"CP20261201-EARLY{n}"
+        snap = update.snapshot.model_copy(
+            update={
+                "tracking_no": no,
+                "workflow_id": f"complaint-{no}",
+                "received_at": now - timedelta(days=10),
+            }
+        )
+        await projection.record_case(CaseUpdate(snapshot=snap))
+    prepare = IntakeActivities(
+        db, PolicyStore(settings.policy_file, db), load_calendar(settings.calendar_file)
+    )
+    setup = await prepare.prepare_case(intake(received_at=now))
+    assert setup.triage.rule == "default+repeat-enterprise" and setup.triage.priority == "p2"
+    assert [d.kind for d in setup.deadlines] == ["response", "resolution"]
+    assert date.fromisoformat(str(setup.policy.effective_from)) == date(2026, 1, 1)
+
+
+def test_migrations_go_down_and_up_again(database_url: str) -> None:
+    upgrade(database_url)
+    downgrade(database_url, "base")
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    upgrade(database_url)
+    with engine.connect() as connection:
+        assert {"complaints", "case_events", "notifications", "accounts", "tasks"} <= set(
+            inspect(connection).get_table_names()
+        )
+    engine.dispose()
