@@ -4,6 +4,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -43,6 +44,7 @@ def activities(settings: Settings, db: Database) -> list[Any]:
 
 
 def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Worker:
+    options.setdefault("graceful_shutdown_timeout", timedelta(seconds=10))
     return Worker(
         client,
         task_queue=settings.task_queue,

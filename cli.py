@@ -1,0 +1,268 @@
+"""`aftersales`: run the whole system on one machine, or one part of it.
+
+aftersales run       Temporal dev server, migrations, demo accounts, worker and API; Ctrl-C stops all
+aftersales migrate   bring the database to the newest schema
+aftersales seed      create the demo enterprises, agencies and accounts; print their tokens
+aftersales worker    the worker alone
+aftersales api       the API alone
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from db.migrate import upgrade
+from db.seed import seed_demo
+from db.session import Database
+from settings import Settings
+from workflows import search_attributes as sa
+
+STOP_GRACE_SECONDS = 15
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{name} exited with code {process.returncode} while starting")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{name} did not open port {port} within {timeout:.0f} s")
+
+
+def _temporal_binary() -> str:
+    path = Path(sys.executable).parent / "temporal"
+    if not path.exists():
+        raise SystemExit("the temporal CLI is missing: install the project (pip install -e .) first")
+    return str(path)
+
+
+class Services:
+    """The processes `run` starts, stopped in reverse order."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab")
+        process = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+        self.started.append((name, process))
+        return process
+
+    def exited(self) -> tuple[str, int] | None:
+        for name, process in self.started:
+            if process.poll() is not None:
+                return name, process.returncode
+        return None
+
+    def stop(self) -> None:
+        for name, process in reversed(self.started):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(STOP_GRACE_SECONDS)
+                except subprocess.TimeoutExpired:
+                    print(f"  {name} did not stop in {STOP_GRACE_SECONDS} s: killed", flush=True)
+                    process.kill()
+                    process.wait()
+            print(f"  stopped {name}", flush=True)
+
+
+def _seed(settings: Settings) -> dict[str, str]:
+    async def go() -> dict[str, str]:
+        db = Database(settings.database)
+        try:
+            return await seed_demo(db, settings.data_dir / "demo-tokens.json")
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def run(settings: Settings) -> int:
+    data = settings.data_dir.resolve()
+    logs = data / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    host = "127.0.0.1"
+    wanted = [(settings.api_port, "AFTERSALES_API_PORT")]
+    if not settings.temporal_address:
+        wanted += [
+            (settings.temporal_port, "AFTERSALES_TEMPORAL_PORT"),
+            (settings.temporal_ui_port, "AFTERSALES_TEMPORAL_UI_PORT"),
+        ]
+    for port, variable in wanted:
+        if not _port_free(host, port):
+            raise SystemExit(f"port {port} is in use: stop what holds it, or set {variable}")
+
+    env = {
+        **os.environ,
+        "AFTERSALES_DATA_DIR": str(data),
+        "AFTERSALES_DATABASE_URL": settings.database,
+        "AFTERSALES_TEMPORAL_ADDRESS": settings.temporal,
+        "PYTHONUNBUFFERED": "1",
+    }
+    services = Services(logs)
+    stopping = False
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if not settings.temporal_address:
+            print(f"Starting Temporal dev server (state in {data / 'temporal.db'}) ...", flush=True)
+            temporal = services.start(
+                "temporal",
+                [
+                    _temporal_binary(),
+                    "server",
+                    "start-dev",
+                    "--ip",
+                    host,
+                    "--port",
+                    str(settings.temporal_port),
+                    "--ui-port",
+                    str(settings.temporal_ui_port),
+                    "--db-filename",
+                    str(data / "temporal.db"),
+                    "--namespace",
+                    settings.temporal_namespace,
+                    "--log-level",
+                    "warn",
+                    *sa.cli_flags(),
+                ],
+                env,
+            )
+            _wait_for_port(host, settings.temporal_port, temporal, "the Temporal dev server", 60)
+        print("Migrating the database ...", flush=True)
+        upgrade(settings.database)
+        tokens = _seed(settings) if settings.demo_accounts else {}
+        settings.secret  # noqa: B018 - creates the development secret before the API reads it
+        print("Starting the worker and the API ...", flush=True)
+        services.start("worker", [sys.executable, "-m", "worker"], env)
+        api = services.start(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.app:create_app",
+                "--factory",
+                "--host",
+                settings.api_host,
+                "--port",
+                str(settings.api_port),
+            ],
+            env,
+        )
+        _wait_for_port(settings.api_host, settings.api_port, api, "the API", 60)
+        _wait_healthy(f"http://{settings.api_host}:{settings.api_port}/api/health", api)
+        _welcome(settings, tokens, logs)
+        while not stopping:
+            failed = services.exited()
+            if failed:
+                name, code = failed
+                print(
+                    f"\n{name} exited with code {code}; see {logs / (name + '.log')}. Stopping.", flush=True
+                )
+                return 1
+            time.sleep(0.5)
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        services.stop()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the API exited with code {process.returncode} while starting")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"the API did not answer {url}")
+
+
+def _welcome(settings: Settings, tokens: dict[str, str], logs: Path) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    ui = (
+        f"http://127.0.0.1:{settings.temporal_ui_port}"
+        if not settings.temporal_address
+        else "(external Temporal)"
+    )
+    lines = [
+        "",
+        "Aftersales Supervision is running.",
+        f"  API docs         {api}/docs",
+        f"  Temporal Web UI  {ui}",
+        f"  Temporal         {settings.temporal}  (namespace {settings.temporal_namespace})",
+        f"  Database         {settings.database}",
+        f"  Logs             {logs}",
+    ]
+    if tokens:
+        lines += ["", "Demo accounts (send 'Authorization: Bearer <token>'):"]
+        lines += [f"  {name:<14} {token}" for name, token in tokens.items()]
+    lines += ["", "Press Ctrl-C to stop; run again to resume every open case.", ""]
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aftersales", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["run", "migrate", "seed", "worker", "api"])
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "run":
+        return run(settings)
+    if args.command == "migrate":
+        upgrade(settings.database)
+        print(f"{settings.database}: up to date")
+    elif args.command == "seed":
+        print(json.dumps(_seed(settings), indent=2, ensure_ascii=False))
+    elif args.command == "worker":
+        import worker
+
+        asyncio.run(worker.main())
+    else:
+        import uvicorn
+
+        uvicorn.run("api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""`aftersales run`: the whole system from one command; Ctrl-C stops it; cases survive a restart."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.test_case_end_to_end import complaint
+
+RUN = [sys.executable, "-m", "cli", "run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Running:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(RUN, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    def wait_started(self, timeout: float = 90) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log.read_text()
+            if "Press Ctrl-C to stop" in text:
+                return text
+            if self.process.poll() is not None:
+                pytest.fail(f"aftersales run exited with {self.process.returncode}:\n{text}")
+            time.sleep(0.3)
+        pytest.fail(f"aftersales run did not start:\n{self.log.read_text()}")
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(60)
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
+    ports = {name: free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI")}
+    env = {**os.environ, "AFTERSALES_DATA_DIR": str(tmp_path / "data")}
+    env.pop("AFTERSALES_TEMPORAL_ADDRESS", None)
+    env.pop("AFTERSALES_DATABASE_URL", None)
+    env.update({f"AFTERSALES_{name}_PORT": str(port) for name, port in ports.items()})
+    yield env
+
+
+def token(output: str, username: str) -> str:
+    line = next(line for line in output.splitlines() if line.strip().startswith(username + " "))
+    return line.split()[-1]
+
+
+def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    api = f"http://127.0.0.1:{environment['AFTERSALES_API_PORT']}"
+    ports = [int(environment[f"AFTERSALES_{n}_PORT"]) for n in ("API", "TEMPORAL", "TEMPORAL_UI")]
+    first = Running(environment, tmp_path / "first.log")
+    output = first.wait_started()
+    assert f"{api}/docs" in output and f"http://127.0.0.1:{ports[2]}" in output
+    supervisor, enterprise = token(output, "supervisor"), token(output, "minghui")
+    assert httpx.get(f"http://127.0.0.1:{ports[2]}/", timeout=10).status_code == 200  # the Web UI
+    receipt = httpx.post(f"{api}/api/complaints", json=complaint(), timeout=30).json()
+    no = receipt["tracking_no"]
+    assert receipt["status"] == "forwarded"
+
+    assert first.interrupt() == 0
+    assert not any(port_open(p) for p in ports), "a process it started is still listening"
+
+    second = Running(environment, tmp_path / "second.log")
+    output = second.wait_started()
+    try:
+        assert token(output, "supervisor") == supervisor  # the same demo tokens
+        auth = {"Authorization": f"Bearer {supervisor}"}
+        view = httpx.get(f"{api}/api/complaints/{no}", headers=auth, timeout=30).json()
+        assert view["status"] == "forwarded" and view["deadlines"][0]["state"] == "pending"
+        answered = httpx.post(
+            f"{api}/api/complaints/{no}/response",
+            json={"message": "已联系"},
+            headers={"Authorization": f"Bearer {enterprise}"},
+            timeout=30,
+        )
+        assert answered.status_code == 200 and answered.json()["status"] == "responded"
+    finally:
+        assert second.interrupt() == 0
