@@ -58,7 +58,7 @@ def _summary(event: HistoryEvent) -> str:
     return event.user_metadata.summary.data.decode().strip('"')
 
 
-async def _runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
+async def workflow_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
     """Every run of a workflow, first to last, following continue-as-new back."""
     histories: list[WorkflowHistory] = []
     run_id: str | None = None
@@ -219,7 +219,7 @@ def _brief(activity: str, result: Any) -> Any:
 
 async def case_history(client: Client, workflow_id: str, *, include_raw: bool) -> CaseHistory:
     try:
-        runs = await _runs(client, workflow_id)
+        runs = await workflow_runs(client, workflow_id)
         timeline: list[TimelineEntry] = []
         children: list[str] = []
         raw: list[dict[str, Any]] = []
@@ -237,7 +237,7 @@ async def case_history(client: Client, workflow_id: str, *, include_raw: bool) -
                 for child in started:
                     if child not in children:
                         children.append(child)
-                        queue.append((child, await _runs(client, child)))
+                        queue.append((child, await workflow_runs(client, child)))
     except RPCError as exc:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"history unavailable: {exc.message}"

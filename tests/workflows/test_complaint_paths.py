@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowHandle
@@ -41,6 +42,7 @@ from domain.messages import (
     VerificationResult,
     Withdraw,
 )
+from settings import DEFAULTS, Settings
 from tests.support import (
     CONSUMER,
     ENTERPRISE,
@@ -54,6 +56,7 @@ from tests.support import (
     start_case,
     wait_for_state,
 )
+from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
@@ -448,3 +451,39 @@ async def test_a_backdated_case_past_its_deadline_is_escalated_but_not_counted_a
     assert not await rows(
         db, ViolationRow, ViolationRow.tracking_no == state.tracking_no, ViolationRow.kind == "late_response"
     )
+
+
+async def test_a_long_case_continues_as_new_and_keeps_its_state_and_timers(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        (DEFAULTS / "policy.toml")
+        .read_text()
+        .replace('version = "2026.1"', 'version = "test-short"')
+        .replace("continue_as_new_after_events = 2000", "continue_as_new_after_events = 100")
+    )
+    short = settings.model_copy(update={"policy_file": policy})
+    async with build_worker(ts_env.client, short, db) as worker:
+        handle = await forwarded(ts_env, worker)
+        first_run = (await handle.describe()).run_id
+        stranger = Actor(id="ent-xunjie", role=Role.ENTERPRISE, org=OTHER_ENTERPRISE)
+        for n in range(120):
+            await handle.signal(ComplaintWorkflow.respond, command(Respond, stranger, message=f"第{n}次"))
+        latest = ts_env.client.get_workflow_handle(handle.id)
+
+        async def new_run() -> bool:
+            return (await latest.describe()).run_id != first_run
+
+        await eventually(new_run, what="continue-as-new")
+        state = await wait_for_state(latest, lambda s: len(s.requests) == 120, "all refused")
+        assert state.policy.version == "test-short" and state.status is CaseStatus.FORWARDED
+        revision = state.revision
+
+        await ts_env.sleep(timedelta(hours=24, seconds=1))
+        state = await wait_for_state(
+            latest, lambda s: s.escalation_level == 1, "response breach after the new run"
+        )
+        assert state.revision > revision and len(state.refusals) == 100  # the latest hundred
+        events = await rows(db, CaseEventRow, CaseEventRow.source == handle.id)
+        assert sorted(e.seq for e in events) == list(range(1, state.revision + 1))

@@ -1,0 +1,191 @@
+"""Records the histories that tests/workflows/test_replay.py replays.
+
+    python -m tests.histories.record
+
+Run it when a workflow changes on purpose, and commit the new files beside the old ones:
+the old histories keep proving that cases already running still replay (guard changes with
+`workflow.patched`). Each file is one run of one workflow, named `<workflow id>__run<n>.json`.
+"""
+
+import asyncio
+import tempfile
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from api.history import workflow_runs
+from db.migrate import upgrade
+from db.seed import seed_demo
+from db.session import Database
+from domain.enums import Measure, Offence, Role, Verdict
+from domain.messages import (
+    Accept,
+    Actor,
+    EvaluationResult,
+    OrderedMeasure,
+    Propose,
+    Respond,
+    SubmitFindings,
+    SubmitRectification,
+    VerificationResult,
+    Withdraw,
+)
+from settings import DEFAULTS, Settings
+from temporal_client import data_converter
+from tests.conftest import register_search_attributes, tool
+from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wait_for_state
+from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+from workflows.evaluation import EvaluationWorkflow
+from workflows.verification import VerificationWorkflow
+
+HERE = Path(__file__).parent
+EVALUATOR = Actor(id="eval-huaxin", role=Role.EVALUATOR, org="agency-huaxin")
+REPORT = {
+    "cause_analysis": "备件不足",
+    "improvement_measures": "增加库存",
+    "implementation_effect": "返修率下降",
+}
+
+
+async def _case(
+    env: WorkflowEnvironment, queue: str, name: str, **overrides: Any
+) -> WorkflowHandle[Any, Any]:
+    now = (await env.get_current_time()).replace(microsecond=0)
+    overrides.setdefault("received_at", now)
+    handle = await start_case(env.client, queue, intake(tracking_no=f"CP-REPLAY-{name}", **overrides))
+    await wait_for_state(handle, lambda s: s.revision > 0)
+    return handle
+
+
+async def _evaluate(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) -> None:
+    state = await wait_for_state(handle, lambda s: s.task is not None and s.task.kind == "evaluation")
+    child = env.client.get_workflow_handle(state.task.task_id)
+    await child.signal(
+        EvaluationWorkflow.submit_result,
+        command(EvaluationResult, EVALUATOR, satisfaction=4, service_attitude=5, resolved=True),
+    )
+
+
+async def resolved(env: WorkflowEnvironment, queue: str) -> list[str]:
+    handle = await _case(env, queue, "RESOLVED")
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已联系"))
+    await handle.signal(
+        ComplaintWorkflow.propose, command(Propose, ENTERPRISE, measures=[Measure.REPLACE], detail="换新")
+    )
+    await wait_for_state(handle, lambda s: s.status == "proposed")
+    await handle.signal(ComplaintWorkflow.accept, command(Accept, CONSUMER))
+    await _evaluate(env, handle)
+    await handle.result()
+    return [handle.id, f"{handle.id}-evaluation-1"]
+
+
+async def investigated(env: WorkflowEnvironment, queue: str) -> list[str]:
+    handle = await _case(env, queue, "INVESTIGATED", description="电暖器漏电,家人被电击")
+    state = await wait_for_state(handle, lambda s: s.investigation and s.investigation.investigator)
+    investigator = Actor(id=state.investigation.investigator.id, role=Role.INVESTIGATOR)
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已停售"))
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings,
+            investigator,
+            verdict=Verdict.SUBSTANTIATED,
+            offence=Offence.PRODUCT_SAFETY,
+            measures=[
+                OrderedMeasure(kind=Measure.RECALL),
+                OrderedMeasure(kind=Measure.COMPENSATION, amount=Decimal("500")),
+            ],
+            summary="接地缺陷",
+        ),
+    )
+    for round_, effective in ((1, False), (2, True)):
+        await wait_for_state(handle, lambda s: s.status == "rectifying")
+        await handle.signal(
+            ComplaintWorkflow.submit_rectification, command(SubmitRectification, ENTERPRISE, **REPORT)
+        )
+        state = await wait_for_state(handle, lambda s, r=round_: s.task is not None and s.task.round == r)
+        await env.sleep(state.task.opens_at - (await env.get_current_time()) + timedelta(seconds=1))
+        child = env.client.get_workflow_handle(state.task.task_id)
+        await child.signal(
+            VerificationWorkflow.submit_result,
+            command(VerificationResult, investigator, effective=effective, notes="现场核查"),
+        )
+    state = await wait_for_state(handle, lambda s: s.task is not None and s.task.kind == "evaluation")
+    await env.sleep(timedelta(days=8))  # the agency never answers
+    await handle.result()
+    return [
+        handle.id,
+        f"{handle.id}-verification-1",
+        f"{handle.id}-verification-2",
+        f"{handle.id}-evaluation-1",
+    ]
+
+
+async def withdrawn(env: WorkflowEnvironment, queue: str) -> list[str]:
+    now = (await env.get_current_time()).replace(microsecond=0)
+    handle = await _case(env, queue, "WITHDRAWN", channel="phone", received_at=now - timedelta(days=2))
+    await wait_for_state(handle, lambda s: s.escalation_level >= 1)
+    await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已和解"))
+    await handle.result()
+    return [handle.id]
+
+
+async def long_running(env: WorkflowEnvironment, queue: str) -> list[str]:
+    handle = await _case(env, queue, "LONG")
+    stranger = Actor(id="ent-xunjie", role=Role.ENTERPRISE, org="91440300MA5F8R7T1F")
+    for n in range(120):
+        await handle.signal(ComplaintWorkflow.respond, command(Respond, stranger, message=f"{n}"))
+    latest = env.client.get_workflow_handle(handle.id)
+    await wait_for_state(latest, lambda s: len(s.requests) == 120)
+    await env.sleep(timedelta(hours=25))
+    await wait_for_state(latest, lambda s: s.escalation_level == 1)
+    await latest.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER))
+    await latest.result()
+    return [handle.id]
+
+
+async def write_runs(client: Client, workflow_id: str) -> None:
+    for n, history in enumerate(await workflow_runs(client, workflow_id), 1):
+        (HERE / f"{workflow_id}__run{n}.json").write_text(history.to_json())
+
+
+async def main() -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter()
+    )
+    async with env:
+        await register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as tmp:
+            policy = Path(tmp) / "policy.toml"
+            policy.write_text(
+                (DEFAULTS / "policy.toml")
+                .read_text()
+                .replace("continue_as_new_after_events = 2000", "continue_as_new_after_events = 100")
+                .replace('version = "2026.1"', 'version = "replay-short-history"')
+            )
+            settings = Settings(
+                data_dir=Path(tmp),
+                database_url=f"sqlite:///{tmp}/app.db",
+                task_queue="replay",
+                policy_file=policy,
+                secret_key="x" * 40,
+                _env_file=None,
+            )  # type: ignore[call-arg]
+            upgrade(settings.database)
+            db = Database(settings.database)
+            await seed_demo(db, Path(tmp) / "tokens.json")
+            async with build_worker(env.client, settings, db):
+                for scenario in (resolved, investigated, withdrawn, long_running):
+                    for workflow_id in await scenario(env, settings.task_queue):
+                        await write_runs(env.client, workflow_id)
+                        print("recorded", workflow_id)
+            await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
