@@ -1,7 +1,7 @@
 """Dependencies every router shares: settings, database, Temporal, and who is asking."""
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy import select
@@ -95,7 +95,7 @@ async def signed_in(principal: OptionalPrincipal) -> Principal:
 SignedIn = Annotated[Principal, Depends(signed_in)]
 
 
-def require(*roles: Role) -> object:
+def require(*roles: Role) -> Any:
     """A dependency that admits only the given roles."""
 
     async def check(principal: SignedIn) -> Principal:

@@ -1,13 +1,16 @@
 """Intake: `POST /api/complaints` starts a case's workflow and answers with its receipt."""
 
 import asyncio
+import functools
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -77,59 +80,70 @@ async def file_complaint(
         name=registered.name if registered else body.enterprise.name or "",
     )
 
-    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     received_at = body.received_at or datetime.now(UTC).replace(microsecond=0)
-    if idempotency_key is not None:
-        earlier = await session.get(IntakeRequest, idempotency_key)
-        if earlier is not None:
-            if earlier.body_digest != digest:
-                raise RequestValidationError(
-                    [
-                        {
-                            "loc": ("header", "Idempotency-Key"),
-                            "type": "value_error",
-                            "msg": "was used for another request",
-                        }
-                    ]
-                )
-            tracking_no, received_at = earlier.tracking_no, earlier.received_at
-        else:
-            tracking_no = new_tracking_no(received_at, DISPLAY_TZ)
-            session.add(
-                IntakeRequest(
-                    idempotency_key=idempotency_key,
-                    body_digest=digest,
-                    tracking_no=tracking_no,
-                    received_at=received_at,
-                )
-            )
-            try:
-                await session.commit()
-            except IntegrityError:  # the same key, sent twice at once: the other request won
-                await session.rollback()
-                earlier = await session.get(IntakeRequest, idempotency_key)
-                if earlier is None or earlier.body_digest != digest:
-                    raise HTTPException(status.HTTP_409_CONFLICT, "Idempotency-Key: in use") from None
-                tracking_no, received_at = earlier.tracking_no, earlier.received_at
-        intake = _intake(body, tracking_no, received_at, recorder, enterprise)
-        handle = await _start(temporal, settings, intake, WorkflowIDConflictPolicy.USE_EXISTING)
+    make = functools.partial(_intake, body, recorder=recorder, enterprise=enterprise)
+    if idempotency_key is None:
+        handle, intake = await _start_new(temporal, settings, make, received_at)
     else:
-        handle = None
-        for _ in range(5):  # a fresh random number collides about once in 10^8
-            intake = _intake(
-                body, new_tracking_no(received_at, DISPLAY_TZ), received_at, recorder, enterprise
-            )
-            try:
-                handle = await _start(temporal, settings, intake, WorkflowIDConflictPolicy.FAIL)
-                break
-            except WorkflowAlreadyStartedError:
-                continue
-        assert handle is not None
+        tracking_no, received_at = await _claim_key(session, idempotency_key, body, received_at)
+        intake = make(tracking_no=tracking_no, received_at=received_at)
+        # Starting again with the same id finds the case a first attempt started.
+        handle = await _start(temporal, settings, intake, WorkflowIDConflictPolicy.USE_EXISTING)
     return await _receipt(handle, intake.tracking_no, settings, response)
 
 
+async def _claim_key(
+    session: AsyncSession, key: str, body: ComplaintCreate, received_at: datetime
+) -> tuple[str, datetime]:
+    """The tracking number an Idempotency-Key stands for: an earlier request's, or a new one."""
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    earlier = await session.get(IntakeRequest, key)
+    if earlier is None:
+        claim = IntakeRequest(
+            idempotency_key=key,
+            body_digest=digest,
+            received_at=received_at,
+            tracking_no=new_tracking_no(received_at, DISPLAY_TZ),
+        )
+        session.add(claim)
+        try:
+            await session.commit()
+            return claim.tracking_no, claim.received_at
+        except IntegrityError:  # the same key sent twice at once: the other request won
+            await session.rollback()
+            earlier = await session.get(IntakeRequest, key)
+    if earlier is None or earlier.body_digest != digest:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("header", "Idempotency-Key"),
+                    "type": "value_error",
+                    "msg": "was used for another request",
+                }
+            ]
+        )
+    return earlier.tracking_no, earlier.received_at
+
+
+async def _start_new(
+    client: Client, settings: Settings, make: Callable[..., ComplaintIntake], received_at: datetime
+) -> tuple[WorkflowHandle[Any, Any], ComplaintIntake]:
+    for _ in range(5):  # a fresh random number collides about once in 10^8
+        intake = make(tracking_no=new_tracking_no(received_at, DISPLAY_TZ), received_at=received_at)
+        try:
+            return await _start(client, settings, intake, WorkflowIDConflictPolicy.FAIL), intake
+        except WorkflowAlreadyStartedError:
+            continue
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no free tracking number; try again")
+
+
 def _intake(
-    body: ComplaintCreate, tracking_no: str, received_at: datetime, recorder: Actor, enterprise: EnterpriseRef
+    body: ComplaintCreate,
+    *,
+    tracking_no: str,
+    received_at: datetime,
+    recorder: Actor,
+    enterprise: EnterpriseRef,
 ) -> ComplaintIntake:
     return ComplaintIntake(
         tracking_no=tracking_no,

@@ -3,7 +3,7 @@ why a value is refused; output models show times in Beijing time (+08:00)."""
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -38,15 +38,20 @@ LocalTime = Annotated[
 ]
 
 
-def _text(min_length: int, max_length: int) -> Any:
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
-    ]
+def _text(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
-ShortText = _text(1, 200)
-Text = _text(1, 2000)
-LongText = _text(1, 5000)
+Name = Annotated[str, _text(1, 50)]
+ShortText = Annotated[str, _text(1, 200)]
+Text = Annotated[str, _text(1, 2000)]
+LongText = Annotated[str, _text(1, 5000)]
+Description = Annotated[str, _text(10, 5000)]
+Note = Annotated[str, _text(0, 1000)]
+Comment = Annotated[str, _text(0, 2000)]
+Address = Annotated[str, _text(1, 300)]
+ModelName = Annotated[str, _text(1, 100)]
+CaseNumber = Annotated[str, _text(1, 32)]
 Phone = Annotated[str, AfterValidator(identifiers.phone_number)]
 CreditCode = Annotated[str, AfterValidator(identifiers.credit_code)]
 DivisionCode = Annotated[str, AfterValidator(identifiers.division_code)]
@@ -76,11 +81,11 @@ class Page(Output, Generic[T]):
 
 
 class ConsumerIn(Input):
-    name: _text(1, 50)  # type: ignore[valid-type]
+    name: Name
     phone: Phone
     id_number: IdNumber | None = None
     email: EmailStr | None = None
-    address: _text(1, 300) | None = None  # type: ignore[valid-type]
+    address: Address | None = None
 
 
 class EnterpriseIn(Input):
@@ -90,7 +95,7 @@ class EnterpriseIn(Input):
 
 class ProductIn(Input):
     name: ShortText
-    model: _text(1, 100) | None = None  # type: ignore[valid-type]
+    model: ModelName | None = None
     purchase_date: date | None = None
     amount: Money | None = Field(default=None, description="yuan")
 
@@ -116,9 +121,9 @@ class ComplaintCreate(Input):
     product: ProductIn
     region_code: DivisionCode
     category: Category
-    description: _text(10, 5000)  # type: ignore[valid-type]
+    description: Description
     desired_outcome: DesiredOutcome
-    desired_outcome_detail: _text(0, 1000) = ""  # type: ignore[valid-type]
+    desired_outcome_detail: Note = ""
 
     @field_validator("received_at")
     @classmethod
@@ -175,7 +180,7 @@ class ProposalIn(Input):
 
 
 class AcceptIn(Input):
-    comment: _text(0, 1000) = ""  # type: ignore[valid-type]
+    comment: Note = ""
 
 
 class DisputeIn(Input):
@@ -183,13 +188,13 @@ class DisputeIn(Input):
 
 
 class WithdrawIn(Input):
-    reason: _text(0, 1000) = ""  # type: ignore[valid-type]
+    reason: Note = ""
 
 
 class RejectIn(Input):
     reason: RejectionReason
-    duplicate_of: _text(1, 32) | None = None  # type: ignore[valid-type]
-    note: _text(0, 1000) = ""  # type: ignore[valid-type]
+    duplicate_of: CaseNumber | None = None
+    note: Note = ""
 
     @model_validator(mode="after")
     def _duplicate(self) -> "RejectIn":
@@ -208,7 +213,7 @@ class EvidenceRequestIn(Input):
 
 class EvidenceIn(Input):
     description: Text
-    documents: list[ShortText] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
+    documents: list[ShortText] = Field(default_factory=list, max_length=20)
 
 
 class SiteVisitIn(Input):
@@ -226,7 +231,7 @@ class SiteVisitIn(Input):
 
 class MeasureIn(Input):
     kind: Measure
-    detail: _text(0, 1000) = ""  # type: ignore[valid-type]
+    detail: Note = ""
     amount: Money | None = None
 
 
@@ -258,7 +263,7 @@ class EvaluationIn(Input):
     satisfaction: int = Field(ge=1, le=5)
     service_attitude: int = Field(ge=1, le=5)
     resolved: bool
-    comment: _text(0, 2000) = ""  # type: ignore[valid-type]
+    comment: Comment = ""
 
 
 class ActionAccepted(Output):

@@ -15,6 +15,6 @@ async def insert_missing(
     """Insert the rows whose unique `keys` are not in the table yet; skip the others."""
     if not rows:
         return
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(statement)

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.readmodel import ActivityName, CaseUpdate, snapshot
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import search_attributes as sa
-    from workflows.options import ACTIVITY_OPTIONS
+    from workflows.options import call
 
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
@@ -79,12 +79,11 @@ class ComplaintWorkflow:
     @workflow.run
     async def run(self, input: ComplaintInput) -> CaseResult:
         if self._process is None:
-            setup = await workflow.execute_activity(
+            setup = await call(
                 ActivityName.PREPARE_CASE,
                 input.intake,
                 result_type=CaseSetup,
                 summary="policy, triage and deadlines",
-                **ACTIVITY_OPTIONS,
             )
             self._process = CaseProcess.register(input.intake, setup, workflow.now())
         while True:
@@ -141,12 +140,11 @@ class ComplaintWorkflow:
         self._sync_timers()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        return await workflow.execute_activity(
+        return await call(
             ActivityName.COMPUTE_DEADLINES,
             DeadlinesInput(policy=self.case.policy, requests=requests),
             result_type=list[Deadline],
             summary=", ".join(r.kind for r in requests),
-            **ACTIVITY_OPTIONS,
         )
 
     async def _record(self) -> None:
@@ -157,9 +155,7 @@ class ComplaintWorkflow:
             notifications=notifications,
             violations=violations,
         )
-        await workflow.execute_activity(
-            ActivityName.RECORD_CASE, update, summary=", ".join(e.kind for e in events), **ACTIVITY_OPTIONS
-        )
+        await call(ActivityName.RECORD_CASE, update, summary=", ".join(e.kind for e in events))
         self._recorded = update.snapshot.revision
         self._publish()
 
@@ -209,12 +205,11 @@ class ComplaintWorkflow:
     # --- investigator and child workflows ----------------------------------------------------
 
     async def _assign_investigator(self) -> None:
-        who = await workflow.execute_activity(
+        who = await call(
             ActivityName.ASSIGN_INVESTIGATOR,
             self.case.tracking_no,
             result_type=Assignee,
             summary="investigator with the fewest open cases",
-            **ACTIVITY_OPTIONS,
         )
         self.process.investigator_assigned(who, workflow.now())
         self._assigning = None
@@ -275,12 +270,11 @@ class ComplaintWorkflow:
 
     async def _evaluate(self) -> None:
         case, wid = self.case, workflow.info().workflow_id
-        agency = await workflow.execute_activity(
+        agency = await call(
             ActivityName.ASSIGN_AGENCY,
             case.tracking_no,
             result_type=Assignee,
             summary="agency with the fewest open evaluations",
-            **ACTIVITY_OPTIONS,
         )
         due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
         child_id = task_id(wid, TaskKind.EVALUATION, 1)

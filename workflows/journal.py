@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
     )
     from domain.readmodel import ActivityName, TaskUpdate
-    from workflows.options import ACTIVITY_OPTIONS
+    from workflows.options import call
 
 
 class TaskJournal:
@@ -80,12 +80,7 @@ class TaskJournal:
             self.record.status = status
         update = TaskUpdate(task=self.record, events=self._events, notifications=self._notifications)
         self._events, self._notifications = [], []
-        await workflow.execute_activity(
-            ActivityName.RECORD_TASK,
-            update,
-            summary=", ".join(e.kind for e in update.events),
-            **ACTIVITY_OPTIONS,
-        )
+        await call(ActivityName.RECORD_TASK, update, summary=", ".join(e.kind for e in update.events))
 
     async def wait_for(self, done: Callable[[], bool], until: datetime | None, summary: str) -> bool:
         """Wait until `done()` or the time `until` (None: no limit), recording refusals on the way.
