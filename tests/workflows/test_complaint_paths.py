@@ -487,3 +487,72 @@ async def test_a_long_case_continues_as_new_and_keeps_its_state_and_timers(
         assert state.revision > revision and len(state.refusals) == 100  # the latest hundred
         events = await rows(db, CaseEventRow, CaseEventRow.source == handle.id)
         assert sorted(e.seq for e in events) == list(range(1, state.revision + 1))
+
+
+async def test_an_investigation_without_findings_in_time_goes_up_to_enforcement(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker, description="燃气灶漏气,闻到很大气味,差点中毒")
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已派员检修"))
+    await investigate(handle)
+    state = await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.INVESTIGATION) is not None)
+    investigation = state.deadline(DeadlineKind.INVESTIGATION)
+    await ts_env.sleep(investigation.due - investigation.started_at + timedelta(seconds=1))
+    state = await wait_for_state(handle, lambda s: s.escalation_level == 3, "investigation overdue")
+    assert state.deadline(DeadlineKind.INVESTIGATION).state is DeadlineState.BREACHED and state.overdue
+    assert not await rows(
+        db, ViolationRow, ViolationRow.tracking_no == state.tracking_no
+    )  # not the enterprise's
+    notes = await eventually(
+        lambda: rows(db, NotificationRow, NotificationRow.topic == "investigation_overdue"),
+        what="the overdue notifications",
+    )
+    assert {n.recipient_kind for n in notes} == {"role", "account"}
+
+
+async def test_a_late_verification_alerts_the_supervisors_and_is_still_awaited(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    handle = await forwarded(ts_env, worker, description="电动车电池鼓包起火")
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已召回"))
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+    await handle.signal(
+        ComplaintWorkflow.submit_findings,
+        command(
+            SubmitFindings,
+            investigator,
+            verdict=Verdict.SUBSTANTIATED,
+            offence=Offence.PRODUCT_SAFETY,
+            summary="电池批次缺陷",
+        ),
+    )
+    await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
+    await handle.signal(
+        ComplaintWorkflow.submit_rectification,
+        command(
+            SubmitRectification,
+            ENTERPRISE,
+            cause_analysis="电芯供应商更换",
+            improvement_measures="来料全检",
+            implementation_effect="无新增投诉",
+        ),
+    )
+    state = await wait_for_state(handle, lambda s: s.task is not None)
+    await ts_env.sleep(state.task.due - (await ts_env.get_current_time()) + timedelta(hours=1))
+    [task] = await rows(db, Task, Task.task_id == state.task.task_id)
+    assert task.status == TaskStatus.OPEN
+    overdue = await eventually(
+        lambda: rows(db, NotificationRow, NotificationRow.topic == "verification_overdue"),
+        what="the overdue notifications",
+    )
+    assert {(n.recipient_kind, n.recipient_ref) for n in overdue} == {
+        ("role", "supervisor"),
+        ("account", investigator.id),
+    }
+    child = ts_env.client.get_workflow_handle(state.task.task_id)
+    await child.signal(
+        VerificationWorkflow.submit_result,
+        command(VerificationResult, investigator, effective=True, notes="补查合格"),
+    )
+    state = await wait_for_state(handle, status_is(CaseStatus.EVALUATING))
+    assert state.rectifications[0].verification.late is True
