@@ -7,6 +7,7 @@ Notifications go into the outbox in the same transaction as the change they anno
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
 from db.models import CaseEventRow, Complaint, Enterprise, NotificationRow, Task, ViolationRow
@@ -47,6 +48,30 @@ def _notification_rows(notifications: list[Notification]) -> list[dict[str, Any]
     ]
 
 
+async def _move_forward(
+    session: AsyncSession, model: type[Complaint | Task], key: str, fields: dict[str, Any]
+) -> None:
+    """Insert the row, or update it if `fields` carry a higher revision; never go back."""
+    row: Complaint | Task | None = await session.get(model, key, with_for_update=True)
+    if row is None:
+        session.add(model(**fields))
+    elif row.revision < fields["revision"]:
+        for name, value in fields.items():
+            setattr(row, name, value)
+    await session.flush()
+
+
+async def _record_events(
+    session: AsyncSession,
+    tracking_no: str,
+    source: str,
+    events: list[CaseEvent],
+    notifications: list[Notification],
+) -> None:
+    await insert_missing(session, CaseEventRow, _event_rows(tracking_no, source, events), ["source", "seq"])
+    await insert_missing(session, NotificationRow, _notification_rows(notifications), ["key"])
+
+
 class ProjectionActivities:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -62,19 +87,10 @@ class ProjectionActivities:
                 [{"credit_code": snap.enterprise_code, "name": snap.enterprise_name, "registered": False}],
                 ["credit_code"],
             )
-            row = await session.get(Complaint, snap.tracking_no, with_for_update=True)
             fields.pop("enterprise_name")
-            if row is None:
-                session.add(Complaint(**fields))
-            elif row.revision < snap.revision:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-            await session.flush()
-            await insert_missing(
-                session,
-                CaseEventRow,
-                _event_rows(snap.tracking_no, snap.workflow_id, update.events),
-                ["source", "seq"],
+            await _move_forward(session, Complaint, snap.tracking_no, fields)
+            await _record_events(
+                session, snap.tracking_no, snap.workflow_id, update.events, update.notifications
             )
             await insert_missing(
                 session,
@@ -93,7 +109,6 @@ class ProjectionActivities:
                 ],
                 ["tracking_no", "seq"],
             )
-            await insert_missing(session, NotificationRow, _notification_rows(update.notifications), ["key"])
 
     @activity.defn(name=ActivityName.RECORD_TASK)
     async def record_task(self, update: TaskUpdate) -> None:
@@ -101,17 +116,5 @@ class ProjectionActivities:
         fields = task.model_dump(mode="python")
         fields["kind"], fields["status"] = task.kind.value, task.status.value
         async with self.db.transaction() as session:
-            row = await session.get(Task, task.task_id, with_for_update=True)
-            if row is None:
-                session.add(Task(**fields))
-            elif row.revision < task.revision:
-                for name, value in fields.items():
-                    setattr(row, name, value)
-            await session.flush()
-            await insert_missing(
-                session,
-                CaseEventRow,
-                _event_rows(task.tracking_no, task.task_id, update.events),
-                ["source", "seq"],
-            )
-            await insert_missing(session, NotificationRow, _notification_rows(update.notifications), ["key"])
+            await _move_forward(session, Task, task.task_id, fields)
+            await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -202,7 +202,7 @@ async def _receipt(
         case: CaseState = await asyncio.wait_for(
             handle.execute_update(ComplaintWorkflow.registered), settings.intake_wait_seconds
         )
-    except (TimeoutError, RPCError):
+    except (TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
         response.status_code = status.HTTP_202_ACCEPTED
         return receipt
     response.headers["Location"] = f"/api/complaints/{tracking_no}"
