@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from api.schemas import LocalTime, Output
-from domain.case import CaseState
+from domain.case import ActiveTask, CaseState, EvaluationOutcome, Investigation, Rectification
 from domain.enums import Role
 from domain.masking import mask_name, mask_phone
 
@@ -161,23 +161,98 @@ class CaseView(Output):
     policy_version: str
 
 
+def _actor(actor: Any) -> ActorView:
+    return ActorView.model_validate(actor, from_attributes=True)
+
+
+def _content(command: Any) -> dict[str, Any]:
+    """What a party sent, without the request id and the actor."""
+    return command.model_dump(mode="json", exclude={"request_id", "actor"})
+
+
 def _step(at: datetime | None, command: Any) -> StepView | None:
-    if command is None:
+    return StepView(at=at, by=_actor(command.actor), content=_content(command)) if command else None
+
+
+def _investigation(inv: Investigation | None) -> InvestigationView | None:
+    if inv is None:
         return None
-    content = command.model_dump(mode="json", exclude={"request_id", "actor"})
-    return StepView(at=at, by=ActorView.model_validate(command.actor, from_attributes=True), content=content)
+    return InvestigationView(
+        opened_at=inv.opened_at,
+        cause=inv.cause,
+        investigator_id=inv.investigator.id if inv.investigator else None,
+        investigator_name=inv.investigator.name if inv.investigator else None,
+        evidence_requests=[
+            StepView(
+                at=r.requested_at,
+                by=_actor(r.requested_by),
+                content={
+                    "round": r.round,
+                    "items": r.items,
+                    "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
+                    "submission": _content(r.submission) if r.submission else None,
+                },
+            )
+            for r in inv.evidence_requests
+        ],
+        site_visits=[s for v in inv.site_visits if (s := _step(v.recorded_at, v.visit))],
+        findings=_step(inv.findings_at, inv.findings),
+    )
+
+
+def _rectification(r: Rectification) -> RectificationView:
+    check = r.verification
+    return RectificationView(
+        round=r.round,
+        ordered_at=r.ordered_at,
+        report=_step(r.submitted_at, r.report),
+        verification=StepView(
+            at=check.at,
+            by=_actor(check.by),
+            content={"effective": check.effective, "notes": check.notes, "late": check.late},
+        )
+        if check
+        else None,
+    )
+
+
+def _task(task: ActiveTask | None) -> TaskView | None:
+    if task is None:
+        return None
+    return TaskView(
+        task_id=task.task_id,
+        kind=task.kind,
+        round=task.round,
+        assignee_id=task.assignee.id,
+        assignee_name=task.assignee.name,
+        opens_at=task.opens_at,
+        due=task.due,
+    )
+
+
+def _evaluation(outcome: EvaluationOutcome | None) -> EvaluationView | None:
+    if outcome is None:
+        return None
+    result = outcome.result
+    return EvaluationView(
+        task_id=outcome.task_id,
+        agency_id=outcome.agency.id,
+        evaluated=outcome.evaluated,
+        at=outcome.at,
+        satisfaction=result.satisfaction if result else None,
+        service_attitude=result.service_attitude if result else None,
+        resolved=result.resolved if result else None,
+    )
 
 
 def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
-    intake, inv = case.intake, case.investigation
-    consumer = intake.consumer
-    if reader in FULL_CONTACT:
+    intake, consumer = case.intake, case.intake.consumer
+    staff = reader in FULL_CONTACT
+    if staff:
         consumer_view = ConsumerView.model_validate(consumer, from_attributes=True)
     else:
         consumer_view = ConsumerView(name=mask_name(consumer.name), phone=mask_phone(consumer.phone))
-    decision = (
-        _step(case.accepted_at, case.acceptance) if case.acceptance else _step(case.disputed_at, case.dispute)
-    )
+    decision = _step(case.accepted_at, case.acceptance) or _step(case.disputed_at, case.dispute)
     return CaseView(
         tracking_no=case.tracking_no,
         workflow_id=workflow_id,
@@ -205,83 +280,15 @@ def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
         response=_step(case.responded_at, case.response),
         proposal=_step(case.proposed_at, case.proposal),
         consumer_decision=decision,
-        investigation=InvestigationView(
-            opened_at=inv.opened_at,
-            cause=inv.cause,
-            investigator_id=inv.investigator.id if inv.investigator else None,
-            investigator_name=inv.investigator.name if inv.investigator else None,
-            evidence_requests=[
-                StepView(
-                    at=r.requested_at,
-                    by=ActorView.model_validate(r.requested_by, from_attributes=True),
-                    content={
-                        "round": r.round,
-                        "items": r.items,
-                        "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
-                        "submission": r.submission.model_dump(mode="json", exclude={"request_id", "actor"})
-                        if r.submission
-                        else None,
-                    },
-                )
-                for r in inv.evidence_requests
-            ],
-            site_visits=[s for v in inv.site_visits if (s := _step(v.recorded_at, v.visit))],
-            findings=_step(inv.findings_at, inv.findings),
-        )
-        if inv
-        else None,
-        rectifications=[
-            RectificationView(
-                round=r.round,
-                ordered_at=r.ordered_at,
-                report=_step(r.submitted_at, r.report),
-                verification=StepView(
-                    at=r.verification.at,
-                    by=ActorView.model_validate(r.verification.by, from_attributes=True),
-                    content={
-                        "effective": r.verification.effective,
-                        "notes": r.verification.notes,
-                        "late": r.verification.late,
-                    },
-                )
-                if r.verification
-                else None,
-            )
-            for r in case.rectifications
-        ],
-        task=TaskView(
-            task_id=case.task.task_id,
-            kind=case.task.kind,
-            round=case.task.round,
-            assignee_id=case.task.assignee.id,
-            assignee_name=case.task.assignee.name,
-            opens_at=case.task.opens_at,
-            due=case.task.due,
-        )
-        if case.task
-        else None,
-        evaluation=EvaluationView(
-            task_id=case.evaluation.task_id,
-            agency_id=case.evaluation.agency.id,
-            evaluated=case.evaluation.evaluated,
-            satisfaction=case.evaluation.result.satisfaction if case.evaluation.result else None,
-            service_attitude=case.evaluation.result.service_attitude if case.evaluation.result else None,
-            resolved=case.evaluation.result.resolved if case.evaluation.result else None,
-            at=case.evaluation.at,
-        )
-        if case.evaluation
-        else None,
+        investigation=_investigation(case.investigation),
+        rectifications=[_rectification(r) for r in case.rectifications],
+        task=_task(case.task),
+        evaluation=_evaluation(case.evaluation),
         violations=[ViolationView.model_validate(v, from_attributes=True) for v in case.violations],
         refusals=[
-            RefusalView(
-                at=r.at,
-                action=r.action,
-                reason=r.reason,
-                by=ActorView.model_validate(r.actor, from_attributes=True),
-            )
-            for r in case.refusals
+            RefusalView(at=r.at, action=r.action, reason=r.reason, by=_actor(r.actor)) for r in case.refusals
         ]
-        if reader in FULL_CONTACT
+        if staff
         else [],
         outcome=case.outcome,
         closing_note=case.closing_note,
