@@ -106,6 +106,24 @@ async def investigate(handle: WorkflowHandle[Any, Any]) -> str:
     return state.investigation.investigator.id
 
 
+async def substantiated(
+    env: WorkflowEnvironment, worker: Worker, description: str, **findings: Any
+) -> tuple[WorkflowHandle[Any, Any], Actor]:
+    """A safety case the enterprise answered, with substantiated findings: awaiting rectification."""
+    handle = await forwarded(env, worker, description=description)
+    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已处理"))
+    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
+    findings = {
+        "verdict": Verdict.SUBSTANTIATED,
+        "offence": Offence.PRODUCT_SAFETY,
+        "summary": "批次缺陷",
+        **findings,
+    }
+    await handle.signal(ComplaintWorkflow.submit_findings, command(SubmitFindings, investigator, **findings))
+    await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
+    return handle, investigator
+
+
 async def test_a_resolved_case_is_evaluated_and_closed(
     ts_env: WorkflowEnvironment, worker: Worker, db: Database
 ) -> None:
@@ -282,21 +300,9 @@ async def test_dispute_evidence_findings_rectification_verification_and_silent_e
 async def test_ineffective_rectification_loops_back_with_a_new_round(
     ts_env: WorkflowEnvironment, worker: Worker, db: Database
 ) -> None:
-    handle = await forwarded(ts_env, worker, description="空调漏电,触电")
-    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已派员上门"))
-    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
-    await handle.signal(
-        ComplaintWorkflow.submit_findings,
-        command(
-            SubmitFindings,
-            investigator,
-            verdict=Verdict.SUBSTANTIATED,
-            offence=Offence.PRODUCT_SAFETY,
-            measures=[OrderedMeasure(kind=Measure.RECALL)],
-            summary="批次接地缺陷",
-        ),
+    handle, investigator = await substantiated(
+        ts_env, worker, "空调漏电,触电", measures=[OrderedMeasure(kind=Measure.RECALL)]
     )
-    await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
     report = {
         "cause_analysis": "接地端子虚焊",
         "improvement_measures": "召回并加检",
@@ -513,20 +519,7 @@ async def test_an_investigation_without_findings_in_time_goes_up_to_enforcement(
 async def test_a_late_verification_alerts_the_supervisors_and_is_still_awaited(
     ts_env: WorkflowEnvironment, worker: Worker, db: Database
 ) -> None:
-    handle = await forwarded(ts_env, worker, description="电动车电池鼓包起火")
-    await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已召回"))
-    investigator = Actor(id=await investigate(handle), role=Role.INVESTIGATOR)
-    await handle.signal(
-        ComplaintWorkflow.submit_findings,
-        command(
-            SubmitFindings,
-            investigator,
-            verdict=Verdict.SUBSTANTIATED,
-            offence=Offence.PRODUCT_SAFETY,
-            summary="电池批次缺陷",
-        ),
-    )
-    await wait_for_state(handle, status_is(CaseStatus.RECTIFYING))
+    handle, investigator = await substantiated(ts_env, worker, "电动车电池鼓包起火")
     await handle.signal(
         ComplaintWorkflow.submit_rectification,
         command(
