@@ -184,7 +184,8 @@ class Notification(Message):
     recipient: Recipient
     topic: str
     subject: str
-    tracking_no: str
+    tracking_no: str = ""
+    enterprise_code: str = ""
 
 
 class CaseEvent(Message):

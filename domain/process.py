@@ -8,7 +8,6 @@ workflow feeds it signals, timers and activity results, and carries out what it 
 from datetime import datetime
 
 from domain.case import (
-    REMEMBERED_REQUESTS,
     ActiveTask,
     CaseSetup,
     CaseState,
@@ -18,7 +17,6 @@ from domain.case import (
     EvidenceRequest,
     Investigation,
     Rectification,
-    Refusal,
     SiteVisit,
     VerificationOutcome,
     content_problem,
@@ -35,6 +33,7 @@ from domain.enums import (
     TaskKind,
     ViolationKind,
 )
+from domain.ledger import Ledger, when
 from domain.messages import (
     SYSTEM,
     Accept,
@@ -62,16 +61,16 @@ from domain.messages import (
 
 # Escalation levels: 1 supervisors alerted, 2 investigation, 3 enforcement.
 ALERT, INVESTIGATION, ENFORCEMENT = 1, 2, 3
-KEPT_REFUSALS = 100
 
 SUPERVISORS = Recipient(kind="role", ref=Role.SUPERVISOR)
 
 
-class CaseProcess:
+class CaseProcess(Ledger):
     def __init__(self, state: CaseState) -> None:
+        super().__init__(
+            state, key=state.tracking_no, tracking_no=state.tracking_no, enterprise_code=state.enterprise_code
+        )
         self.state = state
-        self.events: list[CaseEvent] = []
-        self.notifications: list[Notification] = []
         self.violations: list[ViolationRecord] = []
         self.wanted: list[DeadlineRequest] = []
         self._now = state.intake.received_at
@@ -107,7 +106,7 @@ class CaseProcess:
         process._event("forwarded", f"forwarded to {intake.enterprise.name}")
         process._notify(
             "forwarded",
-            f"New complaint {state.tracking_no}: respond by {_when(response.due if response else None)}",
+            f"New complaint {state.tracking_no}: respond by {when(response.due if response else None)}",
             process._enterprise(),
         )
         if t.severity.opens_investigation:
@@ -119,26 +118,8 @@ class CaseProcess:
     def take(self, action: Action, command: Command, now: datetime) -> bool:
         """Apply a command once; refuse and record it if it does not fit. True if applied."""
         self._now = now
-        state = self.state
-        if command.request_id in state.requests:
-            return False
-        reason = state.refusal(action, command.actor) or content_problem(command)
-        self._remember(command.request_id, reason or "applied")
-        if reason:
-            state.refusals = [
-                *state.refusals,
-                Refusal(
-                    at=now, action=action, actor=command.actor, request_id=command.request_id, reason=reason
-                ),
-            ][-KEPT_REFUSALS:]
-            self._event(
-                "refused",
-                f"{action} refused: {reason}",
-                command.actor,
-                action=action,
-                request_id=command.request_id,
-                reason=reason,
-            )
+        refusal = self.state.refusal(action, command.actor) or content_problem(command)
+        if not self._admit(action, command, refusal):
             return False
         getattr(self, f"_{action.value}")(command)  # each action has its method, named alike
         return True
@@ -316,7 +297,7 @@ class CaseProcess:
             self.state.deadlines.append(d)
             self._event(
                 "deadline_set",
-                f"{d.kind} due {_when(d.due)} ({d.window})",
+                f"{d.kind} due {when(d.due)} ({d.window})",
                 kind=d.kind,
                 round=d.round,
                 due=d.due,
@@ -342,14 +323,12 @@ class CaseProcess:
             self._breach(d)
 
     def _warn(self, d: Deadline) -> None:
-        self._event("deadline_warning", f"{d.kind} due {_when(d.due)}", kind=d.kind, round=d.round, due=d.due)
+        self._event("deadline_warning", f"{d.kind} due {when(d.due)}", kind=d.kind, round=d.round, due=d.due)
         party = {
             DeadlineKind.CONSUMER_DECISION: self._consumer(),
             DeadlineKind.INVESTIGATION: self._investigator(),
         }.get(d.kind, self._enterprise())
-        self._notify(
-            f"{d.kind}_warning", f"Case {self.state.tracking_no}: {d.kind} due {_when(d.due)}", party
-        )
+        self._notify(f"{d.kind}_warning", f"Case {self.state.tracking_no}: {d.kind} due {when(d.due)}", party)
 
     def _breach(self, d: Deadline) -> None:
         state, now = self.state, self._now
@@ -363,7 +342,7 @@ class CaseProcess:
         attributable = state.forwarded_at is not None and state.forwarded_at < d.due
         self._event(
             "deadline_breached",
-            f"{d.kind} overdue since {_when(d.due)}",
+            f"{d.kind} overdue since {when(d.due)}",
             kind=d.kind,
             round=d.round,
             due=d.due,
@@ -374,12 +353,12 @@ class CaseProcess:
             case DeadlineKind.RESPONSE:
                 self._escalate_to(ALERT, "the enterprise did not respond in time")
                 self._count_violation(
-                    attributable, ViolationKind.LATE_RESPONSE, f"no response by {_when(d.due)}"
+                    attributable, ViolationKind.LATE_RESPONSE, f"no response by {when(d.due)}"
                 )
                 self._notify("response_overdue", subject, SUPERVISORS, self._enterprise())
             case DeadlineKind.RESOLUTION:
                 self._count_violation(
-                    attributable, ViolationKind.LATE_RESOLUTION, f"not resolved by {_when(d.due)}"
+                    attributable, ViolationKind.LATE_RESOLUTION, f"not resolved by {when(d.due)}"
                 )
                 self._notify("resolution_overdue", subject, SUPERVISORS, self._enterprise())
                 self._open_investigation("resolution overdue", SYSTEM)
@@ -388,14 +367,14 @@ class CaseProcess:
                 self._notify("investigation_overdue", subject, SUPERVISORS, self._investigator())
             case DeadlineKind.EVIDENCE:
                 self._escalate_to(ENFORCEMENT, "evidence overdue")
-                self._violation(ViolationKind.LATE_EVIDENCE, f"evidence not submitted by {_when(d.due)}")
+                self._violation(ViolationKind.LATE_EVIDENCE, f"evidence not submitted by {when(d.due)}")
                 self._notify(
                     "evidence_overdue", subject, SUPERVISORS, self._investigator(), self._enterprise()
                 )
             case DeadlineKind.RECTIFICATION:
                 self._escalate_to(ENFORCEMENT, "rectification report overdue")
                 self._violation(
-                    ViolationKind.LATE_RECTIFICATION, f"rectification report not submitted by {_when(d.due)}"
+                    ViolationKind.LATE_RECTIFICATION, f"rectification report not submitted by {when(d.due)}"
                 )
                 self._notify("rectification_overdue", subject, SUPERVISORS, self._enterprise())
 
@@ -474,7 +453,7 @@ class CaseProcess:
         self.state.task = task
         self._event(
             f"{task.kind}_started",
-            f"{task.kind} by {task.assignee.name}, due {_when(task.due)}",
+            f"{task.kind} by {task.assignee.name}, due {when(task.due)}",
             task_id=task.task_id,
             assignee=task.assignee.id,
             opens_at=task.opens_at,
@@ -600,33 +579,6 @@ class CaseProcess:
 
     # --- bookkeeping -------------------------------------------------------------------------
 
-    def _event(self, name: str, summary: str, actor: Actor = SYSTEM, /, **data: object) -> None:
-        self.state.revision += 1
-        self.events.append(
-            CaseEvent(
-                seq=self.state.revision, at=self._now, kind=name, summary=summary, actor=actor, data=data
-            )
-        )
-
-    def _notify(self, topic: str, subject: str, *recipients: Recipient) -> None:
-        no, seq = self.state.tracking_no, self.state.revision
-        for r in recipients:
-            self.notifications.append(
-                Notification(
-                    key=f"{no}:{seq}:{topic}:{r.kind}:{r.ref}",
-                    recipient=r,
-                    topic=topic,
-                    subject=subject,
-                    tracking_no=no,
-                )
-            )
-
-    def _remember(self, request_id: str, outcome: str) -> None:
-        requests = self.state.requests
-        requests[request_id] = outcome
-        while len(requests) > REMEMBERED_REQUESTS:
-            del requests[next(iter(requests))]
-
     def _investigation(self) -> Investigation:
         assert self.state.investigation is not None
         return self.state.investigation
@@ -644,10 +596,7 @@ class CaseProcess:
         return SUPERVISORS
 
     def drain(self) -> tuple[list[CaseEvent], list[Notification], list[ViolationRecord]]:
+        """What the read model has not seen yet."""
         out = (self.events, self.notifications, self.violations)
         self.events, self.notifications, self.violations = [], [], []
         return out
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="minutes") if moment else "—"
