@@ -75,8 +75,8 @@ class PolicyStore:
                     .limit(1)
                 )
             ).scalar_one_or_none()
-        if row is None:
-            raise PolicyConflict(f"no policy version is effective on {day}")
+        if row is None:  # earlier than every version: the oldest rules we have are the best guess
+            return current
         if row.version not in self._older:
             self._older[row.version] = parse_policy(row.content)
         return self._older[row.version]

@@ -135,6 +135,8 @@ class DeadlineKind(StrEnum):
     VERIFICATION_CHECK = "verification_check"
     VERIFICATION = "verification"
     EVALUATION = "evaluation"
+    RECTIFICATION_ORDER = "rectification_order"  # a warning's order to the enterprise
+    STATEMENT = "statement"  # the enterprise's window to state its case before a penalty
 
 
 class DeadlineState(StrEnum):
@@ -187,3 +189,38 @@ class TaskStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     EXPIRED = "expired"
+
+
+class PenaltyKind(StrEnum):
+    FINE = "fine"
+    SUSPENSION = "suspension"  # of sales
+    REVOCATION = "revocation"  # of the business licence
+
+
+class WarningStatus(StrEnum):
+    ACTIVE = "active"
+    LIFTED = "lifted"  # rectification verified
+    ESCALATED = "escalated"  # rectification overdue or not effective: a penalty followed
+
+
+class PenaltyStatus(StrEnum):
+    PROPOSED = "proposed"  # the enterprise's statement window is open
+    AWAITING_DECISION = "awaiting_decision"
+    CONFIRMED = "confirmed"
+    DROPPED = "dropped"
+    LIFTED = "lifted"
+
+
+class DecisionOutcome(StrEnum):
+    CONFIRM = "confirm"
+    AMEND = "amend"
+    DROP = "drop"
+
+
+class SupervisionAction(StrEnum):
+    """What parties ask of an enterprise's supervision; each is a signal of the same name."""
+
+    SUBMIT_STATEMENT = "submit_statement"
+    DECIDE_PENALTY = "decide_penalty"
+    SUBMIT_ORDER_REPORT = "submit_order_report"
+    VERIFY_ORDER = "verify_order"

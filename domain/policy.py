@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.calendar import WorkingCalendar, end_of_day, local_date
-from domain.enums import Category, Channel, Priority, Severity
+from domain.enums import Category, Channel, PenaltyKind, Priority, Severity
 
 
 class _Data(BaseModel):
@@ -72,6 +72,8 @@ class Windows(_Data):
     verification_check: Window = Window(days=30)
     verification: Window = Window(working_days=5)
     evaluation: Window = Window(days=7)
+    rectification_order: Window = Window(working_days=15)
+    statement: Window = Window(working_days=5)
 
 
 class TriageRule(_Data):
@@ -114,6 +116,62 @@ class TriagePolicy(_Data):
         return self
 
 
+class PenaltyStep(_Data):
+    kind: PenaltyKind
+    amount: Decimal | None = Field(default=None, gt=0, description="yuan, for a fine")
+    suspension_days: int | None = Field(default=None, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "PenaltyStep":
+        if self.kind is PenaltyKind.FINE and self.amount is None:
+            raise ValueError("a fine names its amount")
+        if self.kind is PenaltyKind.SUSPENSION and self.suspension_days is None:
+            raise ValueError("a suspension names its suspension_days")
+        return self
+
+
+class SupervisionPolicy(_Data):
+    """The violation ladder (Consumer Rights Protection Law art. 56 sets the fines' bounds)."""
+
+    repeat_window_days: int = Field(default=180, ge=1, le=1095)
+    serious_severities: tuple[Severity, ...] = (Severity.SERIOUS, Severity.CRITICAL)
+    consecutive_service_quality: int = Field(default=2, ge=1, le=10)
+    fine_cap_without_income: Decimal = Field(default=Decimal(500000), gt=0)
+    income_multiple_min: Decimal = Field(default=Decimal(1), gt=0)
+    income_multiple_max: Decimal = Field(default=Decimal(10), gt=0)
+    # By the number of penalties confirmed within the repeat window before this one.
+    penalties: tuple[PenaltyStep, ...] = (
+        PenaltyStep(kind=PenaltyKind.FINE, amount=Decimal(50000)),
+        PenaltyStep(kind=PenaltyKind.FINE, amount=Decimal(200000)),
+        PenaltyStep(kind=PenaltyKind.SUSPENSION, suspension_days=30),
+        PenaltyStep(kind=PenaltyKind.REVOCATION),
+    )
+    # Follow-up verification after a rectification report, by supervision level (0 to 3).
+    verification_by_level: tuple[Window, ...] = (
+        Window(days=30),
+        Window(days=30),
+        Window(days=14),
+        Window(days=7),
+    )
+    continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
+
+    @model_validator(mode="after")
+    def _ladder(self) -> "SupervisionPolicy":
+        if not self.penalties:
+            raise ValueError("penalties: the ladder has at least one step")
+        if any(p.amount and p.amount > self.fine_cap_without_income for p in self.penalties):
+            raise ValueError("penalties: a fine is above fine_cap_without_income")
+        if self.income_multiple_min > self.income_multiple_max:
+            raise ValueError("income_multiple_min is above income_multiple_max")
+        if not self.verification_by_level:
+            raise ValueError("verification_by_level: name the window for level 0 at least")
+        return self
+
+    @property
+    def max_level(self) -> int:
+        return len(self.verification_by_level) - 1
+
+
 class HistoryPolicy(_Data):
     continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
 
@@ -126,6 +184,7 @@ class Policy(_Data):
     windows: Windows = Windows()
     triage: TriagePolicy
     history: HistoryPolicy = HistoryPolicy()
+    supervision: SupervisionPolicy = SupervisionPolicy()
     digest: str = ""  # SHA-256 of the file's text, set when loaded
 
     @property

@@ -166,7 +166,7 @@ async def main() -> None:
                 (DEFAULTS / "policy.toml")
                 .read_text()
                 .replace("continue_as_new_after_events = 2000", "continue_as_new_after_events = 100")
-                .replace('version = "2026.1"', 'version = "replay-short-history"')
+                .replace('version = "2026.2"', 'version = "replay-short-history"')
             )
             settings = Settings(
                 data_dir=Path(tmp),
