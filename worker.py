@@ -15,31 +15,37 @@ from activities.deadlines import DeadlineActivities, load_calendar
 from activities.intake import IntakeActivities
 from activities.policy import PolicyStore
 from activities.projection import ProjectionActivities
+from activities.supervision import SupervisionActivities
 from db.session import Database
 from settings import Settings
 from temporal_client import connect
 from workflows.complaint import ComplaintWorkflow
+from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
 
-WORKFLOWS: Sequence[type] = (ComplaintWorkflow, VerificationWorkflow, EvaluationWorkflow)
+WORKFLOWS: Sequence[type] = (ComplaintWorkflow, VerificationWorkflow, EvaluationWorkflow, EnterpriseWorkflow)
 log = logging.getLogger("aftersales.worker")
 
 
-def activities(settings: Settings, db: Database) -> list[Any]:
+def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
     calendar = load_calendar(settings.calendar_file)
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)
     projection = ProjectionActivities(db)
     assignment = AssignmentActivities(db)
+    supervision = SupervisionActivities(db, client, settings.task_queue, policies)
     return [
         intake.prepare_case,
         deadlines.compute_deadlines,
         projection.record_case,
         projection.record_task,
+        projection.record_supervision,
         assignment.assign_investigator,
         assignment.assign_agency,
+        supervision.report_to_enterprise,
+        supervision.supervision_level,
     ]
 
 
@@ -49,7 +55,7 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
         client,
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities(settings, db),
+        activities=activities(client, settings, db),
         **options,
     )
 

@@ -18,7 +18,7 @@ def load_calendar(path: Path) -> WorkingCalendar:
 
 
 def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: WorkingCalendar) -> Deadline:
-    window = getattr(policy.windows, request.kind.value)
+    window = request.window or getattr(policy.windows, request.kind.value)
     tz = policy.tz
     due = window.end(request.start, calendar, tz)
     warn_at = request.start + timedelta(

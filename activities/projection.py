@@ -10,11 +10,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
-from db.models import CaseEventRow, Complaint, Enterprise, NotificationRow, Task, ViolationRow
+from db.models import (
+    CaseEventRow,
+    Complaint,
+    Enterprise,
+    EnterpriseSupervision,
+    NotificationRow,
+    PublicNoticeRow,
+    SupervisionEventRow,
+    SupervisionMeasure,
+    Task,
+    ViolationRow,
+)
 from db.session import Database
 from db.writes import insert_missing
 from domain.messages import CaseEvent, Notification
-from domain.readmodel import ActivityName, CaseUpdate, TaskUpdate
+from domain.readmodel import ActivityName, CaseUpdate, SupervisionUpdate, TaskUpdate
 
 
 def _event_rows(tracking_no: str, source: str, events: list[CaseEvent]) -> list[dict[str, Any]]:
@@ -38,6 +49,7 @@ def _notification_rows(notifications: list[Notification]) -> list[dict[str, Any]
     return [
         {
             "key": n.key,
+            "enterprise_code": n.enterprise_code or None,
             "recipient_kind": n.recipient.kind,
             "recipient_ref": n.recipient.ref,
             "topic": n.topic,
@@ -48,11 +60,14 @@ def _notification_rows(notifications: list[Notification]) -> list[dict[str, Any]
     ]
 
 
+Forward = Complaint | Task | EnterpriseSupervision | SupervisionMeasure
+
+
 async def _move_forward(
-    session: AsyncSession, model: type[Complaint | Task], key: str, fields: dict[str, Any]
+    session: AsyncSession, model: type[Forward], key: Any, fields: dict[str, Any]
 ) -> None:
     """Insert the row, or update it if `fields` carry a higher revision; never go back."""
-    row: Complaint | Task | None = await session.get(model, key, with_for_update=True)
+    row: Forward | None = await session.get(model, key, with_for_update=True)
     if row is None:
         session.add(model(**fields))
     elif row.revision < fields["revision"]:
@@ -118,3 +133,39 @@ class ProjectionActivities:
         async with self.db.transaction() as session:
             await _move_forward(session, Task, task.task_id, fields)
             await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)
+
+    @activity.defn(name=ActivityName.RECORD_SUPERVISION)
+    async def record_supervision(self, update: SupervisionUpdate) -> None:
+        snap = update.snapshot
+        async with self.db.transaction() as session:
+            await _move_forward(session, EnterpriseSupervision, snap.credit_code, snap.model_dump())
+            for measure in update.measures:
+                fields = measure.model_dump()
+                await _move_forward(
+                    session, SupervisionMeasure, (measure.enterprise_code, measure.measure_id), fields
+                )
+            events = [
+                {**row, "enterprise_code": snap.credit_code}
+                for row in _event_rows("", snap.workflow_id, update.events)
+            ]
+            for row in events:
+                del row["tracking_no"]
+            await insert_missing(session, SupervisionEventRow, events, ["source", "seq"])
+            await insert_missing(session, NotificationRow, _notification_rows(update.notifications), ["key"])
+            await insert_missing(
+                session,
+                PublicNoticeRow,
+                [
+                    {
+                        "enterprise_code": snap.credit_code,
+                        "notice_id": n.id,
+                        "enterprise_name": snap.name,
+                        "penalty_id": n.penalty_id,
+                        "published_at": n.published_at,
+                        "title": n.title,
+                        "text": n.text,
+                    }
+                    for n in update.notices
+                ],
+                ["enterprise_code", "notice_id"],
+            )

@@ -2,6 +2,7 @@
 (accounts, enterprises, agencies, intake requests, policy versions)."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -13,10 +14,12 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -145,6 +148,11 @@ class Complaint(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, index=True)
     investigator_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     policy_version: Mapped[str] = mapped_column(String(32))
+    # For the evaluation system: when the complaint was resolved, and what went wrong on the way.
+    resolved_at: Mapped[datetime | None]
+    response_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    resolution_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    repeat_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
@@ -213,8 +221,75 @@ class NotificationRow(Base):
     recipient_ref: Mapped[str] = mapped_column(String(40))
     topic: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(Text)
-    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)  # empty when about an enterprise
+    enterprise_code: Mapped[str | None] = mapped_column(String(18), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_notifications_recipient", "recipient_kind", "recipient_ref"),)
+
+
+class EnterpriseSupervision(Base):
+    """An enterprise's supervision record, written by its supervision workflow."""
+
+    __tablename__ = "enterprise_supervision"
+
+    credit_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    workflow_id: Mapped[str] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer)
+    level: Mapped[int] = mapped_column(Integer)
+    active_warnings: Mapped[int] = mapped_column(Integer)
+    standing_penalties: Mapped[int] = mapped_column(Integer)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SupervisionMeasure(Base):
+    """A warning or a penalty, as it stands."""
+
+    __tablename__ = "supervision_measures"
+
+    enterprise_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # W1, P1, ...
+    kind: Mapped[str] = mapped_column(String(16))  # warning | penalty
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    issued_at: Mapped[datetime] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    penalty_kind: Mapped[str | None] = mapped_column(String(16))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    cause: Mapped[str] = mapped_column(Text)
+    tracking_nos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class PublicNoticeRow(Base):
+    """Published penalties: public, and free of consumers' personal data."""
+
+    __tablename__ = "public_notices"
+
+    enterprise_code: Mapped[str] = mapped_column(String(18), primary_key=True)
+    notice_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enterprise_name: Mapped[str] = mapped_column(String(200))
+    penalty_id: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SupervisionEventRow(Base):
+    __tablename__ = "supervision_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_code: Mapped[str] = mapped_column(String(18), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str] = mapped_column(String(40))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (UniqueConstraint("source", "seq", name="uq_supervision_events_source_seq"),)

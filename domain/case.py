@@ -182,6 +182,7 @@ class CaseState(Message):
     dispute: Dispute | None = None
     disputed_at: datetime | None = None
     investigation: Investigation | None = None
+    resolved_at: datetime | None = None  # accepted, found unsubstantiated, or rectified: evaluation follows
     rectifications: list[Rectification] = Field(default_factory=list)
     task: ActiveTask | None = None
     evaluation: EvaluationOutcome | None = None

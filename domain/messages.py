@@ -25,6 +25,7 @@ from domain.enums import (
     Verdict,
     ViolationKind,
 )
+from domain.policy import Window
 
 
 class Message(BaseModel):
@@ -172,6 +173,7 @@ class DeadlineRequest(Message):
     kind: DeadlineKind
     start: datetime
     round: int = 1
+    window: Window | None = None  # instead of the policy's window for the kind
 
 
 class Recipient(Message):

@@ -436,6 +436,7 @@ class CaseProcess(Ledger):
 
     def _start_evaluation(self) -> None:
         self.state.status = CaseStatus.EVALUATING
+        self.state.resolved_at = self.state.resolved_at or self._now
         self._event("evaluation_due", "the case goes to third-party evaluation")
 
     @property

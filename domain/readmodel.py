@@ -1,6 +1,7 @@
 """What the read model keeps of a case, derived from its state: no personal data in clear."""
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field
@@ -9,6 +10,7 @@ from domain.case import CaseState
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
 from domain.masking import mask_name, mask_phone
 from domain.messages import CaseEvent, Message, Notification, TaskRecord, ViolationRecord
+from domain.supervision import EnterpriseState, PublicNotice
 
 
 class ActivityName(StrEnum):
@@ -20,6 +22,9 @@ class ActivityName(StrEnum):
     RECORD_TASK = "record_task"
     ASSIGN_INVESTIGATOR = "assign_investigator"
     ASSIGN_AGENCY = "assign_agency"
+    REPORT_TO_ENTERPRISE = "report_to_enterprise"
+    SUPERVISION_LEVEL = "supervision_level"
+    RECORD_SUPERVISION = "record_supervision"
 
 
 class CaseSnapshot(Message):
@@ -50,6 +55,10 @@ class CaseSnapshot(Message):
     overdue: bool
     investigator_id: str | None
     policy_version: str
+    resolved_at: datetime | None = None
+    response_breached: bool = False
+    resolution_breached: bool = False
+    repeat_complaint: bool = False
 
 
 class CaseUpdate(Message):
@@ -97,4 +106,103 @@ def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
         overdue=case.overdue,
         investigator_id=investigator.id if investigator else None,
         policy_version=case.policy.version,
+        resolved_at=case.resolved_at,
+        response_breached=bool(response and response.breached_at),
+        resolution_breached=bool(resolution and resolution.breached_at),
+        repeat_complaint=case.triage.repeat,
+    )
+
+
+# --- enterprise supervision ----------------------------------------------------------------
+
+
+class EnterpriseSnapshot(Message):
+    credit_code: str
+    name: str
+    workflow_id: str
+    revision: int
+    level: int
+    active_warnings: int
+    standing_penalties: int
+    policy_version: str
+
+
+class MeasureRecord(Message):
+    """A warning or a penalty, as the read model keeps it."""
+
+    enterprise_code: str
+    measure_id: str
+    kind: str  # warning | penalty
+    status: str
+    issued_at: datetime
+    decided_at: datetime | None = None
+    ended_at: datetime | None = None
+    penalty_kind: str | None = None
+    amount: Decimal | None = None
+    cause: str
+    tracking_nos: list[str] = Field(default_factory=list)
+    revision: int
+
+
+class SupervisionUpdate(Message):
+    snapshot: EnterpriseSnapshot
+    events: list[CaseEvent] = Field(default_factory=list)
+    notifications: list[Notification] = Field(default_factory=list)
+    measures: list[MeasureRecord] = Field(default_factory=list)
+    notices: list[PublicNotice] = Field(default_factory=list)
+
+
+def supervision_update(
+    state: EnterpriseState,
+    workflow_id: str,
+    events: list[CaseEvent],
+    notifications: list[Notification],
+    notices: list[PublicNotice],
+) -> SupervisionUpdate:
+    code, revision = state.credit_code, state.revision
+    measures = [
+        MeasureRecord(
+            enterprise_code=code,
+            measure_id=w.id,
+            kind="warning",
+            status=w.status,
+            issued_at=w.issued_at,
+            ended_at=w.ended_at,
+            cause=w.cause,
+            tracking_nos=[w.tracking_no],
+            revision=revision,
+        )
+        for w in state.warnings
+    ] + [
+        MeasureRecord(
+            enterprise_code=code,
+            measure_id=p.id,
+            kind="penalty",
+            status=p.status,
+            issued_at=p.proposed_at,
+            decided_at=p.decided_at,
+            ended_at=p.lifted_at,
+            penalty_kind=p.kind,
+            amount=p.amount,
+            cause=p.trigger,
+            tracking_nos=p.tracking_nos,
+            revision=revision,
+        )
+        for p in state.penalties
+    ]
+    return SupervisionUpdate(
+        snapshot=EnterpriseSnapshot(
+            credit_code=code,
+            name=state.name,
+            workflow_id=workflow_id,
+            revision=revision,
+            level=state.level,
+            active_warnings=len(state.active_warnings),
+            standing_penalties=len(state.standing_penalties),
+            policy_version=state.policy.version,
+        ),
+        events=events,
+        notifications=notifications,
+        measures=measures,
+        notices=notices,
     )

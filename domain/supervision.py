@@ -75,14 +75,25 @@ class VerificationReport(Message):
     at: datetime
 
 
-class EnterpriseReport(Message):
-    """One signal from a complaint workflow: its new violations and verification results."""
+class CaseReport(Message):
+    """What a complaint workflow reports to its enterprise's supervision: new violations and
+    verification results."""
 
     credit_code: str
     name: str
-    policy: Policy  # in force when reported: the ladder applies it to this report
     violations: list[ViolationReport] = Field(default_factory=list)
     verifications: list[VerificationReport] = Field(default_factory=list)
+
+
+class EnterpriseReport(CaseReport):
+    """The signal the supervision workflow receives: the report, with the policy in force."""
+
+    policy: Policy
+
+
+class EnterpriseInput(Message):
+    credit_code: str
+    state: "EnterpriseState | None" = None  # set when the supervision continues as new
 
 
 # --- what parties send -----------------------------------------------------------------------
@@ -130,6 +141,9 @@ class IssuedWarning(Message):
     cause: str
     violation_keys: list[str]
     internal: bool  # a minor problem: the enterprise rectifies internally
+    # A substantiated complaint's warning is answered by the rectification its case orders;
+    # any other warning orders a rectification report of its own, by `order_due`.
+    order_in_case: bool = False
     order_due: Deadline | None = None
     report: OrderReport | None = None
     reported_at: datetime | None = None
@@ -257,6 +271,8 @@ class EnterpriseState(Message):
             return f"there is no warning {target}"
         if warning.status is not WarningStatus.ACTIVE:
             return f"warning {target} is {warning.status}"
+        if warning.order_in_case:
+            return f"warning {target} is answered by the rectification ordered in case {warning.tracking_no}"
         if action is SupervisionAction.SUBMIT_ORDER_REPORT and warning.report is not None:
             return "the rectification report is already in"
         if action is SupervisionAction.VERIFY_ORDER and warning.report is None:
@@ -404,6 +420,7 @@ class SupervisionProcess(Ledger):
     def _warn(self, v: ViolationReport) -> None:
         state = self.state
         internal = v.severity in MINOR_SEVERITIES
+        in_case = v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT
         warning = IssuedWarning(
             id=f"W{len(state.warnings) + 1}",
             issued_at=self._now,
@@ -411,14 +428,19 @@ class SupervisionProcess(Ledger):
             cause=f"{v.kind} in case {v.tracking_no}",
             violation_keys=[v.key],
             internal=internal,
+            order_in_case=in_case,
         )
         state.warnings.append(warning)
         state.level = max(state.level, 1)
         order = "internal rectification" if internal else "rectification"
-        self._history("warning", f"warning {warning.id} and {order} order: {warning.cause}", v.key)
-        self.wanted.append(
-            DeadlineRequest(kind=DeadlineKind.RECTIFICATION_ORDER, start=self._now, round=len(state.warnings))
-        )
+        where = f" (the one ordered in case {v.tracking_no})" if in_case else ""
+        self._history("warning", f"warning {warning.id} and {order} order{where}: {warning.cause}", v.key)
+        if not in_case:
+            self.wanted.append(
+                DeadlineRequest(
+                    kind=DeadlineKind.RECTIFICATION_ORDER, start=self._now, round=len(state.warnings)
+                )
+            )
         self._notify(
             "warning",
             f"IssuedWarning {warning.id}: {warning.cause}; a {order} report is required",
@@ -721,3 +743,6 @@ class SupervisionProcess(Ledger):
         out = (self.events, self.notifications, self.notices)
         self.events, self.notifications, self.notices = [], [], []
         return out
+
+
+EnterpriseInput.model_rebuild()

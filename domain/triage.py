@@ -15,6 +15,7 @@ class Triage(BaseModel):
     priority: Priority
     rule: str
     reasons: list[str]
+    repeat: bool = False  # earlier complaints against the enterprise raised the priority
 
 
 def _keyword_hit(keyword: str, text: str) -> bool:
@@ -79,6 +80,6 @@ def triage(
             f"repeat-enterprise: {earlier_complaints} earlier complaints in "
             f"{policy.repeat_window_days} days, priority {result.priority} → {raised}"
         )
-        result.priority = raised
+        result.priority, result.repeat = raised, True
         result.rule += "+repeat-enterprise"
     return result

@@ -7,7 +7,6 @@ activities, verification and evaluation run as child workflows.
 """
 
 import asyncio
-from datetime import datetime, timedelta
 
 from temporalio import workflow
 
@@ -38,16 +37,23 @@ with workflow.unsafe.imports_passed_through():
         SubmitEvidence,
         SubmitFindings,
         SubmitRectification,
+        ViolationRecord,
         Withdraw,
     )
     from domain.process import CaseProcess
     from domain.readmodel import ActivityName, CaseUpdate, snapshot
+    from domain.supervision import CaseReport, VerificationReport, ViolationReport
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import search_attributes as sa
     from workflows.options import call
 
 from workflows.evaluation import EvaluationWorkflow
+from workflows.timers import DeadlineTimers
 from workflows.verification import VerificationWorkflow
+
+# The patch that reports violations and verifications to the enterprise's supervision, and
+# spaces follow-up verification by the enterprise's supervision level.
+SUPERVISION = "enterprise-supervision"
 
 
 def task_id(workflow_id: str, kind: TaskKind, round_: int) -> str:
@@ -60,10 +66,11 @@ class ComplaintWorkflow:
     def __init__(self, input: ComplaintInput) -> None:
         self._process = CaseProcess(input.state) if input.state else None
         self._recorded = input.state.revision if input.state else 0
-        self._timers: dict[str, tuple[datetime, asyncio.Task[None]]] = {}
+        self._timers = DeadlineTimers(lambda: self.case.deadlines, self._alarm)
         self._assigning: asyncio.Task[None] | None = None
         self._child: asyncio.Task[None] | None = None
         self._published: list[object] | None = None
+        self._verifications: list[VerificationReport] = []  # for the enterprise's supervision
 
     @property
     def process(self) -> CaseProcess:
@@ -136,8 +143,8 @@ class ComplaintWorkflow:
                 await self._record()
             else:
                 break
-            self._sync_timers()
-        self._sync_timers()
+            self._timers.sync()
+        self._timers.sync()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
         return await call(
@@ -158,6 +165,32 @@ class ComplaintWorkflow:
         await call(ActivityName.RECORD_CASE, update, summary=", ".join(e.kind for e in events))
         self._recorded = update.snapshot.revision
         self._publish()
+        verifications, self._verifications = self._verifications, []
+        if (violations or verifications) and workflow.patched(SUPERVISION):
+            await self._report(violations, verifications)
+
+    async def _report(
+        self, violations: list[ViolationRecord], verifications: list[VerificationReport]
+    ) -> None:
+        case = self.case
+        report = CaseReport(
+            credit_code=case.enterprise_code,
+            name=case.intake.enterprise.name,
+            violations=[
+                ViolationReport(
+                    key=f"{case.tracking_no}:{v.seq}",
+                    tracking_no=case.tracking_no,
+                    kind=v.kind,
+                    offence=v.offence,
+                    severity=case.triage.severity,
+                    at=v.at,
+                    detail=v.detail,
+                )
+                for v in violations
+            ],
+            verifications=verifications,
+        )
+        await call(ActivityName.REPORT_TO_ENTERPRISE, report, summary="to the enterprise's supervision")
 
     def _publish(self) -> None:
         """Keep the search attributes in step with the case."""
@@ -176,31 +209,13 @@ class ComplaintWorkflow:
             workflow.upsert_search_attributes(
                 [
                     key.value_set(value)  # type: ignore[attr-defined]
-                    for key, value in zip(sa.ALL, values, strict=True)
+                    for key, value in zip(sa.CASE, values, strict=True)
                 ]
             )
             self._published = values
 
-    # --- deadlines as timers ------------------------------------------------------------------
-
-    def _sync_timers(self) -> None:
-        """One timer for each deadline's next alarm; cancel those no longer wanted."""
-        wanted = {d.key: alarm for d in self.case.deadlines if (alarm := d.next_alarm())}
-        for key, (at, task) in list(self._timers.items()):
-            if wanted.get(key, (None,))[0] != at:
-                task.cancel()
-                del self._timers[key]
-        for key, (at, what) in wanted.items():
-            if key not in self._timers:
-                self._timers[key] = (at, asyncio.create_task(self._alarm(key, at, what)))
-
-    async def _alarm(self, key: str, at: datetime, what: str) -> None:
-        delay = at - workflow.now()
-        if delay > timedelta(0):
-            await workflow.sleep(delay, summary=f"{key} {what}")
-        self._timers.pop(key, None)
+    def _alarm(self, key: str, what: str) -> None:
         self.process.alarm(key, what, workflow.now())
-        self._sync_timers()  # a warning is followed by the deadline's own timer
 
     # --- investigator and child workflows ----------------------------------------------------
 
@@ -225,15 +240,19 @@ class ComplaintWorkflow:
         case, wid = self.case, workflow.info().workflow_id
         rect, inv = case.rectification, case.investigation
         assert rect and rect.submitted_at and inv and inv.investigator
-        opens = (
-            await self._compute(
-                [
-                    DeadlineRequest(
-                        kind=DeadlineKind.VERIFICATION_CHECK, start=rect.submitted_at, round=rect.round
-                    )
-                ]
+        check = DeadlineRequest(
+            kind=DeadlineKind.VERIFICATION_CHECK, start=rect.submitted_at, round=rect.round
+        )
+        if workflow.patched(SUPERVISION):  # the closer the enterprise is watched, the sooner it is checked
+            level = await call(
+                ActivityName.SUPERVISION_LEVEL,
+                case.enterprise_code,
+                result_type=int,
+                summary="the enterprise's supervision level",
             )
-        )[0]
+            windows = case.policy.supervision.verification_by_level
+            check.window = windows[min(level, len(windows) - 1)]
+        opens = (await self._compute([check]))[0]
         due = (
             await self._compute(
                 [DeadlineRequest(kind=DeadlineKind.VERIFICATION, start=opens.due, round=rect.round)]
@@ -267,6 +286,15 @@ class ComplaintWorkflow:
             static_summary=f"follow-up verification, round {rect.round}",
         )
         self.process.verification_done(outcome, workflow.now())
+        self._verifications.append(
+            VerificationReport(
+                key=f"{case.tracking_no}:verification-{rect.round}",
+                tracking_no=case.tracking_no,
+                round=rect.round,
+                effective=outcome.effective,
+                at=outcome.at,
+            )
+        )
 
     async def _evaluate(self) -> None:
         case, wid = self.case, workflow.info().workflow_id

@@ -10,8 +10,11 @@ PRIORITY = SearchAttributeKey.for_keyword("Priority")
 SEVERITY = SearchAttributeKey.for_keyword("Severity")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 ESCALATION_LEVEL = SearchAttributeKey.for_int("EscalationLevel")
+SUPERVISION_LEVEL = SearchAttributeKey.for_int("SupervisionLevel")
 
-ALL = (CASE_STATUS, ENTERPRISE_CODE, REGION_CODE, CATEGORY, PRIORITY, SEVERITY, OVERDUE, ESCALATION_LEVEL)
+# What a complaint workflow keeps up to date, in this order.
+CASE = (CASE_STATUS, ENTERPRISE_CODE, REGION_CODE, CATEGORY, PRIORITY, SEVERITY, OVERDUE, ESCALATION_LEVEL)
+ALL = (*CASE, SUPERVISION_LEVEL)
 
 
 def cli_flags() -> list[str]:

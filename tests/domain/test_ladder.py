@@ -53,11 +53,23 @@ class Ladder:
     def later(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
-    def violation(self, case: str, kind: ViolationKind = ViolationKind.LATE_RESPONSE,
-                  severity: Severity = Severity.MODERATE, offence: Offence | None = None) -> None:
+    def violation(
+        self,
+        case: str,
+        kind: ViolationKind = ViolationKind.LATE_RESPONSE,
+        severity: Severity = Severity.MODERATE,
+        offence: Offence | None = None,
+    ) -> None:
         self.n += 1
-        report = ViolationReport(key=f"{case}:{self.n}", tracking_no=case, kind=kind, severity=severity,
-                                 offence=offence, at=self.now, detail="")
+        report = ViolationReport(
+            key=f"{case}:{self.n}",
+            tracking_no=case,
+            kind=kind,
+            severity=severity,
+            offence=offence,
+            at=self.now,
+            detail="",
+        )
         self.report(EnterpriseReport(credit_code=CODE, name="明辉电器", policy=POLICY, violations=[report]))
 
     def report(self, report: EnterpriseReport) -> None:
@@ -94,7 +106,12 @@ def test_a_first_violation_brings_a_warning_with_a_rectification_order() -> None
     ladder = Ladder()
     ladder.violation("CP-1")
     [warning] = ladder.state.warnings
-    assert (warning.id, warning.status, warning.internal, ladder.state.level) == ("W1", WarningStatus.ACTIVE, True, 1)
+    assert (warning.id, warning.status, warning.internal, ladder.state.level) == (
+        "W1",
+        WarningStatus.ACTIVE,
+        True,
+        1,
+    )
     assert warning.order_due is not None and warning.order_due.window == "15 working days"
     ladder.violation("CP-1", ViolationKind.LATE_RESOLUTION)
     assert len(ladder.state.warnings) == 1 and ladder.state.warnings[0].violation_keys == ["CP-1:1", "CP-1:2"]
@@ -107,7 +124,11 @@ def test_a_repeat_violation_within_the_window_brings_a_penalty_proposal() -> Non
     ladder.later(days=30)
     ladder.violation("CP-2")
     [penalty] = ladder.state.penalties
-    assert (penalty.kind, penalty.amount, penalty.status) == (PenaltyKind.FINE, Decimal(50000), PenaltyStatus.PROPOSED)
+    assert (penalty.kind, penalty.amount, penalty.status) == (
+        PenaltyKind.FINE,
+        Decimal(50000),
+        PenaltyStatus.PROPOSED,
+    )
     assert penalty.trigger.startswith("repeat violation within 180 days") and ladder.state.level == 2
     assert penalty.statement_due is not None and penalty.statement_due.window == "5 working days"
     ladder.later(days=200)
@@ -118,7 +139,9 @@ def test_a_repeat_violation_within_the_window_brings_a_penalty_proposal() -> Non
 def test_a_serious_violation_goes_straight_to_the_penalty_procedure() -> None:
     ladder = Ladder()
     ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL, Offence.PRODUCT_SAFETY)
-    assert not ladder.state.warnings and ladder.state.penalties[0].trigger.startswith("serious violation (critical)")
+    assert not ladder.state.warnings and ladder.state.penalties[0].trigger.startswith(
+        "serious violation (critical)"
+    )
 
 
 def test_two_consecutive_service_quality_complaints_bring_a_penalty() -> None:
@@ -142,17 +165,25 @@ def test_an_overdue_rectification_order_brings_a_penalty_and_raises_the_level() 
 
 def test_the_statement_window_comes_before_the_decision() -> None:
     ladder = Ladder()
-    ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING)
+    ladder.violation(
+        "CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING
+    )
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision()).startswith(
-        "the enterprise may state its case until")
-    stranger = Statement(request_id="x", actor=Actor(id="e2", role=Role.ENTERPRISE, org="other"),
-                         penalty_id="P1", text="?")
-    assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, stranger).startswith("submit_statement is for the enterprise")
+        "the enterprise may state its case until"
+    )
+    stranger = Statement(
+        request_id="x", actor=Actor(id="e2", role=Role.ENTERPRISE, org="other"), penalty_id="P1", text="?"
+    )
+    assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, stranger).startswith(
+        "submit_statement is for the enterprise"
+    )
     assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement()) == "applied"
     assert ladder.state.penalties[0].status is PenaltyStatus.AWAITING_DECISION
     not_a_supervisor = decision(2)
     not_a_supervisor.actor = ENTERPRISE
-    assert ladder.take(SupervisionAction.DECIDE_PENALTY, not_a_supervisor).startswith("decide_penalty is for a supervisor")
+    assert ladder.take(SupervisionAction.DECIDE_PENALTY, not_a_supervisor).startswith(
+        "decide_penalty is for a supervisor"
+    )
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(3)) == "applied"
     penalty = ladder.state.penalties[0]
     assert penalty.status is PenaltyStatus.CONFIRMED and penalty.notice_id == "N1"
@@ -162,35 +193,56 @@ def test_the_statement_window_comes_before_the_decision() -> None:
 
 def test_without_a_statement_the_window_closes_and_the_supervisor_decides() -> None:
     ladder = Ladder()
-    ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING)
+    ladder.violation(
+        "CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING
+    )
     due = ladder.state.penalties[0].statement_due
     assert due is not None
     ladder.pass_deadline(due)
     assert ladder.state.penalties[0].status is PenaltyStatus.AWAITING_DECISION
-    assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement()).startswith("the statement window closed")
+    assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement()).startswith(
+        "the statement window closed"
+    )
 
 
-@pytest.mark.parametrize(("fields", "problem"), [
-    ({"outcome": "amend", "kind": "fine", "amount": Decimal(600000)}, "amount: must be from 1 to 500,000 yuan"),
-    ({"outcome": "amend", "kind": "fine", "amount": Decimal(5000), "illegal_income": Decimal(10000)},
-     "amount: must be from 10,000 to 100,000 yuan"),
-    ({"outcome": "amend", "kind": "suspension"}, "suspension_days: must be from 1 to 365"),
-    ({"outcome": "amend"}, "kind: an amended penalty names its kind"),
-    ({"reason": " "}, "reason: must not be empty"),
-])
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (
+            {"outcome": "amend", "kind": "fine", "amount": Decimal(600000)},
+            "amount: must be from 1 to 500,000 yuan",
+        ),
+        (
+            {"outcome": "amend", "kind": "fine", "amount": Decimal(5000), "illegal_income": Decimal(10000)},
+            "amount: must be from 10,000 to 100,000 yuan",
+        ),
+        ({"outcome": "amend", "kind": "suspension"}, "suspension_days: must be from 1 to 365"),
+        ({"outcome": "amend"}, "kind: an amended penalty names its kind"),
+        ({"reason": " "}, "reason: must not be empty"),
+    ],
+)
 def test_an_amendment_stays_within_the_laws_bounds(fields: dict, problem: str) -> None:
     ladder = Ladder()
-    ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING)
+    ladder.violation(
+        "CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING
+    )
     ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(**fields)) == problem
-    assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(
-        2, outcome="amend", kind="fine", amount=Decimal(80000), illegal_income=Decimal(10000))) == "applied"
+    assert (
+        ladder.take(
+            SupervisionAction.DECIDE_PENALTY,
+            decision(2, outcome="amend", kind="fine", amount=Decimal(80000), illegal_income=Decimal(10000)),
+        )
+        == "applied"
+    )
     assert ladder.state.penalties[0].amount == Decimal(80000)
 
 
 def test_a_dropped_penalty_publishes_nothing() -> None:
     ladder = Ladder()
-    ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING)
+    ladder.violation(
+        "CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING
+    )
     ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
     ladder.take(SupervisionAction.DECIDE_PENALTY, decision(outcome="drop", reason="证据不足"))
     assert ladder.state.penalties[0].status is PenaltyStatus.DROPPED and not ladder.state.notices
@@ -201,20 +253,35 @@ def test_each_penalty_within_the_window_climbs_the_ladder() -> None:
     ladder = Ladder()
     kinds = []
     for n in range(1, 6):
-        ladder.violation(f"CP-{n}", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.PRODUCT_QUALITY)
+        ladder.violation(
+            f"CP-{n}", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.PRODUCT_QUALITY
+        )
         ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement(f"P{n}", n))
         ladder.take(SupervisionAction.DECIDE_PENALTY, decision(n, penalty_id=f"P{n}"))
         kinds.append((ladder.state.penalties[-1].kind, ladder.state.penalties[-1].amount))
         ladder.later(days=10)
-    assert kinds == [(PenaltyKind.FINE, Decimal(50000)), (PenaltyKind.FINE, Decimal(200000)),
-                     (PenaltyKind.SUSPENSION, None), (PenaltyKind.REVOCATION, None), (PenaltyKind.REVOCATION, None)]
+    assert kinds == [
+        (PenaltyKind.FINE, Decimal(50000)),
+        (PenaltyKind.FINE, Decimal(200000)),
+        (PenaltyKind.SUSPENSION, None),
+        (PenaltyKind.REVOCATION, None),
+        (PenaltyKind.REVOCATION, None),
+    ]
 
 
 def test_verified_rectification_lifts_the_warning_and_records_a_positive_evaluation() -> None:
     ladder = Ladder()
     ladder.violation("CP-1", ViolationKind.SUBSTANTIATED_COMPLAINT, offence=Offence.PRODUCT_QUALITY)
-    ladder.report(EnterpriseReport(credit_code=CODE, name="明辉电器", policy=POLICY, verifications=[
-        VerificationReport(key="CP-1:v1", tracking_no="CP-1", round=1, effective=True, at=ladder.now)]))
+    ladder.report(
+        EnterpriseReport(
+            credit_code=CODE,
+            name="明辉电器",
+            policy=POLICY,
+            verifications=[
+                VerificationReport(key="CP-1:v1", tracking_no="CP-1", round=1, effective=True, at=ladder.now)
+            ],
+        )
+    )
     assert ladder.state.warnings[0].status is WarningStatus.LIFTED
     assert ladder.state.commendations and ladder.state.level == 0
 
@@ -222,12 +289,23 @@ def test_verified_rectification_lifts_the_warning_and_records_a_positive_evaluat
 def test_the_enterprises_own_rectification_report_is_verified_by_a_supervisor() -> None:
     ladder = Ladder()
     ladder.violation("CP-1")
-    report = OrderReport(request_id="r1", actor=ENTERPRISE, warning_id="W1", cause_analysis="客服排班不足",
-                         improvement_measures="增设夜班", implementation_effect="响应时间缩短一半")
+    report = OrderReport(
+        request_id="r1",
+        actor=ENTERPRISE,
+        warning_id="W1",
+        cause_analysis="客服排班不足",
+        improvement_measures="增设夜班",
+        implementation_effect="响应时间缩短一半",
+    )
     early = OrderVerification(request_id="v0", actor=SUPERVISOR, warning_id="W1", effective=True, notes="好")
-    assert ladder.take(SupervisionAction.VERIFY_ORDER, early) == "the enterprise has not handed in its rectification report"
+    assert (
+        ladder.take(SupervisionAction.VERIFY_ORDER, early)
+        == "the enterprise has not handed in its rectification report"
+    )
     assert ladder.take(SupervisionAction.SUBMIT_ORDER_REPORT, report) == "applied"
-    failed = OrderVerification(request_id="v1", actor=SUPERVISOR, warning_id="W1", effective=False, notes="仍超时")
+    failed = OrderVerification(
+        request_id="v1", actor=SUPERVISOR, warning_id="W1", effective=False, notes="仍超时"
+    )
     assert ladder.take(SupervisionAction.VERIFY_ORDER, failed) == "applied"
     assert ladder.state.warnings[0].status is WarningStatus.ESCALATED
     assert ladder.state.penalties[0].trigger.startswith("warning W1: rectification not effective")

@@ -1,13 +1,15 @@
 """Records the histories that tests/workflows/test_replay.py replays.
 
-    python -m tests.histories.record
+    python -m tests.histories.record TAG
 
-Run it when a workflow changes on purpose, and commit the new files beside the old ones:
-the old histories keep proving that cases already running still replay (guard changes with
-`workflow.patched`). Each file is one run of one workflow, named `<workflow id>__run<n>.json`.
+Run it when a workflow changes on purpose, with a new TAG, and commit the new files beside
+the old ones: the old histories keep proving that cases already running still replay (guard
+changes with `workflow.patched`). Each file is one run of one workflow, named
+`<tag>--<workflow id>__run<n>.json`.
 """
 
 import asyncio
+import sys
 import tempfile
 from datetime import timedelta
 from decimal import Decimal
@@ -149,12 +151,12 @@ async def long_running(env: WorkflowEnvironment, queue: str) -> list[str]:
     return [handle.id]
 
 
-async def write_runs(client: Client, workflow_id: str) -> None:
+async def write_runs(client: Client, tag: str, workflow_id: str) -> None:
     for n, history in enumerate(await workflow_runs(client, workflow_id), 1):
-        (HERE / f"{workflow_id}__run{n}.json").write_text(history.to_json())
+        (HERE / f"{tag}--{workflow_id}__run{n}.json").write_text(history.to_json())
 
 
-async def main() -> None:
+async def main(tag: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter()
     )
@@ -182,10 +184,14 @@ async def main() -> None:
             async with build_worker(env.client, settings, db):
                 for scenario in (resolved, investigated, withdrawn, long_running):
                     for workflow_id in await scenario(env, settings.task_queue):
-                        await write_runs(env.client, workflow_id)
+                        await write_runs(env.client, tag, workflow_id)
                         print("recorded", workflow_id)
+                # Every case above reported to the demo enterprise's supervision.
+                await write_runs(env.client, tag, "enterprise-91310115MA1K4B2X34")
             await db.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    asyncio.run(main(sys.argv[1]))

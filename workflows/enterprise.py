@@ -1,0 +1,168 @@
+"""The supervision of one enterprise (`enterprise-<credit code>`): a long-running workflow that
+receives every violation its cases report and climbs the ladder one step at a time.
+
+Started by the first report, with signal-with-start; it never ends, and continues as new
+before its history grows large. The rules are `domain.supervision`; this shell feeds them
+reports, the parties' signals and the timers of warnings' orders and statement windows.
+"""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.case import Deadline, DeadlinesInput
+    from domain.enums import SupervisionAction
+    from domain.messages import Actor, DeadlineRequest, Message
+    from domain.readmodel import ActivityName, supervision_update
+    from domain.supervision import (
+        EnterpriseInput,
+        EnterpriseReport,
+        EnterpriseState,
+        OrderReport,
+        OrderVerification,
+        PenaltyDecision,
+        Statement,
+        SupervisionProcess,
+    )
+    from workflows import search_attributes as sa
+    from workflows.options import call
+
+from workflows.timers import DeadlineTimers
+
+
+class SupervisionCheck(Message):
+    action: SupervisionAction
+    actor: Actor
+    target: str  # a warning's or a penalty's id
+
+
+@workflow.defn
+class EnterpriseWorkflow:
+    @workflow.init
+    def __init__(self, input: EnterpriseInput) -> None:
+        self._process = SupervisionProcess(input.state) if input.state else None
+        self._timers = DeadlineTimers(lambda: self.enterprise.deadlines(), self._alarm)
+        self._published: list[object] | None = None
+
+    @property
+    def process(self) -> SupervisionProcess:
+        assert self._process is not None, "no report has arrived yet"
+        return self._process
+
+    @property
+    def enterprise(self) -> EnterpriseState:
+        return self.process.state
+
+    @workflow.run
+    async def run(self, input: EnterpriseInput) -> None:
+        await workflow.wait_condition(lambda: self._process is not None)
+        while True:
+            await self._settle()
+            if self._continue_as_new_due():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._has_work():
+                    workflow.continue_as_new(
+                        EnterpriseInput(credit_code=self.enterprise.credit_code, state=self.enterprise)
+                    )
+            await workflow.wait_condition(lambda: self._has_work() or self._continue_as_new_due())
+
+    def _has_work(self) -> bool:
+        p = self.process
+        return bool(p.state.pending or p.wanted or p.events)
+
+    def _continue_as_new_due(self) -> bool:
+        info = workflow.info()
+        limit = self.enterprise.policy.supervision.continue_as_new_after_events
+        return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
+
+    async def _settle(self) -> None:
+        """Compute the deadlines a step asked for and record it, before the next step."""
+        while True:
+            p = self.process
+            if p.wanted:
+                requests, p.wanted = p.wanted, []
+                p.deadlines_computed(await self._compute(requests), workflow.now())
+            elif p.events:
+                await self._record()
+            elif not p.step(workflow.now()):
+                break
+            self._timers.sync()
+        self._timers.sync()
+
+    async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
+        result: list[Deadline] = await call(
+            ActivityName.COMPUTE_DEADLINES,
+            DeadlinesInput(policy=self.enterprise.policy, requests=requests),
+            result_type=list[Deadline],
+            summary=", ".join(r.kind for r in requests),
+        )
+        return result
+
+    async def _record(self) -> None:
+        events, notifications, notices = self.process.drain()
+        update = supervision_update(
+            self.enterprise, workflow.info().workflow_id, events, notifications, notices
+        )
+        await call(ActivityName.RECORD_SUPERVISION, update, summary=", ".join(e.kind for e in events))
+        values: list[object] = [self.enterprise.credit_code, self.enterprise.level]
+        if values != self._published:
+            workflow.upsert_search_attributes(
+                [
+                    sa.ENTERPRISE_CODE.value_set(self.enterprise.credit_code),
+                    sa.SUPERVISION_LEVEL.value_set(self.enterprise.level),
+                ]
+            )
+            self._published = values
+
+    def _alarm(self, key: str, what: str) -> None:
+        self.process.alarm(key, what, workflow.now())
+
+    # --- signals ---------------------------------------------------------------------------
+
+    @workflow.signal
+    def report(self, report: EnterpriseReport) -> None:
+        """Violations and verification results from a complaint workflow."""
+        if self._process is None:
+            self._process = SupervisionProcess(
+                EnterpriseState(credit_code=report.credit_code, name=report.name, policy=report.policy)
+            )
+        self._process.receive(report, workflow.now())
+
+    async def _take(
+        self,
+        action: SupervisionAction,
+        command: Statement | PenaltyDecision | OrderReport | OrderVerification,
+    ) -> None:
+        await workflow.wait_condition(lambda: self._process is not None)
+        self.process.take(action, command, workflow.now())
+
+    @workflow.signal
+    async def submit_statement(self, command: Statement) -> None:
+        await self._take(SupervisionAction.SUBMIT_STATEMENT, command)
+
+    @workflow.signal
+    async def decide_penalty(self, command: PenaltyDecision) -> None:
+        await self._take(SupervisionAction.DECIDE_PENALTY, command)
+
+    @workflow.signal
+    async def submit_order_report(self, command: OrderReport) -> None:
+        await self._take(SupervisionAction.SUBMIT_ORDER_REPORT, command)
+
+    @workflow.signal
+    async def verify_order(self, command: OrderVerification) -> None:
+        await self._take(SupervisionAction.VERIFY_ORDER, command)
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> EnterpriseState | None:
+        return self._process.state if self._process else None
+
+    @workflow.query
+    def check(self, check: SupervisionCheck) -> str | None:
+        if self._process is None:
+            return "this enterprise is not under supervision"
+        return self.enterprise.refusal(check.action, check.actor, check.target)
+
+    @workflow.query
+    def request_outcome(self, request_id: str) -> str | None:
+        return self._process.state.requests.get(request_id) if self._process else None
