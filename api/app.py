@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import accounts, complaints, errors, intake, tasks
+from api import accounts, complaints, enterprises, errors, intake, tasks
 from db.session import Database
 from settings import Settings
 from temporal_client import connect
@@ -46,6 +46,7 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(complaints.router)
     app.include_router(tasks.router)
+    app.include_router(enterprises.router)
     app.include_router(accounts.router)
 
     @app.get("/api/health", tags=["health"])

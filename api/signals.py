@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import HTTPException, status
 from temporalio.client import Client, WorkflowHandle
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import Conflict
 
@@ -32,12 +32,23 @@ class Sent:
     applied: bool  # False: sent, but not yet seen applied within the wait
 
 
-async def query(handle: WorkflowHandle[Any, Any], name: str, arg: Any = None, result_type: Any = None) -> Any:
+async def query(
+    handle: WorkflowHandle[Any, Any],
+    name: str,
+    arg: Any = None,
+    result_type: Any = None,
+    *,
+    missing_ok: bool = False,
+) -> Any:
+    """A workflow query; 503 if the workflow does not answer. With `missing_ok`, None for a
+    workflow that does not exist."""
     try:
         if arg is None:
             return await handle.query(name, result_type=result_type, rpc_timeout=QUERY_TIMEOUT)
         return await handle.query(name, arg, result_type=result_type, rpc_timeout=QUERY_TIMEOUT)
     except RPCError as exc:
+        if missing_ok and exc.status is RPCStatusCode.NOT_FOUND:
+            return None
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, f"the case did not answer ({exc.message}); try again shortly"
         ) from exc

@@ -69,3 +69,17 @@ async def api(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
     ):
         yield Api(http, tokens)
+
+
+@pytest.fixture
+async def ts_api(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database, tokens: dict[str, str]
+) -> AsyncIterator[Api]:
+    """The API on the time-skipping server, for what takes days."""
+    app = create_app(settings, temporal=ts_env.client, db=db)
+    async with (
+        build_worker(ts_env.client, settings, db),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield Api(http, tokens)
