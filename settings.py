@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.calendar import WorkingCalendar, parse_overrides
+
 DEFAULTS = Path(__file__).parent / "domain" / "defaults"
 
 
@@ -51,6 +53,10 @@ class Settings(BaseSettings):
                     "AFTERSALES_TEMPORAL_ADDRESS"
                 )
         return self
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The PRC working-day calendar with the overrides in `calendar_file`."""
+        return WorkingCalendar(overrides=parse_overrides(self.calendar_file.read_text(encoding="utf-8")))
 
     @property
     def database(self) -> str:

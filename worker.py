@@ -11,11 +11,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.assignment import AssignmentActivities
-from activities.deadlines import DeadlineActivities, load_calendar
+from activities.deadlines import DeadlineActivities
 from activities.intake import IntakeActivities
-from activities.policy import PolicyStore
 from activities.projection import ProjectionActivities
 from activities.supervision import SupervisionActivities
+from db.policies import PolicyStore
 from db.session import Database
 from settings import Settings
 from temporal_client import connect
@@ -29,7 +29,7 @@ log = logging.getLogger("aftersales.worker")
 
 
 def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
-    calendar = load_calendar(settings.calendar_file)
+    calendar = settings.working_calendar()
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)

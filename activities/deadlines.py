@@ -2,19 +2,14 @@
 each result is in the case's history and a replay never consults the calendar again."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from temporalio import activity
 
-from domain.calendar import WorkingCalendar, local_date, parse_overrides
+from domain.calendar import WorkingCalendar, local_date
 from domain.case import Deadline, DeadlinesInput
 from domain.messages import DeadlineRequest
 from domain.policy import Policy
 from domain.readmodel import ActivityName
-
-
-def load_calendar(path: Path) -> WorkingCalendar:
-    return WorkingCalendar(overrides=parse_overrides(path.read_text(encoding="utf-8")))
 
 
 def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: WorkingCalendar) -> Deadline:

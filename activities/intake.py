@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from temporalio import activity
 
 from activities.deadlines import compute_deadline
-from activities.policy import PolicyStore
 from db.models import Complaint
+from db.policies import PolicyStore
 from db.session import Database
 from domain.calendar import WorkingCalendar
 from domain.case import CaseSetup

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from temporalio import activity
 from temporalio.client import Client
 
-from activities.policy import PolicyStore
 from db.models import EnterpriseSupervision
+from db.policies import PolicyStore
 from db.session import Database
 from domain.readmodel import ActivityName
 from domain.supervision import CaseReport, EnterpriseInput, EnterpriseReport

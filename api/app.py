@@ -6,7 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import accounts, complaints, enterprises, errors, intake, tasks
+from api import accounts, complaints, enterprises, errors, intake, metrics, tasks
+from db.policies import PolicyStore
 from db.session import Database
 from settings import Settings
 from temporal_client import connect
@@ -31,6 +32,8 @@ def create_app(
         app.state.settings = settings
         app.state.db = db or Database(settings.database)
         app.state.temporal = temporal or await connect(settings)
+        app.state.calendar = settings.working_calendar()
+        app.state.policies = PolicyStore(settings.policy_file, app.state.db)
         yield
         if db is None:
             await app.state.db.dispose()
@@ -47,6 +50,7 @@ def create_app(
     app.include_router(complaints.router)
     app.include_router(tasks.router)
     app.include_router(enterprises.router)
+    app.include_router(metrics.router)
     app.include_router(accounts.router)
 
     @app.get("/api/health", tags=["health"])

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, Field, model_validator
 from sqlalchemy import func, select
 
 from api.deps import Principal, SessionDep, SettingsDep, TemporalDep, require
+from api.errors import invalid
 from api.schemas import DISPLAY_TZ, ActionAccepted, Input, LocalTime, LongText, Money, Output, Page, Text
 from api.signals import query, request_id, send
 from db.models import Enterprise, EnterpriseSupervision, PublicNoticeRow
@@ -292,7 +292,7 @@ async def _act(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{code} is not under supervision")
     if isinstance(command, PenaltyDecision) and (problem := decision_problem(state, command)):
         field, _, reason = problem.partition(": ")
-        raise RequestValidationError([{"loc": ("body", field), "msg": reason, "type": "value_error"}])
+        raise invalid(field, reason)
     sent = await send(
         temporal,
         workflow_id(code),

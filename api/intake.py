@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
@@ -18,6 +17,7 @@ from temporalio.service import RPCError
 
 from api.access import access_code, new_tracking_no
 from api.deps import OptionalPrincipal, SessionDep, SettingsDep, TemporalDep
+from api.errors import invalid
 from api.schemas import DISPLAY_TZ, ComplaintCreate, Deadlines, IntakeReceipt
 from db.models import Enterprise, IntakeRequest
 from domain.case import CaseState, ComplaintInput
@@ -34,12 +34,6 @@ RECORDING_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
 
 def workflow_id(tracking_no: str) -> str:
     return f"complaint-{tracking_no}"
-
-
-def _invalid(field: str, reason: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"loc": ("body", *field.split(".")), "msg": reason, "type": "value_error"}]
-    )
 
 
 @router.post(
@@ -74,7 +68,7 @@ async def file_complaint(
 
     registered = await session.get(Enterprise, body.enterprise.credit_code)
     if registered is None and not body.enterprise.name:
-        raise _invalid("enterprise.name", "required for an enterprise not yet in the registry")
+        raise invalid("enterprise.name", "required for an enterprise not yet in the registry")
     enterprise = EnterpriseRef(
         credit_code=body.enterprise.credit_code,
         name=registered.name if registered else body.enterprise.name or "",
@@ -113,15 +107,7 @@ async def _claim_key(
             await session.rollback()
             earlier = await session.get(IntakeRequest, key)
     if earlier is None or earlier.body_digest != digest:
-        raise RequestValidationError(
-            [
-                {
-                    "loc": ("header", "Idempotency-Key"),
-                    "type": "value_error",
-                    "msg": "was used for another request",
-                }
-            ]
-        )
+        raise invalid("Idempotency-Key", "was used for another request", where="header")
     return earlier.tracking_no, earlier.received_at
 
 

@@ -8,6 +8,7 @@ import hashlib
 import tomllib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -172,6 +173,27 @@ class SupervisionPolicy(_Data):
         return len(self.verification_by_level) - 1
 
 
+class ScorecardPolicy(_Data):
+    """The enterprise scorecard: weights of its parts (each part 0 to 1), and points off for
+    each violation, warning and penalty in the period, capped."""
+
+    response_weight: float = Field(default=25, ge=0)
+    resolution_weight: float = Field(default=25, ge=0)
+    success_weight: float = Field(default=20, ge=0)
+    satisfaction_weight: float = Field(default=15, ge=0)
+    attitude_weight: float = Field(default=15, ge=0)
+    points_per_violation: float = Field(default=2, ge=0)
+    points_per_warning: float = Field(default=5, ge=0)
+    points_per_penalty: float = Field(default=10, ge=0)
+    max_deduction: float = Field(default=50, ge=0, le=100)
+
+
+class ReportsPolicy(_Data):
+    cycle: Literal["month", "quarter"] = "month"
+    # When the report of a closed cycle is written: this many hours into the next one.
+    hour_after_cycle: int = Field(default=1, ge=0, le=23)
+
+
 class HistoryPolicy(_Data):
     continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
 
@@ -185,6 +207,8 @@ class Policy(_Data):
     triage: TriagePolicy
     history: HistoryPolicy = HistoryPolicy()
     supervision: SupervisionPolicy = SupervisionPolicy()
+    scorecard: ScorecardPolicy = ScorecardPolicy()
+    reports: ReportsPolicy = ReportsPolicy()
     digest: str = ""  # SHA-256 of the file's text, set when loaded
 
     @property

@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy import inspect, text
 
 from activities.assignment import AssignmentActivities
-from activities.deadlines import load_calendar
 from activities.intake import IntakeActivities
-from activities.policy import PolicyConflict, PolicyStore
 from activities.projection import ProjectionActivities
 from db.migrate import downgrade, upgrade
 from db.models import CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
+from db.policies import PolicyConflict, PolicyStore
 from db.session import Database, sync_url
 from domain.case import CaseState
 from domain.enums import TaskKind, TaskStatus
@@ -156,9 +155,7 @@ async def test_intake_counts_earlier_complaints_against_the_enterprise(
             }
         )
         await projection.record_case(CaseUpdate(snapshot=snap))
-    prepare = IntakeActivities(
-        db, PolicyStore(settings.policy_file, db), load_calendar(settings.calendar_file)
-    )
+    prepare = IntakeActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
     setup = await prepare.prepare_case(intake(received_at=now))
     assert setup.triage.rule == "default+repeat-enterprise" and setup.triage.priority == "p2"
     assert [d.kind for d in setup.deadlines] == ["response", "resolution"]

@@ -5,16 +5,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from activities.deadlines import compute_deadline, load_calendar
+from activities.deadlines import compute_deadline
 from domain.calendar import WorkingCalendar, parse_overrides
 from domain.enums import DeadlineKind
 from domain.messages import DeadlineRequest
 from domain.policy import Window, parse_policy
-from settings import DEFAULTS
+from settings import DEFAULTS, Settings
 
 CST = ZoneInfo("Asia/Shanghai")
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
-CALENDAR = load_calendar(DEFAULTS / "calendar.toml")
+CALENDAR = Settings(_env_file=None).working_calendar()  # type: ignore[call-arg]
 
 
 def resolution_due(received: datetime) -> datetime:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from activities.deadlines import compute_deadline, load_calendar
+from activities.deadlines import compute_deadline
 from domain.enums import (
     DecisionOutcome,
     Offence,
@@ -30,10 +30,10 @@ from domain.supervision import (
     VerificationReport,
     ViolationReport,
 )
-from settings import DEFAULTS
+from settings import DEFAULTS, Settings
 
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
-CALENDAR = load_calendar(DEFAULTS / "calendar.toml")
+CALENDAR = Settings(_env_file=None).working_calendar()  # type: ignore[call-arg]
 CODE = "91310115MA1K4B2X34"
 ENTERPRISE = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=CODE)
 SUPERVISOR = Actor(id="sup-zhao", role=Role.SUPERVISOR)

@@ -1,0 +1,100 @@
+"""The facts the evaluation system needs, read from the read model for a period."""
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
+from domain.enums import CaseStatus, TaskKind, TaskStatus
+from domain.metrics import CaseFacts, MeasureFacts, Period
+
+
+def bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return datetime.combine(period.start, time(0), tz), datetime.combine(period.end, time(0), tz)
+
+
+async def load_facts(
+    session: AsyncSession,
+    period: Period,
+    tz: ZoneInfo,
+    *,
+    enterprise: str | None = None,
+    region: str | None = None,
+    category: str | None = None,
+) -> tuple[list[CaseFacts], list[MeasureFacts]]:
+    """Cases received in the period, and violations, warnings and penalties dated in it."""
+    start, end = bounds(period, tz)
+    filters = [Complaint.enterprise_code == enterprise] if enterprise else []
+    if region:
+        filters.append(Complaint.region_code == region)
+    if category:
+        filters.append(Complaint.category == category)
+    evaluation = and_(
+        Task.tracking_no == Complaint.tracking_no,
+        Task.kind == TaskKind.EVALUATION.value,
+        Task.status == TaskStatus.DONE.value,
+    )
+    rows = await session.execute(
+        select(Complaint, Task.result)
+        .outerjoin(Task, evaluation)
+        .where(Complaint.received_at >= start, Complaint.received_at < end, *filters)
+    )
+    cases = [
+        CaseFacts(
+            enterprise=c.enterprise_code,
+            region=c.region_code,
+            category=c.category,
+            received_at=c.received_at,
+            responded_at=c.responded_at,
+            response_breached=c.response_breached,
+            resolution_due=c.resolution_due,
+            resolved_at=c.resolved_at,
+            resolution_breached=c.resolution_breached,
+            closed=c.status == CaseStatus.CLOSED.value,
+            outcome=c.outcome,
+            repeat=c.repeat_complaint,
+            satisfaction=(result or {}).get("satisfaction"),
+            service_attitude=(result or {}).get("service_attitude"),
+            evaluated_resolved=(result or {}).get("resolved"),
+        )
+        for c, result in rows
+    ]
+
+    violations = await session.execute(
+        select(ViolationRow.at, Complaint.enterprise_code, Complaint.region_code, Complaint.category)
+        .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
+        .where(ViolationRow.at >= start, ViolationRow.at < end, *filters)
+    )
+    measures = [MeasureFacts("violation", at, code, reg, cat) for at, code, reg, cat in violations]
+
+    issued = (
+        (
+            await session.execute(
+                select(SupervisionMeasure).where(
+                    SupervisionMeasure.issued_at >= start,
+                    SupervisionMeasure.issued_at < end,
+                    SupervisionMeasure.status != "dropped",
+                    *([SupervisionMeasure.enterprise_code == enterprise] if enterprise else []),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    first_cases = {m.tracking_nos[0] for m in issued if m.tracking_nos}
+    where = {}
+    if first_cases:
+        found = await session.execute(
+            select(Complaint.tracking_no, Complaint.region_code, Complaint.category).where(
+                Complaint.tracking_no.in_(first_cases)
+            )
+        )
+        where = {no: (reg, cat) for no, reg, cat in found}
+    for m in issued:
+        reg, cat = where.get(m.tracking_nos[0], (None, None)) if m.tracking_nos else (None, None)
+        if (region and reg != region) or (category and cat != category):
+            continue
+        measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat))
+    return cases, measures

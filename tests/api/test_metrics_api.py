@@ -1,0 +1,37 @@
+"""`GET /api/metrics`: JSON and CSV, by dimension, for those who may read them."""
+
+from db.models import Complaint, Task, ViolationRow
+from db.session import Database
+from tests.api.conftest import Api
+from tests.db.test_metrics import ENTERPRISES, generate, store
+
+
+async def test_metrics_as_json_and_csv(api: Api, db: Database) -> None:
+    cases, evaluations, violations, _ = generate(seed=3, n=120)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    got = await api.get("/api/metrics?period=2026-11&group_by=enterprise", as_="supervisor")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["period"] == {"label": "2026-11", "start": "2026-11-01", "end": "2026-12-01"}
+    assert [r["key"]["enterprise"] for r in body["rows"]] == sorted(ENTERPRISES)
+    assert sum(r["figures"]["volume"] for r in body["rows"]) == body["total"]["volume"] > 0
+    assert 0 <= body["total"]["score"] <= 100
+
+    csv = await api.get("/api/metrics?period=2026-11&group_by=region,category&format=csv", as_="auditor")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("period,region,category,volume,")
+
+    own = (await api.get("/api/metrics?period=2026-11&group_by=enterprise", as_="minghui")).json()
+    assert [r["key"]["enterprise"] for r in own["rows"]] == [ENTERPRISES[0]]
+    assert (await api.get(f"/api/metrics?period=2026-11&enterprise={ENTERPRISES[1]}", as_="minghui")).status_code == 404
+    assert (await api.get("/api/metrics?period=2026-11", as_="clerk")).status_code == 403
+
+
+async def test_bad_metrics_parameters_name_the_field(api: Api) -> None:
+    for query, field in [("period=November", "query.period"), ("period=2026-11&group_by=city", "query.group_by"),
+                         ("period=2026-11&format=xml", "query.format"), ("period=2026-13", "query.period"),
+                         ("", "query.period"), ("period=2026-11&region=12", "query.region")]:
+        got = await api.get(f"/api/metrics?{query}", as_="supervisor")
+        assert got.status_code == 422, (query, got.text)
+        assert "errors" in got.json(), (query, got.text)
+        assert got.json()["errors"][0]["field"] == field, query
