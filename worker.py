@@ -7,24 +7,45 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+)
 from temporalio.worker import Worker
 
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
+from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
+from domain.policy import Policy
 from settings import Settings
 from temporal_client import connect
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
+from workflows.report import CycleReportWorkflow, ReportInput
 from workflows.verification import VerificationWorkflow
 
-WORKFLOWS: Sequence[type] = (ComplaintWorkflow, VerificationWorkflow, EvaluationWorkflow, EnterpriseWorkflow)
+WORKFLOWS: Sequence[type] = (
+    ComplaintWorkflow,
+    VerificationWorkflow,
+    EvaluationWorkflow,
+    EnterpriseWorkflow,
+    CycleReportWorkflow,
+)
+REPORT_SCHEDULE = "cycle-report"
 log = logging.getLogger("aftersales.worker")
 
 
@@ -36,6 +57,7 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
     projection = ProjectionActivities(db)
     assignment = AssignmentActivities(db)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
+    reports = ReportActivities(db, policies, calendar)
     return [
         intake.prepare_case,
         deadlines.compute_deadlines,
@@ -46,6 +68,8 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
         assignment.assign_agency,
         supervision.report_to_enterprise,
         supervision.supervision_level,
+        reports.compute_cycle_report,
+        reports.record_cycle_report,
     ]
 
 
@@ -60,18 +84,50 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
     )
 
 
-async def check_policy(settings: Settings, db: Database) -> None:
+async def check_policy(settings: Settings, db: Database) -> Policy:
     """Fail at start, not in a case, if the policy file is invalid or reuses a version."""
     policy = await PolicyStore(settings.policy_file, db).sync()
     log.info("policy %s (effective %s) from %s", policy.version, policy.effective_from, settings.policy_file)
+    return policy
+
+
+def report_schedule(settings: Settings, policy: Policy) -> Schedule:
+    """At `hour_after_cycle` o'clock, Beijing time, on the first day of each month or quarter."""
+    if policy.reports.cycle == "month":
+        months = [ScheduleRange(1, 12)]
+    else:
+        months = [ScheduleRange(m) for m in (1, 4, 7, 10)]
+    when = ScheduleCalendarSpec(
+        hour=[ScheduleRange(policy.reports.hour_after_cycle)],
+        day_of_month=[ScheduleRange(1)],
+        month=months,
+        comment=f"the {policy.reports.cycle} just closed",
+    )
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            CycleReportWorkflow.run, ReportInput(), id=REPORT_SCHEDULE, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(calendars=[when], time_zone_name=policy.timezone),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=7)),
+    )
+
+
+async def ensure_report_schedule(client: Client, settings: Settings, policy: Policy) -> None:
+    """Create the cycle-report Schedule, or bring an existing one in line with the policy."""
+    schedule = report_schedule(settings, policy)
+    try:
+        await client.create_schedule(REPORT_SCHEDULE, schedule)
+    except ScheduleAlreadyRunningError:
+        await client.get_schedule_handle(REPORT_SCHEDULE).update(lambda _: ScheduleUpdate(schedule=schedule))
 
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings()
     db = Database(settings.database)
-    await check_policy(settings, db)
+    policy = await check_policy(settings, db)
     client = await connect(settings)
+    await ensure_report_schedule(client, settings, policy)
     worker = build_worker(client, settings, db)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

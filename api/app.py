@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import accounts, complaints, enterprises, errors, intake, metrics, tasks
+from api import accounts, complaints, enterprises, errors, intake, metrics, reports, tasks
 from db.policies import PolicyStore
 from db.session import Database
 from settings import Settings
@@ -51,6 +51,7 @@ def create_app(
     app.include_router(tasks.router)
     app.include_router(enterprises.router)
     app.include_router(metrics.router)
+    app.include_router(reports.router)
     app.include_router(accounts.router)
 
     @app.get("/api/health", tags=["health"])

@@ -8,18 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from pydantic import AfterValidator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Principal, SessionDep, require
 from api.errors import invalid
-from api.schemas import Output
-from db.metrics import load_facts
+from db.metrics import compute
 from db.policies import PolicyStore
 from domain import identifiers
 from domain.calendar import WorkingCalendar
 from domain.enums import Category, Role
-from domain.metrics import DIMENSIONS, FIGURE_NAMES, Figures, Period, figures, group, parse_period
-from domain.policy import Policy
+from domain.metrics import DIMENSIONS, FIGURE_NAMES, Metrics, MetricsRow, parse_period
 
 router = APIRouter(tags=["metrics"])
 READERS = (Role.ENTERPRISE, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
@@ -41,24 +38,6 @@ def _dimensions(value: str) -> tuple[str, ...]:
     if len(set(chosen)) != len(chosen):
         raise ValueError("a dimension is named twice")
     return chosen
-
-
-class PeriodOut(Output):
-    label: str
-    start: str
-    end: str
-
-
-class MetricsRow(Output):
-    key: dict[str, str]
-    figures: Figures
-
-
-class Metrics(Output):
-    period: PeriodOut
-    group_by: list[str]
-    rows: list[MetricsRow]
-    total: Figures
 
 
 @router.get(
@@ -114,37 +93,6 @@ async def get_metrics(
             headers={"Content-Disposition": f'attachment; filename="metrics-{chosen.label}.csv"'},
         )
     return result
-
-
-async def compute(
-    session: AsyncSession,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    period: Period,
-    by: tuple[str, ...],
-    *,
-    enterprise: str | None = None,
-    region: str | None = None,
-    category: str | None = None,
-) -> Metrics:
-    """Every figure for the period: in total, and by the dimensions in `by`."""
-    cases, measures = await load_facts(
-        session, period, policy.tz, enterprise=enterprise, region=region, category=category
-    )
-    rows = (
-        [
-            MetricsRow(key=g.key, figures=figures(g.cases, g.measures, calendar, policy.tz, policy.scorecard))
-            for g in group(cases, measures, by)
-        ]
-        if by
-        else []
-    )
-    return Metrics(
-        period=PeriodOut(label=period.label, start=str(period.start), end=str(period.end)),
-        group_by=list(by),
-        rows=rows,
-        total=figures(cases, measures, calendar, policy.tz, policy.scorecard),
-    )
 
 
 def to_csv(result: Metrics) -> str:

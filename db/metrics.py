@@ -7,8 +7,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
+from domain.calendar import WorkingCalendar
 from domain.enums import CaseStatus, TaskKind, TaskStatus
-from domain.metrics import CaseFacts, MeasureFacts, Period
+from domain.metrics import CaseFacts, MeasureFacts, Metrics, MetricsRow, Period, PeriodOut, figures, group
+from domain.policy import Policy
 
 
 def bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -98,3 +100,34 @@ async def load_facts(
             continue
         measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat))
     return cases, measures
+
+
+async def compute(
+    session: AsyncSession,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    period: Period,
+    by: tuple[str, ...],
+    *,
+    enterprise: str | None = None,
+    region: str | None = None,
+    category: str | None = None,
+) -> Metrics:
+    """Every figure for the period: in total, and by the dimensions in `by`."""
+    cases, measures = await load_facts(
+        session, period, policy.tz, enterprise=enterprise, region=region, category=category
+    )
+    rows = (
+        [
+            MetricsRow(key=g.key, figures=figures(g.cases, g.measures, calendar, policy.tz, policy.scorecard))
+            for g in group(cases, measures, by)
+        ]
+        if by
+        else []
+    )
+    return Metrics(
+        period=PeriodOut(label=period.label, start=str(period.start), end=str(period.end)),
+        group_by=list(by),
+        rows=rows,
+        total=figures(cases, measures, calendar, policy.tz, policy.scorecard),
+    )

@@ -293,3 +293,20 @@ class SupervisionEventRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (UniqueConstraint("source", "seq", name="uq_supervision_events_source_seq"),)
+
+
+class CycleReportRow(Base):
+    """A cycle's report: every figure beside the cycle before, and the changes."""
+
+    __tablename__ = "cycle_reports"
+
+    label: Mapped[str] = mapped_column(String(32), primary_key=True)  # 2026-11, 2026-Q4
+    cycle: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    previous_label: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[datetime]
+    policy_version: Mapped[str] = mapped_column(String(32))
+    headline: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

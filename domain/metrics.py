@@ -252,3 +252,21 @@ def change(current: float | int | None, previous: float | int | None) -> float |
 
 
 FIGURE_NAMES = list(Figures.model_fields)
+
+
+class PeriodOut(Message):
+    label: str
+    start: str
+    end: str
+
+
+class MetricsRow(Message):
+    key: dict[str, str]
+    figures: Figures
+
+
+class Metrics(Message):
+    period: PeriodOut
+    group_by: list[str]
+    rows: list[MetricsRow]
+    total: Figures

@@ -25,6 +25,8 @@ class ActivityName(StrEnum):
     REPORT_TO_ENTERPRISE = "report_to_enterprise"
     SUPERVISION_LEVEL = "supervision_level"
     RECORD_SUPERVISION = "record_supervision"
+    COMPUTE_CYCLE_REPORT = "compute_cycle_report"
+    RECORD_CYCLE_REPORT = "record_cycle_report"
 
 
 class CaseSnapshot(Message):

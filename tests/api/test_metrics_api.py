@@ -23,14 +23,21 @@ async def test_metrics_as_json_and_csv(api: Api, db: Database) -> None:
 
     own = (await api.get("/api/metrics?period=2026-11&group_by=enterprise", as_="minghui")).json()
     assert [r["key"]["enterprise"] for r in own["rows"]] == [ENTERPRISES[0]]
-    assert (await api.get(f"/api/metrics?period=2026-11&enterprise={ENTERPRISES[1]}", as_="minghui")).status_code == 404
+    assert (
+        await api.get(f"/api/metrics?period=2026-11&enterprise={ENTERPRISES[1]}", as_="minghui")
+    ).status_code == 404
     assert (await api.get("/api/metrics?period=2026-11", as_="clerk")).status_code == 403
 
 
 async def test_bad_metrics_parameters_name_the_field(api: Api) -> None:
-    for query, field in [("period=November", "query.period"), ("period=2026-11&group_by=city", "query.group_by"),
-                         ("period=2026-11&format=xml", "query.format"), ("period=2026-13", "query.period"),
-                         ("", "query.period"), ("period=2026-11&region=12", "query.region")]:
+    for query, field in [
+        ("period=November", "query.period"),
+        ("period=2026-11&group_by=city", "query.group_by"),
+        ("period=2026-11&format=xml", "query.format"),
+        ("period=2026-13", "query.period"),
+        ("", "query.period"),
+        ("period=2026-11&region=12", "query.region"),
+    ]:
         got = await api.get(f"/api/metrics?{query}", as_="supervisor")
         assert got.status_code == 422, (query, got.text)
         assert "errors" in got.json(), (query, got.text)

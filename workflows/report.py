@@ -1,0 +1,33 @@
+"""The cycle report: run by a Temporal Schedule at the start of each cycle, it computes every
+figure of the cycle just closed against the one before, stores it and tells the supervisors."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.messages import Message
+    from domain.readmodel import ActivityName
+    from domain.reports import CycleReport, ReportRequest
+    from workflows.options import call
+
+
+class ReportInput(Message):
+    period: str | None = None  # a label such as 2026-11; None: the cycle that has just closed
+
+
+class ReportSummary(Message):
+    label: str
+    headline: str
+
+
+@workflow.defn
+class CycleReportWorkflow:
+    @workflow.run
+    async def run(self, input: ReportInput) -> ReportSummary:
+        report: CycleReport = await call(
+            ActivityName.COMPUTE_CYCLE_REPORT,
+            ReportRequest(period=input.period, as_of=workflow.now()),
+            result_type=CycleReport,
+            summary=input.period or "the cycle just closed",
+        )
+        await call(ActivityName.RECORD_CYCLE_REPORT, report, summary=report.label)
+        return ReportSummary(label=report.label, headline=report.headline())
