@@ -5,6 +5,7 @@ aftersales migrate   bring the database to the newest schema
 aftersales seed      create the demo enterprises, agencies and accounts; print their tokens
 aftersales worker    the worker alone
 aftersales api       the API alone
+aftersales simulate  what-if: generated complaints through the real workflows (see --help)
 """
 
 import argparse
@@ -243,8 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="aftersales", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["run", "migrate", "seed", "worker", "api"])
-    args = parser.parse_args(argv)
+    parser.add_argument("command", choices=["run", "migrate", "seed", "worker", "api", "simulate"])
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "simulate":
+        import simulation
+
+        return simulation.main(rest)
+    if rest:
+        parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()
     if args.command == "run":
         return run(settings)

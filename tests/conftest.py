@@ -11,17 +11,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
 from settings import Settings
-from temporal_client import data_converter
-from workflows import search_attributes as sa
+from temporal_client import data_converter, register_search_attributes
 
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -38,20 +34,6 @@ def tool(name: str) -> str:
     if found is None:
         pytest.fail(f"{name} is not installed: run the README's test command")
     return found
-
-
-async def register_search_attributes(client: Client) -> None:
-    kinds = {
-        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-        "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-        "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-    }
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace,
-            search_attributes={key.name: kinds[key.indexed_value_type.name] for key in sa.ALL},
-        )
-    )
 
 
 @pytest.fixture

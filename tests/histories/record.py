@@ -37,8 +37,8 @@ from domain.messages import (
     Withdraw,
 )
 from settings import DEFAULTS, Settings
-from temporal_client import data_converter
-from tests.conftest import register_search_attributes, tool
+from temporal_client import data_converter, register_search_attributes
+from tests.conftest import tool
 from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wait_for_state
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow

@@ -1,0 +1,476 @@
+"""What-if simulation: generated enterprises and complaints with chosen behaviours, run through
+the real workflows on Temporal's time-skipping test server over a simulated period, with a
+policy file of your choice; it prints the metrics and the ladder's outcomes.
+
+    aftersales simulate --enterprises 5 --complaints 100 --days 60 --late 0.2 --never 0.1 \\
+        --dispute 0.15 --fail-rectification 0.3 --policy my-policy.toml
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import select
+from temporalio.client import Client
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from db.metrics import compute
+from db.migrate import upgrade
+from db.models import Complaint, Enterprise, Task
+from db.policies import PolicyStore
+from db.seed import seed_demo
+from db.session import Database
+from domain.case import ComplaintInput
+from domain.enums import (
+    CaseStatus,
+    Category,
+    Channel,
+    DecisionOutcome,
+    DesiredOutcome,
+    Measure,
+    Offence,
+    PenaltyStatus,
+    Role,
+    TaskKind,
+    TaskStatus,
+    Verdict,
+)
+from domain.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_character
+from domain.messages import (
+    Accept,
+    Actor,
+    Command,
+    ComplaintIntake,
+    ConsumerDetails,
+    Dispute,
+    EnterpriseRef,
+    EvaluationResult,
+    ProductDetails,
+    Propose,
+    SubmitFindings,
+    SubmitRectification,
+    VerificationResult,
+)
+from domain.metrics import Metrics, Period
+from domain.supervision import EnterpriseState, PenaltyDecision, Statement
+from settings import Settings
+from temporal_client import data_converter, register_search_attributes
+from worker import build_worker
+
+TICK = timedelta(hours=6)
+CONSUMER = Actor(id="consumer", role=Role.CONSUMER)
+SUPERVISOR = Actor(id="sup-zhao", role=Role.SUPERVISOR)
+DESCRIPTIONS = {
+    Category.PRODUCT_QUALITY: "使用两周后无法开机,要求更换。",
+    Category.REPAIR_SERVICE: "维修三次仍未修好,要求退货。",
+    Category.SERVICE_ATTITUDE: "客服态度恶劣,多次挂断电话。",
+    Category.RETURN_REFUND: "七天无理由退货被拒绝,要求退款。",
+}
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    late: float = 0.2  # share of complaints the enterprise answers after 24 hours
+    never: float = 0.1  # share it never answers
+    dispute: float = 0.15  # share of proposals the consumer disputes
+    fail_rectification: float = 0.3  # share of first rectifications found ineffective
+
+
+@dataclass
+class Case:
+    tracking_no: str
+    enterprise: str
+    answer: str  # on_time | late | never
+    seen: str = ""
+    since: datetime | None = None
+
+
+@dataclass
+class Outcome:
+    enterprise: str
+    level: int
+    warnings: int
+    penalties: dict[str, int] = field(default_factory=dict)
+    notices: int = 0
+    commendations: int = 0
+
+
+def credit_codes(n: int, rng: random.Random) -> list[str]:
+    out = []
+    for _ in range(n):
+        body = (
+            "913101"
+            + "".join(rng.choice("0123456789") for _ in range(2))
+            + "MA"
+            + "".join(rng.choice(CREDIT_CODE_ALPHABET) for _ in range(7))
+        )
+        out.append(body + credit_code_check_character(body))
+    return out
+
+
+class Simulation:
+    def __init__(
+        self,
+        client: Client,
+        db: Database,
+        settings: Settings,
+        behaviour: Behaviour,
+        rng: random.Random,
+        enterprises: list[str],
+    ) -> None:
+        self.client, self.db, self.settings = client, db, settings
+        self.behaviour, self.rng, self.enterprises = behaviour, rng, enterprises
+        self.cases: dict[str, Case] = {}
+        self.acted: set[str] = set()
+
+    def command(self, cls: type[Command], actor: Actor, **fields: Any) -> Any:
+        return cls(request_id=f"sim-{uuid.UUID(int=self.rng.getrandbits(128))}", actor=actor, **fields)
+
+    async def file(self, now: datetime) -> None:
+        b, r = self.behaviour, self.rng.random()
+        answer = "never" if r < b.never else "late" if r < b.never + b.late else "on_time"
+        code = self.rng.choice(self.enterprises)
+        category = self.rng.choice(list(DESCRIPTIONS))
+        no = f"SIM{len(self.cases) + 1:05d}"
+        intake = ComplaintIntake(
+            tracking_no=no,
+            channel=Channel.WEB,
+            received_at=now.replace(microsecond=0),
+            recorded_by=CONSUMER,
+            consumer=ConsumerDetails(name="模拟用户", phone="13800000000"),
+            enterprise=EnterpriseRef(credit_code=code, name=f"模拟企业 {code[-4:]}"),
+            product=ProductDetails(name="家用电器", amount=Decimal(self.rng.randrange(100, 20000))),
+            region_code="310115",
+            category=category,
+            description=DESCRIPTIONS[category],
+            desired_outcome=DesiredOutcome.REPLACE,
+        )
+        await self.client.start_workflow(
+            "ComplaintWorkflow",
+            ComplaintInput(intake=intake),
+            id=f"complaint-{no}",
+            task_queue=self.settings.task_queue,
+            task_timeout=timedelta(minutes=1),
+        )
+        self.cases[no] = Case(no, code, answer)
+
+    async def tick(self, now: datetime) -> None:
+        """Every party does what is due: each case by its status and how long it has had it."""
+        async with self.db.sessions() as session:
+            rows = {c.tracking_no: c for c in (await session.execute(select(Complaint))).scalars()}
+            tasks = list(
+                (await session.execute(select(Task).where(Task.status == TaskStatus.OPEN.value))).scalars()
+            )
+        for no, case in self.cases.items():
+            row = rows.get(no)
+            if row is None or row.status == CaseStatus.CLOSED.value:
+                continue
+            if row.status != case.seen:
+                case.seen, case.since = row.status, now
+            await self.act(case, row, now - (case.since or now))
+        for task in tasks:
+            await self.answer_task(task, now)
+        await self.supervise()
+
+    async def act(self, case: Case, row: Complaint, waited: timedelta) -> None:
+        handle = self.client.get_workflow_handle(f"complaint-{case.tracking_no}")
+        key = f"{case.tracking_no}:{row.status}:{row.revision}"
+        enterprise = Actor(id=f"sim-{case.enterprise}", role=Role.ENTERPRISE, org=case.enterprise)
+        if key in self.acted:
+            return
+        if row.status == CaseStatus.FORWARDED and case.answer != "never":
+            if waited >= (timedelta(hours=30) if case.answer == "late" else timedelta(hours=4)):
+                await handle.signal(
+                    "propose",
+                    self.command(Propose, enterprise, measures=[Measure.REPLACE], detail="免费更换"),
+                )
+                self.acted.add(key)
+        elif row.status == CaseStatus.PROPOSED and waited >= timedelta(hours=12):
+            if self.rng.random() < self.behaviour.dispute:
+                await handle.signal("dispute", self.command(Dispute, CONSUMER, reason="方案不能接受"))
+            else:
+                await handle.signal("accept", self.command(Accept, CONSUMER))
+            self.acted.add(key)
+        elif row.status == CaseStatus.INVESTIGATING and row.investigator_id and waited >= timedelta(days=3):
+            substantiated = self.rng.random() < 0.6
+            offence = self.rng.choice([Offence.SERVICE_QUALITY, Offence.PRODUCT_QUALITY])
+            await handle.signal(
+                "submit_findings",
+                self.command(
+                    SubmitFindings,
+                    Actor(id=row.investigator_id, role=Role.INVESTIGATOR),
+                    verdict=Verdict.SUBSTANTIATED if substantiated else Verdict.NOT_SUBSTANTIATED,
+                    offence=offence if substantiated else None,
+                    summary="模拟调查结论",
+                ),
+            )
+            self.acted.add(key)
+        elif row.status == CaseStatus.RECTIFYING and waited >= timedelta(days=4):
+            await handle.signal(
+                "submit_rectification",
+                self.command(
+                    SubmitRectification,
+                    enterprise,
+                    cause_analysis="流程缺陷",
+                    improvement_measures="整改流程",
+                    implementation_effect="投诉减少",
+                ),
+            )
+            self.acted.add(key)
+
+    async def answer_task(self, task: Task, now: datetime) -> None:
+        if task.task_id in self.acted or task.opens_at > now:
+            return
+        handle = self.client.get_workflow_handle(task.task_id)
+        if task.kind == TaskKind.VERIFICATION.value:
+            first_round = task.task_id.endswith("-1")
+            effective = not (first_round and self.rng.random() < self.behaviour.fail_rectification)
+            await handle.signal(
+                "submit_result",
+                self.command(
+                    VerificationResult,
+                    Actor(id=task.assignee_id, role=Role.INVESTIGATOR),
+                    effective=effective,
+                    notes="模拟核查",
+                ),
+            )
+        elif now - task.opens_at >= timedelta(days=2):
+            if self.rng.random() < 0.85:
+                good = self.cases.get(task.tracking_no) and self.cases[task.tracking_no].answer == "on_time"
+                await handle.signal(
+                    "submit_result",
+                    self.command(
+                        EvaluationResult,
+                        Actor(id="sim-agency", role=Role.EVALUATOR, org=task.assignee_id),
+                        satisfaction=self.rng.randint(4, 5) if good else self.rng.randint(1, 4),
+                        service_attitude=self.rng.randint(3, 5) if good else self.rng.randint(1, 4),
+                        resolved=self.rng.random() < (0.95 if good else 0.6),
+                    ),
+                )
+        else:
+            return
+        self.acted.add(task.task_id)
+
+    async def supervise(self) -> None:
+        """The enterprise states its case on half the proposals; the supervisor confirms each one."""
+        for code in self.enterprises:
+            state = await self.supervision(code)
+            if state is None:
+                continue
+            handle = self.client.get_workflow_handle(f"enterprise-{code}")
+            for p in state.penalties:
+                key = f"{code}:{p.id}:{p.status}"
+                if key in self.acted:
+                    continue
+                if p.status is PenaltyStatus.PROPOSED and self.rng.random() < 0.5:
+                    await handle.signal(
+                        "submit_statement",
+                        self.command(
+                            Statement,
+                            Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code),
+                            penalty_id=p.id,
+                            text="请求从轻处罚",
+                        ),
+                    )
+                elif p.status is PenaltyStatus.AWAITING_DECISION:
+                    await handle.signal(
+                        "decide_penalty",
+                        self.command(
+                            PenaltyDecision,
+                            SUPERVISOR,
+                            penalty_id=p.id,
+                            outcome=DecisionOutcome.CONFIRM,
+                            reason="事实清楚",
+                        ),
+                    )
+                self.acted.add(key)
+
+    async def supervision(self, code: str) -> EnterpriseState | None:
+        try:
+            state: EnterpriseState | None = await self.client.get_workflow_handle(f"enterprise-{code}").query(
+                "state", result_type=EnterpriseState
+            )
+        except RPCError:
+            return None
+        return state
+
+    async def outcomes(self) -> list[Outcome]:
+        out = []
+        for code in self.enterprises:
+            state = await self.supervision(code)
+            if state is None:
+                out.append(Outcome(code, 0, 0))
+                continue
+            penalties: dict[str, int] = {}
+            for p in state.penalties:
+                penalties[f"{p.kind} {p.status}"] = penalties.get(f"{p.kind} {p.status}", 0) + 1
+            out.append(
+                Outcome(
+                    code,
+                    state.level,
+                    len(state.warnings),
+                    penalties,
+                    len(state.notices),
+                    len(state.commendations),
+                )
+            )
+        return out
+
+
+async def simulate(
+    *,
+    enterprises: int,
+    complaints: int,
+    days: int,
+    behaviour: Behaviour,
+    seed: int,
+    policy_file: Path | None = None,
+    settle_days: int = 45,
+) -> dict[str, Any]:
+    """Run the simulation; returns the metrics (total and by enterprise) and each enterprise's outcome."""
+    rng = random.Random(seed)
+    codes = credit_codes(enterprises, rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides: dict[str, Any] = {"policy_file": policy_file} if policy_file else {}
+        settings = Settings(
+            data_dir=Path(tmp),
+            database_url=f"sqlite:///{tmp}/simulation.db",
+            task_queue="simulation",
+            secret_key=SecretStr("s" * 40),
+            _env_file=None,  # type: ignore[call-arg]
+            **overrides,
+        )
+        upgrade(settings.database)
+        db = Database(settings.database)
+        await seed_demo(db, Path(tmp) / "tokens.json")
+        async with db.transaction() as session:
+            session.add_all(
+                Enterprise(credit_code=c, name=f"模拟企业 {c[-4:]}", region_code="310115", registered=True)
+                for c in codes
+            )
+        policy = await PolicyStore(settings.policy_file, db).sync()
+        server = Path(sys.executable).parent / "temporal-test-server"
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(server), data_converter=data_converter()
+        )
+        try:
+            await register_search_attributes(env.client)
+            async with build_worker(env.client, settings, db):
+                sim = Simulation(env.client, db, settings, behaviour, rng, codes)
+                start = await env.get_current_time()
+                arrivals = sorted(
+                    start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(complaints)
+                )
+                end = start + timedelta(days=days)
+                now = start
+                settled = end + timedelta(days=settle_days)  # the last arrival's case runs its course
+                while now < settled:
+                    while arrivals and arrivals[0] <= now:
+                        arrivals.pop(0)
+                        await sim.file(now)
+                    await sim.tick(now)
+                    await env.sleep(TICK)
+                    await asyncio.sleep(0.05)  # let the projections catch up
+                    now = await env.get_current_time()
+                # Measures taken after the last arrival count too: the period runs to the end.
+                period = Period(
+                    start.astimezone(policy.tz).date(),
+                    now.astimezone(policy.tz).date() + timedelta(days=1),
+                    "range",
+                )
+                async with db.sessions() as session:
+                    metrics: Metrics = await compute(
+                        session, policy, settings.working_calendar(), period, ("enterprise",)
+                    )
+                outcomes = await sim.outcomes()
+        finally:
+            await env.shutdown()
+            await db.dispose()
+    return {
+        "policy": policy.version,
+        "period": {"start": str(period.start), "end": str(period.end)},
+        "behaviour": asdict(behaviour),
+        "metrics": metrics.model_dump(mode="json"),
+        "outcomes": [asdict(o) for o in outcomes],
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    total = result["metrics"]["total"]
+
+    def pct(value: float | None) -> str:
+        return "—" if value is None else f"{100 * value:.0f} %"
+
+    lines = [
+        f"Policy {result['policy']}, complaints received from {result['period']['start']} "
+        f"to {result['period']['end']}",
+        f"  complaints {total['volume']}, overdue {total['overdue']}, violations {total['violations']}, "
+        f"warnings {total['warnings']}, penalties {total['penalties']}",
+        f"  response within 24 h {pct(total['response_within_24h'])}, resolved within 3 working days "
+        f"{pct(total['resolution_within_3_days'])}, success {pct(total['resolution_success_rate'])}, "
+        f"satisfaction {total['satisfaction'] or '—'}, score {total['score'] or '—'}",
+        "",
+        f"  {'enterprise':<20} {'cases':>5} {'score':>6} {'level':>5} {'warnings':>8} {'notices':>7}"
+        "  penalties",
+    ]
+    by_code = {r["key"]["enterprise"]: r["figures"] for r in result["metrics"]["rows"]}
+    for o in result["outcomes"]:
+        figures = by_code.get(o["enterprise"], {})
+        penalties = ", ".join(f"{n} {k}" for k, n in sorted(o["penalties"].items())) or "none"
+        lines.append(
+            f"  {o['enterprise']:<20} {figures.get('volume', 0):>5} {figures.get('score') or '—':>6} "
+            f"{o['level']:>5} {o['warnings']:>8} {o['notices']:>7}  {penalties}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aftersales simulate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--enterprises", type=int, default=5)
+    parser.add_argument("--complaints", type=int, default=100)
+    parser.add_argument("--days", type=int, default=60, help="days over which complaints arrive")
+    for name, default in asdict(Behaviour()).items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=float,
+            default=default,
+            dest=name,
+            help=f"share, 0 to 1 (default {default})",
+        )
+    parser.add_argument("--policy", type=Path, help="a policy file to try (default: the one in force)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    shares = {name: getattr(args, name) for name in asdict(Behaviour())}
+    for name, value in shares.items():
+        if not 0 <= value <= 1:
+            parser.error(f"--{name.replace('_', '-')}: a share from 0 to 1")
+    if shares["late"] + shares["never"] > 1:
+        parser.error("--late and --never together exceed 1")
+    if args.enterprises < 1 or args.complaints < 0 or args.days < 1:
+        parser.error("--enterprises and --days must be at least 1, --complaints at least 0")
+    result = asyncio.run(
+        simulate(
+            enterprises=args.enterprises,
+            complaints=args.complaints,
+            days=args.days,
+            behaviour=Behaviour(**shares),
+            seed=args.seed,
+            policy_file=args.policy,
+        )
+    )
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
+    return 0
