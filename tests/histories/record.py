@@ -43,6 +43,7 @@ from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wai
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.evaluation import EvaluationWorkflow
+from workflows.report import CycleReportWorkflow, ReportInput
 from workflows.verification import VerificationWorkflow
 
 HERE = Path(__file__).parent
@@ -188,6 +189,9 @@ async def main(tag: str) -> None:
                         print("recorded", workflow_id)
                 # Every case above reported to the demo enterprise's supervision.
                 await write_runs(env.client, tag, "enterprise-91310115MA1K4B2X34")
+                await env.client.execute_workflow(CycleReportWorkflow.run, ReportInput(period="2026-11"),
+                                                  id="cycle-report-replay", task_queue=settings.task_queue)
+                await write_runs(env.client, tag, "cycle-report-replay")
             await db.dispose()
 
 

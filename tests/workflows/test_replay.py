@@ -20,6 +20,7 @@ def test_the_stored_histories_cover_every_workflow_and_continue_as_new() -> None
         assert any("-evaluation-" in n for n in ours) and any("-verification-" in n for n in ours)
         assert any(n.endswith("__run2.json") for n in ours), f"no {tag} history of a continued case"
     assert any("--enterprise-" in n for n in names), "no history of an enterprise's supervision"
+    assert any("--cycle-report-" in n for n in names), "no history of a cycle report"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

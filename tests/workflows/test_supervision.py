@@ -23,7 +23,16 @@ from domain.enums import (
     WarningStatus,
 )
 from domain.messages import Actor, Escalate, Respond, SubmitFindings, SubmitRectification, VerificationResult
-from domain.supervision import EnterpriseState, PenaltyDecision, Statement
+from domain.policy import parse_policy
+from domain.supervision import (
+    EnterpriseInput,
+    EnterpriseReport,
+    EnterpriseState,
+    PenaltyDecision,
+    Statement,
+    ViolationReport,
+)
+from settings import DEFAULTS
 from tests.support import ENTERPRISE, ENTERPRISE_CODE, SUPERVISOR, command, eventually, rows, wait_for_state
 from tests.workflows.test_complaint_paths import forwarded, investigate, status_is
 from workflows.complaint import ComplaintWorkflow
@@ -232,3 +241,52 @@ async def test_a_higher_supervision_level_brings_verification_sooner(
     state = await supervision(ts_env, lambda s: s.penalties, "the penalty for the failure")
     assert state.penalties[0].trigger.endswith("not effective") and state.penalties[0].kind == "fine"
     assert {v.severity for v in state.violations} == {Severity.MODERATE}
+
+
+async def test_a_long_supervision_continues_as_new_and_keeps_its_record(
+    ts_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    policy = parse_policy((DEFAULTS / "policy.toml").read_text()).model_copy(deep=True)
+    short = policy.model_copy(
+        update={"supervision": policy.supervision.model_copy(update={"continue_as_new_after_events": 100})}
+    )
+    handle = supervision_handle(ts_env)
+    now = await ts_env.get_current_time()
+    for n in range(1, 41):  # one case's violations: recorded with its warning, one by one
+        report = EnterpriseReport(
+            credit_code=ENTERPRISE_CODE,
+            name="明辉电器",
+            policy=short,
+            violations=[
+                ViolationReport(
+                    key=f"CP-LONG:{n}",
+                    tracking_no="CP-LONG",
+                    kind="late_response",
+                    severity="minor",
+                    at=now,
+                    detail="",
+                )
+            ],
+        )
+        await ts_env.client.start_workflow(
+            EnterpriseWorkflow.run,
+            EnterpriseInput(credit_code=ENTERPRISE_CODE),
+            id=handle.id,
+            task_queue=worker.task_queue,
+            start_signal="report",
+            start_signal_args=[report],
+        )
+    first_run = (await ts_env.client.get_workflow_handle(handle.id).fetch_history()).events[0]
+
+    async def continued() -> bool:
+        history = await ts_env.client.get_workflow_handle(handle.id).fetch_history()
+        return history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id != ""
+
+    await eventually(continued, what="continue-as-new")
+    state = await supervision(
+        ts_env,
+        lambda s: len(s.warnings[0].violation_keys) == 40 if s.warnings else False,
+        "all forty recorded",
+    )
+    assert len(state.warnings) == 1 and state.level == 1 and not state.pending
+    assert first_run.workflow_execution_started_event_attributes.continued_execution_run_id == ""
