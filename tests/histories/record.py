@@ -189,8 +189,12 @@ async def main(tag: str) -> None:
                         print("recorded", workflow_id)
                 # Every case above reported to the demo enterprise's supervision.
                 await write_runs(env.client, tag, "enterprise-91310115MA1K4B2X34")
-                await env.client.execute_workflow(CycleReportWorkflow.run, ReportInput(period="2026-11"),
-                                                  id="cycle-report-replay", task_queue=settings.task_queue)
+                await env.client.execute_workflow(
+                    CycleReportWorkflow.run,
+                    ReportInput(period="2026-11"),
+                    id="cycle-report-replay",
+                    task_queue=settings.task_queue,
+                )
                 await write_runs(env.client, tag, "cycle-report-replay")
             await db.dispose()
 
