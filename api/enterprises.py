@@ -1,6 +1,7 @@
 """Enterprise supervision: the record, the enterprise's statement and rectification reports,
 the supervisor's decisions and verifications, and the public notices."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
@@ -311,125 +312,87 @@ async def _act(
     return record(state)
 
 
-ACTION_RESPONSES: dict[int | str, dict[str, Any]] = {
-    202: {"model": ActionAccepted},
-    409: {"description": "the action does not fit the record now"},
-}
-IdempotencyKey = Annotated[str | None, Header(min_length=8, max_length=100)]
+def _endpoint(
+    action: SupervisionAction,
+    body_type: type[Input],
+    command_type: type[Any],
+    target_field: str,
+    roles: tuple[Role, ...],
+    summary: str,
+) -> Callable[..., Any]:
+    async def endpoint(
+        code: CreditCodePath,
+        target: Annotated[str, Path(max_length=16)],
+        body: body_type,  # type: ignore[valid-type]
+        response: Response,
+        temporal: TemporalDep,
+        settings: SettingsDep,
+        principal: Principal = require(*roles),
+        idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
+    ) -> SupervisionRecord | ActionAccepted:
+        command = command_type(
+            request_id=request_id(principal.actor.id, idempotency_key),
+            actor=principal.actor,
+            **{target_field: target},
+            **body.model_dump(),  # type: ignore[attr-defined]
+        )
+        return await _act(code, action, target, command, principal, temporal, settings, response)
+
+    endpoint.__name__ = action.value
+    endpoint.__doc__ = summary
+    return endpoint
 
 
-@router.post(
-    "/api/enterprises/{code}/penalties/{penalty_id}/statement",
-    response_model=SupervisionRecord,
-    responses=ACTION_RESPONSES,
-    summary="The enterprise states its case (陈述、申辩)",
-)
-async def submit_statement(
-    code: CreditCodePath,
-    penalty_id: str,
-    body: StatementIn,
-    response: Response,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: Principal = require(Role.ENTERPRISE),
-    idempotency_key: IdempotencyKey = None,
-) -> SupervisionRecord | ActionAccepted:
-    command = Statement(
-        request_id=request_id(principal.actor.id, idempotency_key),
-        actor=principal.actor,
-        penalty_id=penalty_id,
-        text=body.text,
-    )
-    return await _act(
-        code, SupervisionAction.SUBMIT_STATEMENT, penalty_id, command, principal, temporal, settings, response
-    )
-
-
-@router.post(
-    "/api/enterprises/{code}/penalties/{penalty_id}/decision",
-    response_model=SupervisionRecord,
-    responses=ACTION_RESPONSES,
-    summary="A supervisor confirms, amends within the bounds, or drops",
-)
-async def decide_penalty(
-    code: CreditCodePath,
-    penalty_id: str,
-    body: DecisionIn,
-    response: Response,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: Principal = require(Role.SUPERVISOR, Role.ADMIN),
-    idempotency_key: IdempotencyKey = None,
-) -> SupervisionRecord | ActionAccepted:
-    command = PenaltyDecision(
-        request_id=request_id(principal.actor.id, idempotency_key),
-        actor=principal.actor,
-        penalty_id=penalty_id,
-        **body.model_dump(),
-    )
-    return await _act(
-        code, SupervisionAction.DECIDE_PENALTY, penalty_id, command, principal, temporal, settings, response
-    )
-
-
-@router.post(
-    "/api/enterprises/{code}/warnings/{warning_id}/rectification",
-    response_model=SupervisionRecord,
-    responses=ACTION_RESPONSES,
-    summary="The enterprise reports its rectification for a warning",
-)
-async def submit_order_report(
-    code: CreditCodePath,
-    warning_id: str,
-    body: OrderReportIn,
-    response: Response,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: Principal = require(Role.ENTERPRISE),
-    idempotency_key: IdempotencyKey = None,
-) -> SupervisionRecord | ActionAccepted:
-    command = OrderReport(
-        request_id=request_id(principal.actor.id, idempotency_key),
-        actor=principal.actor,
-        warning_id=warning_id,
-        **body.model_dump(),
-    )
-    return await _act(
-        code,
+SUPERVISING = (Role.SUPERVISOR, Role.ADMIN)
+ACTIONS: list[tuple[str, SupervisionAction, type[Input], type[Any], str, tuple[Role, ...], str]] = [
+    (
+        "penalties/{target}/statement",
+        SupervisionAction.SUBMIT_STATEMENT,
+        StatementIn,
+        Statement,
+        "penalty_id",
+        (Role.ENTERPRISE,),
+        "The enterprise states its case (陈述、申辩)",
+    ),
+    (
+        "penalties/{target}/decision",
+        SupervisionAction.DECIDE_PENALTY,
+        DecisionIn,
+        PenaltyDecision,
+        "penalty_id",
+        SUPERVISING,
+        "A supervisor confirms, amends within the bounds, or drops",
+    ),
+    (
+        "warnings/{target}/rectification",
         SupervisionAction.SUBMIT_ORDER_REPORT,
-        warning_id,
-        command,
-        principal,
-        temporal,
-        settings,
-        response,
-    )
-
-
-@router.post(
-    "/api/enterprises/{code}/warnings/{warning_id}/verification",
-    response_model=SupervisionRecord,
-    responses=ACTION_RESPONSES,
-    summary="A supervisor verifies the rectification for a warning",
-)
-async def verify_order(
-    code: CreditCodePath,
-    warning_id: str,
-    body: OrderVerificationIn,
-    response: Response,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    principal: Principal = require(Role.SUPERVISOR, Role.ADMIN),
-    idempotency_key: IdempotencyKey = None,
-) -> SupervisionRecord | ActionAccepted:
-    command = OrderVerification(
-        request_id=request_id(principal.actor.id, idempotency_key),
-        actor=principal.actor,
-        warning_id=warning_id,
-        **body.model_dump(),
-    )
-    return await _act(
-        code, SupervisionAction.VERIFY_ORDER, warning_id, command, principal, temporal, settings, response
+        OrderReportIn,
+        OrderReport,
+        "warning_id",
+        (Role.ENTERPRISE,),
+        "The enterprise reports its rectification for a warning",
+    ),
+    (
+        "warnings/{target}/verification",
+        SupervisionAction.VERIFY_ORDER,
+        OrderVerificationIn,
+        OrderVerification,
+        "warning_id",
+        SUPERVISING,
+        "A supervisor verifies the rectification for a warning",
+    ),
+]
+for path, action, body_type, command_type, target_field, roles, summary in ACTIONS:
+    router.add_api_route(
+        f"/api/enterprises/{{code}}/{path}",
+        _endpoint(action, body_type, command_type, target_field, roles, summary),
+        methods=["POST"],
+        response_model=SupervisionRecord,
+        summary=summary,
+        responses={
+            202: {"model": ActionAccepted},
+            409: {"description": "the action does not fit the record now"},
+        },
     )
 
 
