@@ -177,8 +177,25 @@ async def test_two_consecutive_service_quality_complaints_lead_to_a_penalty(
     await _substantiate(
         ts_env, worker, Offence.SERVICE_QUALITY, category="service_attitude", description="售后人员辱骂消费者"
     )
-    state = await supervision(ts_env, lambda s: s.penalties, "a penalty")
+    state = await supervision(ts_env, lambda s: s.penalties and s.penalties[0].statement_due, "a penalty")
     assert state.penalties[0].trigger == "2 consecutive substantiated service-quality complaints"
+    due = state.penalties[0].statement_due
+    await ts_env.sleep(due.due - (await ts_env.get_current_time()) + timedelta(minutes=1))
+    await supervision(
+        ts_env, lambda s: s.penalties[0].status is PenaltyStatus.AWAITING_DECISION, "window closed"
+    )
+    await supervision_handle(ts_env).signal(
+        EnterpriseWorkflow.decide_penalty,
+        command(
+            PenaltyDecision,
+            SUPERVISOR,
+            penalty_id="P1",
+            outcome=DecisionOutcome.CONFIRM,
+            reason="连续两次服务质量投诉属实",
+        ),
+    )
+    state = await supervision(ts_env, lambda s: s.notices, "the public notice")
+    assert "2 consecutive substantiated service-quality complaints" in state.notices[0].text
 
 
 async def test_verified_rectification_lifts_the_warning_and_failure_raises_the_level(
