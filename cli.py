@@ -166,7 +166,9 @@ def run(settings: Settings) -> int:
         print("Migrating the database ...", flush=True)
         upgrade(settings.database)
         tokens = _seed(settings) if settings.demo_accounts else {}
-        settings.secret  # noqa: B018 - creates the development secret before the API reads it
+        # The development secrets, made here before the worker and the API would race to make them.
+        settings.secret  # noqa: B018
+        settings.payload_keys_text()
         print("Starting the worker and the API ...", flush=True)
         services.start("worker", [sys.executable, "-m", "worker"], env)
         api = services.start(

@@ -3,7 +3,9 @@
 The defaults run the whole system on one machine; production refuses the unsafe ones.
 """
 
+import base64
 import secrets
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -34,6 +36,11 @@ class Settings(BaseSettings):
     calendar_file: Path = DEFAULTS / "calendar.toml"
     # Derives consumers' access codes; generated into data_dir in development.
     secret_key: SecretStr | None = None
+    # Encrypt Temporal payloads: "id=base64key,older-id=base64key", the first the active one.
+    # Generated into data_dir in development.
+    payload_keys: SecretStr | None = None
+    # Origins allowed to call the codec server (the Temporal Web UI).
+    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
     demo_accounts: bool = True
     # How long intake waits for the workflow to register a case before answering 202.
     intake_wait_seconds: float = 10.0
@@ -45,6 +52,8 @@ class Settings(BaseSettings):
         if self.environment == "production":
             if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError("AFTERSALES_SECRET_KEY of at least 32 characters is required in production")
+            if self.payload_keys is None:
+                raise ValueError("AFTERSALES_PAYLOAD_KEYS is required in production")
             if self.demo_accounts:
                 raise ValueError("AFTERSALES_DEMO_ACCOUNTS must be false in production")
             if not self.database_url or not self.temporal_address:
@@ -66,13 +75,24 @@ class Settings(BaseSettings):
     def temporal(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
 
+    def payload_keys_text(self) -> str:
+        if self.payload_keys is not None:
+            return self.payload_keys.get_secret_value()
+        return self._generated(
+            "payload-keys", lambda: "dev-1=" + base64.b64encode(secrets.token_bytes(32)).decode()
+        )
+
+    def _generated(self, name: str, make: Callable[[], str]) -> str:
+        """A development secret kept in the data directory (mode 600), made on first use."""
+        path = self.data_dir / name
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(make())
+        return path.read_text().strip()
+
     @cached_property
     def secret(self) -> bytes:
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip().encode()
+        return self._generated("secret.key", lambda: secrets.token_urlsafe(48)).encode()

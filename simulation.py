@@ -65,7 +65,7 @@ from domain.messages import (
 from domain.metrics import Metrics, Period
 from domain.supervision import EnterpriseState, PenaltyDecision, Statement
 from settings import Settings
-from temporal_client import data_converter, register_search_attributes
+from temporal_client import KeyRing, data_converter, key_ring, register_search_attributes
 from worker import build_worker
 
 TICK = timedelta(hours=6)
@@ -348,6 +348,7 @@ async def simulate(
             database_url=f"sqlite:///{tmp}/simulation.db",
             task_queue="simulation",
             secret_key=SecretStr("s" * 40),
+            payload_keys=SecretStr("simulation=" + KeyRing.new_key()),
             _env_file=None,  # type: ignore[call-arg]
             **overrides,
         )
@@ -362,7 +363,7 @@ async def simulate(
         policy = await PolicyStore(settings.policy_file, db).sync()
         server = Path(sys.executable).parent / "temporal-test-server"
         env = await WorkflowEnvironment.start_time_skipping(
-            test_server_existing_path=str(server), data_converter=data_converter()
+            test_server_existing_path=str(server), data_converter=data_converter(key_ring(settings))
         )
         try:
             await register_search_attributes(env.client)

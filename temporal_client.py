@@ -1,17 +1,115 @@
-"""The one way to reach Temporal: the same data converter for API, worker, CLI and tests."""
+"""The one way to reach Temporal: the same data converter for API, worker, CLI, tests and the
+replayer, with every payload encrypted.
 
+Payloads (workflow inputs, signals, queries, activity arguments and results, and failure
+messages) are encrypted with AES-256-GCM before they leave the process, so the Temporal server,
+its database and its visibility store never hold a consumer's personal data in clear. Each
+payload names the key that encrypted it; the key ring keeps old keys, so histories written
+before a rotation still decode. Search attributes are not payloads and carry no personal data.
+"""
+
+import base64
+import binascii
+import dataclasses
+import os
+from collections.abc import Sequence
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from settings import Settings
 from workflows import search_attributes as sa
 
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
 
-def data_converter() -> DataConverter:
-    return pydantic_data_converter
+
+class KeyRing:
+    """Named AES-256 keys; the first encrypts, all decrypt."""
+
+    def __init__(self, keys: list[tuple[str, bytes]]) -> None:
+        if not keys:
+            raise ValueError("payload keys: at least one key is needed")
+        for key_id, key in keys:
+            if len(key) != 32:
+                raise ValueError(f"payload key {key_id!r}: must be 32 bytes (AES-256), got {len(key)}")
+        if len({k for k, _ in keys}) != len(keys):
+            raise ValueError("payload keys: a key id is given twice")
+        self.active = keys[0][0]
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys}
+
+    @classmethod
+    def parse(cls, text: str) -> "KeyRing":
+        """`id=base64key,older-id=base64key`: the first is the active key."""
+        keys = []
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            key_id, sep, encoded = item.partition("=")
+            if not sep or not key_id:
+                raise ValueError("payload keys: write each as id=base64key, separated by commas")
+            try:
+                keys.append((key_id, base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)))
+            except binascii.Error:
+                raise ValueError(f"payload key {key_id!r}: not valid base64") from None
+        return cls(keys)
+
+    @staticmethod
+    def new_key() -> str:
+        return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+
+    def cipher(self, key_id: str) -> AESGCM:
+        try:
+            return self._ciphers[key_id]
+        except KeyError:
+            raise ValueError(f"payload encrypted with key {key_id!r}, which the key ring lacks") from None
+
+
+class EncryptionCodec(PayloadCodec):
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        out = []
+        for payload in payloads:
+            key_id, nonce = self.ring.active, os.urandom(12)
+            sealed = self.ring.cipher(key_id).encrypt(nonce, payload.SerializeToString(), key_id.encode())
+            out.append(Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=nonce + sealed))
+        return out
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        out = []
+        for payload in payloads:
+            if payload.metadata.get("encoding") != ENCODING:  # written before encryption: as it is
+                out.append(payload)
+                continue
+            key_id = payload.metadata[KEY_ID].decode()
+            try:
+                plain = self.ring.cipher(key_id).decrypt(
+                    payload.data[:12], payload.data[12:], key_id.encode()
+                )
+            except InvalidTag:
+                raise ValueError(
+                    f"payload under key {key_id!r} does not decrypt: altered, or another key"
+                ) from None
+            out.append(Payload.FromString(plain))
+        return out
+
+
+def key_ring(settings: Settings) -> KeyRing:
+    return KeyRing.parse(settings.payload_keys_text())
+
+
+def data_converter(ring: KeyRing) -> DataConverter:
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(ring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def register_search_attributes(client: Client) -> None:
@@ -31,5 +129,7 @@ async def register_search_attributes(client: Client) -> None:
 
 async def connect(settings: Settings) -> Client:
     return await Client.connect(
-        settings.temporal, namespace=settings.temporal_namespace, data_converter=data_converter()
+        settings.temporal,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(key_ring(settings)),
     )

@@ -1,12 +1,16 @@
 """The FastAPI application: JSON API and OpenAPI docs (`uvicorn api.app:create_app --factory`)."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api import accounts, complaints, enterprises, errors, intake, metrics, reports, tasks
+from api import accounts, codec, complaints, enterprises, errors, intake, metrics, reports, tasks
+from api.audit import AuditMiddleware
+from api.security import RedactPathTokens, SecurityHeaders
 from db.policies import PolicyStore
 from db.session import Database
 from settings import Settings
@@ -46,7 +50,19 @@ def create_app(
         max_body_size=errors.MAX_BODY_BYTES,
     )
     errors.install(app)
+    app.add_middleware(AuditMiddleware)
+    app.add_middleware(SecurityHeaders)
+    # The Temporal Web UI calls the codec server from its own origin.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.codec_cors_origins,
+        allow_methods=["POST"],
+        allow_headers=["content-type", "authorization", "x-namespace"],
+        allow_credentials=False,
+    )
+    logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
     app.include_router(intake.router)
+    app.include_router(codec.router)
     app.include_router(complaints.router)
     app.include_router(tasks.router)
     app.include_router(enterprises.router)

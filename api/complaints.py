@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from pydantic import AfterValidator
 from sqlalchemy import func, select
 
+from api.audit import AuditedRead, audited_read
 from api.deps import CaseReader, Principal, SessionDep, SettingsDep, TemporalDep, require
 from api.history import CaseHistory, case_history
 from api.schemas import (
@@ -29,7 +30,7 @@ from api.schemas import (
     WithdrawIn,
 )
 from api.signals import query, request_id, send
-from api.views import CaseView, case_view
+from api.views import FULL_CONTACT, CaseView, case_view
 from db.models import Complaint, Enterprise
 from domain import identifiers
 from domain.case import ACTION_RULES, ActionCheck, CaseState
@@ -180,8 +181,10 @@ async def _state(temporal: TemporalDep, workflow_id: str) -> CaseState:
 
 
 @router.get("/{tracking_no}", response_model=CaseView, summary="A case: status, deadlines, what it awaits")
-async def get_complaint(case: VisibleCase, temporal: TemporalDep) -> CaseView:
+async def get_complaint(case: VisibleCase, temporal: TemporalDep, request: Request) -> CaseView:
     row, principal = case
+    if principal.role in FULL_CONTACT:  # the consumer's details in full: an audited read
+        audited_read(request)
     return case_view(await _state(temporal, row.workflow_id), row.workflow_id, principal.role)
 
 
@@ -190,7 +193,9 @@ async def get_complaint(case: VisibleCase, temporal: TemporalDep) -> CaseView:
     response_model=CaseHistory,
     summary="The case's timeline from its Temporal history, with the raw history",
 )
-async def get_history(case: VisibleCase, temporal: TemporalDep, raw: bool = True) -> CaseHistory:
+async def get_history(
+    case: VisibleCase, temporal: TemporalDep, _: AuditedRead, raw: bool = True
+) -> CaseHistory:
     row, principal = case
     if principal.role not in HISTORY_READERS:
         raise HTTPException(

@@ -52,7 +52,7 @@ class Principal:
 
 
 async def optional_account(
-    session: SessionDep, authorization: Annotated[str | None, Header()] = None
+    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal | None:
     if authorization is None:
         return None
@@ -74,9 +74,11 @@ async def optional_account(
         )
     role = Role(account.role)
     org = account.enterprise_code if role is Role.ENTERPRISE else account.agency_id
-    return Principal(
+    principal = Principal(
         actor=Actor(id=account.id, role=role, org=org, name=account.display_name), account=account
     )
+    request.state.actor = principal.actor  # for the audit log
+    return principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_account)]
@@ -108,6 +110,7 @@ def require(*roles: Role) -> Any:
 
 
 def case_reader(
+    request: Request,
     tracking_no: str,
     settings: SettingsDep,
     principal: OptionalPrincipal,
@@ -124,7 +127,9 @@ def case_reader(
         )
     if not access_code_matches(settings.secret, tracking_no, x_access_code):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {tracking_no} with this access code")
-    return Principal(actor=Actor(id="consumer", role=Role.CONSUMER, org=tracking_no, name="consumer"))
+    consumer = Principal(actor=Actor(id="consumer", role=Role.CONSUMER, org=tracking_no, name="consumer"))
+    request.state.actor = consumer.actor
+    return consumer
 
 
 CaseReader = Annotated[Principal, Depends(case_reader)]

@@ -52,10 +52,12 @@ async def _decode(client: Client, payloads: Payloads | None) -> list[Any]:
     return await client.data_converter.decode(list(payloads.payloads))
 
 
-def _summary(event: HistoryEvent) -> str:
+async def _summary(client: Client, event: HistoryEvent) -> str:
+    """The summary a timer or an activity was given (a payload, encrypted like the others)."""
     if not event.HasField("user_metadata") or not event.user_metadata.HasField("summary"):
         return ""
-    return event.user_metadata.summary.data.decode().strip('"')
+    [text] = await client.data_converter.decode([event.user_metadata.summary])
+    return str(text)
 
 
 async def workflow_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
@@ -119,7 +121,7 @@ async def _entries(
                     content={k: v for k, v in command.items() if k not in ("actor", "request_id")},
                 )
             case "timer_started_event_attributes":
-                timers[attrs.timer_id] = _summary(event) or f"timer {attrs.timer_id}"
+                timers[attrs.timer_id] = await _summary(client, event) or f"timer {attrs.timer_id}"
                 fires = event.event_time.ToDatetime() + attrs.start_to_fire_timeout.ToTimedelta()
                 add(
                     event,
@@ -147,11 +149,8 @@ async def _entries(
                             data=case_event.get("data", {}),
                         )
                 else:
-                    add(
-                        event,
-                        "activity",
-                        f"activity {name}" + (f": {_summary(event)}" if _summary(event) else ""),
-                    )
+                    summary = await _summary(client, event)
+                    add(event, "activity", f"activity {name}" + (f": {summary}" if summary else ""))
             case "activity_task_completed_event_attributes":
                 name = activities.get(attrs.scheduled_event_id, "")
                 if name not in (ActivityName.RECORD_CASE, ActivityName.RECORD_TASK):

@@ -310,3 +310,25 @@ class CycleReportRow(Base):
     headline: Mapped[str] = mapped_column(Text)
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which object, and with what outcome: every API write, every read of
+    personal data, every payload decoded. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[str] = mapped_column(String(40), index=True)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(
+        String(120)
+    )  # method and route, e.g. POST /api/complaints/{tracking_no}
+    object_ref: Mapped[str] = mapped_column(
+        String(100), index=True
+    )  # tracking no, credit code, task id, or ""
+    request_id: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
+    client: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -17,9 +17,14 @@ from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
 from settings import Settings
-from temporal_client import data_converter, register_search_attributes
+from temporal_client import KeyRing, data_converter, register_search_attributes
 
 BIN = Path(sys.executable).parent
+# The tests' payload keys: the first encrypts; the second is an older key that still decrypts.
+TEST_KEYS = (
+    "test-2=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,test-1=H/4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA="
+)
+TEST_RING = KeyRing.parse(TEST_KEYS)
 POSTGRES_ADMIN_URL = os.environ.get(
     "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -40,7 +45,7 @@ def tool(name: str) -> str:
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own: its clock and its open workflows are the test's."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter()
+        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter(TEST_RING)
     )
     await register_search_attributes(env.client)
     yield env
@@ -83,6 +88,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         task_queue=f"test-{uuid.uuid4()}",
         secret_key="test-secret-" + "x" * 32,
+        payload_keys=TEST_KEYS,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -1,11 +1,14 @@
 """The API end to end: a real Temporal dev server, a worker, the app over ASGI, a real database."""
 
+import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -13,7 +16,8 @@ from api.app import create_app
 from db.session import Database
 from settings import Settings
 from temporal_client import data_converter
-from tests.conftest import tool
+from tests.conftest import TEST_RING, tool
+from tests.support import eventually
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -22,7 +26,7 @@ from workflows import search_attributes as sa
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=tool("temporal"),
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_RING),
         search_attributes=sa.ALL,
         dev_server_log_level="error",
     )
@@ -83,3 +87,20 @@ async def ts_api(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
     ):
         yield Api(http, tokens)
+
+
+@pytest.fixture
+async def served(
+    dev_env: WorkflowEnvironment, worker: Worker, settings: Settings, db: Database
+) -> AsyncIterator[str]:
+    """The API on a real port, for tools that speak HTTP themselves (the temporal CLI's codec)."""
+    app = create_app(settings, temporal=dev_env.client, db=db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started, what="the API listening")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task

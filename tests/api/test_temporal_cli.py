@@ -30,7 +30,9 @@ async def temporal_cli(env: WorkflowEnvironment, *args: str) -> str:
     return out.decode()
 
 
-async def test_a_signal_sent_with_the_cli_moves_the_case(api: Api, dev_env: WorkflowEnvironment) -> None:
+async def test_a_signal_sent_with_the_cli_moves_the_case(
+    api: Api, dev_env: WorkflowEnvironment, served: str
+) -> None:
     case = await file(api)
     no = case["tracking_no"]
     command = {
@@ -58,20 +60,18 @@ async def test_a_signal_sent_with_the_cli_moves_the_case(api: Api, dev_env: Work
     assert view["response"]["content"] == {"message": "已电话联系消费者"}
     assert view["response"]["by"]["id"] == "ent-minghui"
 
+    # Payloads are encrypted: the CLI reads the case through the API's codec server.
+    query = ("workflow", "query", "--workflow-id", f"complaint-{no}", "--type", "state", "--output", "json")
+    sealed = await temporal_cli(dev_env, *query)
+    assert "responded" not in sealed and "张三" not in sealed
+    token = api.tokens["auditor"]
     state = json.loads(
         await temporal_cli(
-            dev_env,
-            "workflow",
-            "query",
-            "--workflow-id",
-            f"complaint-{no}",
-            "--type",
-            "state",
-            "--output",
-            "json",
+            dev_env, *query, "--codec-endpoint", f"{served}/codec", "--codec-auth", f"Bearer {token}"
         )
     )
     assert state["queryResult"][0]["status"] == "responded"
+    assert state["queryResult"][0]["intake"]["consumer"]["name"] == "张三"
 
 
 async def test_search_attributes_filter_cases_in_workflow_list(

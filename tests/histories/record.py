@@ -38,7 +38,7 @@ from domain.messages import (
 )
 from settings import DEFAULTS, Settings
 from temporal_client import data_converter, register_search_attributes
-from tests.conftest import tool
+from tests.conftest import TEST_KEYS, TEST_RING, tool
 from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wait_for_state
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -159,7 +159,7 @@ async def write_runs(client: Client, tag: str, workflow_id: str) -> None:
 
 async def main(tag: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter()
+        test_server_existing_path=tool("temporal-test-server"), data_converter=data_converter(TEST_RING)
     )
     async with env:
         await register_search_attributes(env.client)
@@ -177,6 +177,7 @@ async def main(tag: str) -> None:
                 task_queue="replay",
                 policy_file=policy,
                 secret_key="x" * 40,
+                payload_keys=TEST_KEYS,
                 _env_file=None,
             )  # type: ignore[call-arg]
             upgrade(settings.database)

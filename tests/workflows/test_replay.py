@@ -8,6 +8,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from temporal_client import data_converter
+from tests.conftest import TEST_RING
 from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -27,7 +28,7 @@ def test_the_stored_histories_cover_every_workflow_and_continue_as_new() -> None
 async def test_a_stored_history_replays(path: Path) -> None:
     workflow_id = path.stem.split("--", 1)[1].rsplit("__run", 1)[0]
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
-    result = await Replayer(workflows=list(WORKFLOWS), data_converter=data_converter()).replay_workflow(
-        history, raise_on_replay_failure=True
-    )
+    result = await Replayer(
+        workflows=list(WORKFLOWS), data_converter=data_converter(TEST_RING)
+    ).replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -1,0 +1,108 @@
+"""The audit log: every API write, every read of personal data and every decoded payload,
+with who, role, what, which object, when, the request id and the outcome.
+
+Routes that read personal data declare it with the `AuditedRead` dependency; writes are
+audited by method. The entry is written after the answer is known, in its own transaction.
+"""
+
+import logging
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from db.models import AuditEntry
+from db.session import Database
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+OBJECT_PARAMS = ("tracking_no", "task_id", "code", "label")
+log = logging.getLogger("aftersales.audit")
+
+
+def audited_read(request: Request) -> None:
+    """Marks the request as a read of personal data: it is audited like a write."""
+    request.state.audited = True
+
+
+AuditedRead = Annotated[None, Depends(audited_read)]
+
+
+def note(request: Request, detail: str) -> None:
+    """Add a line to the request's audit entry (no personal data)."""
+    request.state.audit_detail = detail
+
+
+class AuditMiddleware:
+    """Writes the entry when the answer starts, before the client sees it: an answer whose entry
+    cannot be written becomes a 503, so nothing is done unaudited without the caller knowing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+        refused = False
+
+        async def sending(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start":
+                state = scope.get("state", {})
+                if (scope["method"] in WRITES or state.get("audited")) and not await self._write(
+                    scope, state, request_id, message["status"]
+                ):
+                    refused = True
+                    body = b'{"detail":"the audit log is unavailable; the request may have been applied"}'
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": 503,
+                            "headers": [
+                                (b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode()),
+                                (b"x-request-id", request_id.encode()),
+                            ],
+                        }
+                    )
+                    await send({"type": "http.response.body", "body": body})
+                    return
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            elif refused:
+                return
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+    async def _write(self, scope: Scope, state: dict, request_id: str, status: int) -> bool:  # type: ignore[type-arg]
+        route = scope.get("route")
+        actor = state.get("actor")
+        params = scope.get("path_params", {})
+        obj = next((str(params[p]) for p in OBJECT_PARAMS if p in params), "")
+        client = scope.get("client") or ("", 0)
+        db: Database = scope["app"].state.db
+        entry = AuditEntry(
+            actor_id=actor.id if actor else "anonymous",
+            actor_role=actor.role.value if actor else "anonymous",
+            action=f"{scope['method']} {getattr(route, 'path', scope['path'])}"[:120],
+            object_ref=obj[:100],
+            request_id=request_id,
+            outcome=status,
+            client=str(client[0])[:64],
+            detail=str(state.get("audit_detail", ""))[:1000],
+        )
+        try:
+            async with db.transaction() as session:
+                session.add(entry)
+        except Exception:
+            log.exception(
+                "audit entry not written: %s %s by %s", entry.action, entry.object_ref, entry.actor_id
+            )
+            return False
+        return True
