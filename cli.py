@@ -2,7 +2,7 @@
 
 aftersales run       Temporal dev server, migrations, demo accounts, worker and API; Ctrl-C stops all
 aftersales migrate   bring the database to the newest schema
-aftersales seed      create the demo enterprises, agencies and accounts; print their tokens
+aftersales seed      create the demo enterprises, agencies and accounts; print their credentials
 aftersales worker    the worker alone
 aftersales api       the API alone
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
@@ -95,11 +95,11 @@ class Services:
             print(f"  stopped {name}", flush=True)
 
 
-def _seed(settings: Settings) -> dict[str, str]:
-    async def go() -> dict[str, str]:
+def _seed(settings: Settings) -> dict[str, dict[str, str]]:
+    async def go() -> dict[str, dict[str, str]]:
         db = Database(settings.database)
         try:
-            return await seed_demo(db, settings.data_dir / "demo-tokens.json")
+            return await seed_demo(db, settings.data_dir / "demo-accounts.json")
         finally:
             await db.dispose()
 
@@ -165,7 +165,7 @@ def run(settings: Settings) -> int:
             _wait_for_port(host, settings.temporal_port, temporal, "the Temporal dev server", 60)
         print("Migrating the database ...", flush=True)
         upgrade(settings.database)
-        tokens = _seed(settings) if settings.demo_accounts else {}
+        accounts = _seed(settings) if settings.demo_accounts else {}
         # The development secrets, made here before the worker and the API would race to make them.
         settings.secret  # noqa: B018
         settings.payload_keys_text()
@@ -188,7 +188,7 @@ def run(settings: Settings) -> int:
         )
         _wait_for_port(settings.api_host, settings.api_port, api, "the API", 60)
         _wait_healthy(f"http://{settings.api_host}:{settings.api_port}/api/health", api)
-        _welcome(settings, tokens, logs)
+        _welcome(settings, accounts, logs)
         while not stopping:
             failed = services.exited()
             if failed:
@@ -219,7 +219,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"the API did not answer {url}")
 
 
-def _welcome(settings: Settings, tokens: dict[str, str], logs: Path) -> None:
+def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path) -> None:
     api = f"http://{settings.api_host}:{settings.api_port}"
     ui = (
         f"http://127.0.0.1:{settings.temporal_ui_port}"
@@ -235,9 +235,14 @@ def _welcome(settings: Settings, tokens: dict[str, str], logs: Path) -> None:
         f"  Database         {settings.database}",
         f"  Logs             {logs}",
     ]
-    if tokens:
-        lines += ["", "Demo accounts (send 'Authorization: Bearer <token>'):"]
-        lines += [f"  {name:<14} {token}" for name, token in tokens.items()]
+    if accounts:
+        lines += [
+            "",
+            "Demo accounts: sign in with POST /api/auth/login, or send 'Authorization: Bearer <API key>'",
+            f"  {'username':<14} {'password':<18} API key",
+        ]
+        lines += [f"  {name:<14} {c['password']:<18} {c['api_key']}" for name, c in accounts.items()]
+        lines += [f"  (kept in {settings.data_dir.resolve() / 'demo-accounts.json'})"]
     lines += ["", "Press Ctrl-C to stop; run again to resume every open case.", ""]
     print("\n".join(lines), flush=True)
 

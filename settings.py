@@ -4,13 +4,15 @@ The defaults run the whole system on one machine; production refuses the unsafe 
 """
 
 import base64
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import WorkingCalendar, parse_overrides
@@ -39,6 +41,12 @@ class Settings(BaseSettings):
     # Encrypt Temporal payloads: "id=base64key,older-id=base64key", the first the active one.
     # Generated into data_dir in development.
     payload_keys: SecretStr | None = None
+    # Logins: short-lived access tokens (at most 30 minutes), refreshed with a refresh token.
+    access_token_minutes: int = Field(default=15, ge=1, le=30)
+    refresh_token_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # Requests a minute, per client address: logins (also per username) and anonymous intake.
+    login_rate_per_minute: int = Field(default=10, ge=1)
+    intake_rate_per_minute: int = Field(default=30, ge=1)
     # Origins allowed to call the codec server (the Temporal Web UI).
     codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
     demo_accounts: bool = True
@@ -90,6 +98,11 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(make())
         return path.read_text().strip()
+
+    @cached_property
+    def token_signing_key(self) -> bytes:
+        """Signs access tokens (HS256); derived from the secret, so rotating one rotates both."""
+        return hmac.new(self.secret, b"aftersales access tokens", hashlib.sha256).digest()
 
     @cached_property
     def secret(self) -> bytes:

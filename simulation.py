@@ -354,7 +354,7 @@ async def simulate(
         )
         upgrade(settings.database)
         db = Database(settings.database)
-        await seed_demo(db, Path(tmp) / "tokens.json")
+        await seed_demo(db, Path(tmp) / "tokens.json", passwords=False)
         async with db.transaction() as session:
             session.add_all(
                 Enterprise(credit_code=c, name=f"模拟企业 {c[-4:]}", region_code="310115", registered=True)

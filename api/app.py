@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api import accounts, codec, complaints, enterprises, errors, intake, metrics, reports, tasks
+from api import accounts, auth, codec, complaints, enterprises, errors, intake, metrics, reports, tasks
 from api.audit import AuditMiddleware
+from api.ratelimit import RateLimiter
 from api.security import RedactPathTokens, SecurityHeaders
 from db.policies import PolicyStore
 from db.session import Database
@@ -21,8 +22,10 @@ Consumers file after-sales complaints; each runs as a durable Temporal workflow 
 legal deadlines (response within 24 hours, resolution within 3 PRC working days), escalates
 by itself, and takes each party's actions as signals.
 
-Authenticate with `Authorization: Bearer <token>`; a consumer follows a case with its tracking
-number and the `X-Access-Code` header. Action endpoints take an `Idempotency-Key` header.
+Authenticate with `Authorization: Bearer <token>`: an access token from `POST /api/auth/login`
+(refresh it with `POST /api/auth/refresh`), or an API key (`ask_…`). A consumer follows a case
+with its tracking number and the `X-Access-Code` header. Action endpoints take an
+`Idempotency-Key` header.
 """
 
 
@@ -38,6 +41,8 @@ def create_app(
         app.state.temporal = temporal or await connect(settings)
         app.state.calendar = settings.working_calendar()
         app.state.policies = PolicyStore(settings.policy_file, app.state.db)
+        app.state.login_limiter = RateLimiter(settings.login_rate_per_minute)
+        app.state.intake_limiter = RateLimiter(settings.intake_rate_per_minute)
         yield
         if db is None:
             await app.state.db.dispose()
@@ -61,6 +66,7 @@ def create_app(
         allow_credentials=False,
     )
     logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
+    app.include_router(auth.router)
     app.include_router(intake.router)
     app.include_router(codec.router)
     app.include_router(complaints.router)

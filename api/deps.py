@@ -3,14 +3,16 @@
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import jwt
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from api.access import access_code_matches
-from db.models import Account
-from db.seed import token_hash
+from api.tokens import read_access
+from db.models import Account, ApiKey, LoginSession
+from db.seed import API_KEY_PREFIX, token_hash
 from db.session import Database
 from domain.enums import Role
 from domain.messages import Actor
@@ -41,42 +43,67 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: a staff or enterprise account, or a consumer holding a case's access code."""
+    """Who is asking: an account (by login or API key), or a consumer holding a case's access code."""
 
     actor: Actor
     account: Account | None = None
+    session_id: str | None = None  # the login, when signed in with a password
 
     @property
     def role(self) -> Role:
         return self.actor.role
 
+    @classmethod
+    def of(cls, account: Account, session_id: str | None = None) -> "Principal":
+        role = Role(account.role)
+        org = account.enterprise_code if role is Role.ENTERPRISE else account.agency_id
+        return cls(
+            actor=Actor(id=account.id, role=role, org=org, name=account.display_name),
+            account=account,
+            session_id=session_id,
+        )
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, f"Authorization: {reason}", headers={"WWW-Authenticate": "Bearer"}
+    )
+
 
 async def optional_account(
     request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal | None:
+    """The account behind `Authorization: Bearer …`: an access token from a login, or an API key."""
     if authorization is None:
         return None
     scheme, _, token = authorization.partition(" ")
+    token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Authorization: expected 'Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    account = (
-        await session.execute(select(Account).where(Account.token_hash == token_hash(token.strip())))
-    ).scalar_one_or_none()
+        raise _unauthorized("expected 'Bearer <token>'")
+    session_id = None
+    if token.startswith(API_KEY_PREFIX):
+        key = (
+            await session.execute(select(ApiKey).where(ApiKey.key_hash == token_hash(token)))
+        ).scalar_one_or_none()
+        if key is None or key.revoked_at is not None:
+            raise _unauthorized("unknown or revoked API key")
+        account_id = key.account_id
+    else:
+        settings: Settings = request.app.state.settings
+        try:
+            claims = read_access(settings, token)
+        except jwt.ExpiredSignatureError:
+            raise _unauthorized("the access token has expired; refresh it") from None
+        except jwt.InvalidTokenError:
+            raise _unauthorized("not a valid access token") from None
+        login = await session.get(LoginSession, claims["sid"])
+        if login is None or login.revoked_at is not None:
+            raise _unauthorized("this login has ended")
+        account_id, session_id = claims["sub"], login.id
+    account = await session.get(Account, account_id)
     if account is None or not account.active:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Authorization: unknown or revoked token",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    role = Role(account.role)
-    org = account.enterprise_code if role is Role.ENTERPRISE else account.agency_id
-    principal = Principal(
-        actor=Actor(id=account.id, role=role, org=org, name=account.display_name), account=account
-    )
+        raise _unauthorized("the account is disabled")
+    principal = Principal.of(account, session_id)
     request.state.actor = principal.actor  # for the audit log
     return principal
 

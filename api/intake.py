@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from api.access import access_code, new_tracking_no
 from api.deps import OptionalPrincipal, SessionDep, SettingsDep, TemporalDep
 from api.errors import invalid
+from api.ratelimit import limit_intake
 from api.schemas import DISPLAY_TZ, ComplaintCreate, Deadlines, IntakeReceipt
 from db.models import Enterprise, IntakeRequest
 from domain.case import CaseState, ComplaintInput
@@ -45,6 +46,7 @@ def workflow_id(tracking_no: str) -> str:
 )
 async def file_complaint(
     body: ComplaintCreate,
+    request: Request,
     response: Response,
     principal: OptionalPrincipal,
     session: SessionDep,
@@ -52,6 +54,8 @@ async def file_complaint(
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
 ) -> IntakeReceipt:
+    if principal is None:
+        limit_intake(request)
     recorder = principal.actor if principal else Actor(id="consumer", role=Role.CONSUMER, name="consumer")
     if principal is not None and principal.role not in RECORDING_ROLES:
         raise HTTPException(

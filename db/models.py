@@ -90,9 +90,37 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(20))
     enterprise_code: Mapped[str | None] = mapped_column(ForeignKey("enterprises.credit_code"))
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the bearer token
+    password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2, via pwdlib
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key for an integration (or a demo account): shown once, stored as its SHA-256."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))  # enough to tell keys apart in a list
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginSession(Base):
+    """A login: its refresh token (stored as its SHA-256, replaced at each refresh) and whether
+    it was ended. Access tokens name their session, so logging out ends them at once."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    refresh_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class IntakeRequest(Base):

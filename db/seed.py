@@ -1,7 +1,8 @@
-"""Demo data: enterprises, agencies, and an account for every role, each with its own token.
+"""Demo data: enterprises, agencies, and an account for every role, each with a password and
+an API key.
 
-Tokens are stored hashed; their clear text lives only in a file beside the data (mode 600),
-so `aftersales run` can show them again. A lost file means new tokens on the next run.
+Both are stored hashed (Argon2, SHA-256); their clear text lives only in a file beside the data
+(mode 600), so `aftersales run` can show them again. A lost file means new ones on the next run.
 """
 
 import hashlib
@@ -10,19 +11,39 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from pwdlib import PasswordHash
 from sqlalchemy import select
 
-from db.models import Account, Agency, Enterprise
+from db.models import Account, Agency, ApiKey, Enterprise
 from db.session import Database
 from domain.enums import Role
+
+API_KEY_PREFIX = "ask_"
+_passwords = PasswordHash.recommended()
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
-    return secrets.token_urlsafe(32)
+def new_api_key(account_id: str, name: str, *, key_id: str | None = None) -> tuple[str, ApiKey]:
+    """A new key (shown once) and the row that keeps only its hash."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    return key, ApiKey(
+        id=key_id or f"key-{secrets.token_hex(6)}",
+        account_id=account_id,
+        name=name,
+        prefix=key[:12],
+        key_hash=token_hash(key),
+    )
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    return _passwords.verify(password, stored)
 
 
 @dataclass(frozen=True)
@@ -62,10 +83,11 @@ ACCOUNTS = [
 ]
 
 
-async def seed_demo(db: Database, tokens_file: Path) -> dict[str, str]:
-    """Create the demo data where missing; returns each demo account's token by username."""
-    known: dict[str, str] = json.loads(tokens_file.read_text()) if tokens_file.exists() else {}
-    tokens: dict[str, str] = {}
+async def seed_demo(db: Database, file: Path, *, passwords: bool = True) -> dict[str, dict[str, str]]:
+    """Create the demo data where missing. Returns each demo account's credentials by username:
+    its API key, and its password (with `passwords`; Argon2 makes them slow to set)."""
+    known: dict[str, dict[str, str]] = json.loads(file.read_text()) if file.exists() else {}
+    credentials: dict[str, dict[str, str]] = {}
     async with db.transaction() as session:
         for code, name, region in ENTERPRISES:
             if await session.get(Enterprise, code) is None:
@@ -76,26 +98,39 @@ async def seed_demo(db: Database, tokens_file: Path) -> dict[str, str]:
         await session.flush()
         existing = {a.id: a for a in (await session.execute(select(Account))).scalars()}
         for demo in ACCOUNTS:
-            token = known.get(demo.username)
             account = existing.get(demo.id)
-            if token is None or account is None or account.token_hash != token_hash(token):
-                token = new_token()
-            tokens[demo.username] = token
             if account is None:
-                session.add(
-                    Account(
-                        id=demo.id,
-                        username=demo.username,
-                        display_name=demo.display_name,
-                        role=demo.role.value,
-                        enterprise_code=demo.enterprise_code,
-                        agency_id=demo.agency_id,
-                        token_hash=token_hash(token),
-                    )
+                account = Account(
+                    id=demo.id,
+                    username=demo.username,
+                    display_name=demo.display_name,
+                    role=demo.role.value,
+                    enterprise_code=demo.enterprise_code,
+                    agency_id=demo.agency_id,
                 )
-            else:
-                account.token_hash = token_hash(token)
-    tokens_file.parent.mkdir(parents=True, exist_ok=True)
-    tokens_file.touch(mode=0o600)
-    tokens_file.write_text(json.dumps(tokens, indent=2, ensure_ascii=False))
-    return tokens
+                session.add(account)
+                await session.flush()
+            mine = known.get(demo.username, {})
+            key = mine.get("api_key")
+            stored = await session.get(ApiKey, f"demo-{demo.id}")
+            if key is None or stored is None or stored.key_hash != token_hash(key) or stored.revoked_at:
+                if stored is not None:
+                    await session.delete(stored)
+                    await session.flush()
+                key, stored = new_api_key(demo.id, "demo", key_id=f"demo-{demo.id}")
+                session.add(stored)
+            credentials[demo.username] = {"api_key": key}
+            if passwords:
+                password = mine.get("password")
+                if (
+                    password is None
+                    or not account.password_hash
+                    or not verify_password(password, account.password_hash)
+                ):
+                    password = secrets.token_urlsafe(12)
+                    account.password_hash = hash_password(password)
+                credentials[demo.username]["password"] = password
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.touch(mode=0o600)
+    file.write_text(json.dumps(credentials, indent=2, ensure_ascii=False))
+    return credentials

@@ -97,6 +97,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 async def db(settings: Settings) -> AsyncIterator[Database]:
     upgrade(settings.database)
     database = Database(settings.database)
-    await seed_demo(database, settings.data_dir / "tokens.json")
+    await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
     yield database
     await database.dispose()

@@ -60,6 +60,7 @@ def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def token(output: str, username: str) -> str:
+    """The API key the welcome shows for the username."""
     line = next(line for line in output.splitlines() if line.strip().startswith(username + " "))
     return line.split()[-1]
 

@@ -42,7 +42,10 @@ async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database)
 
 @pytest.fixture
 def tokens(db: Database, settings: Settings) -> dict[str, str]:
-    return json.loads((settings.data_dir / "tokens.json").read_text())
+    """Each demo account's API key, by username."""
+    return {
+        name: c["api_key"] for name, c in json.loads((settings.data_dir / "tokens.json").read_text()).items()
+    }
 
 
 class Api:

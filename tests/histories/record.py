@@ -182,7 +182,7 @@ async def main(tag: str) -> None:
             )  # type: ignore[call-arg]
             upgrade(settings.database)
             db = Database(settings.database)
-            await seed_demo(db, Path(tmp) / "tokens.json")
+            await seed_demo(db, Path(tmp) / "tokens.json", passwords=False)
             async with build_worker(env.client, settings, db):
                 for scenario in (resolved, investigated, withdrawn, long_running):
                     for workflow_id in await scenario(env, settings.task_queue):
