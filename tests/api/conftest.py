@@ -51,8 +51,8 @@ def tokens(db: Database, settings: Settings) -> dict[str, str]:
 class Api:
     """An HTTP client with a helper per role."""
 
-    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
-        self.http, self.tokens = http, tokens
+    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str], app: Any = None) -> None:
+        self.http, self.tokens, self.app = http, tokens, app
 
     def auth(self, username: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"} if username else {}
@@ -75,7 +75,7 @@ async def api(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
     ):
-        yield Api(http, tokens)
+        yield Api(http, tokens, app)
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ async def ts_api(
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
     ):
-        yield Api(http, tokens)
+        yield Api(http, tokens, app)
 
 
 @pytest.fixture
