@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from temporalio import activity
 from temporalio.client import Client
 
-from db.models import EnterpriseSupervision
+from db.models import Enterprise, EnterpriseSupervision
 from db.policies import PolicyStore
 from db.session import Database
 from domain.readmodel import ActivityName
@@ -28,7 +28,11 @@ class SupervisionActivities:
         """Signal the enterprise's supervision, starting it with this report if it is its first.
         Each item has a key, so a retried activity is counted once."""
         policy = await self.policies.in_force(datetime.now(UTC))
-        signal = EnterpriseReport(**report.model_dump(), policy=policy)
+        async with self.db.sessions() as session:
+            registered = await session.get(Enterprise, report.credit_code)
+        # Only the registry's name is published; a complainant's spelling never is.
+        name = registered.name if registered is not None and registered.registered else ""
+        signal = EnterpriseReport(**report.model_dump(exclude={"name"}), name=name, policy=policy)
         await self.client.start_workflow(
             ENTERPRISE_WORKFLOW,
             EnterpriseInput(credit_code=report.credit_code),

@@ -2,9 +2,11 @@
 supervisors and auditors can read a case's history in clear. Nobody else; every call is
 audited.
 
-The Web UI calls `<endpoint>/decode` with no credentials of ours, so the endpoint may carry
-the bearer token in its path (`/codec/t/<token>`; use a short-lived login token there). The
-CLI sends it as a header: `--codec-endpoint http://127.0.0.1:8000/codec --codec-auth "Bearer …"`.
+The CLI sends its credentials as a header:
+`--codec-endpoint http://127.0.0.1:8000/codec --codec-auth "Bearer <token>"`. The Web UI calls
+`<endpoint>/decode` with no credentials of ours, so its endpoint carries a login's access token
+in the path (`/codec/t/<token>`): it expires within 30 minutes, and access logs hide it.
+Encoding makes payloads a workflow accepts, so it is for supervisors and admins only.
 """
 
 from typing import Annotated, Any
@@ -16,32 +18,46 @@ from temporalio.api.common.v1 import Payloads
 
 from api.audit import AuditedRead, note
 from api.deps import Principal, get_session, optional_account, signed_in
+from db.seed import API_KEY_PREFIX
 from domain.enums import Role
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 READERS = (Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR)
+WRITERS = (Role.SUPERVISOR, Role.ADMIN)
+PathToken = Annotated[str, Path(min_length=8, max_length=2000)]
+Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-def _check(principal: Principal) -> Principal:
-    if principal.role not in READERS:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, "decoded histories are for supervisors, admins and auditors"
-        )
+def _allow(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    if principal.role not in roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this is for: {', '.join(roles)}")
     return principal
 
 
-async def header_reader(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
-    return _check(principal)
-
-
-async def path_reader(
-    request: Request,
-    token: Annotated[str, Path(min_length=8, max_length=2000)],
-    session: Annotated[AsyncSession, Depends(get_session)],
-) -> Principal:
+async def _from_path(request: Request, token: str, session: AsyncSession) -> Principal:
+    if token.startswith(API_KEY_PREFIX):  # a key never expires: it does not belong in a URL
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "put a login's access token in the path, not an API key"
+        )
     principal = await optional_account(request, session, authorization=f"Bearer {token}")
     assert principal is not None
-    return _check(principal)
+    return principal
+
+
+async def reader(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
+    return _allow(principal, READERS)
+
+
+async def writer(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
+    return _allow(principal, WRITERS)
+
+
+async def path_reader(request: Request, token: PathToken, session: Session) -> Principal:
+    return _allow(await _from_path(request, token, session), READERS)
+
+
+async def path_writer(request: Request, token: PathToken, session: Session) -> Principal:
+    return _allow(await _from_path(request, token, session), WRITERS)
 
 
 async def _convert(request: Request, encode: bool) -> dict[str, Any]:
@@ -57,37 +73,34 @@ async def _convert(request: Request, encode: bool) -> dict[str, Any]:
         done = await (codec.encode if encode else codec.decode)(list(payloads.payloads))
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"payloads: {exc}") from exc
-    note(
-        request,
-        f"{'encoded' if encode else 'decoded'} {len(done)} payloads, namespace "
-        f"{request.headers.get('x-namespace', '-')[:64]}",
-    )
+    namespace = request.headers.get("x-namespace", "-")[:64]
+    note(request, f"{'encoded' if encode else 'decoded'} {len(done)} payloads, namespace {namespace}")
     return MessageToDict(Payloads(payloads=done))
 
 
 @router.post("/decode", summary="Decode payloads (Authorization header)")
 async def decode(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(header_reader)]
+    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(reader)]
 ) -> dict[str, Any]:
     return await _convert(request, encode=False)
 
 
 @router.post("/encode", summary="Encode payloads (Authorization header)")
 async def encode(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(header_reader)]
+    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(writer)]
 ) -> dict[str, Any]:
     return await _convert(request, encode=True)
 
 
-@router.post("/t/{token}/decode", summary="Decode payloads (token in the path, for the Web UI)")
+@router.post("/t/{token}/decode", summary="Decode payloads (a login's token in the path, for the Web UI)")
 async def decode_with_path_token(
     request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(path_reader)]
 ) -> dict[str, Any]:
     return await _convert(request, encode=False)
 
 
-@router.post("/t/{token}/encode", summary="Encode payloads (token in the path, for the Web UI)")
+@router.post("/t/{token}/encode", summary="Encode payloads (a login's token in the path, for the Web UI)")
 async def encode_with_path_token(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(path_reader)]
+    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(path_writer)]
 ) -> dict[str, Any]:
     return await _convert(request, encode=True)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from api.audit import AuditedRead, audited_read
 from api.deps import CaseReader, Principal, SessionDep, SettingsDep, TemporalDep, require
 from api.history import CaseHistory, case_history
+from api.idempotency import request_id as idempotent
 from api.schemas import (
     AcceptIn,
     ActionAccepted,
@@ -29,7 +30,7 @@ from api.schemas import (
     SiteVisitIn,
     WithdrawIn,
 )
-from api.signals import query, request_id, send
+from api.signals import query, send
 from api.views import FULL_CONTACT, CaseView, case_view
 from db.models import Complaint, Enterprise
 from domain import identifiers
@@ -217,6 +218,7 @@ def _action_endpoint(
         body: body_type,  # type: ignore[valid-type]
         case: VisibleCase,
         response: Response,
+        session: SessionDep,
         temporal: TemporalDep,
         settings: SettingsDep,
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
@@ -224,9 +226,8 @@ def _action_endpoint(
         row, principal = case
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"{action} is for: {', '.join(sorted(roles))}")
-        command = to_command(
-            body, request_id=request_id(principal.actor.id, idempotency_key), actor=principal.actor
-        )
+        rid = await idempotent(session, principal, idempotency_key, f"{action}:{tracking_no}", body)
+        command = to_command(body, request_id=rid, actor=principal.actor)
         sent = await send(
             temporal,
             row.workflow_id,

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from api.deps import Principal, SessionDep, SettingsDep, TemporalDep, require
 from api.errors import invalid
+from api.idempotency import request_id as idempotent
 from api.schemas import DISPLAY_TZ, ActionAccepted, Input, LocalTime, LongText, Money, Output, Page, Text
-from api.signals import query, request_id, send
+from api.signals import query, send
 from db.models import Enterprise, EnterpriseSupervision, PublicNoticeRow
 from domain import identifiers
 from domain.enums import DecisionOutcome, PenaltyKind, Role, SupervisionAction
@@ -325,13 +326,15 @@ def _endpoint(
         target: Annotated[str, Path(max_length=16)],
         body: body_type,  # type: ignore[valid-type]
         response: Response,
+        session: SessionDep,
         temporal: TemporalDep,
         settings: SettingsDep,
         principal: Principal = require(*roles),
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
     ) -> SupervisionRecord | ActionAccepted:
+        rid = await idempotent(session, principal, idempotency_key, f"{action}:{code}:{target}", body)
         command = command_type(
-            request_id=request_id(principal.actor.id, idempotency_key),
+            request_id=rid,
             actor=principal.actor,
             **{target_field: target},
             **body.model_dump(),  # type: ignore[attr-defined]

@@ -11,9 +11,14 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.access import access_code, new_tracking_no
 from api.deps import OptionalPrincipal, SessionDep, SettingsDep, TemporalDep
@@ -85,8 +90,12 @@ async def file_complaint(
     else:
         tracking_no, received_at = await _claim_key(session, idempotency_key, body, received_at)
         intake = make(tracking_no=tracking_no, received_at=received_at)
-        # Starting again with the same id finds the case a first attempt started.
-        handle = await _start(temporal, settings, intake, WorkflowIDConflictPolicy.USE_EXISTING)
+        # Starting again with the same id finds the case a first attempt started; a closed one
+        # refuses the start, and is the case all the same.
+        try:
+            handle = await _start(temporal, settings, intake, WorkflowIDConflictPolicy.USE_EXISTING)
+        except WorkflowAlreadyStartedError:
+            handle = temporal.get_workflow_handle(workflow_id(intake.tracking_no))
     return await _receipt(handle, intake.tracking_no, settings, response)
 
 
@@ -169,6 +178,8 @@ async def _start(
             id=workflow_id(intake.tracking_no),
             task_queue=settings.task_queue,
             id_conflict_policy=conflict,
+            # A tracking number is a case for good: never a second run, even after it closed.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=attributes,
             static_summary=f"{intake.category} complaint via {intake.channel}",
         )
@@ -192,7 +203,16 @@ async def _receipt(
         case: CaseState = await asyncio.wait_for(
             handle.execute_update(ComplaintWorkflow.registered), settings.intake_wait_seconds
         )
-    except (TimeoutError, RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:  # not "already closed": not ready yet
+            response.status_code = status.HTTP_202_ACCEPTED
+            return receipt
+        closed: CaseState | None = await handle.query(ComplaintWorkflow.state)
+        if closed is None:
+            response.status_code = status.HTTP_202_ACCEPTED
+            return receipt
+        case = closed
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         response.status_code = status.HTTP_202_ACCEPTED
         return receipt
     response.headers["Location"] = f"/api/complaints/{tracking_no}"

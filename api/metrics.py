@@ -73,6 +73,8 @@ async def get_metrics(
         field = "group_by" if "dimension" in str(exc) else "period"
         raise invalid(field, str(exc), where="query") from exc
     if principal.role is Role.ENTERPRISE:
+        if not principal.actor.org:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "this enterprise account names no enterprise")
         if enterprise and enterprise != principal.actor.org:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no metrics for {enterprise}")
         enterprise = principal.actor.org

@@ -7,7 +7,6 @@ request id, so the workflow applies it once and the API answers as it did the fi
 """
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,11 +18,6 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.errors import Conflict
 
 QUERY_TIMEOUT = timedelta(seconds=5)
-
-
-def request_id(actor_id: str, idempotency_key: str | None) -> str:
-    """The signal's request id: the caller's Idempotency-Key, scoped to the caller."""
-    return f"{actor_id}:{idempotency_key}" if idempotency_key else f"{actor_id}:{uuid.uuid4()}"
 
 
 @dataclass
@@ -64,7 +58,12 @@ async def send(
         reason = await query(handle, "check", check, str | None)
         if reason:
             raise Conflict(reason)
-        await handle.signal(signal, command)
+        try:
+            await handle.signal(signal, command)
+        except RPCError as exc:  # it closed between the check and the signal, or Temporal is away
+            if exc.status is RPCStatusCode.NOT_FOUND:
+                raise Conflict("the case has just closed") from exc
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"Temporal: {exc.message}") from exc
     outcome = earlier or await _wait_outcome(handle, command.request_id, wait_seconds)
     if outcome is None:
         return Sent(command.request_id, applied=False)

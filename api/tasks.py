@@ -6,8 +6,9 @@ from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from sqlalchemy import func, select
 
 from api.deps import Principal, SessionDep, SettingsDep, TemporalDep, require
+from api.idempotency import request_id as idempotent
 from api.schemas import ActionAccepted, EvaluationIn, LocalTime, Output, Page, VerificationIn
-from api.signals import query, request_id, send
+from api.signals import query, send
 from db.models import Task
 from domain.enums import Role, TaskKind, TaskStatus
 from domain.messages import EvaluationResult, TaskRecord, VerificationResult
@@ -130,9 +131,8 @@ async def submit_evaluation(
     principal: Principal = require(Role.EVALUATOR),
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
 ) -> TaskItem | ActionAccepted:
-    command = EvaluationResult(
-        **body.model_dump(), request_id=request_id(principal.actor.id, idempotency_key), actor=principal.actor
-    )
+    rid = await idempotent(session, principal, idempotency_key, f"evaluation:{task_id}", body)
+    command = EvaluationResult(**body.model_dump(), request_id=rid, actor=principal.actor)
     return await _answer(
         task_id, TaskKind.EVALUATION, command, session, principal, temporal, settings, response
     )
@@ -154,9 +154,8 @@ async def submit_verification(
     principal: Principal = require(Role.INVESTIGATOR),
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
 ) -> TaskItem | ActionAccepted:
-    command = VerificationResult(
-        **body.model_dump(), request_id=request_id(principal.actor.id, idempotency_key), actor=principal.actor
-    )
+    rid = await idempotent(session, principal, idempotency_key, f"verification:{task_id}", body)
+    command = VerificationResult(**body.model_dump(), request_id=rid, actor=principal.actor)
     return await _answer(
         task_id, TaskKind.VERIFICATION, command, session, principal, temporal, settings, response
     )

@@ -50,6 +50,7 @@ async def load_facts(
             category=c.category,
             received_at=c.received_at,
             responded_at=c.responded_at,
+            response_due=c.response_due,
             response_breached=c.response_breached,
             resolution_due=c.resolution_due,
             resolved_at=c.resolved_at,

@@ -360,3 +360,17 @@ class AuditEntry(Base):
     outcome: Mapped[int] = mapped_column(Integer)  # the HTTP status answered
     client: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class IdempotencyRecord(Base):
+    """An action's Idempotency-Key: the same key again is the same request; with another
+    action or body, it is refused."""
+
+    __tablename__ = "idempotency_keys"
+
+    owner: Mapped[str] = mapped_column(String(60), primary_key=True)  # the account, or consumer:<case>
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))  # the action and its object
+    body_digest: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

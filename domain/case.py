@@ -190,6 +190,8 @@ class CaseState(Message):
     closing_note: str = ""
     closed_at: datetime | None = None
     requests: dict[str, str] = Field(default_factory=dict)  # request id → "applied" or refusal
+    met_early: list[str] = Field(default_factory=list)  # deadline keys met while being computed
+    task_failures: dict[str, int] = Field(default_factory=dict)  # "verification-1" → child runs that failed
 
     # --- reading -----------------------------------------------------------------------
 
@@ -220,6 +222,14 @@ class CaseState(Message):
         if self.task:
             open_.append(self.task.due)
         return min(open_) if open_ else None
+
+    def task_key(self, kind: TaskKind) -> str:
+        round_ = self.rectification.round if kind is TaskKind.VERIFICATION and self.rectification else 1
+        return f"{kind}-{round_}"
+
+    def task_attempt(self, kind: TaskKind) -> int:
+        """Which attempt the next task of this kind and round is: one more than those that failed."""
+        return self.task_failures.get(self.task_key(kind), 0) + 1
 
     @property
     def rectification(self) -> Rectification | None:

@@ -158,6 +158,7 @@ class CaseProcess(Ledger):
 
     def _accept(self, cmd: Accept) -> None:
         self.state.acceptance, self.state.accepted_at = cmd, self._now
+        self.state.resolved_at = self.state.proposed_at  # resolved by the proposal now accepted
         self._meet(DeadlineKind.CONSUMER_DECISION)
         self._event(
             "accepted",
@@ -216,7 +217,7 @@ class CaseProcess(Ledger):
         request = self._investigation().open_evidence_request()
         assert request is not None  # the rules checked it
         request.submission, request.submitted_at = cmd, self._now
-        self._meet(DeadlineKind.EVIDENCE)
+        self._meet(DeadlineKind.EVIDENCE, request.round)
         self._event(
             "evidence_submitted",
             "the enterprise submitted evidence",
@@ -274,7 +275,7 @@ class CaseProcess(Ledger):
         rect = state.rectification
         assert rect is not None  # status RECTIFYING has one
         rect.report, rect.submitted_at = cmd, self._now
-        self._meet(DeadlineKind.RECTIFICATION)
+        self._meet(DeadlineKind.RECTIFICATION, rect.round)
         state.status = CaseStatus.VERIFYING
         self._event(
             "rectification_submitted",
@@ -292,7 +293,10 @@ class CaseProcess(Ledger):
     def deadlines_computed(self, deadlines: list[Deadline], now: datetime) -> None:
         self._now = now
         for d in deadlines:
-            if not self.state.still_runs(d.kind, d.round):
+            if d.key in self.state.met_early:  # what it awaited came before the deadline itself
+                self.state.met_early.remove(d.key)
+                d.state, d.ended_at = DeadlineState.MET, now
+            elif not self.state.still_runs(d.kind, d.round):
                 d.state, d.ended_at = DeadlineState.CLOSED, now
             self.state.deadlines.append(d)
             self._event(
@@ -334,6 +338,7 @@ class CaseProcess(Ledger):
         state, now = self.state, self._now
         if d.kind is DeadlineKind.CONSUMER_DECISION:
             d.state, d.ended_at = DeadlineState.CLOSED, now
+            state.resolved_at = state.proposed_at
             self._event("deemed_accepted", "no answer from the consumer: the proposal counts as accepted")
             self._start_evaluation()
             return
@@ -381,9 +386,12 @@ class CaseProcess(Ledger):
     def _want(self, kind: DeadlineKind, round_: int = 1) -> None:
         self.wanted.append(DeadlineRequest(kind=kind, start=self._now, round=round_))
 
-    def _meet(self, kind: DeadlineKind) -> None:
-        d = self.state.deadline(kind)
-        if d and d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
+    def _meet(self, kind: DeadlineKind, round_: int = 1) -> None:
+        """The deadline of this kind and round is met; if it is still being computed, it will be."""
+        d = next((d for d in self.state.deadlines if d.kind is kind and d.round == round_), None)
+        if d is None:
+            self.state.met_early.append(f"{kind}-{round_}")
+        elif d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
             d.state = DeadlineState.MET if d.state is DeadlineState.PENDING else DeadlineState.MET_LATE
             d.ended_at = self._now
 
@@ -459,6 +467,25 @@ class CaseProcess(Ledger):
             assignee=task.assignee.id,
             opens_at=task.opens_at,
             due=task.due,
+        )
+
+    def task_failed(self, reason: str, now: datetime) -> None:
+        """The child workflow failed (terminated, timed out): on record, and started again later."""
+        self._now = now
+        state, task = self.state, self.state.task
+        if task is None:
+            return
+        key = state.task_key(task.kind)
+        state.task_failures[key] = state.task_failures.get(key, 0) + 1
+        state.task = None
+        self._event(
+            "task_failed",
+            f"{task.kind} {task.task_id} failed: {reason}; it starts again",
+            task_id=task.task_id,
+            reason=reason,
+        )
+        self._notify(
+            "task_failed", f"Case {state.tracking_no}: the {task.kind} failed and starts again", SUPERVISORS
         )
 
     def verification_done(self, outcome: VerificationOutcome, now: datetime) -> None:
@@ -540,7 +567,16 @@ class CaseProcess(Ledger):
 
     def _escalate_to(self, level: int, cause: str, by: Actor = SYSTEM) -> None:
         state = self.state
-        state.escalation_level = max(state.escalation_level, level)
+        if level <= state.escalation_level:  # already there: the cause is on record, the level stays
+            self._event(
+                "escalation_cause",
+                f"{cause} (escalation stays at level {state.escalation_level})",
+                by,
+                level=state.escalation_level,
+                cause=cause,
+            )
+            return
+        state.escalation_level = level
         state.escalations.append(Escalation(level=state.escalation_level, cause=cause, at=self._now, by=by))
         self._event(
             "escalated",

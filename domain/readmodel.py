@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from domain.case import CaseState
+from domain.case import CaseState, Deadline
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
 from domain.masking import mask_name, mask_phone
 from domain.messages import CaseEvent, Message, Notification, TaskRecord, ViolationRecord
@@ -76,6 +76,11 @@ class TaskUpdate(Message):
     notifications: list[Notification] = Field(default_factory=list)
 
 
+def _counted(case: CaseState, deadline: Deadline | None) -> bool:
+    """Breached, and against the enterprise: the case had reached it before the deadline."""
+    return bool(deadline and deadline.breached_at and case.forwarded_at and case.forwarded_at < deadline.due)
+
+
 def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
     intake = case.intake
     response, resolution = case.deadline(DeadlineKind.RESPONSE), case.deadline(DeadlineKind.RESOLUTION)
@@ -109,8 +114,8 @@ def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
         investigator_id=investigator.id if investigator else None,
         policy_version=case.policy.version,
         resolved_at=case.resolved_at,
-        response_breached=bool(response and response.breached_at),
-        resolution_breached=bool(resolution and resolution.breached_at),
+        response_breached=_counted(case, response),
+        resolution_breached=_counted(case, resolution),
         repeat_complaint=case.triage.repeat,
     )
 

@@ -50,6 +50,8 @@ from domain.messages import (
 from domain.policy import Policy
 
 SUPERVISORS = Recipient(kind="role", ref=Role.SUPERVISOR)
+REMEMBERED_REPORTS = 2000
+KEPT_STEPS = 500  # the ladder steps a state keeps; all are in the read model
 MINOR_SEVERITIES = (Severity.MINOR, Severity.MODERATE)
 
 # --- what complaint workflows report -------------------------------------------------------
@@ -169,6 +171,7 @@ class Penalty(Message):
     decided_at: datetime | None = None
     status: PenaltyStatus = PenaltyStatus.PROPOSED
     notice_id: str | None = None
+    verified_cases: list[str] = Field(default_factory=list)  # lifted once every case is rectified
     lifted_at: datetime | None = None
 
     @property
@@ -219,11 +222,17 @@ class EnterpriseState(Message):
     notices: list[PublicNotice] = Field(default_factory=list)
     commendations: list[Commendation] = Field(default_factory=list)
     history: list[LadderStep] = Field(default_factory=list)
+    reports_seen: list[str] = Field(default_factory=list)  # the latest report keys: a retry counts once
     pending: list[Annotated[ViolationReport | VerificationReport, Field(discriminator="type")]] = Field(
         default_factory=list
     )
     requests: dict[str, str] = Field(default_factory=dict)
     refusals: list[Refusal] = Field(default_factory=list)
+
+    @property
+    def public_name(self) -> str:
+        """The registered name, or the code: a complainant's spelling is never published."""
+        return self.name or f"enterprise {self.credit_code}"
 
     def warning(self, warning_id: str) -> IssuedWarning | None:
         return next((w for w in self.warnings if w.id == warning_id), None)
@@ -345,8 +354,8 @@ class SupervisionProcess(Ledger):
         state.policy, state.name = report.policy, report.name or state.name
         items: list[ViolationReport | VerificationReport] = [*report.violations, *report.verifications]
         for item in items:
-            if item.key not in state.requests:
-                state.requests[item.key] = "received"
+            if item.key not in state.reports_seen:
+                state.reports_seen = [*state.reports_seen, item.key][-REMEMBERED_REPORTS:]
                 state.pending.append(item)
 
     def step(self, now: datetime) -> bool:
@@ -380,13 +389,6 @@ class SupervisionProcess(Ledger):
             service = v.offence is Offence.SERVICE_QUALITY
             state.service_quality_streak = state.service_quality_streak + 1 if service else 0
 
-        pending = next((p for p in state.penalties if p.pending), None)
-        if pending is not None:  # the matter is before a supervisor: it joins the proposal
-            pending.violation_keys.append(v.key)
-            if v.tracking_no not in pending.tracking_nos:
-                pending.tracking_nos.append(v.tracking_no)
-            self._history("joined", f"joins penalty proposal {pending.id}", v.key)
-            return
         if v.kind in (ViolationKind.LATE_RECTIFICATION, ViolationKind.INEFFECTIVE_RECTIFICATION):
             failure = "overdue" if v.kind is ViolationKind.LATE_RECTIFICATION else "not effective"
             self._raise_level(f"rectification in case {v.tracking_no} {failure}")
@@ -411,11 +413,16 @@ class SupervisionProcess(Ledger):
                 f"(earlier: {', '.join(sorted(earlier_cases))})",
                 [v],
             )
+        elif self._pending_penalty() is not None:  # the matter is before a supervisor: it joins
+            self._propose_penalty("", [v])
         elif same := next((w for w in state.active_warnings if w.tracking_no == v.tracking_no), None):
             same.violation_keys.append(v.key)
             self._history("joined", f"recorded with warning {same.id}", v.key)
         else:
             self._warn(v)
+
+    def _pending_penalty(self) -> Penalty | None:
+        return next((p for p in self.state.penalties if p.pending), None)
 
     def _warn(self, v: ViolationReport) -> None:
         state = self.state
@@ -443,13 +450,26 @@ class SupervisionProcess(Ledger):
             )
         self._notify(
             "warning",
-            f"IssuedWarning {warning.id}: {warning.cause}; a {order} report is required",
+            f"Warning {warning.id}: {warning.cause}; a {order} report is required",
             self._enterprise(),
             SUPERVISORS,
         )
 
-    def _propose_penalty(self, trigger: str, reports: list[ViolationReport]) -> None:
+    def _propose_penalty(
+        self, trigger: str, reports: list[ViolationReport], cases: list[str] | None = None
+    ) -> None:
+        """Propose a penalty; while one awaits its decision, the matter joins that one instead."""
         state, rules = self.state, self.state.policy.supervision
+        cases = sorted({r.tracking_no for r in reports} | set(cases or []))
+        if (pending := self._pending_penalty()) is not None:
+            pending.violation_keys += [r.key for r in reports if r.key not in pending.violation_keys]
+            pending.tracking_nos = sorted(set(pending.tracking_nos) | set(cases))
+            self._history(
+                "joined",
+                f"joins penalty proposal {pending.id}" + (f": {trigger}" if trigger else ""),
+                reports[0].key if reports else None,
+            )
+            return
         window_start = self._now - timedelta(days=rules.repeat_window_days)
         earlier = [
             p
@@ -465,7 +485,7 @@ class SupervisionProcess(Ledger):
             id=f"P{len(state.penalties) + 1}",
             proposed_at=self._now,
             trigger=trigger,
-            tracking_nos=sorted({r.tracking_no for r in reports}),
+            tracking_nos=cases,
             violation_keys=[r.key for r in reports],
             kind=rung.kind,
             amount=amount,
@@ -488,7 +508,7 @@ class SupervisionProcess(Ledger):
             self._enterprise(),
         )
         self._notify(
-            "penalty_proposed", f"{state.name}: penalty {penalty.id} proposed ({trigger})", SUPERVISORS
+            "penalty_proposed", f"{state.public_name}: penalty {penalty.id} proposed ({trigger})", SUPERVISORS
         )
 
     def _verification(self, r: VerificationReport) -> None:
@@ -543,9 +563,16 @@ class SupervisionProcess(Ledger):
         if what == "warning":
             d.warned_at = now
             if d.kind is DeadlineKind.RECTIFICATION_ORDER:
+                warning = self.state.warnings[d.round - 1]
+                self._event(
+                    "order_warning",
+                    f"warning {warning.id}: rectification report due {when(d.due)}",
+                    warning=warning.id,
+                    due=d.due,
+                )
                 self._notify(
                     "order_warning",
-                    f"IssuedWarning {self.state.warnings[d.round - 1].id}: the rectification "
+                    f"Warning {self.state.warnings[d.round - 1].id}: the rectification "
                     f"report is due {when(d.due)}",
                     self._enterprise(),
                 )
@@ -559,7 +586,9 @@ class SupervisionProcess(Ledger):
                 f"penalty {penalty.id}: no statement by {when(d.due)}; awaiting a supervisor's decision",
             )
             self._notify(
-                "decision_due", f"{self.state.name}: penalty {penalty.id} awaits your decision", SUPERVISORS
+                "decision_due",
+                f"{self.state.public_name}: penalty {penalty.id} awaits your decision",
+                SUPERVISORS,
             )
             return
         warning = self.state.warnings[d.round - 1]
@@ -567,7 +596,9 @@ class SupervisionProcess(Ledger):
         if warning.status is WarningStatus.ACTIVE and warning.report is None:
             warning.status, warning.ended_at = WarningStatus.ESCALATED, now
             self._raise_level(f"warning {warning.id}: rectification report overdue")
-            self._propose_penalty(f"warning {warning.id}: rectification report overdue", [])
+            self._propose_penalty(
+                f"warning {warning.id}: rectification report overdue", [], cases=[warning.tracking_no]
+            )
 
     # --- what parties send -------------------------------------------------------------------
 
@@ -598,7 +629,7 @@ class SupervisionProcess(Ledger):
             penalty.statement_due.state, penalty.statement_due.ended_at = DeadlineState.MET, self._now
         self._history("statement", f"penalty {penalty.id}: the enterprise stated its case", actor=cmd.actor)
         self._notify(
-            "decision_due", f"{self.state.name} stated its case on penalty {penalty.id}", SUPERVISORS
+            "decision_due", f"{self.state.public_name} stated its case on penalty {penalty.id}", SUPERVISORS
         )
 
     def _decide_penalty(self, cmd: PenaltyDecision) -> None:
@@ -629,9 +660,9 @@ class SupervisionProcess(Ledger):
             id=f"N{len(state.notices) + 1}",
             penalty_id=penalty.id,
             published_at=self._now,
-            title=f"{state.name}: {penalty.describe()}",
+            title=f"{state.public_name}: {penalty.describe()}",
             text=(
-                f"{state.name} (unified social credit code {state.credit_code}) is given a "
+                f"{state.public_name} (unified social credit code {state.credit_code}) is given a "
                 f"{penalty.describe()} under the Consumer Rights Protection Law for: {penalty.trigger}. "
                 f"Cases: {', '.join(penalty.tracking_nos) or 'supervision record'}."
             ),
@@ -655,7 +686,7 @@ class SupervisionProcess(Ledger):
         )
         self._notify(
             "order_report",
-            f"{self.state.name}: verify the rectification for warning {warning.id}",
+            f"{self.state.public_name}: verify the rectification for warning {warning.id}",
             SUPERVISORS,
         )
 
@@ -674,7 +705,10 @@ class SupervisionProcess(Ledger):
             return
         warning.status, warning.ended_at = WarningStatus.ESCALATED, self._now
         self._raise_level(f"warning {warning.id}: rectification not effective", cmd.actor)
-        self._propose_penalty(f"warning {warning.id}: rectification not effective ({cmd.notes})", [])
+        # The supervisor's notes stay in the record; the trigger is published with a decided penalty.
+        self._propose_penalty(
+            f"warning {warning.id}: rectification not effective", [], cases=[warning.tracking_no]
+        )
 
     # --- lifting and levels --------------------------------------------------------------------
 
@@ -696,7 +730,10 @@ class SupervisionProcess(Ledger):
                     w.order_due.state, w.order_due.ended_at = DeadlineState.CLOSED, self._now
                 lifted.append(w.id)
         for p in state.penalties:
-            if p.status is PenaltyStatus.CONFIRMED and any(concerns(t) for t in p.tracking_nos):
+            if p.status is not PenaltyStatus.CONFIRMED:
+                continue
+            p.verified_cases = sorted(set(p.verified_cases) | {t for t in p.tracking_nos if concerns(t)})
+            if p.tracking_nos and set(p.verified_cases) >= set(p.tracking_nos):  # every case rectified
                 p.status, p.lifted_at = PenaltyStatus.LIFTED, self._now
                 lifted.append(p.id)
         if not lifted:
@@ -725,6 +762,7 @@ class SupervisionProcess(Ledger):
     # --- bookkeeping -------------------------------------------------------------------------
 
     def _history(self, step: str, detail: str, key: str | None = None, *, actor: Actor = SYSTEM) -> None:
+        del self.state.history[:-KEPT_STEPS]
         self.state.history.append(
             LadderStep(
                 at=self._now,

@@ -7,8 +7,10 @@ activities, verification and evaluation run as child workflows.
 """
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from domain.case import (
@@ -56,8 +58,12 @@ from workflows.verification import VerificationWorkflow
 SUPERVISION = "enterprise-supervision"
 
 
-def task_id(workflow_id: str, kind: TaskKind, round_: int) -> str:
-    return f"{workflow_id}-{kind}-{round_}"
+RETRY_FAILED_TASK = timedelta(hours=1)
+
+
+def task_id(workflow_id: str, kind: TaskKind, round_: int, attempt: int = 1) -> str:
+    """`complaint-<no>-verification-1`; a task started again after a failure gets `-2`, `-3`, …"""
+    return f"{workflow_id}-{kind}-{round_}" + (f"-{attempt}" if attempt > 1 else "")
 
 
 @workflow.defn
@@ -230,11 +236,17 @@ class ComplaintWorkflow:
         self._assigning = None
 
     async def _run_task(self, kind: TaskKind) -> None:
-        if kind is TaskKind.VERIFICATION:
-            await self._verify()
-        else:
-            await self._evaluate()
-        self._child = None
+        """Run the child; if it fails (terminated, timed out), record it and start it again later."""
+        try:
+            if kind is TaskKind.VERIFICATION:
+                await self._verify()
+            else:
+                await self._evaluate()
+        except ChildWorkflowError as failure:
+            self.process.task_failed(str(failure.cause or failure), workflow.now())
+            await workflow.sleep(RETRY_FAILED_TASK, summary=f"start the {kind} again")
+        finally:
+            self._child = None
 
     async def _verify(self) -> None:
         case, wid = self.case, workflow.info().workflow_id
@@ -258,7 +270,9 @@ class ComplaintWorkflow:
                 [DeadlineRequest(kind=DeadlineKind.VERIFICATION, start=opens.due, round=rect.round)]
             )
         )[0]
-        child_id = task_id(wid, TaskKind.VERIFICATION, rect.round)
+        child_id = task_id(
+            wid, TaskKind.VERIFICATION, rect.round, self.case.task_attempt(TaskKind.VERIFICATION)
+        )
         self.process.task_started(
             ActiveTask(
                 task_id=child_id,
@@ -305,7 +319,7 @@ class ComplaintWorkflow:
             summary="agency with the fewest open evaluations",
         )
         due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
-        child_id = task_id(wid, TaskKind.EVALUATION, 1)
+        child_id = task_id(wid, TaskKind.EVALUATION, 1, self.case.task_attempt(TaskKind.EVALUATION))
         self.process.task_started(
             ActiveTask(
                 task_id=child_id,

@@ -152,3 +152,34 @@ async def test_bad_action_input_names_the_field(api: Api) -> None:
         "field": "query.region",
         "reason": "must be a 6-digit administrative division code",
     }
+
+
+async def test_an_idempotency_key_is_bound_to_its_action_and_body(api: Api) -> None:
+    case = await file(api)
+    no, key = case["tracking_no"], {"Idempotency-Key": "key-bound-0001"}
+    assert (
+        await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui", headers=key)
+    ).status_code == 200
+    other_body = await api.post(
+        f"/api/complaints/{no}/response", {"message": "换个说法"}, as_="minghui", headers=key
+    )
+    other_action = await api.post(
+        f"/api/complaints/{no}/proposal",
+        {"measures": ["repair"], "detail": "维修"},
+        as_="minghui",
+        headers=key,
+    )
+    for refused in (other_body, other_action):
+        assert refused.status_code == 422
+        assert refused.json()["errors"] == [
+            {"field": "header.Idempotency-Key", "reason": "was used for another request"}
+        ]
+    view = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
+    assert view["status"] == "responded" and view["proposal"] is None
+    # Another account's key of the same name is its own.
+    other = await file(api, enterprise={"credit_code": OTHER_ENTERPRISE})
+    assert (
+        await api.post(
+            f"/api/complaints/{other['tracking_no']}/response", {"message": "收到"}, as_="xunjie", headers=key
+        )
+    ).status_code == 200

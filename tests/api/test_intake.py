@@ -167,3 +167,17 @@ async def test_malformed_json_is_refused(api: Api) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+async def test_a_retried_intake_of_a_closed_case_is_the_same_case(api: Api) -> None:
+    key = {"Idempotency-Key": "intake-closed-001"}
+    first = (await api.post("/api/complaints", complaint(), headers=key)).json()
+    withdrawn = await api.post(
+        f"/api/complaints/{first['tracking_no']}/withdrawal",
+        {"reason": "已和解"},
+        headers={"X-Access-Code": first["access_code"]},
+    )
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "closed"
+    again = await api.post("/api/complaints", complaint(), headers=key)
+    assert again.status_code == 201
+    assert (again.json()["tracking_no"], again.json()["status"]) == (first["tracking_no"], "closed")

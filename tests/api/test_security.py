@@ -20,7 +20,9 @@ async def password(db: Database) -> str:
     """The supervisor's password (the test seed gives none: Argon2 is slow on purpose)."""
     secret = "correct horse battery staple"
     async with db.transaction() as session:
-        account = (await session.execute(select(Account).where(Account.username == "supervisor"))).scalar_one()
+        account = (
+            await session.execute(select(Account).where(Account.username == "supervisor"))
+        ).scalar_one()
         account.password_hash = hash_password(secret)
     return secret
 
@@ -31,8 +33,9 @@ async def login(api: Api, password: str) -> dict:
     return got.json()
 
 
-async def test_a_password_login_gives_a_short_lived_token_that_refreshes_and_ends(api: Api, password: str,
-                                                                                  settings: Settings) -> None:
+async def test_a_password_login_gives_a_short_lived_token_that_refreshes_and_ends(
+    api: Api, password: str, settings: Settings
+) -> None:
     tokens = await login(api, password)
     assert tokens["token_type"] == "bearer" and tokens["expires_in"] == 15 * 60
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
@@ -46,7 +49,9 @@ async def test_a_password_login_gives_a_short_lived_token_that_refreshes_and_end
     bearer = {"Authorization": f"Bearer {renewed['access_token']}"}
     assert (await api.post("/api/auth/logout", {}, headers=bearer)).status_code == 204
     assert (await api.get("/api/me", headers=bearer)).status_code == 401
-    assert (await api.post("/api/auth/refresh", {"refresh_token": renewed["refresh_token"]})).status_code == 401
+    assert (
+        await api.post("/api/auth/refresh", {"refresh_token": renewed["refresh_token"]})
+    ).status_code == 401
 
 
 async def test_wrong_credentials_say_nothing_about_which_was_wrong(api: Api, password: str) -> None:
@@ -58,15 +63,19 @@ async def test_wrong_credentials_say_nothing_about_which_was_wrong(api: Api, pas
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "password"
 
 
-async def test_expired_tampered_and_wrong_algorithm_tokens_are_rejected(api: Api, password: str,
-                                                                        settings: Settings) -> None:
+async def test_expired_tampered_and_wrong_algorithm_tokens_are_rejected(
+    api: Api, password: str, settings: Settings
+) -> None:
     tokens = await login(api, password)
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     key = settings.token_signing_key
     past = datetime.now(UTC) - timedelta(hours=1)
     forged = {
-        "expired": jwt.encode({**claims, "iat": past - timedelta(minutes=5), "exp": past}, key, algorithm="HS256"),
-        "tampered": tokens["access_token"][:-4] + ("AAAA" if not tokens["access_token"].endswith("AAAA") else "BBBB"),
+        "expired": jwt.encode(
+            {**claims, "iat": past - timedelta(minutes=5), "exp": past}, key, algorithm="HS256"
+        ),
+        "tampered": tokens["access_token"][:-4]
+        + ("AAAA" if not tokens["access_token"].endswith("AAAA") else "BBBB"),
         "other key": jwt.encode(claims, b"k" * 32, algorithm="HS256"),
         "HS512": jwt.encode(claims, key, algorithm="HS512"),
         "none": jwt.encode(claims, None, algorithm="none"),
@@ -86,7 +95,9 @@ async def test_api_keys_are_created_once_listed_and_revoked(api: Api) -> None:
     assert key["key"].startswith("ask_") and key["prefix"] == key["key"][:12]
     bearer = {"Authorization": f"Bearer {key['key']}"}
     assert (await api.get("/api/me", headers=bearer)).json()["username"] == "minghui"
-    assert (await api.post("/api/keys", {"account_id": "ent-minghui", "name": "x"}, as_="minghui")).status_code == 403
+    assert (
+        await api.post("/api/keys", {"account_id": "ent-minghui", "name": "x"}, as_="minghui")
+    ).status_code == 403
     mine = (await api.get("/api/keys", headers=bearer)).json()
     assert {k["id"] for k in mine} >= {key["id"]} and all("key" not in k for k in mine)
     assert (await api.http.delete(f"/api/keys/{key['id']}", headers=api.auth("xunjie"))).status_code == 404
@@ -123,8 +134,12 @@ async def test_every_answer_carries_the_security_headers(api: Api) -> None:
 async def test_writes_and_reads_of_personal_data_are_audited(api: Api, db: Database) -> None:
     case = await file(api)
     no = case["tracking_no"]
-    await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui",
-                   headers={"X-Request-Id": "req-audit-1"})
+    await api.post(
+        f"/api/complaints/{no}/response",
+        {"message": "已联系"},
+        as_="minghui",
+        headers={"X-Request-Id": "req-audit-1"},
+    )
     await api.get(f"/api/complaints/{no}", as_="supervisor")  # the consumer in full: audited
     await api.get(f"/api/complaints/{no}", as_="minghui")  # masked: not a read of personal data
     await api.post(f"/api/complaints/{no}/acceptance", {}, as_="minghui")  # refused: audited with its outcome
@@ -142,8 +157,17 @@ async def test_writes_and_reads_of_personal_data_are_audited(api: Api, db: Datab
 
 async def test_the_audit_log_cannot_be_changed(db: Database) -> None:
     async with db.transaction() as session:
-        session.add(AuditEntry(actor_id="a", actor_role="admin", action="x", object_ref="", request_id="r",
-                               outcome=200, client="127.0.0.1"))
+        session.add(
+            AuditEntry(
+                actor_id="a",
+                actor_role="admin",
+                action="x",
+                object_ref="",
+                request_id="r",
+                outcome=200,
+                client="127.0.0.1",
+            )
+        )
     for statement in ("UPDATE audit_log SET outcome = 500", "DELETE FROM audit_log"):
         with pytest.raises(Exception, match="append-only"):
             async with db.transaction() as session:

@@ -2,6 +2,7 @@
 search attributes."""
 
 import asyncio
+import base64
 import json
 from typing import Any
 
@@ -28,6 +29,18 @@ async def temporal_cli(env: WorkflowEnvironment, *args: str) -> str:
     out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     return out.decode()
+
+
+def payload_texts(node: Any) -> str:
+    """The data of every payload in a history as JSON prints it (base64), decoded to text."""
+    if isinstance(node, dict):
+        found = [payload_texts(v) for v in node.values()]
+        if isinstance(node.get("data"), str) and "metadata" in node:
+            found.append(base64.b64decode(node["data"]).decode("utf-8", "replace"))
+        return "\n".join(found)
+    if isinstance(node, list):
+        return "\n".join(payload_texts(v) for v in node)
+    return ""
 
 
 async def test_a_signal_sent_with_the_cli_moves_the_case(
@@ -64,7 +77,8 @@ async def test_a_signal_sent_with_the_cli_moves_the_case(
     query = ("workflow", "query", "--workflow-id", f"complaint-{no}", "--type", "state", "--output", "json")
     sealed = await temporal_cli(dev_env, *query)
     assert "responded" not in sealed and "张三" not in sealed
-    token = api.tokens["auditor"]
+    # A query's arguments are encoded too: the CLI needs a supervisor's credentials for it.
+    token = api.tokens["supervisor"]
     state = json.loads(
         await temporal_cli(
             dev_env, *query, "--codec-endpoint", f"{served}/codec", "--codec-auth", f"Bearer {token}"
@@ -72,6 +86,20 @@ async def test_a_signal_sent_with_the_cli_moves_the_case(
     )
     assert state["queryResult"][0]["status"] == "responded"
     assert state["queryResult"][0]["intake"]["consumer"]["name"] == "张三"
+
+    # An auditor reads the history in clear through the codec; without it, it stays sealed.
+    show = ("workflow", "show", "--workflow-id", f"complaint-{no}", "--output", "json")
+    assert "张三" not in payload_texts(json.loads(await temporal_cli(dev_env, *show)))
+    clear = await temporal_cli(
+        dev_env,
+        *show,
+        "--codec-endpoint",
+        f"{served}/codec",
+        "--codec-auth",
+        f"Bearer {api.tokens['auditor']}",
+    )
+    assert "张三" in payload_texts(json.loads(clear))
+    assert (await api.get("/api/complaints", as_="minghui")).status_code == 200
 
 
 async def test_search_attributes_filter_cases_in_workflow_list(

@@ -45,6 +45,7 @@ class Ladder:
         self.process = SupervisionProcess(EnterpriseState(credit_code=CODE, name="明辉电器", policy=POLICY))
         self.now = START
         self.n = 0
+        self.name = "明辉电器"  # the registered name the report carries
 
     @property
     def state(self) -> EnterpriseState:
@@ -70,7 +71,7 @@ class Ladder:
             at=self.now,
             detail="",
         )
-        self.report(EnterpriseReport(credit_code=CODE, name="明辉电器", policy=POLICY, violations=[report]))
+        self.report(EnterpriseReport(credit_code=CODE, name=self.name, policy=POLICY, violations=[report]))
 
     def report(self, report: EnterpriseReport) -> None:
         self.process.receive(report, self.now)
@@ -310,3 +311,67 @@ def test_the_enterprises_own_rectification_report_is_verified_by_a_supervisor() 
     assert ladder.state.warnings[0].status is WarningStatus.ESCALATED
     assert ladder.state.penalties[0].trigger.startswith("warning W1: rectification not effective")
     assert ladder.state.level == 2
+
+
+def test_a_penalty_is_lifted_only_when_every_case_in_it_is_rectified() -> None:
+    ladder = Ladder()
+    ladder.violation("CP-1")
+    ladder.violation("CP-2")  # a repeat: P1
+    ladder.violation("CP-3")  # joins P1 while it awaits its decision
+    assert ladder.state.penalties[0].tracking_nos == ["CP-2", "CP-3"] and len(ladder.state.penalties) == 1
+    ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
+    ladder.take(SupervisionAction.DECIDE_PENALTY, decision())
+
+    def verified(case: str) -> None:
+        ladder.report(
+            EnterpriseReport(
+                credit_code=CODE,
+                name="明辉电器",
+                policy=POLICY,
+                verifications=[
+                    VerificationReport(
+                        key=f"{case}:v", tracking_no=case, round=1, effective=True, at=ladder.now
+                    )
+                ],
+            )
+        )
+
+    verified("CP-3")
+    assert ladder.state.penalties[0].status is PenaltyStatus.CONFIRMED  # CP-2 is not rectified yet
+    verified("CP-2")
+    assert ladder.state.penalties[0].status is PenaltyStatus.LIFTED
+
+
+def test_a_failed_warning_joins_the_pending_proposal_with_its_case_and_raises_the_level() -> None:
+    ladder = Ladder()
+    ladder.violation("CP-1")  # W1, with its own order
+    ladder.violation(
+        "CP-2", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING
+    )
+    assert [p.id for p in ladder.state.penalties] == ["P1"] and ladder.state.level == 2
+    warning = ladder.state.warnings[0]
+    assert warning.order_due is not None
+    ladder.pass_deadline(warning.order_due)
+    assert [p.id for p in ladder.state.penalties] == ["P1"]  # joined, not a second proposal
+    assert "CP-1" in ladder.state.penalties[0].tracking_nos and ladder.state.level == 3
+    ladder.violation("CP-2", ViolationKind.INEFFECTIVE_RECTIFICATION)
+    assert ladder.state.level == 3 and len(ladder.state.penalties) == 1  # the top level holds
+
+
+def test_an_orders_warning_is_an_event_and_the_notice_names_only_the_registered_name() -> None:
+    ladder = Ladder()
+    ladder.state.name = ladder.name = ""  # not in the registry: reports carry no name
+    ladder.violation("CP-1")
+    ladder.process.drain()
+    warning = ladder.state.warnings[0]
+    assert warning.order_due is not None
+    ladder.now = warning.order_due.warn_at
+    ladder.process.alarm(warning.order_due.key, "warning", ladder.now)
+    events, notifications, _ = ladder.process.drain()
+    assert [e.kind for e in events] == ["order_warning"] and [n.topic for n in notifications] == [
+        "order_warning"
+    ]
+    ladder.violation("CP-2")
+    ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
+    ladder.take(SupervisionAction.DECIDE_PENALTY, decision())
+    assert ladder.state.notices[0].title.startswith(f"enterprise {CODE}:")

@@ -454,9 +454,14 @@ async def test_a_backdated_case_past_its_deadline_is_escalated_but_not_counted_a
     handle = await forwarded(ts_env, worker, received_at=now - timedelta(days=2), channel="phone")
     state = await wait_for_state(handle, lambda s: s.escalation_level >= 1)
     assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.BREACHED
-    assert not await rows(
-        db, ViolationRow, ViolationRow.tracking_no == state.tracking_no, ViolationRow.kind == "late_response"
+    assert state.violations == []  # the case: and the read model, once it has caught up
+    await eventually(
+        lambda: rows(
+            db, Complaint, Complaint.tracking_no == state.tracking_no, Complaint.revision >= state.revision
+        ),
+        what="the read model",
     )
+    assert not await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)
 
 
 async def test_a_long_case_continues_as_new_and_keeps_its_state_and_timers(
@@ -506,9 +511,7 @@ async def test_an_investigation_without_findings_in_time_goes_up_to_enforcement(
     await ts_env.sleep(investigation.due - investigation.started_at + timedelta(seconds=1))
     state = await wait_for_state(handle, lambda s: s.escalation_level == 3, "investigation overdue")
     assert state.deadline(DeadlineKind.INVESTIGATION).state is DeadlineState.BREACHED and state.overdue
-    assert not await rows(
-        db, ViolationRow, ViolationRow.tracking_no == state.tracking_no
-    )  # not the enterprise's
+    assert state.violations == []  # the investigator's lateness is not the enterprise's violation
     notes = await eventually(
         lambda: rows(db, NotificationRow, NotificationRow.topic == "investigation_overdue"),
         what="the overdue notifications",
@@ -549,3 +552,29 @@ async def test_a_late_verification_alerts_the_supervisors_and_is_still_awaited(
     )
     state = await wait_for_state(handle, status_is(CaseStatus.EVALUATING))
     assert state.rectifications[0].verification.late is True
+
+
+async def test_a_failed_child_is_recorded_and_started_again(
+    ts_env: WorkflowEnvironment, worker: Worker
+) -> None:
+    handle, _ = await substantiated(ts_env, worker, "电饭煲漏电,手被电击")
+    await handle.signal(
+        ComplaintWorkflow.submit_rectification,
+        command(
+            SubmitRectification,
+            ENTERPRISE,
+            cause_analysis="接地缺陷",
+            improvement_measures="召回",
+            implementation_effect="完成召回",
+        ),
+    )
+    state = await wait_for_state(handle, lambda s: s.task is not None)
+    first = state.task.task_id
+    await ts_env.client.get_workflow_handle(first).cancel()  # an operator cancels it by mistake
+    state = await wait_for_state(
+        handle, lambda s: s.task is None and s.task_failures, "the failure on record"
+    )
+    assert state.status is CaseStatus.VERIFYING and state.task_failures == {"verification-1": 1}
+    await ts_env.sleep(timedelta(hours=1, minutes=1))
+    state = await wait_for_state(handle, lambda s: s.task is not None, "the verification started again")
+    assert state.task.task_id == f"{first}-2"

@@ -116,7 +116,9 @@ async def test_a_first_violation_warns_and_an_overdue_order_leads_to_a_decided_p
     [notice] = await eventually(published, what="the notice in the read model")
     assert "fine of 30,000 yuan" in notice.title and "张三" not in notice.text
     measures = await rows(db, SupervisionMeasure, SupervisionMeasure.enterprise_code == ENTERPRISE_CODE)
-    assert {(m.measure_id, m.status) for m in measures} >= {("W1", "escalated")}
+    assert {(m.measure_id, m.status) for m in measures} == {("W1", "escalated"), ("P1", "confirmed")}
+    [p1] = [m for m in measures if m.measure_id == "P1"]
+    assert (p1.penalty_kind, p1.amount, p1.tracking_nos) == ("fine", Decimal(30000), [warning.tracking_no])
 
 
 async def test_without_a_statement_the_window_closes_and_then_a_supervisor_decides(
