@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
-from db.models import Enterprise, EnterpriseSupervision
+from db.models import Enterprise
 from db.policies import PolicyStore
 from db.session import Database
 from domain.readmodel import ActivityName
-from domain.supervision import CaseReport, EnterpriseInput, EnterpriseReport
+from domain.supervision import CaseReport, EnterpriseInput, EnterpriseReport, EnterpriseState
 
 ENTERPRISE_WORKFLOW = "EnterpriseWorkflow"
 
@@ -45,6 +46,12 @@ class SupervisionActivities:
 
     @activity.defn(name=ActivityName.SUPERVISION_LEVEL)
     async def supervision_level(self, credit_code: str) -> int:
-        async with self.db.sessions() as session:
-            row = await session.get(EnterpriseSupervision, credit_code)
-        return row.level if row else 0
+        """The level now, asked of the supervision itself (the read model may lag behind it)."""
+        handle = self.client.get_workflow_handle(enterprise_workflow_id(credit_code))
+        try:
+            state = await handle.query("state", result_type=EnterpriseState)
+        except RPCError as exc:
+            if exc.status is RPCStatusCode.NOT_FOUND:  # never reported: not under supervision
+                return 0
+            raise
+        return state.level if state else 0
