@@ -6,6 +6,7 @@ aftersales seed      create the demo enterprises, agencies and accounts; print t
 aftersales worker    the worker alone
 aftersales api       the API alone
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
+aftersales verify-archive   check the history archive's chain; exits 1 if an entry was altered
 """
 
 import argparse
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from db import archive
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
@@ -247,11 +249,29 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
     print("\n".join(lines), flush=True)
 
 
+def _verify_archive(settings: Settings) -> int:
+    async def go() -> archive.ChainReport:
+        db = Database(settings.database)
+        try:
+            async with db.sessions() as session:
+                return await archive.verify(session)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(go())
+    print(f"{report.entries} entries; " + ("the chain is intact" if report.intact else "ALTERED:"))
+    for problem in report.problems:
+        print(f"  {problem}")
+    return 0 if report.intact else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="aftersales", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("command", choices=["run", "migrate", "seed", "worker", "api", "simulate"])
+    parser.add_argument(
+        "command", choices=["run", "migrate", "seed", "worker", "api", "simulate", "verify-archive"]
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "simulate":
         import simulation
@@ -265,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         upgrade(settings.database)
         print(f"{settings.database}: up to date")
+    elif args.command == "verify-archive":
+        return _verify_archive(settings)
     elif args.command == "seed":
         print(json.dumps(_seed(settings), indent=2, ensure_ascii=False))
     elif args.command == "worker":

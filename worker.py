@@ -13,6 +13,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -21,6 +22,7 @@ from temporalio.client import (
 )
 from temporalio.worker import Worker
 
+from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
 from activities.intake import IntakeActivities
@@ -32,6 +34,7 @@ from db.session import Database
 from domain.policy import Policy
 from settings import Settings
 from temporal_client import connect
+from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
@@ -44,8 +47,11 @@ WORKFLOWS: Sequence[type] = (
     EvaluationWorkflow,
     EnterpriseWorkflow,
     CycleReportWorkflow,
+    ArchiveWorkflow,
 )
 REPORT_SCHEDULE = "cycle-report"
+ARCHIVE_SCHEDULE = "history-archive"
+ARCHIVE_SCHEDULE = "history-archive"
 log = logging.getLogger("aftersales.worker")
 
 
@@ -58,7 +64,9 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
     assignment = AssignmentActivities(db)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
     reports = ReportActivities(db, policies, calendar)
+    archiver = ArchiveActivities(db, client)
     return [
+        archiver.archive_closed_cases,
         intake.prepare_case,
         deadlines.compute_deadlines,
         projection.record_case,
@@ -112,13 +120,32 @@ def report_schedule(settings: Settings, policy: Policy) -> Schedule:
     )
 
 
-async def ensure_report_schedule(client: Client, settings: Settings, policy: Policy) -> None:
-    """Create the cycle-report Schedule, or bring an existing one in line with the policy."""
-    schedule = report_schedule(settings, policy)
+def archive_schedule(settings: Settings) -> Schedule:
+    """Every hour: closed cases archived well within Temporal's retention (a day at the least)."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ArchiveWorkflow.run, id=ARCHIVE_SCHEDULE, task_queue=settings.task_queue
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> None:
+    """Create the Schedule, or bring an existing one in line with this one."""
     try:
-        await client.create_schedule(REPORT_SCHEDULE, schedule)
+        await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
-        await client.get_schedule_handle(REPORT_SCHEDULE).update(lambda _: ScheduleUpdate(schedule=schedule))
+        await client.get_schedule_handle(schedule_id).update(lambda _: ScheduleUpdate(schedule=schedule))
+
+
+async def ensure_report_schedule(client: Client, settings: Settings, policy: Policy) -> None:
+    await _ensure(client, REPORT_SCHEDULE, report_schedule(settings, policy))
+
+
+async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -> None:
+    await ensure_schedules(client, settings, policy)
+    await _ensure(client, ARCHIVE_SCHEDULE, archive_schedule(settings))
 
 
 async def main() -> None:
@@ -127,7 +154,7 @@ async def main() -> None:
     db = Database(settings.database)
     policy = await check_policy(settings, db)
     client = await connect(settings)
-    await ensure_report_schedule(client, settings, policy)
+    await ensure_schedules(client, settings, policy)
     worker = build_worker(client, settings, db)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -8,7 +8,19 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from api import accounts, auth, codec, complaints, enterprises, errors, intake, metrics, reports, tasks
+from api import (
+    accounts,
+    archive,
+    auth,
+    codec,
+    complaints,
+    enterprises,
+    errors,
+    intake,
+    metrics,
+    reports,
+    tasks,
+)
 from api.audit import AuditMiddleware
 from api.ratelimit import RateLimiter
 from api.security import RedactPathTokens, SecurityHeaders
@@ -74,6 +86,7 @@ def create_app(
     app.include_router(enterprises.router)
     app.include_router(metrics.router)
     app.include_router(reports.router)
+    app.include_router(archive.router)
     app.include_router(accounts.router)
 
     @app.get("/api/health", tags=["health"])

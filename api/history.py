@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 
 from api.schemas import LocalTime, Output
 from domain.readmodel import ActivityName
+from temporal_client import workflow_runs
 
 SKIPPED = {
     "workflow_task_scheduled_event_attributes",
@@ -58,19 +59,6 @@ async def _summary(client: Client, event: HistoryEvent) -> str:
         return ""
     [text] = await client.data_converter.decode([event.user_metadata.summary])
     return str(text)
-
-
-async def workflow_runs(client: Client, workflow_id: str) -> list[WorkflowHistory]:
-    """Every run of a workflow, first to last, following continue-as-new back."""
-    histories: list[WorkflowHistory] = []
-    run_id: str | None = None
-    while True:
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        histories.insert(0, history)
-        started = history.events[0].workflow_execution_started_event_attributes
-        if not started.continued_execution_run_id:
-            return histories
-        run_id = started.continued_execution_run_id
 
 
 async def _entries(

@@ -374,3 +374,21 @@ class IdempotencyRecord(Base):
     body_digest: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HistoryArchiveEntry(Base):
+    """A closed case's Temporal histories (its runs and its children's, payloads as Temporal
+    holds them), chained: each entry's hash covers its content and the entry before it, so an
+    edited, reordered or deleted entry shows. Append-only."""
+
+    __tablename__ = "history_archive"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    closed_at: Mapped[datetime]
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    content: Mapped[str] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))

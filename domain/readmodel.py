@@ -27,6 +27,7 @@ class ActivityName(StrEnum):
     RECORD_SUPERVISION = "record_supervision"
     COMPUTE_CYCLE_REPORT = "compute_cycle_report"
     RECORD_CYCLE_REPORT = "record_cycle_report"
+    ARCHIVE_CLOSED_CASES = "archive_closed_cases"
 
 
 class CaseSnapshot(Message):

@@ -19,7 +19,6 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from api.history import workflow_runs
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
@@ -37,7 +36,7 @@ from domain.messages import (
     Withdraw,
 )
 from settings import DEFAULTS, Settings
-from temporal_client import data_converter, register_search_attributes
+from temporal_client import data_converter, register_search_attributes, workflow_runs
 from tests.conftest import TEST_KEYS, TEST_RING, tool
 from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wait_for_state
 from worker import build_worker

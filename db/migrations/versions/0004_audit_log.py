@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from db.append_only import protect, unprotect
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -35,34 +37,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_object_ref"), ["object_ref"], unique=False)
-    append_only("audit_log")
-
-
-def append_only(table: str) -> None:
-    """The database itself refuses to change or remove a row of `table`."""
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION '{table} is append-only'; END $$""")
-        op.execute(f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-                       FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""")
-    else:
-        for event in ("UPDATE", "DELETE"):
-            op.execute(f"""CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table}
-                           BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""")
-
-
-def drop_append_only(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
-    else:
-        for event in ("update", "delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")
+    protect("audit_log")
 
 
 def downgrade() -> None:
-    drop_append_only("audit_log")
+    unprotect("audit_log")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_object_ref"))
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))

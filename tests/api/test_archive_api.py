@@ -1,0 +1,33 @@
+"""The archive through the API: auditors verify the chain and read an archived case."""
+
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from tests.api.conftest import Api
+from tests.api.test_access import file
+from tests.support import eventually
+from workflows.archive import ArchiveWorkflow
+
+
+async def test_auditors_verify_the_chain_and_read_an_archived_case(api: Api, dev_env: WorkflowEnvironment,
+                                                                  worker: Worker) -> None:
+    case = await file(api)
+    no = case["tracking_no"]
+    await api.post(f"/api/complaints/{no}/withdrawal", {"reason": "已和解"},
+                   headers={"X-Access-Code": case["access_code"]})
+
+    async def archived() -> bool:
+        await dev_env.client.execute_workflow(ArchiveWorkflow.run, id=f"archive-{no}", task_queue=worker.task_queue,
+                                              task_timeout=timedelta(seconds=30))
+        return (await api.get("/api/archive", as_="auditor")).json()["total"] == 1
+
+    await eventually(archived, what="the case archived")
+    verified = (await api.get("/api/archive/verify", as_="auditor")).json()
+    assert verified == {"entries": 1, "intact": True, "problems": []}
+    entry = (await api.get(f"/api/archive/{no}", as_="auditor")).json()
+    assert entry["seq"] == 1 and entry["runs"][0]["workflow_id"] == f"complaint-{no}"
+    assert (await api.get("/api/archive/verify", as_="supervisor")).status_code == 403
+    assert (await api.get(f"/api/archive/{no}", as_="minghui")).status_code == 403
+    assert (await api.get("/api/archive/CP-NOT-THERE", as_="auditor")).status_code == 404
