@@ -144,7 +144,7 @@ async def ensure_report_schedule(client: Client, settings: Settings, policy: Pol
 
 
 async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -> None:
-    await ensure_schedules(client, settings, policy)
+    await _ensure(client, REPORT_SCHEDULE, report_schedule(settings, policy))
     await _ensure(client, ARCHIVE_SCHEDULE, archive_schedule(settings))
 
 

@@ -18,6 +18,7 @@ from temporalio.api.common.v1 import Payloads
 
 from api.audit import AuditedRead, note
 from api.deps import Principal, get_session, optional_account, signed_in
+from api.errors import invalid
 from db.seed import API_KEY_PREFIX
 from domain.enums import Role
 
@@ -64,15 +65,12 @@ async def _convert(request: Request, encode: bool) -> dict[str, Any]:
     try:
         payloads = ParseDict(await request.json(), Payloads())
     except Exception as exc:  # not JSON, or not the codec protocol's shape
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            'body: expected {"payloads": [{"metadata": {...}, "data": "..."}]}',
-        ) from exc
+        raise invalid("payloads", 'expected {"payloads": [{"metadata": {...}, "data": "..."}]}') from exc
     codec = request.app.state.temporal.data_converter.payload_codec
     try:
         done = await (codec.encode if encode else codec.decode)(list(payloads.payloads))
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"payloads: {exc}") from exc
+        raise invalid("payloads", str(exc)) from exc
     namespace = request.headers.get("x-namespace", "-")[:64]
     note(request, f"{'encoded' if encode else 'decoded'} {len(done)} payloads, namespace {namespace}")
     return MessageToDict(Payloads(payloads=done))

@@ -11,16 +11,24 @@ from tests.support import eventually
 from workflows.archive import ArchiveWorkflow
 
 
-async def test_auditors_verify_the_chain_and_read_an_archived_case(api: Api, dev_env: WorkflowEnvironment,
-                                                                  worker: Worker) -> None:
+async def test_auditors_verify_the_chain_and_read_an_archived_case(
+    api: Api, dev_env: WorkflowEnvironment, worker: Worker
+) -> None:
     case = await file(api)
     no = case["tracking_no"]
-    await api.post(f"/api/complaints/{no}/withdrawal", {"reason": "已和解"},
-                   headers={"X-Access-Code": case["access_code"]})
+    await api.post(
+        f"/api/complaints/{no}/withdrawal",
+        {"reason": "已和解"},
+        headers={"X-Access-Code": case["access_code"]},
+    )
 
     async def archived() -> bool:
-        await dev_env.client.execute_workflow(ArchiveWorkflow.run, id=f"archive-{no}", task_queue=worker.task_queue,
-                                              task_timeout=timedelta(seconds=30))
+        await dev_env.client.execute_workflow(
+            ArchiveWorkflow.run,
+            id=f"archive-{no}",
+            task_queue=worker.task_queue,
+            task_timeout=timedelta(seconds=30),
+        )
         return (await api.get("/api/archive", as_="auditor")).json()["total"] == 1
 
     await eventually(archived, what="the case archived")

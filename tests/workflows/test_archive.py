@@ -1,8 +1,8 @@
 """The history archive: closed cases archived by the archive workflow, hash-chained, and any
 edited, reordered or deleted entry found by the verification."""
 
+import asyncio
 import json
-import subprocess
 import sys
 from datetime import timedelta
 
@@ -22,13 +22,19 @@ from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
 
 
-async def archived(env: WorkflowEnvironment, worker: Worker, db: Database, n: int) -> list[HistoryArchiveEntry]:
+async def archived(
+    env: WorkflowEnvironment, worker: Worker, db: Database, n: int
+) -> list[HistoryArchiveEntry]:
     for _ in range(n):
         handle = await forwarded(env, worker)
         await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已和解"))
         await handle.result()
-    total = await env.client.execute_workflow(ArchiveWorkflow.run, id="archive-test", task_queue=worker.task_queue,
-                                              task_timeout=timedelta(seconds=60))
+    total = await env.client.execute_workflow(
+        ArchiveWorkflow.run,
+        id="archive-test",
+        task_queue=worker.task_queue,
+        task_timeout=timedelta(seconds=60),
+    )
     entries = sorted(await rows(db, HistoryArchiveEntry), key=lambda e: e.seq)
     assert total == n == len(entries)
     return entries
@@ -45,13 +51,28 @@ async def unprotected(db: Database, statement: str) -> None:
         await session.execute(text(statement))
 
 
+async def verify_archive_command(settings: Settings) -> tuple[int, str]:
+    """`aftersales verify-archive`, as an operator runs it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "verify-archive",
+        stdout=asyncio.subprocess.PIPE,
+        env={"AFTERSALES_DATABASE_URL": settings.database, "PATH": ""},
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode()
+
+
 async def chain(db: Database) -> archive.ChainReport:
     async with db.sessions() as session:
         return await archive.verify(session)
 
 
-async def test_closed_cases_are_archived_in_an_intact_chain(ts_env: WorkflowEnvironment, worker: Worker,
-                                                           db: Database, settings: Settings) -> None:
+async def test_closed_cases_are_archived_in_an_intact_chain(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database, settings: Settings
+) -> None:
     entries = await archived(ts_env, worker, db, 3)
     assert [e.seq for e in entries] == [1, 2, 3]
     assert entries[0].prev_hash == archive.GENESIS and entries[1].prev_hash == entries[0].entry_hash
@@ -61,24 +82,37 @@ async def test_closed_cases_are_archived_in_an_intact_chain(ts_env: WorkflowEnvi
     report = await chain(db)
     assert report.intact and report.entries == 3
     # Run again: nothing twice.
-    assert await ts_env.client.execute_workflow(ArchiveWorkflow.run, id="archive-again",
-                                                task_queue=worker.task_queue) == 0
-    cli = subprocess.run([sys.executable, "-m", "cli", "verify-archive"], capture_output=True, text=True,
-                         env={"AFTERSALES_DATABASE_URL": settings.database, "PATH": ""}, timeout=60)
-    assert cli.returncode == 0 and "3 entries; the chain is intact" in cli.stdout
+    assert (
+        await ts_env.client.execute_workflow(
+            ArchiveWorkflow.run, id="archive-again", task_queue=worker.task_queue
+        )
+        == 0
+    )
+    code, out = await verify_archive_command(settings)
+    assert code == 0 and "3 entries; the chain is intact" in out
 
 
-@pytest.mark.parametrize(("tampering", "found"), [
-    ("UPDATE history_archive SET content = replace(content, 'events', 'evenst') WHERE seq = 2",
-     "entry 2 ({wid}): its content was changed"),
-    ("UPDATE history_archive SET closed_at = closed_at + interval '1 day' WHERE seq = 2",
-     "entry 2 ({wid}): its record was changed"),
-    ("DELETE FROM history_archive WHERE seq = 2", "entries 2-2 are missing before entry 3"),
-    ("UPDATE history_archive SET seq = CASE seq WHEN 2 THEN 30 WHEN 3 THEN 2 END WHERE seq IN (2, 3)",
-     "does not follow the entry before it"),
-])
-async def test_an_altered_archive_is_found(ts_env: WorkflowEnvironment, worker: Worker, db: Database,
-                                          settings: Settings, tampering: str, found: str) -> None:
+@pytest.mark.parametrize(
+    ("tampering", "found"),
+    [
+        (
+            "UPDATE history_archive SET content = replace(content, 'events', 'evenst') WHERE seq = 2",
+            "entry 2 ({wid}): its content was changed",
+        ),
+        (
+            "UPDATE history_archive SET closed_at = closed_at + interval '1 day' WHERE seq = 2",
+            "entry 2 ({wid}): its record was changed",
+        ),
+        ("DELETE FROM history_archive WHERE seq = 2", "entries 2-2 are missing before entry 3"),
+        (
+            "UPDATE history_archive SET seq = CASE seq WHEN 2 THEN 30 WHEN 3 THEN 2 END WHERE seq IN (2, 3)",
+            "does not follow the entry before it",
+        ),
+    ],
+)
+async def test_an_altered_archive_is_found(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database, settings: Settings, tampering: str, found: str
+) -> None:
     entries = await archived(ts_env, worker, db, 3)
     statement = tampering
     if "interval" in tampering and db.engine.dialect.name == "sqlite":
@@ -87,6 +121,5 @@ async def test_an_altered_archive_is_found(ts_env: WorkflowEnvironment, worker: 
     report = await chain(db)
     assert not report.intact
     assert any(found.format(wid=entries[1].workflow_id) in p for p in report.problems), report.problems
-    cli = subprocess.run([sys.executable, "-m", "cli", "verify-archive"], capture_output=True, text=True,
-                         env={"AFTERSALES_DATABASE_URL": settings.database, "PATH": ""}, timeout=60)
-    assert cli.returncode == 1 and "ALTERED" in cli.stdout
+    code, out = await verify_archive_command(settings)
+    assert code == 1 and "ALTERED" in out
