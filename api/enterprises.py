@@ -288,7 +288,6 @@ async def _act(
     settings: SettingsDep,
     response: Response,
 ) -> SupervisionRecord | ActionAccepted:
-    _own_or_supervising(principal, code)
     state = await _state(temporal, code)
     if state is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{code} is not under supervision")
@@ -332,6 +331,7 @@ def _endpoint(
         principal: Principal = require(*roles),
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
     ) -> SupervisionRecord | ActionAccepted:
+        _own_or_supervising(principal, code)  # before the key is kept: another's record is not there
         rid = await idempotent(session, principal, idempotency_key, f"{action}:{code}:{target}", body)
         command = command_type(
             request_id=rid,

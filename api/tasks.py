@@ -1,8 +1,10 @@
 """Verification and evaluation tasks: each party sees and answers only its own."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from api.deps import Principal, SessionDep, SettingsDep, TemporalDep, require
@@ -82,7 +84,7 @@ async def _task(session: SessionDep, task_id: str, principal: Principal) -> Task
     return row
 
 
-@router.get("/{task_id}", response_model=TaskItem)
+@router.get("/{task_id}", response_model=TaskItem, summary="A task: its kind, assignee, window and result")
 async def get_task(task_id: str, session: SessionDep, principal: Principal = require(*READERS)) -> TaskItem:
     return TaskItem.model_validate(await _task(session, task_id, principal))
 
@@ -90,16 +92,20 @@ async def get_task(task_id: str, session: SessionDep, principal: Principal = req
 async def _answer(
     task_id: str,
     kind: TaskKind,
-    command: Any,
+    body: BaseModel,
+    result: Callable[..., Any],
+    idempotency_key: str | None,
     session: SessionDep,
     principal: Principal,
     temporal: TemporalDep,
     settings: SettingsDep,
     response: Response,
 ) -> TaskItem | ActionAccepted:
-    row = await _task(session, task_id, principal)
+    row = await _task(session, task_id, principal)  # before the key is kept: others' tasks are not there
     if row.kind != kind.value:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} task {task_id}")
+    rid = await idempotent(session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
+    command = result(**body.model_dump(), request_id=rid, actor=principal.actor)
     sent = await send(
         temporal,
         task_id,
@@ -131,10 +137,17 @@ async def submit_evaluation(
     principal: Principal = require(Role.EVALUATOR),
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
 ) -> TaskItem | ActionAccepted:
-    rid = await idempotent(session, principal, idempotency_key, f"evaluation:{task_id}", body)
-    command = EvaluationResult(**body.model_dump(), request_id=rid, actor=principal.actor)
     return await _answer(
-        task_id, TaskKind.EVALUATION, command, session, principal, temporal, settings, response
+        task_id,
+        TaskKind.EVALUATION,
+        body,
+        EvaluationResult,
+        idempotency_key,
+        session,
+        principal,
+        temporal,
+        settings,
+        response,
     )
 
 
@@ -154,8 +167,15 @@ async def submit_verification(
     principal: Principal = require(Role.INVESTIGATOR),
     idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
 ) -> TaskItem | ActionAccepted:
-    rid = await idempotent(session, principal, idempotency_key, f"verification:{task_id}", body)
-    command = VerificationResult(**body.model_dump(), request_id=rid, actor=principal.actor)
     return await _answer(
-        task_id, TaskKind.VERIFICATION, command, session, principal, temporal, settings, response
+        task_id,
+        TaskKind.VERIFICATION,
+        body,
+        VerificationResult,
+        idempotency_key,
+        session,
+        principal,
+        temporal,
+        settings,
+        response,
     )

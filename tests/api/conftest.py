@@ -1,6 +1,7 @@
 """The API end to end: a real Temporal dev server, a worker, the app over ASGI, a real database."""
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -38,6 +40,13 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database) -> AsyncIterator[Worker]:
     async with build_worker(dev_env.client, settings, db) as running:
         yield running
+    # The dev server outlives the test: workflows left running on this test's queue (an
+    # enterprise's supervision, say) would take the next test's signals with no worker to serve them.
+    query = f'TaskQueue = "{settings.task_queue}" AND ExecutionStatus = "Running"'
+    async for execution in dev_env.client.list_workflows(query):
+        handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        with contextlib.suppress(RPCError):  # it may have closed since it was listed
+            await handle.terminate(reason="the test is over")
 
 
 @pytest.fixture

@@ -1,0 +1,538 @@
+"""Every endpoint × every role × its own object and someone else's: each role reaches what is
+its own, nothing of anyone else's is read or written, and a refused request changes nothing.
+
+The probes name every operation in the OpenAPI schema (a new endpoint without a probe fails
+here). Each role first tries every other party's object, with the world snapshotted before and
+after; then its own, where an allowed role must reach the object (2xx, or 409 when the object's
+state does not admit the step) and every other role must be refused (401, 403 or 404)."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from google.protobuf.json_format import MessageToDict
+from sqlalchemy import func, select
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from db.models import Account, AuditEntry, IdempotencyRecord
+from db.seed import hash_password
+from db.session import Database
+from settings import Settings
+from temporal_client import EncryptionCodec
+from tests.api.conftest import Api
+from tests.api.test_access import USERNAMES, assigned_investigator, file
+from tests.api.test_case_end_to_end import complaint
+from tests.api.test_investigation import REPORT, _task_view
+from tests.conftest import TEST_RING
+from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, eventually, rows
+from workflows.archive import ArchiveWorkflow
+from workflows.report import CycleReportWorkflow, ReportInput, ReportSummary
+
+ROLES = [
+    "anonymous",
+    "consumer",
+    "clerk",
+    "minghui",
+    "investigator",
+    "evaluator1",
+    "supervisor",
+    "admin",
+    "auditor",
+]
+SCOPED = ["consumer", "minghui", "investigator", "evaluator1"]  # roles that own some objects only
+EVERYONE = frozenset(ROLES)
+ACCOUNTS = EVERYONE - {"anonymous", "consumer"}
+SUPERVISING = frozenset({"supervisor", "admin"})
+OVERSIGHT = SUPERVISING | {"auditor"}
+CASE_READERS = frozenset({"consumer", "clerk", "minghui", "investigator"}) | OVERSIGHT
+TASK_READERS = frozenset({"investigator", "evaluator1"}) | OVERSIGHT
+REACHED = {200, 201, 202, 204, 409}
+REFUSED = {401, 403, 404}
+SERIOUS = "充电器冒烟起火,烧坏插座"
+OTHER_KEY = "matrix-other-0001"
+
+
+def password(username: str) -> str:
+    return f"pw-{username}-matrix"
+
+
+@dataclass
+class Ctx:
+    """One role's side of the world: its own objects, or (replaced) someone else's."""
+
+    role: str
+    username: str | None  # the account; None for the anonymous caller and the consumer
+    headers: dict[str, str]
+    me: dict[str, Any]  # /api/me, for what is "mine"
+    tracking_no: str
+    task_id: str
+    code: str
+    key_id: str
+    login_username: str
+    archived: str
+    label: str
+    sealed: dict[str, Any]  # an encrypted payload, for the codec
+    logins: dict[str, dict[str, str]] = field(default_factory=dict)  # fresh logins by use
+
+    def token(self, use: str) -> str:
+        return self.logins.get(use, {}).get("access_token", "not-a-token-at-all")
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str  # as the schema names it
+    allowed: frozenset[str]
+    body: Callable[[Ctx], Any] | None = None
+    query: str = ""
+    auth: str | None = None  # authenticate with this fresh login's access token, not the API key
+    tenanted: bool = False  # depends on whose object it is beyond the path (a body, a query)
+    foreign: Callable[[Ctx, Any], list[Any]] | None = None  # of a 200 list: what is not the caller's
+
+    def url(self, ctx: Ctx) -> str:
+        values = {
+            "tracking_no": ctx.archived if self.path.startswith("/api/archive/") else ctx.tracking_no,
+            "task_id": ctx.task_id,
+            "code": ctx.code,
+            "target": "P1" if "/penalties/" in self.path else "W1",
+            "key_id": ctx.key_id,
+            "label": ctx.label,
+            "token": ctx.token("codec"),
+        }
+        return self.path.format(**values) + self.query.format(code=ctx.code)
+
+    @property
+    def owned(self) -> bool:
+        """Whether someone else's object can be named here."""
+        objects = ("{tracking_no}", "{task_id}", "{code}", "{key_id}")
+        return self.tenanted or (
+            not self.path.startswith("/api/archive/") and any(o in self.path for o in objects)
+        )
+
+
+PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'"matrix"')
+
+
+def payloads(*items: Payload) -> dict[str, Any]:
+    return MessageToDict(Payloads(payloads=list(items)))
+
+
+def _keys_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    return [k for k in body if ctx.role != "admin" and k["account_id"] != ctx.me["id"]]
+
+
+def _cases_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    if ctx.role == "minghui":
+        return [c for c in body["items"] if c["enterprise_code"] != ctx.me["enterprise_code"]]
+    if ctx.role == "investigator":
+        return [c for c in body["items"] if c["investigator_id"] != ctx.me["id"]]
+    return []
+
+
+def _tasks_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    mine = {"evaluator1": ctx.me.get("agency_id"), "investigator": ctx.me.get("id")}
+    if ctx.role not in mine:
+        return []
+    return [t for t in body["items"] if t["assignee_id"] != mine[ctx.role]]
+
+
+def _notifications_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    me = ctx.me
+    mine = {
+        ("account", me["id"]),
+        ("role", me["role"]),
+        ("enterprise", me.get("enterprise_code")),
+        ("agency", me.get("agency_id")),
+    }
+    return [n for n in body["items"] if (n["recipient_kind"], n["recipient_ref"]) not in mine]
+
+
+def _metrics_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    if ctx.role != "minghui":
+        return []
+    return [r for r in body["rows"] if r["key"]["enterprise"] != ctx.me["enterprise_code"]]
+
+
+def _action(path: str, allowed: frozenset[str] | set[str], body: dict[str, Any]) -> Probe:
+    return Probe("POST", f"/api/complaints/{{tracking_no}}/{path}", frozenset(allowed), lambda _: body)
+
+
+PROBES = [
+    Probe(
+        "POST",
+        "/api/auth/login",
+        ACCOUNTS,
+        lambda c: {"username": c.login_username, "password": password(c.username or "nobody")},
+        tenanted=True,
+    ),
+    Probe(
+        "POST",
+        "/api/auth/refresh",
+        ACCOUNTS,
+        lambda c: {"refresh_token": c.logins.get("refresh", {}).get("refresh_token", "r" * 43)},
+    ),
+    Probe("POST", "/api/auth/logout", ACCOUNTS, lambda _: {}, auth="logout"),
+    Probe("GET", "/api/keys", ACCOUNTS, foreign=_keys_foreign),
+    Probe("POST", "/api/keys", frozenset({"admin"}), lambda c: {"account_id": "admin-1", "name": "matrix"}),
+    Probe("DELETE", "/api/keys/{key_id}", ACCOUNTS),
+    Probe(
+        "POST",
+        "/api/complaints",
+        frozenset({"anonymous", "consumer", "clerk"}) | SUPERVISING,
+        lambda _: complaint(),
+    ),
+    Probe(
+        "GET",
+        "/api/complaints",
+        CASE_READERS - {"consumer"},
+        query="?enterprise={code}",
+        tenanted=True,
+        foreign=_cases_foreign,
+    ),
+    Probe("POST", "/codec/decode", OVERSIGHT, lambda c: c.sealed),
+    Probe("POST", "/codec/encode", SUPERVISING, lambda _: payloads(PLAIN)),
+    Probe("POST", "/codec/t/{token}/decode", OVERSIGHT, lambda c: c.sealed),
+    Probe("POST", "/codec/t/{token}/encode", SUPERVISING, lambda _: payloads(PLAIN)),
+    Probe("GET", "/api/complaints/{tracking_no}", CASE_READERS),
+    Probe("GET", "/api/complaints/{tracking_no}/history", OVERSIGHT),
+    _action("response", {"minghui"}, {"message": "已联系消费者"}),
+    _action("proposal", {"minghui"}, {"measures": ["repair"], "detail": "上门维修"}),
+    _action("acceptance", {"consumer"}, {}),
+    _action("dispute", {"consumer"}, {"reason": "不同意"}),
+    _action("withdrawal", {"consumer"}, {"reason": "已和解"}),
+    _action("rejection", SUPERVISING, {"reason": "out_of_scope"}),
+    _action("escalation", SUPERVISING, {"reason": "同类投诉增多"}),
+    _action("evidence-requests", {"investigator"}, {"items": "维修记录"}),
+    _action("evidence", {"minghui"}, {"description": "维修单", "documents": ["repair.pdf"]}),
+    _action(
+        "site-visits", {"investigator"}, {"visited_on": "2026-11-30", "location": "门店", "notes": "核查"}
+    ),
+    _action(
+        "findings",
+        {"investigator"},
+        {"verdict": "substantiated", "offence": "product_safety", "summary": "存在缺陷", "measures": []},
+    ),
+    _action("rectification", {"minghui"}, REPORT),
+    Probe("GET", "/api/tasks", TASK_READERS, foreign=_tasks_foreign),
+    Probe("GET", "/api/tasks/{task_id}", TASK_READERS),
+    Probe(
+        "POST",
+        "/api/tasks/{task_id}/evaluation",
+        frozenset({"evaluator1"}),
+        lambda _: {"satisfaction": 4, "service_attitude": 5, "resolved": True},
+    ),
+    Probe(
+        "POST",
+        "/api/tasks/{task_id}/verification",
+        frozenset({"investigator"}),
+        lambda _: {"effective": True, "notes": "已核实"},
+    ),
+    Probe("GET", "/api/enterprises/{code}/supervision", OVERSIGHT | {"minghui"}),
+    Probe("GET", "/api/enterprises", OVERSIGHT),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/penalties/{target}/statement",
+        frozenset({"minghui"}),
+        lambda _: {"text": "已整改,请从轻处罚"},
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/penalties/{target}/decision",
+        SUPERVISING,
+        lambda _: {"outcome": "confirm", "reason": "事实清楚"},
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/warnings/{target}/rectification",
+        frozenset({"minghui"}),
+        lambda _: REPORT,
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/warnings/{target}/verification",
+        SUPERVISING,
+        lambda _: {"effective": True, "notes": "已核实"},
+    ),
+    Probe("GET", "/api/public-notices", EVERYONE),
+    Probe(
+        "GET",
+        "/api/metrics",
+        OVERSIGHT | {"minghui"},
+        query="?period=2026-11&enterprise={code}&group_by=enterprise",
+        tenanted=True,
+        foreign=_metrics_foreign,
+    ),
+    Probe("GET", "/api/reports", OVERSIGHT),
+    Probe("GET", "/api/reports/{label}", OVERSIGHT),
+    Probe("GET", "/api/archive/verify", frozenset({"auditor", "admin"})),
+    Probe("GET", "/api/archive", OVERSIGHT),
+    Probe("GET", "/api/archive/{tracking_no}", OVERSIGHT),
+    Probe("GET", "/api/me", ACCOUNTS),
+    Probe("GET", "/api/notifications", ACCOUNTS, foreign=_notifications_foreign),
+    Probe("GET", "/api/health", EVERYONE),
+]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Many logins and intakes from one client in a minute: the limits are tested elsewhere."""
+    return settings.model_copy(update={"login_rate_per_minute": 10_000, "intake_rate_per_minute": 10_000})
+
+
+@dataclass
+class World:
+    own: dict[str, Ctx]  # by role
+    other: dict[str, Ctx]  # by scoped role: another party's objects
+    cases: list[str]
+    tasks: list[str]
+    enterprises: list[str]
+
+
+def ok(response: Any, *codes: int) -> Any:
+    assert response.status_code in (codes or (200,)), response.text
+    return response.json() if response.content else None
+
+
+async def investigated(api: Api, code: str, description: str) -> tuple[dict[str, Any], str]:
+    """A case under investigation, with its investigator's username."""
+    case = await file(api, enterprise={"credit_code": code}, description=description)
+    no = case["tracking_no"]
+    if description != SERIOUS:  # a serious case is investigated from intake
+        ok(await api.post(f"/api/complaints/{no}/escalation", {"reason": "同类投诉"}, as_="supervisor"))
+    return case, USERNAMES[await assigned_investigator(api, no)]
+
+
+async def findings(api: Api, no: str, investigator: str, offence: str) -> None:
+    body = {
+        "verdict": "substantiated",
+        "offence": offence,
+        "summary": "属实",
+        "measures": [{"kind": "recall"}],
+    }
+    ok(await api.post(f"/api/complaints/{no}/findings", body, as_=investigator))
+
+
+async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Database) -> World:
+    async with db.transaction() as session:  # the test seed gives no passwords: Argon2 is slow
+        for account in (await session.execute(select(Account))).scalars():
+            account.password_hash = hash_password(password(account.username))
+    users = {"minghui": ENTERPRISE_CODE, "xunjie": OTHER_ENTERPRISE}
+
+    # For each enterprise: an ordinary case whose findings bring warning W1, then a serious one
+    # whose findings bring penalty P1 and whose rectification a verification task; investigators
+    # take them in turn.
+    ordinary = {
+        user: await investigated(api, code, "水壶底座松动,无法加热。") for user, code in users.items()
+    }
+    for case, investigator in ordinary.values():
+        await findings(api, case["tracking_no"], investigator, "warranty_refusal")
+    serious = {user: await investigated(api, code, SERIOUS) for user, code in users.items()}
+    verification: dict[str, str] = {}
+    for user, (case, investigator) in serious.items():
+        no = case["tracking_no"]
+        await findings(api, no, investigator, "product_safety")
+        ok(await api.post(f"/api/complaints/{no}/rectification", REPORT, as_=user))
+        view = await eventually(partial(_task_view, api, no), what="the verification task")
+        verification[user] = view["task"]["task_id"]
+    assert serious["minghui"][1] != serious["xunjie"][1]
+
+    async def penalised(code: str) -> bool:
+        record = (await api.get(f"/api/enterprises/{code}/supervision", as_="supervisor")).json()
+        return [w["id"] for w in record["warnings"]] == ["W1"] and [p["id"] for p in record["penalties"]] == [
+            "P1"
+        ]
+
+    for code in users.values():
+        await eventually(partial(penalised, code), what="W1 and P1")
+
+    # An evaluation per enterprise: the agencies take them in turn.
+    evaluation: dict[str, str] = {}
+    evaluated = []
+    for user, code in users.items():
+        case = await file(api, enterprise={"credit_code": code})
+        no = case["tracking_no"]
+        ok(
+            await api.post(
+                f"/api/complaints/{no}/proposal", {"measures": ["refund"], "detail": "退款"}, as_=user
+            )
+        )
+        ok(
+            await api.post(
+                f"/api/complaints/{no}/acceptance", {}, headers={"X-Access-Code": case["access_code"]}
+            )
+        )
+        view = await eventually(partial(_task_view, api, no), what="the evaluation task")
+        evaluation[user] = view["task"]["task_id"]
+        evaluated.append(no)
+        assert view["task"]["assignee_id"] == {"minghui": "agency-huaxin", "xunjie": "agency-zhengda"}[user]
+
+    # A closed case in the archive, and a cycle report.
+    closed = await file(api)
+    archived = closed["tracking_no"]
+    ok(
+        await api.post(
+            f"/api/complaints/{archived}/withdrawal", {}, headers={"X-Access-Code": closed["access_code"]}
+        )
+    )
+
+    async def in_archive() -> bool:
+        await env.client.execute_workflow(
+            ArchiveWorkflow.run,
+            id=f"archive-{uuid.uuid4()}",
+            task_queue=worker.task_queue,
+            task_timeout=timedelta(seconds=30),
+        )
+        return (await api.get(f"/api/archive/{archived}", as_="auditor")).status_code == 200
+
+    await eventually(in_archive, what="the closed case archived")
+    report: ReportSummary = await env.client.execute_workflow(
+        CycleReportWorkflow.run,
+        ReportInput(),
+        id=f"report-{uuid.uuid4()}",
+        task_queue=worker.task_queue,
+    )
+    await eventually(lambda: _reported(api, report.label), what="the report stored")
+
+    # A spare API key per account (a role revokes its own), and fresh logins.
+    spare = {}
+    for account in await rows(db, Account):
+        made = ok(await api.post("/api/keys", {"account_id": account.id, "name": "spare"}, as_="admin"), 201)
+        spare[account.username] = made["id"]
+
+    own, other = {}, {}
+    m_case, m_inv = serious["minghui"]
+    x_case, x_inv = serious["xunjie"]
+    for role in ROLES:
+        username = {"anonymous": None, "consumer": None, "investigator": m_inv}.get(role, role)
+        headers = {"X-Access-Code": m_case["access_code"]} if role == "consumer" else api.auth(username)
+        ctx = Ctx(
+            role=role,
+            username=username,
+            headers=headers,
+            me=(await api.get("/api/me", as_=username)).json() if username else {},
+            tracking_no=m_case["tracking_no"],
+            task_id=verification["minghui"] if role == "investigator" else evaluation["minghui"],
+            code=ENTERPRISE_CODE,
+            key_id=spare[username or "minghui"],
+            login_username=username or "supervisor",
+            archived=archived,
+            label=report.label,
+            sealed=payloads(*(await EncryptionCodec(TEST_RING).encode([PLAIN]))),
+        )
+        if username:
+            for use in ("refresh", "logout", "codec"):
+                body = {"username": username, "password": password(username)}
+                ctx.logins[use] = ok(await api.post("/api/auth/login", body))
+        own[role] = ctx
+    others = {"consumer": "xunjie", "minghui": "xunjie", "investigator": x_inv, "evaluator1": "evaluator2"}
+    for role, theirs in others.items():
+        other[role] = replace(
+            own[role],
+            tracking_no=x_case["tracking_no"],
+            task_id=verification["xunjie"] if role == "investigator" else evaluation["xunjie"],
+            code=OTHER_ENTERPRISE,
+            key_id=spare[theirs],
+            login_username=theirs,
+        )
+    cases = [c["tracking_no"] for c, _ in (*ordinary.values(), *serious.values())] + evaluated
+    return World(own, other, cases, [*verification.values(), *evaluation.values()], list(users.values()))
+
+
+async def _reported(api: Api, label: str) -> bool:
+    return (await api.get(f"/api/reports/{label}", as_="auditor")).status_code == 200
+
+
+async def send(api: Api, probe: Probe, ctx: Ctx, headers: dict[str, str] | None = None) -> Any:
+    sent = {**ctx.headers, **(headers or {})}
+    if probe.auth and ctx.username:
+        sent["Authorization"] = f"Bearer {ctx.token(probe.auth)}"
+    body = probe.body(ctx) if probe.body else None
+    return await api.http.request(probe.method, probe.url(ctx), json=body, headers=sent)
+
+
+async def snapshot(api: Api, world: World) -> dict[str, Any]:
+    """Everything a refused request might have changed, as a supervisor and an admin see it."""
+    seen: dict[str, Any] = {}
+    for no in world.cases:
+        view = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
+        seen[no] = {k: v for k, v in view.items() if k != "overdue"}
+    for task in world.tasks:
+        seen[task] = (await api.get(f"/api/tasks/{task}", as_="supervisor")).json()
+    for code in world.enterprises:
+        seen[code] = (await api.get(f"/api/enterprises/{code}/supervision", as_="supervisor")).json()
+    seen["keys"] = (await api.get("/api/keys", as_="admin")).json()
+    return seen
+
+
+async def settled(api: Api, world: World) -> dict[str, Any]:
+    """A snapshot once nothing is still moving (read models and deadlines catch up)."""
+    last: dict[str, Any] = {}
+
+    async def still() -> dict[str, Any] | None:
+        nonlocal last
+        now = await snapshot(api, world)
+        same, last = now == last, now
+        return now if same else None
+
+    return await eventually(still, what="the world settled", timeout=60)
+
+
+def test_every_operation_has_a_probe(settings: Settings) -> None:
+    schema = create_app(settings).openapi()
+    operations = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    assert operations == {(p.method, p.path) for p in PROBES}
+
+
+async def test_no_role_reads_or_writes_another_partys_objects(
+    api: Api, dev_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    world = await build_world(api, dev_env, worker, db)
+    marker = await _last_audit_id(db)
+    before = await settled(api, world)
+
+    failures, writes = [], 0
+    for role in SCOPED:
+        ctx = world.other[role]
+        for probe in (p for p in PROBES if p.owned):
+            writes += probe.method != "GET"
+            got = await send(api, probe, ctx, {"Idempotency-Key": OTHER_KEY})
+            listed_only_mine = (
+                got.status_code == 200 and probe.foreign and probe.foreign(ctx, got.json()) == []
+            )
+            if got.status_code not in REFUSED and not listed_only_mine:
+                failures.append(
+                    f"{role} {probe.method} {probe.url(ctx)} (other's): {got.status_code} {got.text[:200]}"
+                )
+    assert failures == []
+    assert await snapshot(api, world) == before
+    assert await rows(db, IdempotencyRecord, IdempotencyRecord.key == OTHER_KEY) == []
+    audited = await rows(db, AuditEntry, AuditEntry.id > marker, AuditEntry.action.not_like("GET %"))
+    assert len(audited) == writes and {e.outcome for e in audited} <= REFUSED
+
+    for probe in PROBES:
+        for role in ROLES:
+            ctx = world.own[role]
+            got = await send(api, probe, ctx)
+            if role in probe.allowed:
+                wrong = got.status_code not in REACHED or (
+                    got.status_code == 200 and probe.foreign and probe.foreign(ctx, got.json())
+                )
+            else:
+                wrong = got.status_code not in REFUSED
+            if wrong:
+                failures.append(
+                    f"{role} {probe.method} {probe.url(ctx)} (own): {got.status_code} {got.text[:200]}"
+                )
+    assert failures == []
+
+
+async def _last_audit_id(db: Database) -> int:
+    async with db.sessions() as session:
+        return await session.scalar(select(func.max(AuditEntry.id))) or 0
