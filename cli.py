@@ -6,7 +6,8 @@ aftersales seed      create the demo enterprises, agencies and accounts; print t
 aftersales worker    the worker alone
 aftersales api       the API alone
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
-aftersales verify-archive   check the history archive's chain; exits 1 if an entry was altered
+aftersales verify-archive [--head HASH]   check the history archive's chain (and that it still
+                     holds a head printed before); exits 1 if it was altered
 """
 
 import argparse
@@ -249,17 +250,24 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
     print("\n".join(lines), flush=True)
 
 
-def _verify_archive(settings: Settings) -> int:
+def _verify_archive(settings: Settings, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aftersales verify-archive")
+    parser.add_argument(
+        "--head", help="a head an earlier verification printed: it must still be in the chain"
+    )
+    args = parser.parse_args(argv)
+
     async def go() -> archive.ChainReport:
         db = Database(settings.database)
         try:
             async with db.sessions() as session:
-                return await archive.verify(session)
+                return await archive.verify(session, args.head)
         finally:
             await db.dispose()
 
     report = asyncio.run(go())
-    print(f"{report.entries} entries; " + ("the chain is intact" if report.intact else "ALTERED:"))
+    state = "the chain is intact" if report.intact else "ALTERED:"
+    print(f"{report.entries} entries, head {report.head}; {state}")
     for problem in report.problems:
         print(f"  {problem}")
     return 0 if report.intact else 1
@@ -277,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         import simulation
 
         return simulation.main(rest)
+    if args.command == "verify-archive":
+        return _verify_archive(Settings(), rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()
@@ -285,8 +295,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         upgrade(settings.database)
         print(f"{settings.database}: up to date")
-    elif args.command == "verify-archive":
-        return _verify_archive(settings)
     elif args.command == "seed":
         print(json.dumps(_seed(settings), indent=2, ensure_ascii=False))
     elif args.command == "worker":

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     # Requests a minute, per client address: logins (also per username) and anonymous intake.
     login_rate_per_minute: int = Field(default=10, ge=1)
     intake_rate_per_minute: int = Field(default=30, ge=1)
-    # Origins allowed to call the codec server (the Temporal Web UI).
-    codec_cors_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
+    # Origins allowed to call the codec server; default: the dev server's Web UI.
+    codec_cors_origins: list[str] = []
     demo_accounts: bool = True
     # How long intake waits for the workflow to register a case before answering 202.
     intake_wait_seconds: float = 10.0
@@ -98,6 +98,12 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(make())
         return path.read_text().strip()
+
+    @property
+    def codec_origins(self) -> list[str]:
+        """The Temporal Web UI's origins, which the codec server answers across origins."""
+        port = self.temporal_ui_port
+        return self.codec_cors_origins or [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
 
     @cached_property
     def token_signing_key(self) -> bytes:

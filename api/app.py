@@ -74,7 +74,7 @@ def create_app(
     # The Temporal Web UI calls the codec server from its own origin.
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.codec_cors_origins,
+        allow_origins=settings.codec_origins,
         allow_methods=["POST"],
         allow_headers=["content-type", "authorization", "x-namespace"],
         allow_credentials=False,

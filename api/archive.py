@@ -21,6 +21,7 @@ class ChainOut(Output):
     entries: int
     intact: bool
     problems: list[str]
+    head: str  # the last entry's hash: keep it, and pass it as `head` to a later verification
 
 
 class EntryOut(Output):
@@ -36,9 +37,16 @@ class EntryOut(Output):
 @router.get(
     "/verify", response_model=ChainOut, summary="Check every entry: none edited, reordered or deleted"
 )
-async def verify(session: SessionDep, principal: Principal = require(Role.AUDITOR, Role.ADMIN)) -> ChainOut:
-    report = await archive.verify(session)
-    return ChainOut(entries=report.entries, intact=report.intact, problems=report.problems)
+async def verify(
+    session: SessionDep,
+    principal: Principal = require(Role.AUDITOR, Role.ADMIN),
+    head: Annotated[
+        str | None,
+        Query(pattern="^[0-9a-f]{64}$", description="a head an earlier verification reported"),
+    ] = None,
+) -> ChainOut:
+    report = await archive.verify(session, head)
+    return ChainOut(entries=report.entries, intact=report.intact, problems=report.problems, head=report.head)
 
 
 @router.get("", response_model=Page[EntryOut], summary="Archived cases, in the chain's order")

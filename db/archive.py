@@ -70,14 +70,18 @@ async def append(
 class ChainReport:
     entries: int = 0
     problems: list[str] = field(default_factory=list)
+    head: str = GENESIS  # the last entry's hash: kept elsewhere, it shows later whether the end was cut
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-async def verify(session: AsyncSession) -> ChainReport:
+async def verify(session: AsyncSession, head: str | None = None) -> ChainReport:
+    """Check every entry against its content and the one before; with `head`, a hash an earlier
+    verification reported, also that the chain still holds that entry (nothing cut from the end)."""
     report, expected_seq, prev = ChainReport(), 1, GENESIS
+    head_found = head is None or head == GENESIS
     rows = await session.stream_scalars(select(HistoryArchiveEntry).order_by(HistoryArchiveEntry.seq))
     async for entry in rows:
         report.entries += 1
@@ -98,5 +102,11 @@ async def verify(session: AsyncSession) -> ChainReport:
         )
         if recomputed != entry.entry_hash:
             report.problems.append(f"{where}: its record was changed")
+        head_found = head_found or entry.entry_hash == head
         expected_seq, prev = entry.seq + 1, entry.entry_hash
+    report.head = prev
+    if not head_found:
+        report.problems.append(
+            f"no entry has the hash {head}: entries were cut from the end, or it is not ours"
+        )
     return report

@@ -33,7 +33,14 @@ async def test_auditors_verify_the_chain_and_read_an_archived_case(
 
     await eventually(archived, what="the case archived")
     verified = (await api.get("/api/archive/verify", as_="auditor")).json()
+    head = verified.pop("head")
     assert verified == {"entries": 1, "intact": True, "problems": []}
+    again = (await api.get(f"/api/archive/verify?head={head}", as_="auditor")).json()
+    assert again["intact"] and again["head"] == head
+    stranger = (await api.get(f"/api/archive/verify?head={'a' * 64}", as_="auditor")).json()
+    assert not stranger["intact"] and stranger["problems"][0].startswith("no entry has the hash")
+    bad = await api.get("/api/archive/verify?head=nothex", as_="auditor")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.head"
     entry = (await api.get(f"/api/archive/{no}", as_="auditor")).json()
     assert entry["seq"] == 1 and entry["runs"][0]["workflow_id"] == f"complaint-{no}"
     assert (await api.get("/api/archive/verify", as_="supervisor")).status_code == 403

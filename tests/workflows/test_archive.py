@@ -51,13 +51,14 @@ async def unprotected(db: Database, statement: str) -> None:
         await session.execute(text(statement))
 
 
-async def verify_archive_command(settings: Settings) -> tuple[int, str]:
+async def verify_archive_command(settings: Settings, *args: str) -> tuple[int, str]:
     """`aftersales verify-archive`, as an operator runs it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "cli",
         "verify-archive",
+        *args,
         stdout=asyncio.subprocess.PIPE,
         env={"AFTERSALES_DATABASE_URL": settings.database, "PATH": ""},
     )
@@ -65,9 +66,9 @@ async def verify_archive_command(settings: Settings) -> tuple[int, str]:
     return process.returncode or 0, out.decode()
 
 
-async def chain(db: Database) -> archive.ChainReport:
+async def chain(db: Database, head: str | None = None) -> archive.ChainReport:
     async with db.sessions() as session:
-        return await archive.verify(session)
+        return await archive.verify(session, head)
 
 
 async def test_closed_cases_are_archived_in_an_intact_chain(
@@ -89,7 +90,24 @@ async def test_closed_cases_are_archived_in_an_intact_chain(
         == 0
     )
     code, out = await verify_archive_command(settings)
-    assert code == 0 and "3 entries; the chain is intact" in out
+    assert code == 0 and f"3 entries, head {entries[2].entry_hash}; the chain is intact" in out
+    assert report.head == entries[2].entry_hash
+
+
+async def test_entries_cut_from_the_end_are_found_by_the_head_kept(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database, settings: Settings
+) -> None:
+    entries = await archived(ts_env, worker, db, 3)
+    head = (await chain(db)).head
+    await unprotected(db, "DELETE FROM history_archive WHERE seq = 3")
+    assert (await chain(db)).intact  # the rest of the chain still holds together ...
+    report = await chain(db, head)  # ... but the head kept from before is gone
+    assert report.problems == [
+        f"no entry has the hash {head}: entries were cut from the end, or it is not ours"
+    ]
+    code, out = await verify_archive_command(settings, "--head", head)
+    assert code == 1 and "ALTERED" in out
+    assert (await chain(db, entries[1].entry_hash)).intact  # an older head is still in the chain
 
 
 @pytest.mark.parametrize(
