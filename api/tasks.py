@@ -13,7 +13,7 @@ from api.schemas import ActionAccepted, EvaluationIn, LocalTime, Output, Page, V
 from api.signals import query, send
 from db.models import Task
 from domain.enums import Role, TaskKind, TaskStatus
-from domain.messages import EvaluationResult, TaskRecord, VerificationResult
+from domain.messages import Command, EvaluationResult, TaskRecord, VerificationResult
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
@@ -89,93 +89,61 @@ async def get_task(task_id: str, session: SessionDep, principal: Principal = req
     return TaskItem.model_validate(await _task(session, task_id, principal))
 
 
-async def _answer(
-    task_id: str,
-    kind: TaskKind,
-    body: BaseModel,
-    result: Callable[..., Any],
-    idempotency_key: str | None,
-    session: SessionDep,
-    principal: Principal,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    response: Response,
-) -> TaskItem | ActionAccepted:
-    row = await _task(session, task_id, principal)  # before the key is kept: others' tasks are not there
-    if row.kind != kind.value:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} task {task_id}")
-    rid = await idempotent(session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
-    command = result(**body.model_dump(), request_id=rid, actor=principal.actor)
-    sent = await send(
-        temporal,
-        task_id,
-        signal="submit_result",
-        command=command,
-        check=principal.actor,
-        wait_seconds=settings.action_wait_seconds,
-    )
-    if not sent.applied:
-        response.status_code = status.HTTP_202_ACCEPTED
-        return ActionAccepted(request_id=sent.request_id, detail="sent; the task has not applied it yet")
-    record: TaskRecord = await query(temporal.get_workflow_handle(task_id), "task", result_type=TaskRecord)
-    return TaskItem.model_validate(record, from_attributes=True)
+def _result_endpoint(
+    kind: TaskKind, body_type: type[BaseModel], result: type[Command], role: Role, summary: str
+) -> Callable[..., Any]:
+    async def endpoint(
+        task_id: str,
+        body: body_type,  # type: ignore[valid-type]
+        session: SessionDep,
+        temporal: TemporalDep,
+        settings: SettingsDep,
+        response: Response,
+        principal: Principal = require(role),
+        idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
+    ) -> TaskItem | ActionAccepted:
+        row = await _task(session, task_id, principal)  # before the key is kept: others' tasks are not there
+        if row.kind != kind.value:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} task {task_id}")
+        rid = await idempotent(session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
+        command = result(**body.model_dump(), request_id=rid, actor=principal.actor)  # type: ignore[attr-defined]
+        sent = await send(
+            temporal,
+            task_id,
+            signal="submit_result",
+            command=command,
+            check=principal.actor,
+            wait_seconds=settings.action_wait_seconds,
+        )
+        if not sent.applied:
+            response.status_code = status.HTTP_202_ACCEPTED
+            return ActionAccepted(request_id=sent.request_id, detail="sent; the task has not applied it yet")
+        record: TaskRecord = await query(
+            temporal.get_workflow_handle(task_id), "task", result_type=TaskRecord
+        )
+        return TaskItem.model_validate(record, from_attributes=True)
+
+    endpoint.__name__ = f"submit_{kind.value}"
+    endpoint.__doc__ = summary
+    return endpoint
 
 
-@router.post(
-    "/{task_id}/evaluation",
-    response_model=TaskItem,
-    summary="The agency hands in its survey",
-    responses={202: {"model": ActionAccepted}, 409: {"description": "the task does not take it now"}},
-)
-async def submit_evaluation(
-    task_id: str,
-    body: EvaluationIn,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    response: Response,
-    principal: Principal = require(Role.EVALUATOR),
-    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
-) -> TaskItem | ActionAccepted:
-    return await _answer(
-        task_id,
-        TaskKind.EVALUATION,
-        body,
-        EvaluationResult,
-        idempotency_key,
-        session,
-        principal,
-        temporal,
-        settings,
-        response,
-    )
-
-
-@router.post(
-    "/{task_id}/verification",
-    response_model=TaskItem,
-    summary="The investigator verifies the rectification",
-    responses={202: {"model": ActionAccepted}, 409: {"description": "the task does not take it now"}},
-)
-async def submit_verification(
-    task_id: str,
-    body: VerificationIn,
-    session: SessionDep,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    response: Response,
-    principal: Principal = require(Role.INVESTIGATOR),
-    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=100)] = None,
-) -> TaskItem | ActionAccepted:
-    return await _answer(
-        task_id,
+RESULTS: list[tuple[TaskKind, type[BaseModel], type[Command], Role, str]] = [
+    (TaskKind.EVALUATION, EvaluationIn, EvaluationResult, Role.EVALUATOR, "The agency hands in its survey"),
+    (
         TaskKind.VERIFICATION,
-        body,
+        VerificationIn,
         VerificationResult,
-        idempotency_key,
-        session,
-        principal,
-        temporal,
-        settings,
-        response,
+        Role.INVESTIGATOR,
+        "The investigator verifies the rectification",
+    ),
+]
+for kind, body_type, result, role, summary in RESULTS:
+    router.add_api_route(
+        f"/{{task_id}}/{kind.value}",
+        _result_endpoint(kind, body_type, result, role, summary),
+        methods=["POST"],
+        response_model=TaskItem,
+        summary=summary,
+        responses={202: {"model": ActionAccepted}, 409: {"description": "the task does not take it now"}},
     )
