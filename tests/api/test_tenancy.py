@@ -217,7 +217,12 @@ PROBES = [
     _action(
         "findings",
         {"investigator"},
-        {"verdict": "substantiated", "offence": "product_safety", "summary": "存在缺陷", "measures": []},
+        {
+            "verdict": "substantiated",
+            "offence": "product_safety",
+            "summary": "存在缺陷",
+            "measures": [{"kind": "recall"}],
+        },
     ),
     _action("rectification", {"minghui"}, REPORT),
     Probe("GET", "/api/tasks", TASK_READERS, foreign=_tasks_foreign),
