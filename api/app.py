@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api import (
     accounts,
     archive,
+    auditlog,
     auth,
     codec,
     complaints,
@@ -89,6 +90,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(reports.router)
     app.include_router(archive.router)
+    app.include_router(auditlog.router)
     app.include_router(accounts.router)
 
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

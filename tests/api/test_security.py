@@ -154,6 +154,27 @@ async def test_writes_and_reads_of_personal_data_are_audited(api: Api, db: Datab
     [intake] = await rows(db, AuditEntry, AuditEntry.action == "POST /api/complaints")
     assert intake.actor_id == "anonymous" and intake.outcome == 201
 
+    # Auditors read it through the API, filtered; the reading is audited in turn.
+    got = (await api.get(f"/api/audit-log?object_ref={no}&refused=true", as_="auditor")).json()
+    assert [(e["actor_id"], e["action"], e["outcome"]) for e in got["items"]] == [
+        ("ent-minghui", "POST /api/complaints/{tracking_no}/acceptance", 403)
+    ]
+    by_request = (await api.get("/api/audit-log?request_id=req-audit-1", as_="admin")).json()
+    assert by_request["total"] == 1 and by_request["items"][0]["object_ref"] == no
+    assert (await api.get("/api/audit-log", as_="supervisor")).status_code == 403
+    read = await rows(db, AuditEntry, AuditEntry.action == "GET /api/audit-log")
+    assert [(e.actor_role, e.outcome) for e in read] == [
+        ("auditor", 200),
+        ("admin", 200),
+        ("supervisor", 403),
+    ]
+    window = await api.get(
+        "/api/audit-log?since=2026-12-02T00:00:00%2B08:00&until=2026-12-01T00:00:00Z", as_="auditor"
+    )
+    assert window.status_code == 422 and window.json()["errors"][0]["field"] == "query.until"
+    naive = await api.get("/api/audit-log?since=2026-12-01T00:00:00", as_="auditor")
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "query.since"
+
 
 async def test_the_audit_log_cannot_be_changed(db: Database) -> None:
     async with db.transaction() as session:

@@ -279,6 +279,7 @@ PROBES = [
     Probe("GET", "/api/archive/verify", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/archive", OVERSIGHT),
     Probe("GET", "/api/archive/{tracking_no}", OVERSIGHT),
+    Probe("GET", "/api/audit-log", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/me", ACCOUNTS),
     Probe("GET", "/api/notifications", ACCOUNTS, foreign=_notifications_foreign),
     Probe("GET", "/api/health", EVERYONE),
