@@ -570,7 +570,16 @@ async def test_a_failed_child_is_recorded_and_started_again(
     )
     state = await wait_for_state(handle, lambda s: s.task is not None)
     first = state.task.task_id
-    await ts_env.client.get_workflow_handle(first).cancel()  # an operator cancels it by mistake
+    child = ts_env.client.get_workflow_handle(first)
+
+    async def idle() -> bool:  # its first record written, and nothing in flight
+        recorded = (await child.query(VerificationWorkflow.task)).revision > 0
+        return recorded and not (await child.describe()).raw_description.pending_activities
+
+    # Cancelled in the middle of an activity, the child closes without it; the test server then
+    # keeps that activity pending and its clock stopped. An operator's cancel finds it waiting.
+    await eventually(idle, what="the verification waiting")
+    await child.cancel()  # an operator cancels it by mistake
     state = await wait_for_state(
         handle, lambda s: s.task is None and s.task_failures, "the failure on record"
     )
