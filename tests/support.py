@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import Base
 from db.seed import ENTERPRISES
@@ -107,6 +108,23 @@ async def wait_for_state(
         return state if state is not None and check(state) else None
 
     return await eventually(probe, timeout=timeout, what=what)
+
+
+async def task_handle(client: Client, task_id: str) -> WorkflowHandle[Any, Any]:
+    """A task's workflow once it exists: a case records its task as it starts the child."""
+    handle = client.get_workflow_handle(task_id)
+
+    async def started() -> bool:
+        try:
+            await handle.describe()
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return True
+
+    await eventually(started, what=f"task {task_id} started")
+    return handle
 
 
 async def rows(db: Database, model: type[Base], *where: Any) -> list[Any]:

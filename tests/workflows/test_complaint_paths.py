@@ -54,6 +54,7 @@ from tests.support import (
     intake,
     rows,
     start_case,
+    task_handle,
     wait_for_state,
 )
 from worker import build_worker
@@ -92,7 +93,7 @@ async def evaluate(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], *
         handle, lambda s: s.task is not None and s.task.kind is TaskKind.EVALUATION, "evaluation started"
     )
     assert state.task is not None
-    child = env.client.get_workflow_handle(state.task.task_id)
+    child = await task_handle(env.client, state.task.task_id)
     await child.signal(EvaluationWorkflow.submit_result, command(EvaluationResult, EVALUATOR, **result))
 
 
@@ -272,7 +273,7 @@ async def test_dispute_evidence_findings_rectification_verification_and_silent_e
         handle, lambda s: s.task is not None and s.task.kind is TaskKind.VERIFICATION
     )
     task = state.task
-    verification = ts_env.client.get_workflow_handle(task.task_id)
+    verification = await task_handle(ts_env.client, task.task_id)
     early = command(VerificationResult, investigator, effective=True, notes="提前核查")
     await verification.signal(VerificationWorkflow.submit_result, early)
     assert (await verification.query(VerificationWorkflow.request_outcome, early.request_id)).startswith(
@@ -317,7 +318,7 @@ async def test_ineffective_rectification_loops_back_with_a_new_round(
     )
     state = await wait_for_state(handle, lambda s: s.task is not None)
     await ts_env.sleep(state.task.opens_at - state.rectification.submitted_at + timedelta(seconds=1))
-    child = ts_env.client.get_workflow_handle(state.task.task_id)
+    child = await task_handle(ts_env.client, state.task.task_id)
     await child.signal(
         VerificationWorkflow.submit_result,
         command(VerificationResult, investigator, effective=False, notes="抽检仍有虚焊"),
@@ -549,7 +550,7 @@ async def test_a_late_verification_alerts_the_supervisors_and_is_still_awaited(
         ("role", "supervisor"),
         ("account", investigator.id),
     }
-    child = ts_env.client.get_workflow_handle(state.task.task_id)
+    child = await task_handle(ts_env.client, state.task.task_id)
     await child.signal(
         VerificationWorkflow.submit_result,
         command(VerificationResult, investigator, effective=True, notes="补查合格"),
@@ -574,7 +575,7 @@ async def test_a_failed_child_is_recorded_and_started_again(
     )
     state = await wait_for_state(handle, lambda s: s.task is not None)
     first = state.task.task_id
-    child = ts_env.client.get_workflow_handle(first)
+    child = await task_handle(ts_env.client, first)
 
     async def idle() -> bool:  # its first record written, and nothing in flight
         recorded = (await child.query(VerificationWorkflow.task)).revision > 0

@@ -33,7 +33,16 @@ from domain.supervision import (
     ViolationReport,
 )
 from settings import DEFAULTS
-from tests.support import ENTERPRISE, ENTERPRISE_CODE, SUPERVISOR, command, eventually, rows, wait_for_state
+from tests.support import (
+    ENTERPRISE,
+    ENTERPRISE_CODE,
+    SUPERVISOR,
+    command,
+    eventually,
+    rows,
+    task_handle,
+    wait_for_state,
+)
 from tests.workflows.test_complaint_paths import forwarded, investigate, status_is
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
@@ -216,7 +225,7 @@ async def test_verified_rectification_lifts_the_warning_and_failure_raises_the_l
     case = await wait_for_state(handle, lambda s: s.task is not None)
     assert case.task.opens_at - case.rectification.submitted_at <= timedelta(days=31)  # level 1: 30 days
     await ts_env.sleep(case.task.opens_at - (await ts_env.get_current_time()) + timedelta(minutes=1))
-    verification = ts_env.client.get_workflow_handle(case.task.task_id)
+    verification = await task_handle(ts_env.client, case.task.task_id)
     await verification.signal(
         VerificationWorkflow.submit_result,
         command(VerificationResult, investigator, effective=True, notes="整改到位"),
@@ -249,7 +258,7 @@ async def test_a_higher_supervision_level_brings_verification_sooner(
         if effective is None:
             break
         await ts_env.sleep(case.task.opens_at - (await ts_env.get_current_time()) + timedelta(minutes=1))
-        await ts_env.client.get_workflow_handle(case.task.task_id).signal(
+        await (await task_handle(ts_env.client, case.task.task_id)).signal(
             VerificationWorkflow.submit_result,
             command(VerificationResult, investigator, effective=False, notes="仍有故障"),
         )
