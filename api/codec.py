@@ -9,6 +9,7 @@ in the path (`/codec/t/<token>`): it expires within 30 minutes, and access logs 
 Encoding makes payloads a workflow accepts, so it is for supervisors and admins only.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
@@ -29,13 +30,7 @@ PathToken = Annotated[str, Path(min_length=8, max_length=2000)]
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
-def _allow(principal: Principal, roles: tuple[Role, ...]) -> Principal:
-    if principal.role not in roles:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this is for: {', '.join(roles)}")
-    return principal
-
-
-async def _from_path(request: Request, token: str, session: AsyncSession) -> Principal:
+async def _from_path(request: Request, token: PathToken, session: Session) -> Principal:
     if token.startswith(API_KEY_PREFIX):  # a key never expires: it does not belong in a URL
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "put a login's access token in the path, not an API key"
@@ -45,20 +40,15 @@ async def _from_path(request: Request, token: str, session: AsyncSession) -> Pri
     return principal
 
 
-async def reader(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
-    return _allow(principal, READERS)
+def _caller(roles: tuple[Role, ...], source: Callable[..., Any]) -> Any:
+    """The caller that `source` finds (from the header, or the path's token), if one of `roles`."""
 
+    async def allowed(principal: Annotated[Principal, Depends(source)]) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this is for: {', '.join(roles)}")
+        return principal
 
-async def writer(principal: Annotated[Principal, Depends(signed_in)]) -> Principal:
-    return _allow(principal, WRITERS)
-
-
-async def path_reader(request: Request, token: PathToken, session: Session) -> Principal:
-    return _allow(await _from_path(request, token, session), READERS)
-
-
-async def path_writer(request: Request, token: PathToken, session: Session) -> Principal:
-    return _allow(await _from_path(request, token, session), WRITERS)
+    return Depends(allowed)
 
 
 async def _convert(request: Request, encode: bool) -> dict[str, Any]:
@@ -76,29 +66,25 @@ async def _convert(request: Request, encode: bool) -> dict[str, Any]:
     return MessageToDict(Payloads(payloads=done))
 
 
-@router.post("/decode", summary="Decode payloads (Authorization header)")
-async def decode(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(reader)]
-) -> dict[str, Any]:
-    return await _convert(request, encode=False)
+def _endpoint(encode: bool, source: Callable[..., Any]) -> Callable[..., Any]:
+    async def endpoint(
+        request: Request,
+        _: AuditedRead,
+        principal: Principal = _caller(WRITERS if encode else READERS, source),
+    ) -> dict[str, Any]:
+        return await _convert(request, encode=encode)
+
+    endpoint.__name__ = ("encode" if encode else "decode") + (
+        "_with_path_token" if source is _from_path else ""
+    )
+    return endpoint
 
 
-@router.post("/encode", summary="Encode payloads (Authorization header)")
-async def encode(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(writer)]
-) -> dict[str, Any]:
-    return await _convert(request, encode=True)
-
-
-@router.post("/t/{token}/decode", summary="Decode payloads (a login's token in the path, for the Web UI)")
-async def decode_with_path_token(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(path_reader)]
-) -> dict[str, Any]:
-    return await _convert(request, encode=False)
-
-
-@router.post("/t/{token}/encode", summary="Encode payloads (a login's token in the path, for the Web UI)")
-async def encode_with_path_token(
-    request: Request, _: AuditedRead, principal: Annotated[Principal, Depends(path_writer)]
-) -> dict[str, Any]:
-    return await _convert(request, encode=True)
+ROUTES: list[tuple[str, bool, Callable[..., Any], str]] = [
+    ("/decode", False, signed_in, "Decode payloads (Authorization header)"),
+    ("/encode", True, signed_in, "Encode payloads (Authorization header)"),
+    ("/t/{token}/decode", False, _from_path, "Decode payloads (a login's token in the path, for the Web UI)"),
+    ("/t/{token}/encode", True, _from_path, "Encode payloads (a login's token in the path, for the Web UI)"),
+]
+for path, encode, source, summary in ROUTES:
+    router.add_api_route(path, _endpoint(encode, source), methods=["POST"], summary=summary)
