@@ -10,11 +10,14 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import select
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
+from db.models import Account
+from db.seed import hash_password
 from db.session import Database
 from settings import Settings
 from temporal_client import data_converter
@@ -116,3 +119,21 @@ async def served(
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+async def password(db: Database) -> str:
+    """The supervisor's password (the test seed gives none: Argon2 is slow on purpose)."""
+    secret = "correct horse battery staple"
+    async with db.transaction() as session:
+        account = (
+            await session.execute(select(Account).where(Account.username == "supervisor"))
+        ).scalar_one()
+        account.password_hash = hash_password(secret)
+    return secret
+
+
+async def login(api: Api, password: str) -> dict:
+    got = await api.post("/api/auth/login", {"username": "supervisor", "password": password})
+    assert got.status_code == 200, got.text
+    return got.json()

@@ -6,29 +6,19 @@ import base64
 import json
 
 import pytest
-from sqlalchemy import select
 
-from db.models import Account, AuditEntry
-from db.seed import hash_password
+from db.models import AuditEntry
 from db.session import Database
 from temporal_client import ENCODING, KEY_ID
-from tests.api.conftest import Api
+from tests.api.conftest import Api, login
 from tests.api.test_tenancy import PLAIN, payloads
 from tests.support import rows
 
-SECRET = "codec-test-password"
-
 
 @pytest.fixture
-async def access_token(api: Api, db: Database) -> str:
-    """A supervisor's login (the test seed gives no passwords)."""
-    async with db.transaction() as session:
-        account = (
-            await session.execute(select(Account).where(Account.username == "supervisor"))
-        ).scalar_one()
-        account.password_hash = hash_password(SECRET)
-    got = await api.post("/api/auth/login", {"username": "supervisor", "password": SECRET})
-    return got.json()["access_token"]
+async def access_token(api: Api, password: str) -> str:
+    """A supervisor's login."""
+    return (await login(api, password))["access_token"]
 
 
 def data(answer: dict) -> bytes:

@@ -4,33 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
-from db.models import Account, AuditEntry
-from db.seed import hash_password
+from db.models import AuditEntry
 from db.session import Database
 from settings import Settings
-from tests.api.conftest import Api
+from tests.api.conftest import Api, login
 from tests.api.test_access import file
 from tests.support import rows
-
-
-@pytest.fixture
-async def password(db: Database) -> str:
-    """The supervisor's password (the test seed gives none: Argon2 is slow on purpose)."""
-    secret = "correct horse battery staple"
-    async with db.transaction() as session:
-        account = (
-            await session.execute(select(Account).where(Account.username == "supervisor"))
-        ).scalar_one()
-        account.password_hash = hash_password(secret)
-    return secret
-
-
-async def login(api: Api, password: str) -> dict:
-    got = await api.post("/api/auth/login", {"username": "supervisor", "password": password})
-    assert got.status_code == 200, got.text
-    return got.json()
 
 
 async def test_a_password_login_gives_a_short_lived_token_that_refreshes_and_ends(

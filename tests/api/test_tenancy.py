@@ -415,6 +415,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
     own, other = {}, {}
     m_case, m_inv = serious["minghui"]
     x_case, x_inv = serious["xunjie"]
+    sealed = payloads(*(await EncryptionCodec(TEST_RING).encode([PLAIN])))
     for role in ROLES:
         username = {"anonymous": None, "consumer": None, "investigator": m_inv}.get(role, role)
         headers = {"X-Access-Code": m_case["access_code"]} if role == "consumer" else api.auth(username)
@@ -430,7 +431,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             login_username=username or "supervisor",
             archived=archived,
             label=report.label,
-            sealed=payloads(*(await EncryptionCodec(TEST_RING).encode([PLAIN]))),
+            sealed=sealed,
         )
         if username:
             for use in ("refresh", "logout", "codec"):
