@@ -186,13 +186,10 @@ class Complaint(Base):
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
 
 
-class CaseEventRow(Base):
-    """The case's events as its workflows recorded them; (source, seq) makes a retry harmless."""
-
-    __tablename__ = "case_events"
+class _Recorded:
+    """An event as a workflow recorded it; (source, seq) makes a retried recording harmless."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
     source: Mapped[str] = mapped_column(String(100))  # the workflow id that recorded it
     seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime]
@@ -201,6 +198,14 @@ class CaseEventRow(Base):
     actor_id: Mapped[str] = mapped_column(String(40))
     actor_role: Mapped[str] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CaseEventRow(_Recorded, Base):
+    """The case's events, from the case's workflow and its tasks'."""
+
+    __tablename__ = "case_events"
+
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
 
     __table_args__ = (UniqueConstraint("source", "seq", name="uq_case_events_source_seq"),)
 
@@ -306,19 +311,12 @@ class PublicNoticeRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class SupervisionEventRow(Base):
+class SupervisionEventRow(_Recorded, Base):
+    """An enterprise's supervision events."""
+
     __tablename__ = "supervision_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enterprise_code: Mapped[str] = mapped_column(String(18), index=True)
-    source: Mapped[str] = mapped_column(String(100))
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(Text)
-    actor_id: Mapped[str] = mapped_column(String(40))
-    actor_role: Mapped[str] = mapped_column(String(20))
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (UniqueConstraint("source", "seq", name="uq_supervision_events_source_seq"),)
 

@@ -4,13 +4,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
 
 from activities.assignment import AssignmentActivities
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from db.migrate import downgrade, upgrade
-from db.models import CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
+from db.models import Base, CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
 from db.policies import PolicyConflict, PolicyStore
 from db.session import Database, sync_url
 from domain.case import CaseState
@@ -165,8 +167,6 @@ async def test_intake_counts_earlier_complaints_against_the_enterprise(
 def test_migrations_go_down_and_up_again(database_url: str) -> None:
     upgrade(database_url)
     downgrade(database_url, "base")
-    from sqlalchemy import create_engine
-
     engine = create_engine(sync_url(database_url))
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
@@ -175,4 +175,6 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         assert {"complaints", "case_events", "notifications", "accounts", "tasks"} <= set(
             inspect(connection).get_table_names()
         )
+        # The migrations build exactly what the models declare.
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
