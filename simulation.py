@@ -31,7 +31,18 @@ from db.models import Complaint, Enterprise, Task
 from db.policies import PolicyStore
 from db.seed import seed_demo
 from db.session import Database
-from domain.case import ComplaintInput
+from domain.complaint.io import ComplaintInput
+from domain.complaint.messages import (
+    Accept,
+    ComplaintIntake,
+    ConsumerDetails,
+    Dispute,
+    EnterpriseRef,
+    ProductDetails,
+    Propose,
+    SubmitFindings,
+    SubmitRectification,
+)
 from domain.enums import (
     CaseStatus,
     Category,
@@ -47,26 +58,19 @@ from domain.enums import (
     Verdict,
 )
 from domain.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_character
-from domain.messages import (
-    Accept,
-    Actor,
-    Command,
-    ComplaintIntake,
-    ConsumerDetails,
-    Dispute,
-    EnterpriseRef,
-    EvaluationResult,
-    ProductDetails,
-    Propose,
-    SubmitFindings,
-    SubmitRectification,
-    VerificationResult,
-)
+from domain.ids import complaint_workflow_id, enterprise_workflow_id
+from domain.messages import Actor, Command
 from domain.metrics import Metrics, Period
-from domain.supervision import EnterpriseState, PenaltyDecision, Statement
+from domain.supervision.messages import PenaltyDecision, Statement
+from domain.supervision.state import EnterpriseState
+from domain.tasks import EvaluationResult, VerificationResult
 from settings import Settings
 from temporal_client import KeyRing, data_converter, key_ring, register_search_attributes
 from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
+from workflows.enterprise import EnterpriseWorkflow
+from workflows.evaluation import EvaluationWorkflow
+from workflows.verification import VerificationWorkflow
 
 TICK = timedelta(hours=6)
 CONSUMER = Actor(id="consumer", role=Role.CONSUMER)
@@ -157,9 +161,9 @@ class Simulation:
             desired_outcome=DesiredOutcome.REPLACE,
         )
         await self.client.start_workflow(
-            "ComplaintWorkflow",
+            ComplaintWorkflow.run,
             ComplaintInput(intake=intake),
-            id=f"complaint-{no}",
+            id=complaint_workflow_id(no),
             task_queue=self.settings.task_queue,
             task_timeout=timedelta(minutes=1),
         )
@@ -184,7 +188,7 @@ class Simulation:
         await self.supervise()
 
     async def act(self, case: Case, row: Complaint, waited: timedelta) -> None:
-        handle = self.client.get_workflow_handle(f"complaint-{case.tracking_no}")
+        handle = self.client.get_workflow_handle(complaint_workflow_id(case.tracking_no))
         key = f"{case.tracking_no}:{row.status}:{row.revision}"
         enterprise = Actor(id=f"sim-{case.enterprise}", role=Role.ENTERPRISE, org=case.enterprise)
         if key in self.acted:
@@ -192,21 +196,23 @@ class Simulation:
         if row.status == CaseStatus.FORWARDED and case.answer != "never":
             if waited >= (timedelta(hours=30) if case.answer == "late" else timedelta(hours=4)):
                 await handle.signal(
-                    "propose",
+                    ComplaintWorkflow.propose,
                     self.command(Propose, enterprise, measures=[Measure.REPLACE], detail="免费更换"),
                 )
                 self.acted.add(key)
         elif row.status == CaseStatus.PROPOSED and waited >= timedelta(hours=12):
             if self.rng.random() < self.behaviour.dispute:
-                await handle.signal("dispute", self.command(Dispute, CONSUMER, reason="方案不能接受"))
+                await handle.signal(
+                    ComplaintWorkflow.dispute, self.command(Dispute, CONSUMER, reason="方案不能接受")
+                )
             else:
-                await handle.signal("accept", self.command(Accept, CONSUMER))
+                await handle.signal(ComplaintWorkflow.accept, self.command(Accept, CONSUMER))
             self.acted.add(key)
         elif row.status == CaseStatus.INVESTIGATING and row.investigator_id and waited >= timedelta(days=3):
             substantiated = self.rng.random() < 0.6
             offence = self.rng.choice([Offence.SERVICE_QUALITY, Offence.PRODUCT_QUALITY])
             await handle.signal(
-                "submit_findings",
+                ComplaintWorkflow.submit_findings,
                 self.command(
                     SubmitFindings,
                     Actor(id=row.investigator_id, role=Role.INVESTIGATOR),
@@ -218,7 +224,7 @@ class Simulation:
             self.acted.add(key)
         elif row.status == CaseStatus.RECTIFYING and waited >= timedelta(days=4):
             await handle.signal(
-                "submit_rectification",
+                ComplaintWorkflow.submit_rectification,
                 self.command(
                     SubmitRectification,
                     enterprise,
@@ -237,7 +243,7 @@ class Simulation:
             first_round = task.task_id.endswith("-1")
             effective = not (first_round and self.rng.random() < self.behaviour.fail_rectification)
             await handle.signal(
-                "submit_result",
+                VerificationWorkflow.submit_result,
                 self.command(
                     VerificationResult,
                     Actor(id=task.assignee_id, role=Role.INVESTIGATOR),
@@ -249,7 +255,7 @@ class Simulation:
             if self.rng.random() < 0.85:
                 good = self.cases.get(task.tracking_no) and self.cases[task.tracking_no].answer == "on_time"
                 await handle.signal(
-                    "submit_result",
+                    EvaluationWorkflow.submit_result,
                     self.command(
                         EvaluationResult,
                         Actor(id="sim-agency", role=Role.EVALUATOR, org=task.assignee_id),
@@ -268,14 +274,14 @@ class Simulation:
             state = await self.supervision(code)
             if state is None:
                 continue
-            handle = self.client.get_workflow_handle(f"enterprise-{code}")
+            handle = self.client.get_workflow_handle(enterprise_workflow_id(code))
             for p in state.penalties:
                 key = f"{code}:{p.id}:{p.status}"
                 if key in self.acted:
                     continue
                 if p.status is PenaltyStatus.PROPOSED and self.rng.random() < 0.5:
                     await handle.signal(
-                        "submit_statement",
+                        EnterpriseWorkflow.submit_statement,
                         self.command(
                             Statement,
                             Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code),
@@ -285,7 +291,7 @@ class Simulation:
                     )
                 elif p.status is PenaltyStatus.AWAITING_DECISION:
                     await handle.signal(
-                        "decide_penalty",
+                        EnterpriseWorkflow.decide_penalty,
                         self.command(
                             PenaltyDecision,
                             SUPERVISOR,
@@ -298,9 +304,8 @@ class Simulation:
 
     async def supervision(self, code: str) -> EnterpriseState | None:
         try:
-            state: EnterpriseState | None = await self.client.get_workflow_handle(f"enterprise-{code}").query(
-                "state", result_type=EnterpriseState
-            )
+            handle = self.client.get_workflow_handle(enterprise_workflow_id(code))
+            state = await handle.query(EnterpriseWorkflow.state)
         except RPCError:
             return None
         return state

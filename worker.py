@@ -31,6 +31,7 @@ from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
+from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
 from settings import Settings
 from temporal_client import connect
@@ -49,9 +50,6 @@ WORKFLOWS: Sequence[type] = (
     CycleReportWorkflow,
     ArchiveWorkflow,
 )
-REPORT_SCHEDULE = "cycle-report"
-ARCHIVE_SCHEDULE = "history-archive"
-ARCHIVE_SCHEDULE = "history-archive"
 log = logging.getLogger("aftersales.worker")
 
 
@@ -113,7 +111,7 @@ def report_schedule(settings: Settings, policy: Policy) -> Schedule:
     )
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            CycleReportWorkflow.run, ReportInput(), id=REPORT_SCHEDULE, task_queue=settings.task_queue
+            CycleReportWorkflow.run, ReportInput(), id=CYCLE_REPORT, task_queue=settings.task_queue
         ),
         spec=ScheduleSpec(calendars=[when], time_zone_name=policy.timezone),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(days=7)),
@@ -124,7 +122,7 @@ def archive_schedule(settings: Settings) -> Schedule:
     """Every hour: closed cases archived well within Temporal's retention (a day at the least)."""
     return Schedule(
         action=ScheduleActionStartWorkflow(
-            ArchiveWorkflow.run, id=ARCHIVE_SCHEDULE, task_queue=settings.task_queue
+            ArchiveWorkflow.run, id=HISTORY_ARCHIVE, task_queue=settings.task_queue
         ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
@@ -140,12 +138,12 @@ async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> None:
 
 
 async def ensure_report_schedule(client: Client, settings: Settings, policy: Policy) -> None:
-    await _ensure(client, REPORT_SCHEDULE, report_schedule(settings, policy))
+    await _ensure(client, CYCLE_REPORT, report_schedule(settings, policy))
 
 
 async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -> None:
-    await _ensure(client, REPORT_SCHEDULE, report_schedule(settings, policy))
-    await _ensure(client, ARCHIVE_SCHEDULE, archive_schedule(settings))
+    await ensure_report_schedule(client, settings, policy)
+    await _ensure(client, HISTORY_ARCHIVE, archive_schedule(settings))
 
 
 async def main() -> None:

@@ -9,7 +9,7 @@ from temporalio.client import Client
 from db import archive
 from db.models import Complaint, HistoryArchiveEntry
 from db.session import Database
-from domain.readmodel import ActivityName
+from domain.ids import ActivityName
 from temporal_client import workflow_runs
 
 BATCH = 50

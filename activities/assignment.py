@@ -7,8 +7,8 @@ from temporalio.exceptions import ApplicationError
 from db.models import Account, Agency, Complaint, Task
 from db.session import Database
 from domain.enums import CaseStatus, Role, TaskKind, TaskStatus
+from domain.ids import ActivityName
 from domain.messages import Assignee
-from domain.readmodel import ActivityName
 
 
 class AssignmentActivities:

@@ -6,10 +6,9 @@ from datetime import timedelta
 from temporalio import activity
 
 from domain.calendar import WorkingCalendar, local_date
-from domain.case import Deadline, DeadlinesInput
-from domain.messages import DeadlineRequest
+from domain.deadlines import Deadline, DeadlineRequest, DeadlinesInput
+from domain.ids import ActivityName
 from domain.policy import Policy
-from domain.readmodel import ActivityName
 
 
 def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: WorkingCalendar) -> Deadline:
@@ -27,6 +26,7 @@ def compute_deadline(policy: Policy, request: DeadlineRequest, calendar: Working
     return Deadline(
         kind=request.kind,
         round=request.round,
+        subject=request.subject,
         started_at=request.start,
         due=due.astimezone(tz),
         warn_at=warn_at.replace(microsecond=0).astimezone(tz),

@@ -10,10 +10,11 @@ from db.models import Complaint
 from db.policies import PolicyStore
 from db.session import Database
 from domain.calendar import WorkingCalendar
-from domain.case import CaseSetup
+from domain.complaint.io import CaseSetup
+from domain.complaint.messages import ComplaintIntake
+from domain.deadlines import DeadlineRequest
 from domain.enums import DeadlineKind
-from domain.messages import ComplaintIntake, DeadlineRequest
-from domain.readmodel import ActivityName
+from domain.ids import ActivityName
 from domain.triage import triage
 
 

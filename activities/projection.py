@@ -24,8 +24,9 @@ from db.models import (
 )
 from db.session import Database
 from db.writes import insert_missing
+from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
-from domain.readmodel import ActivityName, CaseUpdate, SupervisionUpdate, TaskUpdate
+from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
 
 
 def _event_rows(tracking_no: str, source: str, events: list[CaseEvent]) -> list[dict[str, Any]]:

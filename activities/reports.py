@@ -10,8 +10,8 @@ from db.session import Database
 from db.writes import insert_missing
 from domain.calendar import WorkingCalendar
 from domain.enums import Role
+from domain.ids import ActivityName
 from domain.metrics import DIMENSIONS, Figures, cycle_before, parse_period
-from domain.readmodel import ActivityName
 from domain.reports import CycleReport, ReportRequest, ScopeFigures, compare
 
 

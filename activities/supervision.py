@@ -10,14 +10,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from db.models import Enterprise
 from db.policies import PolicyStore
 from db.session import Database
-from domain.readmodel import ActivityName
-from domain.supervision import CaseReport, EnterpriseInput, EnterpriseReport, EnterpriseState
-
-ENTERPRISE_WORKFLOW = "EnterpriseWorkflow"
-
-
-def enterprise_workflow_id(credit_code: str) -> str:
-    return f"enterprise-{credit_code}"
+from domain.ids import ActivityName, enterprise_workflow_id
+from domain.supervision.io import EnterpriseInput
+from domain.supervision.messages import CaseReport, EnterpriseReport
+from workflows.enterprise import REPORT, EnterpriseWorkflow
 
 
 class SupervisionActivities:
@@ -35,11 +31,11 @@ class SupervisionActivities:
         name = registered.name if registered is not None and registered.registered else ""
         signal = EnterpriseReport(**report.model_dump(exclude={"name"}), name=name, policy=policy)
         await self.client.start_workflow(
-            ENTERPRISE_WORKFLOW,
+            EnterpriseWorkflow.run,
             EnterpriseInput(credit_code=report.credit_code),
             id=enterprise_workflow_id(report.credit_code),
             task_queue=self.task_queue,
-            start_signal="report",
+            start_signal=REPORT,
             start_signal_args=[signal],
             static_summary=f"supervision of {report.credit_code}",
         )
@@ -47,9 +43,11 @@ class SupervisionActivities:
     @activity.defn(name=ActivityName.SUPERVISION_LEVEL)
     async def supervision_level(self, credit_code: str) -> int:
         """The level now, asked of the supervision itself (the read model may lag behind it)."""
-        handle = self.client.get_workflow_handle(enterprise_workflow_id(credit_code))
+        handle = self.client.get_workflow_handle_for(
+            EnterpriseWorkflow.run, enterprise_workflow_id(credit_code)
+        )
         try:
-            state = await handle.query("state", result_type=EnterpriseState)
+            state = await handle.query(EnterpriseWorkflow.state)
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:  # never reported: not under supervision
                 return 0

@@ -58,7 +58,17 @@ class Role(StrEnum):
     SYSTEM = "system"
 
 
-STAFF_ROLES = frozenset({Role.CLERK, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+class RecipientKind(StrEnum):
+    """Whom a notification is for: an account, everyone in a role, an enterprise, an agency, or
+    the consumer of a case."""
+
+    ROLE = "role"
+    ACCOUNT = "account"
+    ENTERPRISE = "enterprise"
+    AGENCY = "agency"
+    CONSUMER = "consumer"
+
+
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 

@@ -4,10 +4,31 @@ request id once, records refusals, and collects events and notifications for the
 from datetime import datetime
 from typing import Protocol
 
-from domain.case import REMEMBERED_REQUESTS, Refusal
-from domain.messages import SYSTEM, Actor, CaseEvent, Command, Notification, Recipient
+from domain.ids import notification_key
+from domain.messages import SYSTEM, Actor, CaseEvent, Command, Message, Notification, Recipient
 
+# How many request ids a workflow remembers; a retry comes within seconds, not after hundreds.
+REMEMBERED_REQUESTS = 500
 KEPT_REFUSALS = 100
+APPLIED = "applied"
+
+
+class Refusal(Message):
+    at: datetime
+    action: str
+    actor: Actor
+    request_id: str
+    reason: str
+
+
+def remember(requests: dict[str, str], command: Command, refusal: str | None) -> bool:
+    """Note what became of a request: True if it is new. The oldest are forgotten."""
+    if command.request_id in requests:
+        return False
+    requests[command.request_id] = refusal or APPLIED
+    while len(requests) > REMEMBERED_REQUESTS:
+        del requests[next(iter(requests))]
+    return True
 
 
 class Books(Protocol):
@@ -30,11 +51,8 @@ class Ledger:
     def _admit(self, action: str, command: Command, refusal: str | None) -> bool:
         """True if the command is new and fits; a repeated request id is ignored, a refusal recorded."""
         books = self._books
-        if command.request_id in books.requests:
+        if not remember(books.requests, command, refusal):
             return False
-        books.requests[command.request_id] = refusal or "applied"
-        while len(books.requests) > REMEMBERED_REQUESTS:
-            del books.requests[next(iter(books.requests))]
         if refusal is None:
             return True
         books.refusals = [
@@ -70,7 +88,7 @@ class Ledger:
         for r in recipients:
             self.notifications.append(
                 Notification(
-                    key=f"{self._key}:{seq}:{topic}:{r.kind}:{r.ref}",
+                    key=notification_key(self._key, seq, topic, r.kind, r.ref),
                     recipient=r,
                     topic=topic,
                     subject=subject,
@@ -78,7 +96,3 @@ class Ledger:
                     enterprise_code=self._enterprise_code,
                 )
             )
-
-
-def when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="minutes") if moment else "—"

@@ -1,31 +1,16 @@
-"""What crosses a workflow's boundary: its input, its signals, its activities' arguments.
+"""The vocabulary every workflow shares: who acts, what they send, who is told, what happened.
 
-These models are data, not forms: the API validates what people send, and these keep what
-was accepted. Unknown fields are ignored and every new field gets a default, so old
+These models are data, not forms: the service layer validates what people send, and these
+keep what was accepted. Unknown fields are ignored and every new field gets a default, so old
 histories still decode.
 """
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.enums import (
-    Category,
-    Channel,
-    DeadlineKind,
-    DesiredOutcome,
-    Measure,
-    Offence,
-    RejectionReason,
-    Role,
-    TaskKind,
-    TaskStatus,
-    Verdict,
-    ViolationKind,
-)
-from domain.policy import Window
+from domain.enums import RecipientKind, Role
 
 
 class Message(BaseModel):
@@ -45,140 +30,54 @@ class Actor(Message):
 SYSTEM = Actor(id="system", role=Role.SYSTEM, name="the workflow")
 
 
-class ConsumerDetails(Message):
-    name: str
-    phone: str
-    id_number: str | None = None
-    email: str | None = None
-    address: str | None = None
-
-
-class EnterpriseRef(Message):
-    credit_code: str
-    name: str
-
-
-class ProductDetails(Message):
-    name: str
-    model: str | None = None
-    purchase_date: date | None = None
-    amount: Decimal | None = None
-
-
-class ComplaintIntake(Message):
-    tracking_no: str
-    channel: Channel
-    received_at: datetime
-    recorded_by: Actor
-    consumer: ConsumerDetails
-    enterprise: EnterpriseRef
-    product: ProductDetails
-    region_code: str
-    category: Category
-    description: str
-    desired_outcome: DesiredOutcome
-    desired_outcome_detail: str = ""
-
-
-# --- signals: each carries who sent it and a request id -----------------------------------
+def blank(command: "Command", *names: str) -> str | None:
+    """The first of the named text fields that is blank, as a refusal."""
+    for name in names:
+        if not str(getattr(command, name)).strip():
+            return f"{name}: must not be empty"
+    return None
 
 
 class Command(Message):
+    """A party's request of a workflow: who sent it, and a request id applied once.
+
+    `problem()` says what is wrong with its content, if anything: the workflow refuses such a
+    command even when it arrives by another road than the service layer (the temporal CLI)."""
+
     request_id: str
     actor: Actor
+    texts: ClassVar[tuple[str, ...]] = ()  # the fields that must not be blank
 
-
-class Respond(Command):
-    message: str
-
-
-class Propose(Command):
-    measures: list[Measure]
-    amount: Decimal | None = None
-    detail: str
-
-
-class Accept(Command):
-    comment: str = ""
-
-
-class Dispute(Command):
-    reason: str
-
-
-class Withdraw(Command):
-    reason: str = ""
-
-
-class Reject(Command):
-    reason: RejectionReason
-    duplicate_of: str | None = None
-    note: str = ""
-
-
-class Escalate(Command):
-    reason: str
-
-
-class RequestEvidence(Command):
-    items: str
-
-
-class SubmitEvidence(Command):
-    description: str
-    documents: list[str] = Field(default_factory=list)
-
-
-class RecordSiteVisit(Command):
-    visited_on: date
-    location: str
-    notes: str
-
-
-class OrderedMeasure(Message):
-    kind: Measure
-    detail: str = ""
-    amount: Decimal | None = None
-
-
-class SubmitFindings(Command):
-    verdict: Verdict
-    offence: Offence | None = None
-    measures: list[OrderedMeasure] = Field(default_factory=list)
-    summary: str
-
-
-class SubmitRectification(Command):
-    cause_analysis: str
-    improvement_measures: str
-    implementation_effect: str
-
-
-class VerificationResult(Command):
-    effective: bool
-    notes: str
-
-
-class EvaluationResult(Command):
-    satisfaction: int  # 1-5
-    service_attitude: int  # 1-5
-    resolved: bool
-    comment: str = ""
-
-
-# --- activity arguments and results ---------------------------------------------------------
-
-
-class DeadlineRequest(Message):
-    kind: DeadlineKind
-    start: datetime
-    round: int = 1
-    window: Window | None = None  # instead of the policy's window for the kind
+    def problem(self) -> str | None:
+        return blank(self, *self.texts)
 
 
 class Recipient(Message):
-    kind: str  # role | account | enterprise | agency | consumer
+    kind: RecipientKind
     ref: str
+
+    @classmethod
+    def role(cls, role: Role) -> "Recipient":
+        return cls(kind=RecipientKind.ROLE, ref=role)
+
+    @classmethod
+    def account(cls, account_id: str) -> "Recipient":
+        return cls(kind=RecipientKind.ACCOUNT, ref=account_id)
+
+    @classmethod
+    def enterprise(cls, credit_code: str) -> "Recipient":
+        return cls(kind=RecipientKind.ENTERPRISE, ref=credit_code)
+
+    @classmethod
+    def agency(cls, agency_id: str) -> "Recipient":
+        return cls(kind=RecipientKind.AGENCY, ref=agency_id)
+
+    @classmethod
+    def consumer(cls, tracking_no: str) -> "Recipient":
+        return cls(kind=RecipientKind.CONSUMER, ref=tracking_no)
+
+
+SUPERVISORS = Recipient.role(Role.SUPERVISOR)
 
 
 class Notification(Message):
@@ -197,30 +96,6 @@ class CaseEvent(Message):
     summary: str
     actor: Actor = SYSTEM
     data: dict[str, Any] = Field(default_factory=dict)
-
-
-class ViolationRecord(Message):
-    seq: int
-    kind: ViolationKind
-    at: datetime
-    enterprise_code: str
-    detail: str
-    offence: Offence | None = None
-
-
-class TaskRecord(Message):
-    """A child workflow's task as the read model shows it."""
-
-    task_id: str
-    kind: TaskKind
-    tracking_no: str
-    enterprise_code: str
-    status: TaskStatus
-    assignee_id: str  # agency id for an evaluation, account id for a verification
-    opens_at: datetime
-    due: datetime
-    revision: int
-    result: dict[str, Any] = Field(default_factory=dict)
 
 
 class Assignee(Message):

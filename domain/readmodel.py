@@ -2,32 +2,17 @@
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from pydantic import Field
 
-from domain.case import CaseState, Deadline
+from domain.complaint.messages import ViolationRecord
+from domain.complaint.state import CaseState
+from domain.deadlines import Deadline
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
 from domain.masking import mask_name, mask_phone
-from domain.messages import CaseEvent, Message, Notification, TaskRecord, ViolationRecord
-from domain.supervision import EnterpriseState, PublicNotice
-
-
-class ActivityName(StrEnum):
-    """The activities workflows call, by name: workflows import no activity code."""
-
-    PREPARE_CASE = "prepare_case"
-    COMPUTE_DEADLINES = "compute_deadlines"
-    RECORD_CASE = "record_case"
-    RECORD_TASK = "record_task"
-    ASSIGN_INVESTIGATOR = "assign_investigator"
-    ASSIGN_AGENCY = "assign_agency"
-    REPORT_TO_ENTERPRISE = "report_to_enterprise"
-    SUPERVISION_LEVEL = "supervision_level"
-    RECORD_SUPERVISION = "record_supervision"
-    COMPUTE_CYCLE_REPORT = "compute_cycle_report"
-    RECORD_CYCLE_REPORT = "record_cycle_report"
-    ARCHIVE_CLOSED_CASES = "archive_closed_cases"
+from domain.messages import CaseEvent, Message, Notification
+from domain.supervision.state import EnterpriseState, PublicNotice
+from domain.tasks import TaskRecord
 
 
 class CaseSnapshot(Message):

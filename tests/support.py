@@ -14,16 +14,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from db.models import Base
 from db.seed import ENTERPRISES
 from db.session import Database
-from domain.case import CaseState, ComplaintInput
+from domain.complaint.io import ComplaintInput
+from domain.complaint.messages import ComplaintIntake, ConsumerDetails, EnterpriseRef, ProductDetails
+from domain.complaint.state import CaseState
 from domain.enums import Category, Channel, DesiredOutcome, Role
-from domain.messages import (
-    Actor,
-    Command,
-    ComplaintIntake,
-    ConsumerDetails,
-    EnterpriseRef,
-    ProductDetails,
-)
+from domain.messages import Actor, Command
 from workflows.complaint import ComplaintWorkflow
 
 ENTERPRISE_CODE, ENTERPRISE_NAME, _ = ENTERPRISES[0]

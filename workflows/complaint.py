@@ -10,25 +10,13 @@ import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import (
-        ActionCheck,
-        ActiveTask,
-        CaseResult,
-        CaseSetup,
-        CaseState,
-        ComplaintInput,
-        Deadline,
-        DeadlinesInput,
-    )
-    from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
-    from domain.messages import (
+    from domain.complaint.io import ActionCheck, CaseResult, ComplaintInput
+    from domain.complaint.messages import (
         Accept,
-        Assignee,
-        Command,
-        DeadlineRequest,
         Dispute,
         Escalate,
         Propose,
@@ -42,12 +30,18 @@ with workflow.unsafe.imports_passed_through():
         ViolationRecord,
         Withdraw,
     )
-    from domain.process import CaseProcess
-    from domain.readmodel import ActivityName, CaseUpdate, snapshot
-    from domain.supervision import CaseReport, VerificationReport, ViolationReport
+    from domain.complaint.process import CaseProcess
+    from domain.complaint.rules import refusal
+    from domain.complaint.state import ActiveTask, CaseState
+    from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
+    from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
+    from domain.ids import task_id, verification_key, violation_key
+    from domain.messages import Command
+    from domain.readmodel import CaseUpdate, snapshot
+    from domain.supervision.messages import CaseReport, VerificationReport, ViolationReport
     from domain.tasks import EvaluationInput, VerificationInput
+    from workflows import activities
     from workflows import search_attributes as sa
-    from workflows.options import call
 
 from workflows.evaluation import EvaluationWorkflow
 from workflows.timers import DeadlineTimers
@@ -56,14 +50,7 @@ from workflows.verification import VerificationWorkflow
 # The patch that reports violations and verifications to the enterprise's supervision, and
 # spaces follow-up verification by the enterprise's supervision level.
 SUPERVISION = "enterprise-supervision"
-
-
 RETRY_FAILED_TASK = timedelta(hours=1)
-
-
-def task_id(workflow_id: str, kind: TaskKind, round_: int, attempt: int = 1) -> str:
-    """`complaint-<no>-verification-1`; a task started again after a failure gets `-2`, `-3`, …"""
-    return f"{workflow_id}-{kind}-{round_}" + (f"-{attempt}" if attempt > 1 else "")
 
 
 @workflow.defn
@@ -75,7 +62,7 @@ class ComplaintWorkflow:
         self._timers = DeadlineTimers(lambda: self.case.deadlines, self._alarm)
         self._assigning: asyncio.Task[None] | None = None
         self._child: asyncio.Task[None] | None = None
-        self._published: list[object] | None = None
+        self._published: list[SearchAttributeUpdate] | None = None
         self._verifications: list[VerificationReport] = []  # for the enterprise's supervision
 
     @property
@@ -92,12 +79,7 @@ class ComplaintWorkflow:
     @workflow.run
     async def run(self, input: ComplaintInput) -> CaseResult:
         if self._process is None:
-            setup = await call(
-                ActivityName.PREPARE_CASE,
-                input.intake,
-                result_type=CaseSetup,
-                summary="policy, triage and deadlines",
-            )
+            setup = await activities.prepare_case(input.intake)
             self._process = CaseProcess.register(input.intake, setup, workflow.now())
         while True:
             await self._settle()
@@ -153,12 +135,7 @@ class ComplaintWorkflow:
         self._timers.sync()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        return await call(
-            ActivityName.COMPUTE_DEADLINES,
-            DeadlinesInput(policy=self.case.policy, requests=requests),
-            result_type=list[Deadline],
-            summary=", ".join(r.kind for r in requests),
-        )
+        return await activities.compute_deadlines(DeadlinesInput(policy=self.case.policy, requests=requests))
 
     async def _record(self) -> None:
         events, notifications, violations = self.process.drain()
@@ -168,7 +145,7 @@ class ComplaintWorkflow:
             notifications=notifications,
             violations=violations,
         )
-        await call(ActivityName.RECORD_CASE, update, summary=", ".join(e.kind for e in events))
+        await activities.record_case(update)
         self._recorded = update.snapshot.revision
         self._publish()
         verifications, self._verifications = self._verifications, []
@@ -184,7 +161,7 @@ class ComplaintWorkflow:
             name=case.intake.enterprise.name,
             violations=[
                 ViolationReport(
-                    key=f"{case.tracking_no}:{v.seq}",
+                    key=violation_key(case.tracking_no, v.seq),
                     tracking_no=case.tracking_no,
                     kind=v.kind,
                     offence=v.offence,
@@ -196,42 +173,22 @@ class ComplaintWorkflow:
             ],
             verifications=verifications,
         )
-        await call(ActivityName.REPORT_TO_ENTERPRISE, report, summary="to the enterprise's supervision")
+        await activities.report_to_enterprise(report)
 
     def _publish(self) -> None:
         """Keep the search attributes in step with the case."""
-        case = self.case
-        values: list[object] = [
-            case.status.value,
-            case.enterprise_code,
-            case.intake.region_code,
-            case.triage.category.value,
-            case.triage.priority.value,
-            case.triage.severity.value,
-            case.overdue,
-            case.escalation_level,
-        ]
-        if values != self._published:
-            workflow.upsert_search_attributes(
-                [
-                    key.value_set(value)  # type: ignore[attr-defined]
-                    for key, value in zip(sa.CASE, values, strict=True)
-                ]
-            )
-            self._published = values
+        updates = sa.of_case(self.case)
+        if updates != self._published:
+            workflow.upsert_search_attributes(updates)
+            self._published = updates
 
-    def _alarm(self, key: str, what: str) -> None:
+    def _alarm(self, key: str, what: AlarmKind) -> None:
         self.process.alarm(key, what, workflow.now())
 
     # --- investigator and child workflows ----------------------------------------------------
 
     async def _assign_investigator(self) -> None:
-        who = await call(
-            ActivityName.ASSIGN_INVESTIGATOR,
-            self.case.tracking_no,
-            result_type=Assignee,
-            summary="investigator with the fewest open cases",
-        )
+        who = await activities.assign_investigator(self.case.tracking_no)
         self.process.investigator_assigned(who, workflow.now())
         self._assigning = None
 
@@ -256,12 +213,7 @@ class ComplaintWorkflow:
             kind=DeadlineKind.VERIFICATION_CHECK, start=rect.submitted_at, round=rect.round
         )
         if workflow.patched(SUPERVISION):  # the closer the enterprise is watched, the sooner it is checked
-            level = await call(
-                ActivityName.SUPERVISION_LEVEL,
-                case.enterprise_code,
-                result_type=int,
-                summary="the enterprise's supervision level",
-            )
+            level = await activities.supervision_level(case.enterprise_code)
             windows = case.policy.supervision.verification_by_level
             check.window = windows[min(level, len(windows) - 1)]
         opens = (await self._compute([check]))[0]
@@ -302,7 +254,7 @@ class ComplaintWorkflow:
         self.process.verification_done(outcome, workflow.now())
         self._verifications.append(
             VerificationReport(
-                key=f"{case.tracking_no}:verification-{rect.round}",
+                key=verification_key(case.tracking_no, rect.round),
                 tracking_no=case.tracking_no,
                 round=rect.round,
                 effective=outcome.effective,
@@ -312,12 +264,7 @@ class ComplaintWorkflow:
 
     async def _evaluate(self) -> None:
         case, wid = self.case, workflow.info().workflow_id
-        agency = await call(
-            ActivityName.ASSIGN_AGENCY,
-            case.tracking_no,
-            result_type=Assignee,
-            summary="agency with the fewest open evaluations",
-        )
+        agency = await activities.assign_agency(case.tracking_no)
         due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
         child_id = task_id(wid, TaskKind.EVALUATION, 1, self.case.task_attempt(TaskKind.EVALUATION))
         self.process.task_started(
@@ -411,7 +358,7 @@ class ComplaintWorkflow:
         """Why the action would be refused now, or None."""
         if self._process is None:
             return "the case is still being registered"
-        return self.case.refusal(check.action, check.actor)
+        return refusal(self.case, check.action, check.actor)
 
     @workflow.query
     def request_outcome(self, request_id: str) -> str | None:

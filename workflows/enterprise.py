@@ -7,32 +7,30 @@ reports, the parties' signals and the timers of warnings' orders and statement w
 """
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import Deadline, DeadlinesInput
+    from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import SupervisionAction
-    from domain.messages import Actor, DeadlineRequest, Message
-    from domain.readmodel import ActivityName, supervision_update
-    from domain.supervision import (
-        EnterpriseInput,
+    from domain.readmodel import supervision_update
+    from domain.supervision.io import EnterpriseInput, SupervisionCheck
+    from domain.supervision.messages import (
         EnterpriseReport,
-        EnterpriseState,
         OrderReport,
         OrderVerification,
         PenaltyDecision,
         Statement,
-        SupervisionProcess,
     )
+    from domain.supervision.process import SupervisionCommand, SupervisionProcess
+    from domain.supervision.rules import refusal
+    from domain.supervision.state import EnterpriseState
+    from workflows import activities
     from workflows import search_attributes as sa
-    from workflows.options import call
 
 from workflows.timers import DeadlineTimers
 
-
-class SupervisionCheck(Message):
-    action: SupervisionAction
-    actor: Actor
-    target: str  # a warning's or a penalty's id
+# The signal a case's report arrives by, and the one the first report starts the workflow with.
+REPORT = "report"
 
 
 @workflow.defn
@@ -41,7 +39,7 @@ class EnterpriseWorkflow:
     def __init__(self, input: EnterpriseInput) -> None:
         self._process = SupervisionProcess(input.state) if input.state else None
         self._timers = DeadlineTimers(lambda: self.enterprise.deadlines(), self._alarm)
-        self._published: list[object] | None = None
+        self._published: list[SearchAttributeUpdate] | None = None
 
     @property
     def process(self) -> SupervisionProcess:
@@ -89,36 +87,27 @@ class EnterpriseWorkflow:
         self._timers.sync()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        result: list[Deadline] = await call(
-            ActivityName.COMPUTE_DEADLINES,
-            DeadlinesInput(policy=self.enterprise.policy, requests=requests),
-            result_type=list[Deadline],
-            summary=", ".join(r.kind for r in requests),
+        return await activities.compute_deadlines(
+            DeadlinesInput(policy=self.enterprise.policy, requests=requests)
         )
-        return result
 
     async def _record(self) -> None:
         events, notifications, notices = self.process.drain()
         update = supervision_update(
             self.enterprise, workflow.info().workflow_id, events, notifications, notices
         )
-        await call(ActivityName.RECORD_SUPERVISION, update, summary=", ".join(e.kind for e in events))
-        values: list[object] = [self.enterprise.credit_code, self.enterprise.level]
-        if values != self._published:
-            workflow.upsert_search_attributes(
-                [
-                    sa.ENTERPRISE_CODE.value_set(self.enterprise.credit_code),
-                    sa.SUPERVISION_LEVEL.value_set(self.enterprise.level),
-                ]
-            )
-            self._published = values
+        await activities.record_supervision(update)
+        updates = sa.of_enterprise(self.enterprise)
+        if updates != self._published:
+            workflow.upsert_search_attributes(updates)
+            self._published = updates
 
-    def _alarm(self, key: str, what: str) -> None:
+    def _alarm(self, key: str, what: AlarmKind) -> None:
         self.process.alarm(key, what, workflow.now())
 
     # --- signals ---------------------------------------------------------------------------
 
-    @workflow.signal
+    @workflow.signal(name=REPORT)
     def report(self, report: EnterpriseReport) -> None:
         """Violations and verification results from a complaint workflow."""
         if self._process is None:
@@ -127,11 +116,7 @@ class EnterpriseWorkflow:
             )
         self._process.receive(report, workflow.now())
 
-    async def _take(
-        self,
-        action: SupervisionAction,
-        command: Statement | PenaltyDecision | OrderReport | OrderVerification,
-    ) -> None:
+    async def _take(self, action: SupervisionAction, command: SupervisionCommand) -> None:
         await workflow.wait_condition(lambda: self._process is not None)
         self.process.take(action, command, workflow.now())
 
@@ -161,7 +146,7 @@ class EnterpriseWorkflow:
     def check(self, check: SupervisionCheck) -> str | None:
         if self._process is None:
             return "this enterprise is not under supervision"
-        return self.enterprise.refusal(check.action, check.actor, check.target)
+        return refusal(self.enterprise, check.action, check.actor, check.target)
 
     @workflow.query
     def request_outcome(self, request_id: str) -> str | None:

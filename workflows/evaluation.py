@@ -6,10 +6,15 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import EvaluationOutcome, content_problem
-    from domain.enums import Role, TaskKind, TaskStatus
-    from domain.messages import Actor, EvaluationResult, Recipient, TaskRecord
-    from domain.tasks import EvaluationInput
+    from domain.enums import TaskKind, TaskStatus
+    from domain.messages import Actor, Recipient
+    from domain.tasks import (
+        EvaluationInput,
+        EvaluationOutcome,
+        EvaluationResult,
+        TaskRecord,
+        evaluation_refusal,
+    )
 
 from workflows.journal import TaskJournal
 
@@ -36,7 +41,7 @@ class EvaluationWorkflow:
 
     @workflow.run
     async def run(self, input: EvaluationInput) -> EvaluationOutcome:
-        journal, agency = self._journal, Recipient(kind="agency", ref=input.agency.id)
+        journal, agency = self._journal, Recipient.agency(input.agency.id)
         journal.event(
             "opened",
             f"evaluation by {input.agency.name}, due {input.due.due.isoformat()}",
@@ -81,19 +86,11 @@ class EvaluationWorkflow:
         return self._result is not None
 
     def refusal(self, actor: Actor) -> str | None:
-        if self._result is not None:
-            return "the evaluation is already in"
-        if self._journal.record.status is not TaskStatus.OPEN:
-            return "the evaluation is closed"
-        if actor.role is not Role.EVALUATOR:
-            return f"evaluation is for the third-party agency, not the {actor.role}"
-        if actor.org != self._input.agency.id:
-            return "this evaluation is assigned to another agency"
-        return None
+        return evaluation_refusal(self._input, self._journal.record.status, self._done(), actor)
 
     @workflow.signal
     def submit_result(self, command: EvaluationResult) -> None:
-        reason = self.refusal(command.actor) or content_problem(command)
+        reason = self.refusal(command.actor) or command.problem()
         if self._journal.admit(command, reason):
             self._result = command
 

@@ -7,19 +7,13 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import REMEMBERED_REQUESTS
     from domain.enums import TaskStatus
-    from domain.messages import (
-        SYSTEM,
-        Actor,
-        CaseEvent,
-        Command,
-        Notification,
-        Recipient,
-        TaskRecord,
-    )
-    from domain.readmodel import ActivityName, TaskUpdate
-    from workflows.options import call
+    from domain.ids import notification_key
+    from domain.ledger import remember
+    from domain.messages import SYSTEM, Actor, CaseEvent, Command, Notification, Recipient
+    from domain.readmodel import TaskUpdate
+    from domain.tasks import TaskRecord
+    from workflows import activities
 
 
 class TaskJournal:
@@ -50,7 +44,7 @@ class TaskJournal:
         for r in recipients:
             self._notifications.append(
                 Notification(
-                    key=f"{self.record.task_id}:{self.record.revision}:{topic}:{r.kind}:{r.ref}",
+                    key=notification_key(self.record.task_id, self.record.revision, topic, r.kind, r.ref),
                     recipient=r,
                     topic=topic,
                     subject=subject,
@@ -60,11 +54,8 @@ class TaskJournal:
 
     def admit(self, command: Command, refusal: str | None) -> bool:
         """Apply a request once; record a refusal. True if the caller should apply it."""
-        if command.request_id in self.requests:
+        if not remember(self.requests, command, refusal):
             return False
-        self.requests[command.request_id] = refusal or "applied"
-        while len(self.requests) > REMEMBERED_REQUESTS:
-            del self.requests[next(iter(self.requests))]
         if refusal:
             self.event(
                 "refused",
@@ -80,7 +71,7 @@ class TaskJournal:
             self.record.status = status
         update = TaskUpdate(task=self.record, events=self._events, notifications=self._notifications)
         self._events, self._notifications = [], []
-        await call(ActivityName.RECORD_TASK, update, summary=", ".join(e.kind for e in update.events))
+        await activities.record_task(update)
 
     async def wait_for(self, done: Callable[[], bool], until: datetime | None, summary: str) -> bool:
         """Wait until `done()` or the time `until` (None: no limit), recording refusals on the way.

@@ -5,9 +5,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.messages import Message
-    from domain.readmodel import ActivityName
-    from domain.reports import CycleReport, ReportRequest
-    from workflows.options import call
+    from domain.reports import ReportRequest
+    from workflows import activities
 
 
 class ReportInput(Message):
@@ -23,11 +22,8 @@ class ReportSummary(Message):
 class CycleReportWorkflow:
     @workflow.run
     async def run(self, input: ReportInput) -> ReportSummary:
-        report: CycleReport = await call(
-            ActivityName.COMPUTE_CYCLE_REPORT,
-            ReportRequest(period=input.period, as_of=workflow.now()),
-            result_type=CycleReport,
-            summary=input.period or "the cycle just closed",
+        report = await activities.compute_cycle_report(
+            ReportRequest(period=input.period, as_of=workflow.now())
         )
-        await call(ActivityName.RECORD_CYCLE_REPORT, report, summary=report.label)
+        await activities.record_cycle_report(report)
         return ReportSummary(label=report.label, headline=report.headline())

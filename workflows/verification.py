@@ -6,11 +6,15 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from domain.case import VerificationOutcome, content_problem
-    from domain.enums import Role, TaskKind, TaskStatus
-    from domain.messages import Actor, Recipient, TaskRecord, VerificationResult
-    from domain.process import SUPERVISORS
-    from domain.tasks import VerificationInput
+    from domain.enums import TaskKind, TaskStatus
+    from domain.messages import SUPERVISORS, Actor, Recipient
+    from domain.tasks import (
+        TaskRecord,
+        VerificationInput,
+        VerificationOutcome,
+        VerificationResult,
+        verification_refusal,
+    )
 
 from workflows.journal import TaskJournal
 
@@ -37,7 +41,7 @@ class VerificationWorkflow:
 
     @workflow.run
     async def run(self, input: VerificationInput) -> VerificationOutcome:
-        journal, investigator = self._journal, Recipient(kind="account", ref=input.investigator.id)
+        journal, investigator = self._journal, Recipient.account(input.investigator.id)
         journal.event(
             "scheduled",
             f"verification opens {input.opens.due.isoformat()}",
@@ -101,19 +105,11 @@ class VerificationWorkflow:
         return self._result is not None
 
     def refusal(self, actor: Actor) -> str | None:
-        if self._result is not None:
-            return "the verification result is already in"
-        if actor.role is not Role.INVESTIGATOR:
-            return f"verification is for the investigator, not the {actor.role}"
-        if actor.id != self._input.investigator.id:
-            return "this verification is assigned to another investigator"
-        if self._journal.record.status is not TaskStatus.OPEN:
-            return f"verification opens {self._input.opens.due.isoformat()}"
-        return None
+        return verification_refusal(self._input, self._journal.record.status, self._done(), actor)
 
     @workflow.signal
     def submit_result(self, command: VerificationResult) -> None:
-        reason = self.refusal(command.actor) or content_problem(command)
+        reason = self.refusal(command.actor) or command.problem()
         if self._journal.admit(command, reason):
             self._result = command
 

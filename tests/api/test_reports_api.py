@@ -7,12 +7,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Complaint, Task, ViolationRow
 from db.session import Database
+from domain.ids import CYCLE_REPORT
 from domain.policy import parse_policy
 from settings import DEFAULTS, Settings
 from tests.api.conftest import Api
 from tests.db.test_metrics import generate, store
 from tests.support import eventually
-from worker import REPORT_SCHEDULE, ensure_report_schedule
+from worker import ensure_report_schedule
 
 
 async def test_the_schedule_writes_the_report_and_the_api_serves_it(
@@ -23,7 +24,7 @@ async def test_the_schedule_writes_the_report_and_the_api_serves_it(
     policy = parse_policy((DEFAULTS / "policy.toml").read_text())
     await ensure_report_schedule(dev_env.client, settings, policy)
     await ensure_report_schedule(dev_env.client, settings, policy)  # a second start changes nothing
-    handle = dev_env.client.get_schedule_handle(REPORT_SCHEDULE)
+    handle = dev_env.client.get_schedule_handle(CYCLE_REPORT)
     try:
         described = await handle.describe()
         assert described.schedule.spec.time_zone_name == "Asia/Shanghai"

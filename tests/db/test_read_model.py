@@ -15,11 +15,13 @@ from db.migrate import downgrade, upgrade
 from db.models import Base, CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
 from db.policies import PolicyConflict, PolicyStore
 from db.session import Database, sync_url
-from domain.case import CaseState
+from domain.complaint.messages import ViolationRecord
+from domain.complaint.state import CaseState
 from domain.enums import TaskKind, TaskStatus
-from domain.messages import CaseEvent, Notification, Recipient, TaskRecord, ViolationRecord
+from domain.messages import CaseEvent, Notification, Recipient
 from domain.policy import parse_policy
 from domain.readmodel import CaseUpdate, TaskUpdate, snapshot
+from domain.tasks import TaskRecord
 from domain.triage import Triage
 from settings import DEFAULTS, Settings
 from tests.support import ENTERPRISE_CODE, intake, rows

@@ -7,8 +7,8 @@ import pytest
 
 from activities.deadlines import compute_deadline
 from domain.calendar import WorkingCalendar, parse_overrides
+from domain.deadlines import DeadlineRequest
 from domain.enums import DeadlineKind
-from domain.messages import DeadlineRequest
 from domain.policy import Window, parse_policy
 from settings import DEFAULTS, Settings
 

@@ -19,17 +19,17 @@ from domain.enums import (
 )
 from domain.messages import Actor
 from domain.policy import parse_policy
-from domain.supervision import (
+from domain.supervision.messages import (
     EnterpriseReport,
-    EnterpriseState,
     OrderReport,
     OrderVerification,
     PenaltyDecision,
     Statement,
-    SupervisionProcess,
     VerificationReport,
     ViolationReport,
 )
+from domain.supervision.process import SupervisionProcess
+from domain.supervision.state import EnterpriseState
 from settings import DEFAULTS, Settings
 
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
@@ -217,7 +217,11 @@ def test_without_a_statement_the_window_closes_and_the_supervisor_decides() -> N
             {"outcome": "amend", "kind": "fine", "amount": Decimal(5000), "illegal_income": Decimal(10000)},
             "amount: must be from 10,000 to 100,000 yuan",
         ),
-        ({"outcome": "amend", "kind": "suspension"}, "suspension_days: must be from 1 to 365"),
+        ({"outcome": "amend", "kind": "suspension"}, "suspension_days: an amended suspension names its length"),
+        (
+            {"outcome": "amend", "kind": "suspension", "suspension_days": 400},
+            "suspension_days: must be from 1 to 365",
+        ),
         ({"outcome": "amend"}, "kind: an amended penalty names its kind"),
         ({"reason": " "}, "reason: must not be empty"),
     ],

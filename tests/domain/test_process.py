@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 from activities.deadlines import compute_deadline
-from domain.case import CaseSetup
+from domain.complaint.io import CaseSetup
+from domain.complaint.messages import Escalate, RequestEvidence, SubmitEvidence
+from domain.complaint.process import CaseProcess
+from domain.deadlines import DeadlineRequest
 from domain.enums import Action, DeadlineKind, DeadlineState, Role
-from domain.messages import Actor, Assignee, DeadlineRequest, Escalate, RequestEvidence, SubmitEvidence
-from domain.process import CaseProcess
+from domain.messages import Actor, Assignee
 from domain.triage import Triage
 from tests.domain.test_ladder import CALENDAR, POLICY
 from tests.support import ENTERPRISE, SUPERVISOR, command, intake

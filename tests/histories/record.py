@@ -22,19 +22,18 @@ from temporalio.testing import WorkflowEnvironment
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
-from domain.enums import Measure, Offence, Role, Verdict
-from domain.messages import (
+from domain.complaint.messages import (
     Accept,
-    Actor,
-    EvaluationResult,
     OrderedMeasure,
     Propose,
     Respond,
     SubmitFindings,
     SubmitRectification,
-    VerificationResult,
     Withdraw,
 )
+from domain.enums import Measure, Offence, Role, Verdict
+from domain.messages import Actor
+from domain.tasks import EvaluationResult, VerificationResult
 from settings import DEFAULTS, Settings
 from temporal_client import data_converter, register_search_attributes, workflow_runs
 from tests.conftest import TEST_KEYS, TEST_RING, tool

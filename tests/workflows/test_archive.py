@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 from db import archive
 from db.models import HistoryArchiveEntry
 from db.session import Database
-from domain.messages import Withdraw
+from domain.complaint.messages import Withdraw
 from settings import Settings
 from tests.support import CONSUMER, command, rows
 from tests.workflows.test_complaint_paths import forwarded

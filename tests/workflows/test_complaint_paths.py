@@ -11,6 +11,19 @@ from temporalio.worker import Worker
 
 from db.models import CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
 from db.session import Database
+from domain.complaint.messages import (
+    Accept,
+    Dispute,
+    OrderedMeasure,
+    Propose,
+    Reject,
+    RequestEvidence,
+    Respond,
+    SubmitEvidence,
+    SubmitFindings,
+    SubmitRectification,
+    Withdraw,
+)
 from domain.enums import (
     CaseStatus,
     DeadlineKind,
@@ -26,22 +39,8 @@ from domain.enums import (
     TaskStatus,
     Verdict,
 )
-from domain.messages import (
-    Accept,
-    Actor,
-    Dispute,
-    EvaluationResult,
-    OrderedMeasure,
-    Propose,
-    Reject,
-    RequestEvidence,
-    Respond,
-    SubmitEvidence,
-    SubmitFindings,
-    SubmitRectification,
-    VerificationResult,
-    Withdraw,
-)
+from domain.messages import Actor
+from domain.tasks import EvaluationResult, VerificationResult
 from settings import DEFAULTS, Settings
 from tests.support import (
     CONSUMER,

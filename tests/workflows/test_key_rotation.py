@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
 from db.session import Database
-from domain.messages import Withdraw
+from domain.complaint.messages import Withdraw
 from settings import Settings
 from temporal_client import (
     ENCODING,

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from db.models import EnterpriseSupervision, PublicNoticeRow, SupervisionMeasure
 from db.session import Database
+from domain.complaint.messages import Escalate, Respond, SubmitFindings, SubmitRectification
 from domain.enums import (
     CaseStatus,
     DecisionOutcome,
@@ -22,16 +23,12 @@ from domain.enums import (
     Verdict,
     WarningStatus,
 )
-from domain.messages import Actor, Escalate, Respond, SubmitFindings, SubmitRectification, VerificationResult
+from domain.messages import Actor
 from domain.policy import parse_policy
-from domain.supervision import (
-    EnterpriseInput,
-    EnterpriseReport,
-    EnterpriseState,
-    PenaltyDecision,
-    Statement,
-    ViolationReport,
-)
+from domain.supervision.io import EnterpriseInput
+from domain.supervision.messages import EnterpriseReport, PenaltyDecision, Statement, ViolationReport
+from domain.supervision.state import EnterpriseState
+from domain.tasks import VerificationResult
 from settings import DEFAULTS
 from tests.support import (
     ENTERPRISE,

@@ -1,4 +1,4 @@
-"""Enterprise supervision: the violation ladder, applied one step at a time.
+"""The violation ladder, applied one step at a time.
 
 Complaint workflows report each violation to their enterprise's supervision workflow. For
 each, the ladder decides: a first violation brings a warning with a rectification order; a
@@ -11,339 +11,69 @@ evaluation; a failed one raises the supervision level, which makes follow-up ver
 more frequent.
 
 `SupervisionProcess` is pure, like the complaint process: told the time, it changes the
-`EnterpriseState` and collects events, notifications and deadlines to compute.
+`EnterpriseState` and collects events, notifications and deadlines to compute. One class
+over 400 lines, for the reason the complaint's is: each rung reads beside the next.
 """
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Any
 
-from pydantic import Field
-
-from domain.case import Deadline, Refusal
+from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, when
 from domain.enums import (
-    SUPERVISING_ROLES,
     DeadlineKind,
     DeadlineState,
     DecisionOutcome,
     Offence,
     PenaltyKind,
     PenaltyStatus,
-    Role,
     Severity,
     SupervisionAction,
     ViolationKind,
     WarningStatus,
 )
-from domain.ledger import Ledger, when
-from domain.messages import (
-    SYSTEM,
-    Actor,
-    CaseEvent,
-    Command,
-    DeadlineRequest,
-    Message,
-    Notification,
-    Recipient,
+from domain.ids import enterprise_workflow_id, notice_id, penalty_id, warning_id
+from domain.ledger import Ledger
+from domain.messages import SUPERVISORS, SYSTEM, Actor, CaseEvent, Notification, Recipient
+from domain.supervision.messages import (
+    EnterpriseReport,
+    OrderReport,
+    OrderVerification,
+    PenaltyDecision,
+    Statement,
+    VerificationReport,
+    ViolationReport,
 )
-from domain.policy import Policy
+from domain.supervision.rules import decision_problem, fine_bounds, refusal
+from domain.supervision.state import (
+    Commendation,
+    EnterpriseState,
+    IssuedWarning,
+    LadderStep,
+    Penalty,
+    PublicNotice,
+)
 
-SUPERVISORS = Recipient(kind="role", ref=Role.SUPERVISOR)
 REMEMBERED_REPORTS = 2000
 KEPT_STEPS = 500  # the ladder steps a state keeps; all are in the read model
 MINOR_SEVERITIES = (Severity.MINOR, Severity.MODERATE)
-
-# --- what complaint workflows report -------------------------------------------------------
-
-
-class ViolationReport(Message):
-    type: Literal["violation"] = "violation"
-    key: str  # "<tracking no>:<seq>": a report that arrives twice counts once
-    tracking_no: str
-    kind: ViolationKind
-    offence: Offence | None = None
-    severity: Severity
-    at: datetime
-    detail: str
-
-
-class VerificationReport(Message):
-    type: Literal["verification"] = "verification"
-    key: str
-    tracking_no: str
-    round: int
-    effective: bool
-    at: datetime
-
-
-class CaseReport(Message):
-    """What a complaint workflow reports to its enterprise's supervision: new violations and
-    verification results."""
-
-    credit_code: str
-    name: str
-    violations: list[ViolationReport] = Field(default_factory=list)
-    verifications: list[VerificationReport] = Field(default_factory=list)
-
-
-class EnterpriseReport(CaseReport):
-    """The signal the supervision workflow receives: the report, with the policy in force."""
-
-    policy: Policy
-
-
-class EnterpriseInput(Message):
-    credit_code: str
-    state: "EnterpriseState | None" = None  # set when the supervision continues as new
-
-
-# --- what parties send -----------------------------------------------------------------------
-
-
-class Statement(Command):
-    """The enterprise states its case and defends itself (陈述、申辩)."""
-
-    penalty_id: str
-    text: str
-
-
-class PenaltyDecision(Command):
-    penalty_id: str
-    outcome: DecisionOutcome
-    kind: PenaltyKind | None = None  # amend: the penalty decided
-    amount: Decimal | None = None
-    suspension_days: int | None = None
-    illegal_income: Decimal | None = None  # known: the fine is 1-10 times it
-    reason: str
-
-
-class OrderReport(Command):
-    """The enterprise's rectification report for a warning's order."""
-
-    warning_id: str
-    cause_analysis: str
-    improvement_measures: str
-    implementation_effect: str
-
-
-class OrderVerification(Command):
-    warning_id: str
-    effective: bool
-    notes: str
-
-
-# --- the state -------------------------------------------------------------------------------
-
-
-class IssuedWarning(Message):
-    id: str
-    issued_at: datetime
-    tracking_no: str
-    cause: str
-    violation_keys: list[str]
-    internal: bool  # a minor problem: the enterprise rectifies internally
-    # A substantiated complaint's warning is answered by the rectification its case orders;
-    # any other warning orders a rectification report of its own, by `order_due`.
-    order_in_case: bool = False
-    order_due: Deadline | None = None
-    report: OrderReport | None = None
-    reported_at: datetime | None = None
-    verification: OrderVerification | None = None
-    status: WarningStatus = WarningStatus.ACTIVE
-    ended_at: datetime | None = None
-
-
-class Penalty(Message):
-    id: str
-    proposed_at: datetime
-    trigger: str
-    tracking_nos: list[str]
-    violation_keys: list[str]
-    kind: PenaltyKind
-    amount: Decimal | None = None
-    suspension_days: int | None = None
-    illegal_income: Decimal | None = None
-    statement_due: Deadline | None = None
-    statement: Statement | None = None
-    stated_at: datetime | None = None
-    decision: PenaltyDecision | None = None
-    decided_at: datetime | None = None
-    status: PenaltyStatus = PenaltyStatus.PROPOSED
-    notice_id: str | None = None
-    verified_cases: list[str] = Field(default_factory=list)  # lifted once every case is rectified
-    lifted_at: datetime | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.status in (PenaltyStatus.PROPOSED, PenaltyStatus.AWAITING_DECISION)
-
-    def describe(self) -> str:
-        if self.kind is PenaltyKind.FINE:
-            return f"fine of {self.amount:,.0f} yuan"
-        if self.kind is PenaltyKind.SUSPENSION:
-            return f"suspension of sales for {self.suspension_days} days"
-        return "revocation of the business licence"
-
-
-class PublicNotice(Message):
-    id: str
-    penalty_id: str
-    published_at: datetime
-    title: str
-    text: str
-
-
-class Commendation(Message):
-    """A positive evaluation: rectification verified."""
-
-    at: datetime
-    cause: str
-
-
-class LadderStep(Message):
-    at: datetime
-    step: str
-    detail: str
-    policy_version: str
-    report_key: str | None = None
-
-
-class EnterpriseState(Message):
-    credit_code: str
-    name: str
-    policy: Policy
-    level: int = 0
-    revision: int = 0
-    violations: list[ViolationReport] = Field(default_factory=list)  # those within the repeat window
-    service_quality_streak: int = 0
-    warnings: list[IssuedWarning] = Field(default_factory=list)
-    penalties: list[Penalty] = Field(default_factory=list)
-    notices: list[PublicNotice] = Field(default_factory=list)
-    commendations: list[Commendation] = Field(default_factory=list)
-    history: list[LadderStep] = Field(default_factory=list)
-    reports_seen: list[str] = Field(default_factory=list)  # the latest report keys: a retry counts once
-    pending: list[Annotated[ViolationReport | VerificationReport, Field(discriminator="type")]] = Field(
-        default_factory=list
-    )
-    requests: dict[str, str] = Field(default_factory=dict)
-    refusals: list[Refusal] = Field(default_factory=list)
-
-    @property
-    def public_name(self) -> str:
-        """The registered name, or the code: a complainant's spelling is never published."""
-        return self.name or f"enterprise {self.credit_code}"
-
-    def warning(self, warning_id: str) -> IssuedWarning | None:
-        return next((w for w in self.warnings if w.id == warning_id), None)
-
-    def penalty(self, penalty_id: str) -> Penalty | None:
-        return next((p for p in self.penalties if p.id == penalty_id), None)
-
-    @property
-    def active_warnings(self) -> list[IssuedWarning]:
-        return [w for w in self.warnings if w.status is WarningStatus.ACTIVE]
-
-    @property
-    def standing_penalties(self) -> list[Penalty]:
-        """Penalties proposed, awaiting decision, or confirmed and not lifted."""
-        return [p for p in self.penalties if p.pending or p.status is PenaltyStatus.CONFIRMED]
-
-    def deadlines(self) -> list[Deadline]:
-        out = [w.order_due for w in self.warnings if w.order_due]
-        return out + [p.statement_due for p in self.penalties if p.statement_due]
-
-    def refusal(self, action: SupervisionAction, actor: Actor, target: str) -> str | None:
-        """Why `actor` may not take `action` on warning or penalty `target` now, or None."""
-        if action in (SupervisionAction.SUBMIT_STATEMENT, SupervisionAction.SUBMIT_ORDER_REPORT):
-            if actor.role is not Role.ENTERPRISE or actor.org != self.credit_code:
-                return f"{action} is for the enterprise {self.credit_code} itself"
-        elif actor.role not in SUPERVISING_ROLES:
-            return f"{action} is for a supervisor, not the {actor.role}"
-        if action in (SupervisionAction.SUBMIT_STATEMENT, SupervisionAction.DECIDE_PENALTY):
-            penalty = self.penalty(target)
-            if penalty is None:
-                return f"there is no penalty {target}"
-            if not penalty.pending:
-                return f"penalty {target} is {penalty.status}"
-            due = penalty.statement_due
-            if action is SupervisionAction.SUBMIT_STATEMENT:
-                if penalty.statement is not None:
-                    return "the enterprise has already stated its case"
-                if penalty.status is not PenaltyStatus.PROPOSED:
-                    return f"the statement window closed at {when(due.due if due else None)}"
-            elif penalty.status is PenaltyStatus.PROPOSED:
-                return f"the enterprise may state its case until {when(due.due if due else None)}"
-            return None
-        warning = self.warning(target)
-        if warning is None:
-            return f"there is no warning {target}"
-        if warning.status is not WarningStatus.ACTIVE:
-            return f"warning {target} is {warning.status}"
-        if warning.order_in_case:
-            return f"warning {target} is answered by the rectification ordered in case {warning.tracking_no}"
-        if action is SupervisionAction.SUBMIT_ORDER_REPORT and warning.report is not None:
-            return "the rectification report is already in"
-        if action is SupervisionAction.VERIFY_ORDER and warning.report is None:
-            return "the enterprise has not handed in its rectification report"
-        return None
-
-
-def decision_problem(state: EnterpriseState, decision: PenaltyDecision) -> str | None:
-    """What is wrong with a decision's content: the law's bounds (CRPL art. 56)."""
-    if not decision.reason.strip():
-        return "reason: must not be empty"
-    if decision.outcome is not DecisionOutcome.AMEND:
-        return None
-    if decision.kind is None:
-        return "kind: an amended penalty names its kind"
-    if decision.kind is PenaltyKind.FINE:
-        if decision.amount is None or decision.amount <= 0:
-            return "amount: an amended fine names its amount"
-        low, high = fine_bounds(state.policy, decision.illegal_income)
-        if not low <= decision.amount <= high:
-            return f"amount: must be from {low:,.0f} to {high:,.0f} yuan"
-    elif decision.kind is PenaltyKind.SUSPENSION and not (
-        decision.suspension_days and 1 <= decision.suspension_days <= 365
-    ):
-        return "suspension_days: must be from 1 to 365"
-    return None
-
-
-def fine_bounds(policy: Policy, illegal_income: Decimal | None) -> tuple[Decimal, Decimal]:
-    rules = policy.supervision
-    if illegal_income is not None and illegal_income > 0:
-        return rules.income_multiple_min * illegal_income, rules.income_multiple_max * illegal_income
-    return Decimal(1), rules.fine_cap_without_income
-
-
-def content_problem(command: Command) -> str | None:
-    texts: dict[str, str] = {}
-    if isinstance(command, Statement):
-        texts["text"] = command.text
-    elif isinstance(command, OrderReport):
-        texts = {
-            "cause_analysis": command.cause_analysis,
-            "improvement_measures": command.improvement_measures,
-            "implementation_effect": command.implementation_effect,
-        }
-    elif isinstance(command, OrderVerification):
-        texts["notes"] = command.notes
-    for name, value in texts.items():
-        if not value.strip():
-            return f"{name}: must not be empty"
-    return None
-
-
-# --- the process -----------------------------------------------------------------------------
+SupervisionCommand = Statement | PenaltyDecision | OrderReport | OrderVerification
 
 
 class SupervisionProcess(Ledger):
     def __init__(self, state: EnterpriseState) -> None:
-        super().__init__(state, key=f"enterprise-{state.credit_code}", enterprise_code=state.credit_code)
+        super().__init__(
+            state, key=enterprise_workflow_id(state.credit_code), enterprise_code=state.credit_code
+        )
         self.state = state
         self.wanted: list[DeadlineRequest] = []
         self.notices: list[PublicNotice] = []
+        self._handlers: dict[SupervisionAction, Callable[[Any], None]] = {
+            SupervisionAction.SUBMIT_STATEMENT: self._submit_statement,
+            SupervisionAction.DECIDE_PENALTY: self._decide_penalty,
+            SupervisionAction.SUBMIT_ORDER_REPORT: self._submit_order_report,
+            SupervisionAction.VERIFY_ORDER: self._verify_order,
+        }
 
     # --- reports from complaint workflows --------------------------------------------------
 
@@ -429,7 +159,7 @@ class SupervisionProcess(Ledger):
         internal = v.severity in MINOR_SEVERITIES
         in_case = v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT
         warning = IssuedWarning(
-            id=f"W{len(state.warnings) + 1}",
+            id=warning_id(len(state.warnings) + 1),
             issued_at=self._now,
             tracking_no=v.tracking_no,
             cause=f"{v.kind} in case {v.tracking_no}",
@@ -445,7 +175,10 @@ class SupervisionProcess(Ledger):
         if not in_case:
             self.wanted.append(
                 DeadlineRequest(
-                    kind=DeadlineKind.RECTIFICATION_ORDER, start=self._now, round=len(state.warnings)
+                    kind=DeadlineKind.RECTIFICATION_ORDER,
+                    start=self._now,
+                    round=len(state.warnings),
+                    subject=warning.id,
                 )
             )
         self._notify(
@@ -482,7 +215,7 @@ class SupervisionProcess(Ledger):
         low, high = fine_bounds(state.policy, None)
         amount = min(max(rung.amount, low), high) if rung.amount is not None else None
         penalty = Penalty(
-            id=f"P{len(state.penalties) + 1}",
+            id=penalty_id(len(state.penalties) + 1),
             proposed_at=self._now,
             trigger=trigger,
             tracking_nos=cases,
@@ -499,7 +232,9 @@ class SupervisionProcess(Ledger):
             reports[0].key if reports else None,
         )
         self.wanted.append(
-            DeadlineRequest(kind=DeadlineKind.STATEMENT, start=self._now, round=len(state.penalties))
+            DeadlineRequest(
+                kind=DeadlineKind.STATEMENT, start=self._now, round=len(state.penalties), subject=penalty.id
+            )
         )
         self._notify(
             "penalty_proposed",
@@ -533,10 +268,10 @@ class SupervisionProcess(Ledger):
         self._now = now
         for d in deadlines:
             if d.kind is DeadlineKind.RECTIFICATION_ORDER:
-                warning = self.state.warnings[d.round - 1]
+                warning = self._warning(d.subject)
                 warning.order_due = d
                 if warning.status is not WarningStatus.ACTIVE:
-                    d.state, d.ended_at = DeadlineState.CLOSED, now
+                    d.end(DeadlineState.CLOSED, now)
                 self._event(
                     "deadline_set",
                     f"warning {warning.id}: rectification report due {when(d.due)}",
@@ -544,10 +279,10 @@ class SupervisionProcess(Ledger):
                     due=d.due,
                 )
             else:
-                penalty = self.state.penalties[d.round - 1]
+                penalty = self._penalty(d.subject)
                 penalty.statement_due = d
                 if penalty.status is not PenaltyStatus.PROPOSED:
-                    d.state, d.ended_at = DeadlineState.CLOSED, now
+                    d.end(DeadlineState.CLOSED, now)
                 self._event(
                     "deadline_set",
                     f"penalty {penalty.id}: statement due {when(d.due)}",
@@ -555,15 +290,16 @@ class SupervisionProcess(Ledger):
                     due=d.due,
                 )
 
-    def alarm(self, key: str, what: str, now: datetime) -> None:
+    def alarm(self, key: str, what: AlarmKind, now: datetime) -> None:
         self._now = now
         d = next((d for d in self.state.deadlines() if d.key == key), None)
-        if d is None or d.next_alarm() is None or d.next_alarm()[1] != what:  # type: ignore[index]
+        alarm = d.next_alarm() if d else None
+        if d is None or alarm is None or alarm.what != what:
             return
         if what == "warning":
             d.warned_at = now
             if d.kind is DeadlineKind.RECTIFICATION_ORDER:
-                warning = self.state.warnings[d.round - 1]
+                warning = self._warning(d.subject)
                 self._event(
                     "order_warning",
                     f"warning {warning.id}: rectification report due {when(d.due)}",
@@ -572,14 +308,13 @@ class SupervisionProcess(Ledger):
                 )
                 self._notify(
                     "order_warning",
-                    f"Warning {self.state.warnings[d.round - 1].id}: the rectification "
-                    f"report is due {when(d.due)}",
+                    f"Warning {warning.id}: the rectification report is due {when(d.due)}",
                     self._enterprise(),
                 )
             return
         if d.kind is DeadlineKind.STATEMENT:
-            d.state, d.ended_at = DeadlineState.CLOSED, now
-            penalty = self.state.penalties[d.round - 1]
+            d.end(DeadlineState.CLOSED, now)
+            penalty = self._penalty(d.subject)
             penalty.status = PenaltyStatus.AWAITING_DECISION
             self._history(
                 "statement_window_closed",
@@ -591,8 +326,9 @@ class SupervisionProcess(Ledger):
                 SUPERVISORS,
             )
             return
-        warning = self.state.warnings[d.round - 1]
-        d.state, d.breached_at, d.ended_at = DeadlineState.CLOSED, now, now
+        warning = self._warning(d.subject)
+        d.breached_at = now
+        d.end(DeadlineState.CLOSED, now)
         if warning.status is WarningStatus.ACTIVE and warning.report is None:
             warning.status, warning.ended_at = WarningStatus.ESCALATED, now
             self._raise_level(f"warning {warning.id}: rectification report overdue")
@@ -602,22 +338,19 @@ class SupervisionProcess(Ledger):
 
     # --- what parties send -------------------------------------------------------------------
 
-    def take(
-        self,
-        action: SupervisionAction,
-        command: Statement | PenaltyDecision | OrderReport | OrderVerification,
-        now: datetime,
-    ) -> bool:
+    def take(self, action: SupervisionAction, command: SupervisionCommand, now: datetime) -> bool:
         self._now = now
         target = (
             command.penalty_id if isinstance(command, Statement | PenaltyDecision) else command.warning_id
         )
-        refusal = self.state.refusal(action, command.actor, target) or content_problem(command)
-        if refusal is None and isinstance(command, PenaltyDecision):
-            refusal = decision_problem(self.state, command)
-        if not self._admit(action, command, refusal):
+        problem = refusal(self.state, action, command.actor, target) or (
+            decision_problem(self.state, command)
+            if isinstance(command, PenaltyDecision)
+            else command.problem()
+        )
+        if not self._admit(action, command, problem):
             return False
-        getattr(self, f"_{action.value}")(command)
+        self._handlers[action](command)
         return True
 
     def _submit_statement(self, cmd: Statement) -> None:
@@ -626,7 +359,7 @@ class SupervisionProcess(Ledger):
         penalty.statement, penalty.stated_at = cmd, self._now
         penalty.status = PenaltyStatus.AWAITING_DECISION
         if penalty.statement_due:
-            penalty.statement_due.state, penalty.statement_due.ended_at = DeadlineState.MET, self._now
+            penalty.statement_due.end(DeadlineState.MET, self._now)
         self._history("statement", f"penalty {penalty.id}: the enterprise stated its case", actor=cmd.actor)
         self._notify(
             "decision_due", f"{self.state.public_name} stated its case on penalty {penalty.id}", SUPERVISORS
@@ -638,7 +371,7 @@ class SupervisionProcess(Ledger):
         assert penalty is not None
         penalty.decision, penalty.decided_at = cmd, self._now
         if penalty.statement_due and penalty.statement_due.state is DeadlineState.PENDING:
-            penalty.statement_due.state, penalty.statement_due.ended_at = DeadlineState.CLOSED, self._now
+            penalty.statement_due.end(DeadlineState.CLOSED, self._now)
         if cmd.outcome is DecisionOutcome.DROP:
             penalty.status = PenaltyStatus.DROPPED
             self._history("penalty_dropped", f"penalty {penalty.id} dropped: {cmd.reason}", actor=cmd.actor)
@@ -657,7 +390,7 @@ class SupervisionProcess(Ledger):
             actor=cmd.actor,
         )
         notice = PublicNotice(
-            id=f"N{len(state.notices) + 1}",
+            id=notice_id(len(state.notices) + 1),
             penalty_id=penalty.id,
             published_at=self._now,
             title=f"{state.public_name}: {penalty.describe()}",
@@ -680,7 +413,7 @@ class SupervisionProcess(Ledger):
         assert warning is not None
         warning.report, warning.reported_at = cmd, self._now
         if warning.order_due and warning.order_due.state is DeadlineState.PENDING:
-            warning.order_due.state, warning.order_due.ended_at = DeadlineState.MET, self._now
+            warning.order_due.end(DeadlineState.MET, self._now)
         self._history(
             "order_report", f"warning {warning.id}: rectification report handed in", actor=cmd.actor
         )
@@ -719,7 +452,7 @@ class SupervisionProcess(Ledger):
         key: str | None,
         *,
         by: Actor = SYSTEM,
-        also: "IssuedWarning | None" = None,
+        also: IssuedWarning | None = None,
     ) -> None:
         """Lift the warnings and confirmed penalties of the cases `concerns` selects (and `also`)."""
         state, lifted = self.state, []
@@ -727,7 +460,7 @@ class SupervisionProcess(Ledger):
             if w is also or concerns(w.tracking_no):
                 w.status, w.ended_at = WarningStatus.LIFTED, self._now
                 if w.order_due and w.order_due.state is DeadlineState.PENDING:
-                    w.order_due.state, w.order_due.ended_at = DeadlineState.CLOSED, self._now
+                    w.order_due.end(DeadlineState.CLOSED, self._now)
                 lifted.append(w.id)
         for p in state.penalties:
             if p.status is not PenaltyStatus.CONFIRMED:
@@ -775,12 +508,19 @@ class SupervisionProcess(Ledger):
         self._event(step, detail, actor, key=key, level=self.state.level)
 
     def _enterprise(self) -> Recipient:
-        return Recipient(kind="enterprise", ref=self.state.credit_code)
+        return Recipient.enterprise(self.state.credit_code)
+
+    def _warning(self, warning_id: str) -> IssuedWarning:
+        warning = self.state.warning(warning_id)
+        assert warning is not None, f"no warning {warning_id}"
+        return warning
+
+    def _penalty(self, penalty_id: str) -> Penalty:
+        penalty = self.state.penalty(penalty_id)
+        assert penalty is not None, f"no penalty {penalty_id}"
+        return penalty
 
     def drain(self) -> tuple[list[CaseEvent], list[Notification], list[PublicNotice]]:
         out = (self.events, self.notifications, self.notices)
         self.events, self.notifications, self.notices = [], [], []
         return out
-
-
-EnterpriseInput.model_rebuild()

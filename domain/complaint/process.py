@@ -3,51 +3,22 @@
 `CaseProcess` is pure: it is told the time, changes the `CaseState`, and collects what must
 follow (events for the read model, notifications, violations, deadlines to compute). The
 workflow feeds it signals, timers and activity results, and carries out what it collects.
+
+One class from intake to closing, over 400 lines: each transition reads beside the ones it
+leads to, and they share the case's bookkeeping.
 """
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from domain.case import (
-    ActiveTask,
-    CaseSetup,
-    CaseState,
-    Deadline,
-    Escalation,
-    EvaluationOutcome,
-    EvidenceRequest,
-    Investigation,
-    Rectification,
-    SiteVisit,
-    VerificationOutcome,
-    content_problem,
-)
-from domain.enums import (
-    Action,
-    CaseStatus,
-    DeadlineKind,
-    DeadlineState,
-    Offence,
-    Outcome,
-    RejectionReason,
-    Role,
-    TaskKind,
-    ViolationKind,
-)
-from domain.ledger import Ledger, when
-from domain.messages import (
-    SYSTEM,
+from domain.complaint.io import CaseSetup
+from domain.complaint.messages import (
     Accept,
-    Actor,
-    Assignee,
-    CaseEvent,
-    Command,
     ComplaintIntake,
-    DeadlineRequest,
     Dispute,
     Escalate,
-    Notification,
     Propose,
-    Recipient,
     RecordSiteVisit,
     Reject,
     RequestEvidence,
@@ -58,11 +29,43 @@ from domain.messages import (
     ViolationRecord,
     Withdraw,
 )
+from domain.complaint.rules import refusal
+from domain.complaint.state import (
+    ActiveTask,
+    CaseState,
+    Escalation,
+    EvidenceRequest,
+    Investigation,
+    Rectification,
+    SiteVisit,
+)
+from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, deadline_key, when
+from domain.enums import (
+    Action,
+    CaseStatus,
+    DeadlineKind,
+    DeadlineState,
+    Offence,
+    Outcome,
+    RejectionReason,
+    TaskKind,
+    ViolationKind,
+)
+from domain.ledger import Ledger
+from domain.messages import (
+    SUPERVISORS,
+    SYSTEM,
+    Actor,
+    Assignee,
+    CaseEvent,
+    Command,
+    Notification,
+    Recipient,
+)
+from domain.tasks import EvaluationOutcome, VerificationOutcome
 
 # Escalation levels: 1 supervisors alerted, 2 investigation, 3 enforcement.
 ALERT, INVESTIGATION, ENFORCEMENT = 1, 2, 3
-
-SUPERVISORS = Recipient(kind="role", ref=Role.SUPERVISOR)
 
 
 class CaseProcess(Ledger):
@@ -74,6 +77,20 @@ class CaseProcess(Ledger):
         self.violations: list[ViolationRecord] = []
         self.wanted: list[DeadlineRequest] = []
         self._now = state.intake.received_at
+        self._handlers: dict[Action, Callable[[Any], None]] = {
+            Action.RESPOND: self._respond,
+            Action.PROPOSE: self._propose,
+            Action.ACCEPT: self._accept,
+            Action.DISPUTE: self._dispute,
+            Action.WITHDRAW: self._withdraw,
+            Action.REJECT: self._reject,
+            Action.ESCALATE: self._escalate,
+            Action.REQUEST_EVIDENCE: self._request_evidence,
+            Action.SUBMIT_EVIDENCE: self._submit_evidence,
+            Action.RECORD_SITE_VISIT: self._record_site_visit,
+            Action.SUBMIT_FINDINGS: self._submit_findings,
+            Action.SUBMIT_RECTIFICATION: self._submit_rectification,
+        }
 
     # --- intake --------------------------------------------------------------------------
 
@@ -118,10 +135,10 @@ class CaseProcess(Ledger):
     def take(self, action: Action, command: Command, now: datetime) -> bool:
         """Apply a command once; refuse and record it if it does not fit. True if applied."""
         self._now = now
-        refusal = self.state.refusal(action, command.actor) or content_problem(command)
-        if not self._admit(action, command, refusal):
+        problem = refusal(self.state, action, command.actor) or command.problem()
+        if not self._admit(action, command, problem):
             return False
-        getattr(self, f"_{action.value}")(command)  # each action has its method, named alike
+        self._handlers[action](command)
         return True
 
     def _respond(self, cmd: Respond) -> None:
@@ -295,9 +312,9 @@ class CaseProcess(Ledger):
         for d in deadlines:
             if d.key in self.state.met_early:  # what it awaited came before the deadline itself
                 self.state.met_early.remove(d.key)
-                d.state, d.ended_at = DeadlineState.MET, now
+                d.end(DeadlineState.MET, now)
             elif not self.state.still_runs(d.kind, d.round):
-                d.state, d.ended_at = DeadlineState.CLOSED, now
+                d.end(DeadlineState.CLOSED, now)
             self.state.deadlines.append(d)
             self._event(
                 "deadline_set",
@@ -310,14 +327,15 @@ class CaseProcess(Ledger):
                 state=d.state,
             )
 
-    def alarm(self, key: str, what: str, now: datetime) -> None:
-        """A deadline's timer fired: `what` is "warning" or "breach"."""
+    def alarm(self, key: str, what: AlarmKind, now: datetime) -> None:
+        """A deadline's timer fired, for its warning or its breach."""
         self._now = now
         d = next((d for d in self.state.deadlines if d.key == key), None)
-        if d is None or d.next_alarm() is None or d.next_alarm()[1] != what:  # type: ignore[index]
+        alarm = d.next_alarm() if d else None
+        if d is None or alarm is None or alarm.what != what:
             return
         if not self.state.still_runs(d.kind, d.round):
-            d.state, d.ended_at = DeadlineState.CLOSED, now
+            d.end(DeadlineState.CLOSED, now)
             return
         if what == "warning":
             d.warned_at = now
@@ -337,7 +355,7 @@ class CaseProcess(Ledger):
     def _breach(self, d: Deadline) -> None:
         state, now = self.state, self._now
         if d.kind is DeadlineKind.CONSUMER_DECISION:
-            d.state, d.ended_at = DeadlineState.CLOSED, now
+            d.end(DeadlineState.CLOSED, now)
             state.resolved_at = state.proposed_at
             self._event("deemed_accepted", "no answer from the consumer: the proposal counts as accepted")
             self._start_evaluation()
@@ -390,15 +408,16 @@ class CaseProcess(Ledger):
         """The deadline of this kind and round is met; if it is still being computed, it will be."""
         d = next((d for d in self.state.deadlines if d.kind is kind and d.round == round_), None)
         if d is None:
-            self.state.met_early.append(f"{kind}-{round_}")
-        elif d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
-            d.state = DeadlineState.MET if d.state is DeadlineState.PENDING else DeadlineState.MET_LATE
-            d.ended_at = self._now
+            self.state.met_early.append(deadline_key(kind, round_))
+        elif d.running:
+            d.end(
+                DeadlineState.MET if d.state is DeadlineState.PENDING else DeadlineState.MET_LATE, self._now
+            )
 
     def _drop(self, kind: DeadlineKind) -> None:
         for d in self.state.deadlines:
-            if d.kind is kind and d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
-                d.state, d.ended_at = DeadlineState.CLOSED, self._now
+            if d.kind is kind and d.running:
+                d.end(DeadlineState.CLOSED, self._now)
 
     # --- investigation, rectification, tasks --------------------------------------------------
 
@@ -427,7 +446,7 @@ class CaseProcess(Ledger):
         self._notify(
             "assigned",
             f"Case {self.state.tracking_no} is assigned to you",
-            Recipient(kind="account", ref=who.id),
+            Recipient.account(who.id),
         )
 
     def _order_rectification(self, round_: int) -> None:
@@ -552,8 +571,8 @@ class CaseProcess(Ledger):
     def _close(self, outcome: Outcome, note: str, by: Actor) -> None:
         state = self.state
         for d in state.deadlines:
-            if d.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
-                d.state, d.ended_at = DeadlineState.CLOSED, self._now
+            if d.running:
+                d.end(DeadlineState.CLOSED, self._now)
         state.status, state.outcome, state.closing_note, state.closed_at = (
             CaseStatus.CLOSED,
             outcome,
@@ -621,15 +640,15 @@ class CaseProcess(Ledger):
         return self.state.investigation
 
     def _enterprise(self) -> Recipient:
-        return Recipient(kind="enterprise", ref=self.state.enterprise_code)
+        return Recipient.enterprise(self.state.enterprise_code)
 
     def _consumer(self) -> Recipient:
-        return Recipient(kind="consumer", ref=self.state.tracking_no)
+        return Recipient.consumer(self.state.tracking_no)
 
     def _investigator(self) -> Recipient:
         inv = self.state.investigation
         if inv and inv.investigator:
-            return Recipient(kind="account", ref=inv.investigator.id)
+            return Recipient.account(inv.investigator.id)
         return SUPERVISORS
 
     def drain(self) -> tuple[list[CaseEvent], list[Notification], list[ViolationRecord]]:

@@ -1,77 +1,31 @@
-"""A complaint case's state, and the pure rules of what may happen to it next.
-
-The workflow holds one `CaseState`, changes it only through these rules, and carries it
-across continue-as-new. The API reads it through a query.
-"""
+"""A complaint case's state, and what can be read off it: its deadlines, what it awaits and
+from whom. The workflow holds one `CaseState`, changes it only through the process, and
+carries it across continue-as-new; the service layer reads it through a query."""
 
 from datetime import datetime
 
 from pydantic import Field
 
-from domain.enums import (
-    SUPERVISING_ROLES,
-    Action,
-    CaseStatus,
-    DeadlineKind,
-    DeadlineState,
-    Outcome,
-    RejectionReason,
-    Role,
-    TaskKind,
-)
-from domain.messages import (
+from domain.complaint.messages import (
     Accept,
-    Actor,
-    Assignee,
-    Command,
     ComplaintIntake,
-    DeadlineRequest,
     Dispute,
-    Escalate,
-    EvaluationResult,
-    Message,
     Propose,
     RecordSiteVisit,
-    Reject,
-    RequestEvidence,
     Respond,
     SubmitEvidence,
     SubmitFindings,
     SubmitRectification,
-    VerificationResult,
     ViolationRecord,
 )
+from domain.deadlines import Deadline
+from domain.enums import CaseStatus, DeadlineKind, DeadlineState, Outcome, Role, TaskKind
+from domain.ids import task_key
+from domain.ledger import Refusal
+from domain.messages import Actor, Assignee, Message
 from domain.policy import Policy
+from domain.tasks import EvaluationOutcome, VerificationOutcome
 from domain.triage import Triage
-
-# How many request ids a case remembers; a retry comes within seconds, not after hundreds.
-REMEMBERED_REQUESTS = 500
-
-
-class Deadline(Message):
-    kind: DeadlineKind
-    round: int = 1
-    started_at: datetime
-    due: datetime
-    warn_at: datetime
-    window: str
-    basis: str
-    state: DeadlineState = DeadlineState.PENDING
-    warned_at: datetime | None = None
-    breached_at: datetime | None = None
-    ended_at: datetime | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}-{self.round}"
-
-    def next_alarm(self) -> tuple[datetime, str] | None:
-        """When this deadline's timer should fire next, and for what."""
-        if self.state is not DeadlineState.PENDING:
-            return None
-        if self.warned_at is None and self.warn_at < self.due:
-            return self.warn_at, "warning"
-        return self.due, "breach"
 
 
 class Escalation(Message):
@@ -79,14 +33,6 @@ class Escalation(Message):
     cause: str
     at: datetime
     by: Actor
-
-
-class Refusal(Message):
-    at: datetime
-    action: str
-    actor: Actor
-    request_id: str
-    reason: str
 
 
 class EvidenceRequest(Message):
@@ -117,29 +63,12 @@ class Investigation(Message):
         return last if last and last.submitted_at is None else None
 
 
-class VerificationOutcome(Message):
-    task_id: str
-    effective: bool
-    notes: str
-    by: Actor
-    at: datetime
-    late: bool = False
-
-
 class Rectification(Message):
     round: int
     ordered_at: datetime
     report: SubmitRectification | None = None
     submitted_at: datetime | None = None
     verification: VerificationOutcome | None = None
-
-
-class EvaluationOutcome(Message):
-    task_id: str
-    agency: Assignee
-    evaluated: bool
-    result: EvaluationResult | None = None
-    at: datetime
 
 
 class ActiveTask(Message):
@@ -218,14 +147,14 @@ class CaseState(Message):
     @property
     def next_due(self) -> datetime | None:
         """The earliest deadline still running or passed unmet: the queue's second key."""
-        open_ = [d.due for d in self.deadlines if d.state in (DeadlineState.PENDING, DeadlineState.BREACHED)]
+        open_ = [d.due for d in self.deadlines if d.running]
         if self.task:
             open_.append(self.task.due)
         return min(open_) if open_ else None
 
     def task_key(self, kind: TaskKind) -> str:
         round_ = self.rectification.round if kind is TaskKind.VERIFICATION and self.rectification else 1
-        return f"{kind}-{round_}"
+        return task_key(kind, round_)
 
     def task_attempt(self, kind: TaskKind) -> int:
         """Which attempt the next task of this kind and round is: one more than those that failed."""
@@ -267,7 +196,7 @@ class CaseState(Message):
 
         def due(kind: DeadlineKind) -> datetime | None:
             d = self.deadline(kind)
-            return d.due if d and d.state in (DeadlineState.PENDING, DeadlineState.BREACHED) else None
+            return d.due if d and d.running else None
 
         if self.status in (CaseStatus.FORWARDED, CaseStatus.INVESTIGATING) and self.responded_at is None:
             out.append(
@@ -340,127 +269,3 @@ class CaseState(Message):
                 )
             )
         return out
-
-    # --- the rules -----------------------------------------------------------------------
-
-    def refusal(self, action: Action, actor: Actor) -> str | None:
-        """Why `actor` may not take `action` now, or None if they may."""
-        if self.status is CaseStatus.CLOSED:
-            return f"the case is closed ({self.outcome})"
-        roles, statuses = ACTION_RULES[action]
-        if actor.role not in roles:
-            allowed = " or ".join(sorted(roles))
-            return f"{action} is for the {allowed}, not the {actor.role}"
-        if actor.role is Role.ENTERPRISE and actor.org != self.enterprise_code:
-            return "this case concerns another enterprise"
-        if action is Action.RESPOND and self.responded_at is not None:
-            return f"the enterprise already responded at {self.responded_at.isoformat()}"
-        if self.status not in statuses:
-            waiting = "; ".join(f"{a.party}: {a.action}" for a in self.awaiting()) or "nothing"
-            return f"{action} does not fit a case that is {self.status} (it awaits {waiting})"
-        inv = self.investigation
-        if actor.role is Role.INVESTIGATOR:
-            if inv is None or inv.investigator is None:
-                return "no investigator is assigned to this case yet"
-            if inv.investigator.id != actor.id:
-                return "this case is assigned to another investigator"
-        if action is Action.REQUEST_EVIDENCE and inv and (open_ := inv.open_evidence_request()):
-            return f"an evidence request is already open since {open_.requested_at.isoformat()}"
-        if action is Action.SUBMIT_EVIDENCE and (inv is None or inv.open_evidence_request() is None):
-            return "no evidence has been requested"
-        return None
-
-
-def content_problem(command: Command) -> str | None:
-    """What is wrong with a command's content (the API checks the same before sending)."""
-    texts: dict[str, str] = {}
-    if isinstance(command, Respond):
-        texts["message"] = command.message
-    elif isinstance(command, Propose):
-        texts["detail"] = command.detail
-        if not command.measures:
-            return "measures: a proposal offers at least one measure"
-    elif isinstance(command, Dispute | Escalate):
-        texts["reason"] = command.reason
-    elif isinstance(command, Reject):
-        if command.reason is RejectionReason.DUPLICATE and not command.duplicate_of:
-            return "duplicate_of: a rejection as duplicate names the case it duplicates"
-    elif isinstance(command, RequestEvidence):
-        texts["items"] = command.items
-    elif isinstance(command, SubmitEvidence):
-        texts["description"] = command.description
-    elif isinstance(command, RecordSiteVisit):
-        texts = {"location": command.location, "notes": command.notes}
-    elif isinstance(command, SubmitFindings):
-        texts["summary"] = command.summary
-        if command.verdict.substantiated and command.offence is None:
-            return "offence: substantiated findings name the offence"
-    elif isinstance(command, SubmitRectification):
-        texts = {
-            "cause_analysis": command.cause_analysis,
-            "improvement_measures": command.improvement_measures,
-            "implementation_effect": command.implementation_effect,
-        }
-    elif isinstance(command, VerificationResult):
-        texts["notes"] = command.notes
-    elif isinstance(command, EvaluationResult):
-        for name in ("satisfaction", "service_attitude"):
-            if not 1 <= getattr(command, name) <= 5:
-                return f"{name}: must be from 1 to 5"
-    for name, value in texts.items():
-        if not value.strip():
-            return f"{name}: must not be empty"
-    return None
-
-
-_OPEN = {CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED, CaseStatus.INVESTIGATING}
-
-# Who may take each action, and in which states of the case.
-ACTION_RULES: dict[Action, tuple[frozenset[Role], set[CaseStatus]]] = {
-    Action.RESPOND: (frozenset({Role.ENTERPRISE}), {CaseStatus.FORWARDED, CaseStatus.INVESTIGATING}),
-    Action.PROPOSE: (frozenset({Role.ENTERPRISE}), {CaseStatus.FORWARDED, CaseStatus.RESPONDED}),
-    Action.ACCEPT: (frozenset({Role.CONSUMER}), {CaseStatus.PROPOSED}),
-    Action.DISPUTE: (frozenset({Role.CONSUMER}), {CaseStatus.PROPOSED}),
-    Action.WITHDRAW: (frozenset({Role.CONSUMER}), _OPEN),
-    Action.REJECT: (SUPERVISING_ROLES, _OPEN),
-    Action.ESCALATE: (SUPERVISING_ROLES, {CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED}),
-    Action.REQUEST_EVIDENCE: (frozenset({Role.INVESTIGATOR}), {CaseStatus.INVESTIGATING}),
-    Action.SUBMIT_EVIDENCE: (frozenset({Role.ENTERPRISE}), {CaseStatus.INVESTIGATING}),
-    Action.RECORD_SITE_VISIT: (frozenset({Role.INVESTIGATOR}), {CaseStatus.INVESTIGATING}),
-    Action.SUBMIT_FINDINGS: (frozenset({Role.INVESTIGATOR}), {CaseStatus.INVESTIGATING}),
-    Action.SUBMIT_RECTIFICATION: (frozenset({Role.ENTERPRISE}), {CaseStatus.RECTIFYING}),
-}
-
-
-# --- the workflow's input and output ------------------------------------------------------
-
-
-class ComplaintInput(Message):
-    intake: ComplaintIntake
-    state: CaseState | None = None  # set when the case continues as new
-
-
-class CaseSetup(Message):
-    """What intake decides, in one activity: the policy in force, triage, the first deadlines."""
-
-    policy: Policy
-    triage: Triage
-    deadlines: list[Deadline]
-
-
-class CaseResult(Message):
-    tracking_no: str
-    outcome: Outcome
-    closed_at: datetime
-    escalation_level: int
-    violations: int
-
-
-class ActionCheck(Message):
-    action: Action
-    actor: Actor
-
-
-class DeadlinesInput(Message):
-    policy: Policy
-    requests: list[DeadlineRequest]

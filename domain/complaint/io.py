@@ -1,0 +1,38 @@
+"""What crosses the complaint workflow's boundary besides commands: its input and result,
+what intake decides, and the question the service layer asks before it sends an action."""
+
+from datetime import datetime
+
+from domain.complaint.messages import ComplaintIntake
+from domain.complaint.state import CaseState
+from domain.deadlines import Deadline
+from domain.enums import Action, Outcome
+from domain.messages import Actor, Message
+from domain.policy import Policy
+from domain.triage import Triage
+
+
+class ComplaintInput(Message):
+    intake: ComplaintIntake
+    state: CaseState | None = None  # set when the case continues as new
+
+
+class CaseSetup(Message):
+    """What intake decides, in one activity: the policy in force, triage, the first deadlines."""
+
+    policy: Policy
+    triage: Triage
+    deadlines: list[Deadline]
+
+
+class CaseResult(Message):
+    tracking_no: str
+    outcome: Outcome
+    closed_at: datetime
+    escalation_level: int
+    violations: int
+
+
+class ActionCheck(Message):
+    action: Action
+    actor: Actor

@@ -1,0 +1,171 @@
+"""What a complaint's workflow takes: the intake, and each party's command.
+
+A rule about a command's content is written here once, as a function the command's
+`problem()` calls and the service layer's input model calls too."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import Field
+
+from domain.enums import (
+    Category,
+    Channel,
+    DesiredOutcome,
+    Measure,
+    Offence,
+    RejectionReason,
+    Verdict,
+    ViolationKind,
+)
+from domain.messages import Actor, Command, Message
+
+
+class ConsumerDetails(Message):
+    name: str
+    phone: str
+    id_number: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+class EnterpriseRef(Message):
+    credit_code: str
+    name: str
+
+
+class ProductDetails(Message):
+    name: str
+    model: str | None = None
+    purchase_date: date | None = None
+    amount: Decimal | None = None
+
+
+class ComplaintIntake(Message):
+    tracking_no: str
+    channel: Channel
+    received_at: datetime
+    recorded_by: Actor
+    consumer: ConsumerDetails
+    enterprise: EnterpriseRef
+    product: ProductDetails
+    region_code: str
+    category: Category
+    description: str
+    desired_outcome: DesiredOutcome
+    desired_outcome_detail: str = ""
+
+
+# --- the rules on content ------------------------------------------------------------------
+
+
+def duplicate_named(reason: RejectionReason, duplicate_of: str | None) -> str | None:
+    if reason is RejectionReason.DUPLICATE and not duplicate_of:
+        return "duplicate_of: a rejection as duplicate names the case it duplicates"
+    return None
+
+
+def offence_named(verdict: Verdict, offence: Offence | None) -> str | None:
+    if verdict.substantiated and offence is None:
+        return "offence: substantiated findings name the offence"
+    return None
+
+
+# --- commands: each carries who sent it and a request id ------------------------------------
+
+
+class Respond(Command):
+    texts = ("message",)
+    message: str
+
+
+class Propose(Command):
+    texts = ("detail",)
+    measures: list[Measure]
+    amount: Decimal | None = None
+    detail: str
+
+    def problem(self) -> str | None:
+        if not self.measures:
+            return "measures: a proposal offers at least one measure"
+        return super().problem()
+
+
+class Accept(Command):
+    comment: str = ""
+
+
+class Dispute(Command):
+    texts = ("reason",)
+    reason: str
+
+
+class Withdraw(Command):
+    reason: str = ""
+
+
+class Reject(Command):
+    reason: RejectionReason
+    duplicate_of: str | None = None
+    note: str = ""
+
+    def problem(self) -> str | None:
+        return duplicate_named(self.reason, self.duplicate_of)
+
+
+class Escalate(Command):
+    texts = ("reason",)
+    reason: str
+
+
+class RequestEvidence(Command):
+    texts = ("items",)
+    items: str
+
+
+class SubmitEvidence(Command):
+    texts = ("description",)
+    description: str
+    documents: list[str] = Field(default_factory=list)
+
+
+class RecordSiteVisit(Command):
+    texts = ("location", "notes")
+    visited_on: date
+    location: str
+    notes: str
+
+
+class OrderedMeasure(Message):
+    kind: Measure
+    detail: str = ""
+    amount: Decimal | None = None
+
+
+class SubmitFindings(Command):
+    texts = ("summary",)
+    verdict: Verdict
+    offence: Offence | None = None
+    measures: list[OrderedMeasure] = Field(default_factory=list)
+    summary: str
+
+    def problem(self) -> str | None:
+        return offence_named(self.verdict, self.offence) or super().problem()
+
+
+class SubmitRectification(Command):
+    """The feedback report: cause analysis, improvement measures, implementation effect."""
+
+    texts = ("cause_analysis", "improvement_measures", "implementation_effect")
+    cause_analysis: str
+    improvement_measures: str
+    implementation_effect: str
+
+
+class ViolationRecord(Message):
+    seq: int
+    kind: ViolationKind
+    at: datetime
+    enterprise_code: str
+    detail: str
+    offence: Offence | None = None

@@ -1,0 +1,121 @@
+"""What an enterprise's supervision takes: its cases' reports, and each party's command.
+
+A rule about a command's content is written here once, as a function the command's
+`problem()` calls and the service layer's input model calls too."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+
+from domain.enums import DecisionOutcome, Offence, PenaltyKind, Severity, ViolationKind
+from domain.messages import Command, Message
+from domain.policy import Policy
+
+SUSPENSION_DAYS = range(1, 366)
+
+# --- what complaint workflows report -------------------------------------------------------
+
+
+class ViolationReport(Message):
+    type: Literal["violation"] = "violation"
+    key: str  # "<tracking no>:<seq>": a report that arrives twice counts once
+    tracking_no: str
+    kind: ViolationKind
+    offence: Offence | None = None
+    severity: Severity
+    at: datetime
+    detail: str
+
+
+class VerificationReport(Message):
+    type: Literal["verification"] = "verification"
+    key: str
+    tracking_no: str
+    round: int
+    effective: bool
+    at: datetime
+
+
+class CaseReport(Message):
+    """What a complaint workflow reports to its enterprise's supervision: new violations and
+    verification results."""
+
+    credit_code: str
+    name: str
+    violations: list[ViolationReport] = Field(default_factory=list)
+    verifications: list[VerificationReport] = Field(default_factory=list)
+
+
+class EnterpriseReport(CaseReport):
+    """The signal the supervision workflow receives: the report, with the policy in force."""
+
+    policy: Policy
+
+
+# --- the rules on content ------------------------------------------------------------------
+
+
+def amendment_problem(
+    outcome: DecisionOutcome,
+    kind: PenaltyKind | None,
+    amount: Decimal | None,
+    suspension_days: int | None,
+) -> str | None:
+    """What an amendment must name: its kind, and a fine's amount or a suspension's length."""
+    if outcome is not DecisionOutcome.AMEND:
+        return None
+    if kind is None:
+        return "kind: an amended penalty names its kind"
+    if kind is PenaltyKind.FINE and (amount is None or amount <= 0):
+        return "amount: an amended fine names its amount"
+    if kind is PenaltyKind.SUSPENSION and suspension_days is None:
+        return "suspension_days: an amended suspension names its length"
+    if kind is PenaltyKind.SUSPENSION and suspension_days not in SUSPENSION_DAYS:
+        return "suspension_days: must be from 1 to 365"
+    return None
+
+
+# --- what parties send -----------------------------------------------------------------------
+
+
+class Statement(Command):
+    """The enterprise states its case and defends itself (陈述、申辩)."""
+
+    texts = ("text",)
+    penalty_id: str
+    text: str
+
+
+class PenaltyDecision(Command):
+    texts = ("reason",)
+    penalty_id: str
+    outcome: DecisionOutcome
+    kind: PenaltyKind | None = None  # amend: the penalty decided
+    amount: Decimal | None = None
+    suspension_days: int | None = None
+    illegal_income: Decimal | None = None  # known: the fine is 1-10 times it
+    reason: str
+
+    def problem(self) -> str | None:
+        return super().problem() or amendment_problem(
+            self.outcome, self.kind, self.amount, self.suspension_days
+        )
+
+
+class OrderReport(Command):
+    """The enterprise's rectification report for a warning's order."""
+
+    texts = ("cause_analysis", "improvement_measures", "implementation_effect")
+    warning_id: str
+    cause_analysis: str
+    improvement_measures: str
+    implementation_effect: str
+
+
+class OrderVerification(Command):
+    texts = ("notes",)
+    warning_id: str
+    effective: bool
+    notes: str

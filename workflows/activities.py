@@ -1,0 +1,101 @@
+"""How the workflows here call their activities: one typed function per activity, by its
+name and with one set of options, so a workflow keeps the types of what it gets back and
+imports no activity code. (`tests/workflows/test_activity_contracts.py` holds each of these
+to the signature of the activity it calls.)"""
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from domain.complaint.io import CaseSetup
+    from domain.complaint.messages import ComplaintIntake
+    from domain.deadlines import Deadline, DeadlinesInput
+    from domain.ids import ActivityName
+    from domain.messages import Assignee
+    from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
+    from domain.reports import CycleReport, ReportRequest
+    from domain.supervision.messages import CaseReport
+
+START_TO_CLOSE = timedelta(seconds=30)
+# Activities are idempotent: they retry until they succeed, at most a minute apart.
+RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+R = TypeVar("R")
+
+
+async def _run(name: ActivityName, arg: Any, result_type: type[R], summary: str) -> R:
+    result: R = await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        summary=summary or None,
+        start_to_close_timeout=START_TO_CLOSE,
+        retry_policy=RETRY,
+    )
+    return result
+
+
+async def prepare_case(intake: ComplaintIntake) -> CaseSetup:
+    return await _run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines")
+
+
+async def compute_deadlines(input: DeadlinesInput) -> list[Deadline]:
+    summary = ", ".join(r.kind for r in input.requests)
+    return await _run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
+
+
+async def record_case(update: CaseUpdate) -> None:
+    summary = ", ".join(e.kind for e in update.events)
+    await _run(ActivityName.RECORD_CASE, update, type(None), summary)
+
+
+async def record_task(update: TaskUpdate) -> None:
+    summary = ", ".join(e.kind for e in update.events)
+    await _run(ActivityName.RECORD_TASK, update, type(None), summary)
+
+
+async def record_supervision(update: SupervisionUpdate) -> None:
+    summary = ", ".join(e.kind for e in update.events)
+    await _run(ActivityName.RECORD_SUPERVISION, update, type(None), summary)
+
+
+async def assign_investigator(tracking_no: str) -> Assignee:
+    summary = "investigator with the fewest open cases"
+    return await _run(ActivityName.ASSIGN_INVESTIGATOR, tracking_no, Assignee, summary)
+
+
+async def assign_agency(tracking_no: str) -> Assignee:
+    summary = "agency with the fewest open evaluations"
+    return await _run(ActivityName.ASSIGN_AGENCY, tracking_no, Assignee, summary)
+
+
+async def report_to_enterprise(report: CaseReport) -> None:
+    await _run(ActivityName.REPORT_TO_ENTERPRISE, report, type(None), "to the enterprise's supervision")
+
+
+async def supervision_level(credit_code: str) -> int:
+    return await _run(ActivityName.SUPERVISION_LEVEL, credit_code, int, "the enterprise's supervision level")
+
+
+async def compute_cycle_report(request: ReportRequest) -> CycleReport:
+    summary = request.period or "the cycle just closed"
+    return await _run(ActivityName.COMPUTE_CYCLE_REPORT, request, CycleReport, summary)
+
+
+async def record_cycle_report(report: CycleReport) -> None:
+    await _run(ActivityName.RECORD_CYCLE_REPORT, report, type(None), report.label)
+
+
+async def archive_closed_cases() -> int:
+    """A batch of closed cases archived: a longer activity that reports its progress."""
+    done: int = await workflow.execute_activity(
+        ActivityName.ARCHIVE_CLOSED_CASES,
+        result_type=int,
+        start_to_close_timeout=timedelta(minutes=10),
+        heartbeat_timeout=timedelta(minutes=2),
+        retry_policy=RETRY,
+        summary="closed cases not archived yet",
+    )
+    return done
