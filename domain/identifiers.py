@@ -49,10 +49,26 @@ PROVINCE_PREFIXES = frozenset(
     ]
 )
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _ID_CHECK = "10X98765432"
+
+
+# The shapes each identifier takes, as the API's schema states them (ECMA-262 regular
+# expressions, which Python reads alike). What a check character or a birth date adds is
+# checked by the functions below; the schema names it as the format.
+CREDIT_CODE_SHAPE = (
+    "[1-9ANYany][0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy][0-9]{6}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{10}"
+)
+RESIDENT_ID_SHAPE = "[1-8][0-9]{16}[0-9Xx]"
+DIVISION_CODE_PATTERN = "(?:" + "|".join(sorted(PROVINCE_PREFIXES)) + ")[0-9]{4}"
+_MOBILE = "1[3-9][0-9](?:[ -]?[0-9]{4}){2}"
+_LANDLINE = r"(?:0[0-9]{2,3}|\(0[0-9]{2,3}\))[ -]?[0-9]{7,8}(?:-[0-9]{1,6})?"
+PHONE_PATTERN = rf"(?:\+86|0086)? ?(?:{_MOBILE}|{_LANDLINE})"
+
+
+def anchored(pattern: str) -> str:
+    """The pattern as the schema states it: the whole value."""
+    return f"^(?:{pattern})$"
 
 
 def credit_code_check_character(first17: str) -> str:
@@ -80,7 +96,7 @@ def credit_code(value: str) -> str:
 
 def division_code(value: str) -> str:
     code = value.strip()
-    if not re.fullmatch(r"\d{6}", code):
+    if not re.fullmatch(r"[0-9]{6}", code):
         raise ValueError("must be a 6-digit administrative division code")
     if code[:2] not in PROVINCE_PREFIXES:
         raise ValueError(f"{code[:2]} is not a province-level division")
@@ -88,21 +104,19 @@ def division_code(value: str) -> str:
 
 
 def phone_number(value: str) -> str:
-    """A mainland mobile (11 digits) or landline with area code; +86 and spaces are dropped."""
-    number = re.sub(r"[\s()]", "", value)
-    if number.startswith("+86"):
-        number = number[3:]
-    elif number.startswith("0086"):
-        number = number[4:]
-    if _MOBILE.fullmatch(number) or _LANDLINE.fullmatch(number):
-        return number
-    raise ValueError("must be a mainland mobile number (11 digits) or a landline with its area code")
+    """A mainland mobile (11 digits, spaced or hyphenated in groups of 3-4-4) or a landline
+    with its area code; +86 and spaces are dropped."""
+    number = value.strip()
+    if not re.fullmatch(PHONE_PATTERN, number):
+        raise ValueError("must be a mainland mobile number (11 digits) or a landline with its area code")
+    number = re.sub(r"^(\+86|0086)", "", number).replace(" ", "").replace("(", "").replace(")", "")
+    return number.replace("-", "") if number.startswith("1") else number
 
 
 def resident_id_number(value: str) -> str:
     """An 18-character resident identity card number (GB 11643), check digit and birth date verified."""
     number = value.strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise ValueError("must be 17 digits and a check character (digit or X)")
     if number[:2] not in PROVINCE_PREFIXES:
         raise ValueError(f"{number[:2]} is not a province-level division")

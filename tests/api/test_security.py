@@ -95,7 +95,7 @@ async def test_logins_and_public_intake_are_rate_limited(api: Api, settings: Set
 
     from tests.api.test_case_end_to_end import complaint
 
-    api.app.state.intake_limiter.per_minute = 2
+    api.app.state.resources.intake_limiter.per_minute = 2
     assert (await api.post("/api/complaints", complaint())).status_code == 201
     assert (await api.post("/api/complaints", complaint())).status_code == 201
     third = await api.post("/api/complaints", complaint())

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from api.metrics import to_csv
 from db.metrics import compute
 from db.models import Complaint, Enterprise, SupervisionMeasure, Task, ViolationRow
 from db.session import Database
 from domain.metrics import parse_period
 from domain.policy import parse_policy
+from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -285,7 +285,7 @@ async def test_the_metrics_agree_with_an_independent_computation(db: Database, s
         for name, value in subset.items():
             assert figures[name] == pytest.approx(value), (code, name)
         assert figures["score"] == pytest.approx(score(subset)), code
-    lines = to_csv(result).splitlines()
+    lines = metrics_csv(result).splitlines()
     assert lines[0].startswith("period,enterprise,volume,repeat_complaints")
     assert len(lines) == 1 + len(ENTERPRISES) + 1 and lines[-1].startswith("2026-11,(all),")
 

@@ -217,7 +217,10 @@ def test_without_a_statement_the_window_closes_and_the_supervisor_decides() -> N
             {"outcome": "amend", "kind": "fine", "amount": Decimal(5000), "illegal_income": Decimal(10000)},
             "amount: must be from 10,000 to 100,000 yuan",
         ),
-        ({"outcome": "amend", "kind": "suspension"}, "suspension_days: an amended suspension names its length"),
+        (
+            {"outcome": "amend", "kind": "suspension"},
+            "suspension_days: an amended suspension names its length",
+        ),
         (
             {"outcome": "amend", "kind": "suspension", "suspension_days": 400},
             "suspension_days: must be from 1 to 365",

@@ -1,38 +1,24 @@
 """The audit log: every API write, every read of personal data and every decoded payload,
 with who, role, what, which object, when, the request id and the outcome.
 
-Routes that read personal data declare it with the `AuditedRead` dependency; writes are
-audited by method. The entry is written after the answer is known, in its own transaction.
+Writes are audited by method; a use case that reads personal data says so on the request's
+audit note (`Audit.personal_data_read`). The entry is written after the answer is known, in
+its own transaction.
 """
 
 import logging
 import re
 import uuid
-from typing import Annotated
 
-from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from db.models import AuditEntry
-from db.session import Database
+from services.context import Audit, Resources
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 OBJECT_PARAMS = ("tracking_no", "task_id", "code", "label")
 log = logging.getLogger("aftersales.audit")
-
-
-def audited_read(request: Request) -> None:
-    """Marks the request as a read of personal data: it is audited like a write."""
-    request.state.audited = True
-
-
-AuditedRead = Annotated[None, Depends(audited_read)]
-
-
-def note(request: Request, detail: str) -> None:
-    """Add a line to the request's audit entry (no personal data)."""
-    request.state.audit_detail = detail
 
 
 class AuditMiddleware:
@@ -54,9 +40,9 @@ class AuditMiddleware:
         async def sending(message: Message) -> None:
             nonlocal refused
             if message["type"] == "http.response.start":
-                state = scope.get("state", {})
-                if (scope["method"] in WRITES or state.get("audited")) and not await self._write(
-                    scope, state, request_id, message["status"]
+                note: Audit = scope.get("state", {}).get("audit") or Audit()
+                if (scope["method"] in WRITES or note.read) and not await self._write(
+                    scope, note, request_id, message["status"]
                 ):
                     refused = True
                     body = b'{"detail":"the audit log is unavailable; the request may have been applied"}'
@@ -80,13 +66,13 @@ class AuditMiddleware:
 
         await self.app(scope, receive, sending)
 
-    async def _write(self, scope: Scope, state: dict, request_id: str, status: int) -> bool:  # type: ignore[type-arg]
+    async def _write(self, scope: Scope, note: Audit, request_id: str, status: int) -> bool:
         route = scope.get("route")
-        actor = state.get("actor")
+        actor = note.actor
         params = scope.get("path_params", {})
         obj = next((str(params[p]) for p in OBJECT_PARAMS if p in params), "")
         client = scope.get("client") or ("", 0)
-        db: Database = scope["app"].state.db
+        resources: Resources = scope["app"].state.resources
         entry = AuditEntry(
             actor_id=actor.id if actor else "anonymous",
             actor_role=actor.role.value if actor else "anonymous",
@@ -95,10 +81,10 @@ class AuditMiddleware:
             request_id=request_id,
             outcome=status,
             client=str(client[0])[:64],
-            detail=str(state.get("audit_detail", ""))[:1000],
+            detail=note.detail[:1000],
         )
         try:
-            async with db.transaction() as session:
+            async with resources.db.transaction() as session:
                 session.add(entry)
         except Exception:
             log.exception(

@@ -1,4 +1,5 @@
-"""A case as each reader may see it, built from the workflow's state."""
+"""A case as each reader may see it, built from the workflow's state: the consumer's contact
+details in full for staff, masked for the enterprise and the consumer."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -6,10 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
-from api.schemas import LocalTime, Output
-from domain.case import ActiveTask, CaseState, EvaluationOutcome, Investigation, Rectification
+from domain.complaint.state import ActiveTask, CaseState, Investigation, Rectification
 from domain.enums import Role
 from domain.masking import mask_name, mask_phone
+from domain.tasks import EvaluationOutcome
+from services.outputs import LocalTime, Output
 
 # Who sees the consumer's contact details in full; everyone else sees them masked.
 FULL_CONTACT = frozenset({Role.CLERK, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})

@@ -8,15 +8,15 @@ child workflows, and continue-as-new. The raw histories come along as Temporal J
 from datetime import UTC
 from typing import Any
 
-from fastapi import HTTPException, status
 from pydantic import Field
 from temporalio.api.common.v1 import Payloads
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError
 
-from api.schemas import LocalTime, Output
-from domain.readmodel import ActivityName
+from domain.ids import ActivityName
+from services.errors import Unavailable
+from services.outputs import LocalTime, Output
 from temporal_client import workflow_runs
 
 SKIPPED = {
@@ -226,9 +226,7 @@ async def case_history(client: Client, workflow_id: str, *, include_raw: bool) -
                         children.append(child)
                         queue.append((child, await workflow_runs(client, child)))
     except RPCError as exc:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, f"history unavailable: {exc.message}"
-        ) from exc
+        raise Unavailable(f"history unavailable: {exc.message}") from exc
     timeline.sort(key=lambda e: (e.at, e.workflow_id != workflow_id, e.event_id))
     return CaseHistory(
         workflow_id=workflow_id,

@@ -1,6 +1,6 @@
-"""Rate limits for the doors anyone can knock on: logins and public intake.
+"""Rate limits for the doors anyone can knock on: sign-in and public intake.
 
-A sliding window of the last minute, per key (client address, or username), kept in the API
+A sliding window of the last minute, per key (client address, or username), kept in the
 process: behind a load balancer each process counts for itself, so the limit a client meets
 is the per-process limit times the processes it reaches.
 """
@@ -9,7 +9,7 @@ import time
 from collections import deque
 from math import ceil
 
-from fastapi import HTTPException, Request, status
+from services.errors import RateLimited
 
 WINDOW = 60.0
 
@@ -33,24 +33,8 @@ class RateLimiter:
                 del self._hits[idle]
         return None
 
-
-def enforce(limiter: RateLimiter, key: str, what: str) -> None:
-    wait = limiter.hit(key)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many {what}: at most {limiter.per_minute} a minute",
-            headers={"Retry-After": str(max(ceil(wait), 1))},
-        )
-
-
-def client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def limit_logins(request: Request) -> None:
-    enforce(request.app.state.login_limiter, client(request), "sign-in attempts from this address")
-
-
-def limit_intake(request: Request) -> None:
-    enforce(request.app.state.intake_limiter, client(request), "complaints from this address")
+    def enforce(self, key: str, what: str) -> None:
+        """Count a request, or refuse it: too many `what` in the last minute."""
+        wait = self.hit(key)
+        if wait is not None:
+            raise RateLimited(f"too many {what}: at most {self.per_minute} a minute", max(ceil(wait), 1))

@@ -1,0 +1,144 @@
+"""Every error is JSON with a `detail`; bad input lists each field and the reason. A use case's
+`ServiceError` becomes its status code here, and each route documents the codes it can give."""
+
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from services.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    Unauthorized,
+    Unavailable,
+)
+
+MAX_BODY_BYTES = 256 * 1024
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
+
+STATUS: dict[type[ServiceError], int] = {
+    BadRequest: status.HTTP_400_BAD_REQUEST,
+    Unauthorized: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    Invalid: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    RateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+DESCRIPTIONS = {
+    400: "the request cannot be done as asked",
+    401: "no credentials, or credentials that do not hold",
+    403: "not for this role",
+    404: "no such object, or none the caller may see",
+    405: "the path takes other methods (see Allow)",
+    409: "the action does not fit the object's state now; the reason is given",
+    413: "the body is larger than 256 KiB",
+    429: "too many requests; see Retry-After",
+    503: "Temporal or the audit log did not answer; try again",
+}
+
+
+def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route can give, for its OpenAPI document."""
+    return {code: {"model": ErrorBody, "description": DESCRIPTIONS[code]} for code in codes}
+
+
+def field_errors(errors: Any) -> list[dict[str, str]]:
+    out = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            detail = error.get("ctx", {}).get("error", "")
+            out.append({"field": "body", "reason": f"not valid JSON: {detail}".rstrip(": ")})
+            continue
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            where, loc = loc[0], loc[1:]
+        else:
+            where = "body"
+        # Union members and validator names add nothing for the reader.
+        loc = [part for part in loc if not part.startswith("function-") and "[" not in part]
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        named, sep, rest = message.partition(": ")
+        if sep and _FIELD.fullmatch(named):  # a model's own check names the field it is about
+            loc, message = [*loc, named], rest
+        field = ".".join(loc) or where
+        if error.get("type") == "extra_forbidden":
+            message = "unknown field"
+        if where in ("query", "header", "path"):
+            field = f"{where}.{field}" if loc else where
+        out.append({"field": field, "reason": message})
+    return out
+
+
+def _field(error: FieldError) -> dict[str, str]:
+    field = error.field if error.where == "body" else f"{error.where}.{error.field}"
+    return {"field": field, "reason": error.reason}
+
+
+def _invalid(errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": "the request is not valid", "errors": errors},
+    )
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return _invalid(field_errors(exc.errors()))
+
+
+async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+    if isinstance(exc, Invalid):
+        return _invalid([_field(e) for e in exc.errors])
+    code = next(c for kind, c in STATUS.items() if isinstance(exc, kind))
+    headers = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    content: dict[str, Any] = {"detail": exc.reason}
+    if isinstance(exc, Conflict):
+        content |= exc.context
+    return JSONResponse(status_code=code, content=content, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if route_methods and match is not Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str | dict | list) else str(exc.detail)
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(ServiceError, _service)  # type: ignore[arg-type]

@@ -1,0 +1,186 @@
+"""Cases: the queue, one case as its reader may see it, its history, and every action on it.
+Each checks the role and the object: another party's case is not there."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Complaint, Enterprise
+from domain.complaint.io import ActionCheck
+from domain.complaint.rules import roles_for
+from domain.complaint.state import CaseState
+from domain.enums import Action, CaseStatus, Category, Priority, Role
+from services.actions import ACTIONS
+from services.case_view import FULL_CONTACT, CaseView, case_view
+from services.context import Context
+from services.errors import Forbidden, NotFound, Unavailable
+from services.history import CaseHistory, case_history
+from services.idempotency import request_id
+from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
+from services.principal import Principal
+from services.signals import query, send
+from workflows.complaint import ComplaintWorkflow
+
+READERS = frozenset(
+    {Role.CLERK, Role.ENTERPRISE, Role.INVESTIGATOR, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR}
+)
+HISTORY_READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+SEE_EVERY_CASE = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+
+
+class CaseListItem(Output):
+    tracking_no: str
+    status: str
+    channel: str
+    category: str
+    severity: str
+    priority: str
+    enterprise_code: str
+    enterprise_name: str
+    region_code: str
+    product_name: str
+    consumer_name: str
+    consumer_phone: str
+    received_at: LocalTime
+    response_due: LocalTime | None
+    resolution_due: LocalTime | None
+    next_due: LocalTime | None
+    escalation_level: int
+    overdue: bool
+    investigator_id: str | None
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: CaseStatus | None = None
+    enterprise: str | None = None  # credit code
+    overdue: bool | None = None
+    priority: Priority | None = None
+    region: str | None = None  # division code
+    category: Category | None = None
+
+    def where(self) -> list[Any]:
+        where: list[Any] = []
+        if self.status is not None:
+            where.append(Complaint.status == self.status.value)
+        if self.enterprise:
+            where.append(Complaint.enterprise_code == self.enterprise)
+        if self.overdue is not None:
+            where.append(Complaint.overdue.is_(self.overdue))
+        if self.priority is not None:
+            where.append(Complaint.priority == self.priority.value)
+        if self.region:
+            where.append(Complaint.region_code == self.region)
+        if self.category is not None:
+            where.append(Complaint.category == self.category.value)
+        return where
+
+
+def _scope(principal: Principal) -> list[Any]:
+    """The cases a reader may see at all."""
+    if principal.role is Role.ENTERPRISE:
+        return [Complaint.enterprise_code == principal.org]
+    if principal.role is Role.INVESTIGATOR:
+        return [Complaint.investigator_id == principal.actor.id]
+    return []
+
+
+def _visible(row: Complaint, principal: Principal) -> bool:
+    role = principal.role
+    return (
+        role in SEE_EVERY_CASE
+        or (role is Role.CONSUMER and principal.org == row.tracking_no)
+        or (role is Role.ENTERPRISE and row.enterprise_code == principal.org)
+        or (role is Role.INVESTIGATOR and row.investigator_id == principal.actor.id)
+    )
+
+
+def _list_item(row: Any) -> CaseListItem:
+    case, name = row
+    fields = {
+        c.key: getattr(case, c.key) for c in Complaint.__table__.columns if c.key in CaseListItem.model_fields
+    }
+    return CaseListItem(
+        **fields,
+        enterprise_name=name,
+        consumer_name=case.consumer_name_masked,
+        consumer_phone=case.consumer_phone_masked,
+    )
+
+
+async def queue(
+    ctx: Context, *, principal: Principal, filters: CaseFilters, paging: PageRequest
+) -> Page[CaseListItem]:
+    """The cases the reader may see, in queue order: priority, then the nearest deadline."""
+    principal.require(READERS)
+    statement = (
+        select(Complaint, Enterprise.name)
+        .join(Enterprise, Enterprise.credit_code == Complaint.enterprise_code)
+        .where(*_scope(principal), *filters.where())
+        .order_by(Complaint.priority, Complaint.next_due.is_(None), Complaint.next_due, Complaint.received_at)
+    )
+    return await paginate(ctx.session, statement, paging, _list_item)
+
+
+async def visible_case(ctx: Context, principal: Principal, tracking_no: str) -> Complaint:
+    """The case's row, if this reader may see it; NotFound otherwise, without telling which."""
+    row = await ctx.session.get(Complaint, tracking_no)
+    if row is None or not _visible(row, principal):
+        raise NotFound(f"no case {tracking_no}")
+    return row
+
+
+async def _state(ctx: Context, workflow_id: str) -> CaseState:
+    handle = ctx.temporal.get_workflow_handle(workflow_id)
+    state: CaseState | None = await query(handle, ComplaintWorkflow.state)
+    if state is None:
+        raise Unavailable("the case is still being registered")
+    return state
+
+
+async def get_case(ctx: Context, *, principal: Principal, tracking_no: str) -> CaseView:
+    row = await visible_case(ctx, principal, tracking_no)
+    if principal.role in FULL_CONTACT:  # the consumer's details in full: an audited read
+        ctx.audit.personal_data_read()
+    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.role)
+
+
+async def get_history(ctx: Context, *, principal: Principal, tracking_no: str, raw: bool) -> CaseHistory:
+    """The case's timeline from its Temporal history, with the raw history: an audited read."""
+    row = await visible_case(ctx, principal, tracking_no)
+    ctx.audit.personal_data_read()
+    if principal.role not in HISTORY_READERS:
+        raise Forbidden("case histories are for supervisors, admins and auditors")
+    return await case_history(ctx.temporal, row.workflow_id, include_raw=raw)
+
+
+async def act(
+    ctx: Context,
+    *,
+    principal: Principal,
+    tracking_no: str,
+    action: Action,
+    body: Any,
+    idempotency_key: str | None,
+) -> CaseView | ActionAccepted:
+    """Take `action` on the case: the workflow applies it, or refuses it with the reason."""
+    row = await visible_case(ctx, principal, tracking_no)
+    roles = roles_for(action)
+    if principal.role not in roles:
+        raise Forbidden(f"{action} is for: {', '.join(sorted(roles))}")
+    spec = ACTIONS[action]
+    rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
+    handle = ctx.temporal.get_workflow_handle(row.workflow_id)
+    sent = await send(
+        handle,
+        ComplaintWorkflow,
+        signal=spec.signal,
+        command=spec.command(body, rid, principal.actor),
+        check=ActionCheck(action=action, actor=principal.actor),
+        wait_seconds=ctx.settings.action_wait_seconds,
+    )
+    if not sent.applied:
+        return ActionAccepted(request_id=sent.request_id, detail="sent; the case has not applied it yet")
+    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.role)

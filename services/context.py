@@ -1,0 +1,70 @@
+"""What a use case works with: the system's resources, shared by every request, and the
+request's own database session, client address and audit note."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+
+from db.policies import PolicyStore
+from db.session import Database
+from domain.calendar import WorkingCalendar
+from domain.messages import Actor
+from services.limits import RateLimiter
+from settings import Settings
+from temporal_client import connect
+
+
+@dataclass(frozen=True)
+class Resources:
+    settings: Settings
+    db: Database
+    temporal: Client
+    policies: PolicyStore
+    calendar: WorkingCalendar
+    login_limiter: RateLimiter
+    intake_limiter: RateLimiter
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, temporal: Client | None = None, db: Database | None = None
+    ) -> "Resources":
+        database = db or Database(settings.database)
+        return cls(
+            settings=settings,
+            db=database,
+            temporal=temporal or await connect(settings),
+            policies=PolicyStore(settings.policy_file, database),
+            calendar=settings.working_calendar(),
+            login_limiter=RateLimiter(settings.login_rate_per_minute),
+            intake_limiter=RateLimiter(settings.intake_rate_per_minute),
+        )
+
+
+@dataclass
+class Audit:
+    """What the request's audit entry says beyond its method, route and outcome: who asked,
+    whether it read personal data (then it is audited like a write), and a note."""
+
+    actor: Actor | None = None
+    read: bool = False
+    detail: str = ""
+
+    def personal_data_read(self) -> None:
+        self.read = True
+
+
+@dataclass
+class Context:
+    resources: Resources
+    session: AsyncSession
+    client: str = "unknown"  # the caller's address, for rate limits
+    audit: Audit = field(default_factory=Audit)
+
+    @property
+    def settings(self) -> Settings:
+        return self.resources.settings
+
+    @property
+    def temporal(self) -> Client:
+        return self.resources.temporal

@@ -1,0 +1,72 @@
+"""What a use case raises when it cannot do what it was asked; each adapter says it its way
+(the JSON API as a status code and a JSON body, a page as a message)."""
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Where = Literal["body", "query", "path", "header"]
+
+
+class ServiceError(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BadRequest(ServiceError):
+    """The request cannot be done as asked (an API key asked to log out)."""
+
+
+class Unauthorized(ServiceError):
+    """The caller is not known, or its credentials do not hold."""
+
+
+class Forbidden(ServiceError):
+    """The caller is known, and this is not for its role."""
+
+
+class NotFound(ServiceError):
+    """No such object, or none the caller may see: the two look the same."""
+
+
+class Conflict(ServiceError):
+    """The action does not fit the object's state now."""
+
+    def __init__(self, reason: str, **context: Any) -> None:
+        super().__init__(reason)
+        self.context = context
+
+
+class Unavailable(ServiceError):
+    """Temporal or a workflow did not answer; nothing was done, or it may be retried."""
+
+
+class RateLimited(ServiceError):
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # dotted: enterprise.name
+    reason: str
+    where: Where = "body"
+
+
+class Invalid(ServiceError):
+    """Input that breaks a rule: each field and the reason. Nothing was changed."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.reason}" for e in errors))
+        self.errors = errors
+
+
+def invalid(field: str, reason: str, where: Where = "body") -> Invalid:
+    return Invalid([FieldError(field, reason, where)])
+
+
+def problem_invalid(problem: str, where: Where = "body") -> Invalid:
+    """A domain rule's refusal, "field: reason", as a field error."""
+    name, _, reason = problem.partition(": ")
+    return invalid(name, reason, where) if reason else invalid(where, problem, where)

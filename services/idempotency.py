@@ -1,0 +1,85 @@
+"""Idempotency-Key: the same key with the same request is the same request, applied once; the
+same key with anything else is refused, naming the header.
+
+An action's key stands for its signal's request id (the workflow applies a request id once);
+an intake's key stands for the tracking number it was given."""
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import IdempotencyRecord, IntakeRequest
+from domain.enums import Role
+from domain.ids import new_tracking_no
+from services.errors import invalid
+from services.outputs import DISPLAY_TZ
+from services.principal import Principal
+
+HEADER = "Idempotency-Key"
+
+
+def _reused() -> Exception:
+    return invalid(HEADER, "was used for another request", where="header")
+
+
+def owner(principal: Principal) -> str:
+    """Keys are the caller's own; a consumer's are those of its case."""
+    actor = principal.actor
+    return f"consumer:{actor.org}" if actor.role is Role.CONSUMER else actor.id
+
+
+async def request_id(
+    session: AsyncSession, principal: Principal, key: str | None, scope: str, body: BaseModel
+) -> str:
+    """The signal's request id for this request: new without a key, the key's own with one."""
+    mine = owner(principal)
+    if key is None:
+        return f"{mine}:{uuid.uuid4()}"
+    digest = hashlib.sha256(f"{scope}\n{body.model_dump_json()}".encode()).hexdigest()
+    for _ in range(2):
+        record = await session.get(IdempotencyRecord, (mine, key))
+        if record is not None:
+            if (record.scope, record.body_digest) != (scope, digest):
+                raise _reused()
+            return record.request_id
+        session.add(
+            IdempotencyRecord(
+                owner=mine, key=key, scope=scope, body_digest=digest, request_id=f"{mine}:{key}"
+            )
+        )
+        try:
+            await session.commit()
+            return f"{mine}:{key}"
+        except IntegrityError:  # the same key, sent twice at once: read the other one's
+            await session.rollback()
+    raise invalid(HEADER, "is being used by another request right now", where="header")
+
+
+async def intake_claim(
+    session: AsyncSession, key: str, body: BaseModel, received_at: datetime
+) -> tuple[str, datetime]:
+    """The tracking number and time of receipt an intake's key stands for: an earlier
+    request's, or new ones."""
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    earlier = await session.get(IntakeRequest, key)
+    if earlier is None:
+        claim = IntakeRequest(
+            idempotency_key=key,
+            body_digest=digest,
+            received_at=received_at,
+            tracking_no=new_tracking_no(received_at, DISPLAY_TZ),
+        )
+        session.add(claim)
+        try:
+            await session.commit()
+            return claim.tracking_no, claim.received_at
+        except IntegrityError:  # the same key sent twice at once: the other request won
+            await session.rollback()
+            earlier = await session.get(IntakeRequest, key)
+    if earlier is None or earlier.body_digest != digest:
+        raise _reused()
+    return earlier.tracking_no, earlier.received_at

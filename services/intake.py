@@ -1,0 +1,303 @@
+"""Intake: a consumer files a complaint on the web, or a clerk records one taken by phone, in
+a store or from a platform. The case's workflow starts, and the receipt tells its tracking
+number, access code and deadlines."""
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from db.models import Enterprise
+from domain.complaint.io import CaseResult, ComplaintInput
+from domain.complaint.messages import ComplaintIntake, ConsumerDetails, EnterpriseRef, ProductDetails
+from domain.complaint.state import CaseState
+from domain.enums import Category, Channel, DeadlineKind, DesiredOutcome, Role
+from domain.ids import access_code, complaint_workflow_id, new_tracking_no
+from domain.messages import Actor
+from services.context import Context
+from services.errors import Forbidden, Unavailable, invalid
+from services.fields import (
+    Address,
+    CreditCode,
+    Description,
+    DivisionCode,
+    IdNumber,
+    Input,
+    IsoDate,
+    IsoDateTime,
+    ModelName,
+    Money,
+    Name,
+    Note,
+    Phone,
+    ShortText,
+)
+from services.idempotency import intake_claim
+from services.outputs import DISPLAY_TZ, LocalTime, Output
+from services.principal import Principal
+from settings import Settings
+from workflows import search_attributes as sa
+from workflows.complaint import ComplaintWorkflow
+
+RECORDING_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
+MAX_BACKDATE = timedelta(days=30)
+CLOCK_SKEW = timedelta(minutes=2)
+EARLIEST_PURCHASE = date(1980, 1, 1)
+TRACKING_NO_TRIES = 5  # a fresh random number collides about once in 10^8
+_Intake = Callable[[str, datetime], ComplaintIntake]  # the intake for a tracking number and time
+
+
+# --- what is sent ---------------------------------------------------------------------------
+
+
+class ConsumerIn(Input):
+    name: Name
+    phone: Phone
+    id_number: IdNumber | None = None
+    email: EmailStr | None = None
+    address: Address | None = None
+
+
+class EnterpriseIn(Input):
+    credit_code: CreditCode
+    name: ShortText | None = Field(default=None, description="required for an enterprise not yet registered")
+
+
+class ProductIn(Input):
+    name: ShortText
+    model: ModelName | None = None
+    purchase_date: IsoDate | None = None
+    amount: Money | None = Field(default=None, description="yuan")
+
+    @field_validator("purchase_date")
+    @classmethod
+    def _purchase_date(cls, v: date | None) -> date | None:
+        if v is not None:
+            if v > datetime.now(DISPLAY_TZ).date():
+                raise ValueError("is in the future")
+            if v < EARLIEST_PURCHASE:
+                raise ValueError("is before 1980")
+        return v
+
+
+class ComplaintCreate(Input):
+    channel: Channel
+    received_at: IsoDateTime | None = Field(
+        default=None, description="phone and store complaints: when the clerk received it (≤ 30 days back)"
+    )
+    consumer: ConsumerIn
+    enterprise: EnterpriseIn
+    product: ProductIn
+    region_code: DivisionCode
+    category: Category
+    description: Description
+    desired_outcome: DesiredOutcome
+    desired_outcome_detail: Note = ""
+
+    @field_validator("received_at")
+    @classmethod
+    def _received_at(cls, v: datetime | None) -> datetime | None:
+        if v is None:
+            return v
+        if v.tzinfo is None:
+            raise ValueError("must include a time zone, e.g. 2026-12-01T09:30:00+08:00")
+        now = datetime.now(UTC)
+        if v > now + CLOCK_SKEW:
+            raise ValueError("is in the future")
+        if v < now - MAX_BACKDATE:
+            raise ValueError("is more than 30 days ago")
+        return v.astimezone(UTC).replace(microsecond=0)
+
+    @model_validator(mode="after")
+    def _purchase_before_receipt(self) -> "ComplaintCreate":
+        received = (self.received_at or datetime.now(UTC)).astimezone(DISPLAY_TZ).date()
+        if self.product.purchase_date and self.product.purchase_date > received:
+            raise ValueError("product.purchase_date: is after the complaint was received")
+        return self
+
+
+# --- what is answered -------------------------------------------------------------------------
+
+
+class Deadlines(Output):
+    response_due: LocalTime | None
+    resolution_due: LocalTime | None
+
+
+class IntakeReceipt(Output):
+    tracking_no: str
+    access_code: str = Field(description="with the tracking number, lets the consumer follow the case")
+    workflow_id: str
+    status: str
+    category: Category | None = None
+    severity: str | None = None
+    priority: str | None = None
+    triage_rule: str | None = None
+    triage_reasons: list[str] = Field(default_factory=list)
+    deadlines: Deadlines | None = None
+    policy_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    receipt: IntakeReceipt
+    registered: bool  # False: recorded, but triage and deadlines are still pending
+
+
+# --- the use case -------------------------------------------------------------------------------
+
+
+async def file_complaint(
+    ctx: Context, *, principal: Principal | None, complaint: ComplaintCreate, idempotency_key: str | None
+) -> Filed:
+    """Start the case's workflow (once per Idempotency-Key) and wait until it is registered."""
+    if principal is None:
+        ctx.resources.intake_limiter.enforce(ctx.client, "complaints from this address")
+    recorder = principal or Principal.consumer()
+    _authorise(recorder, complaint)
+    enterprise = await _enterprise(ctx, complaint)
+    received_at = complaint.received_at or datetime.now(UTC).replace(microsecond=0)
+
+    def intake(tracking_no: str, received_at: datetime) -> ComplaintIntake:
+        return _intake(complaint, tracking_no, received_at, recorder.actor, enterprise)
+
+    if idempotency_key is None:
+        handle, case = await _start_new(ctx, intake, received_at)
+    else:
+        tracking_no, received_at = await intake_claim(ctx.session, idempotency_key, complaint, received_at)
+        case = intake(tracking_no, received_at)
+        # Starting again with the same id finds the case a first attempt started; a closed one
+        # refuses the start, and is the case all the same.
+        try:
+            handle = await _start(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.USE_EXISTING)
+        except WorkflowAlreadyStartedError:
+            handle = ctx.temporal.get_workflow_handle_for(
+                ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
+            )
+    return await _receipt(handle, case.tracking_no, ctx.settings)
+
+
+def _authorise(recorder: Principal, complaint: ComplaintCreate) -> None:
+    """Consumers file on the web; intake clerks (and supervisors) record every channel."""
+    if recorder.role is not Role.CONSUMER and recorder.role not in RECORDING_ROLES:
+        raise Forbidden("complaints are filed by consumers or recorded by intake clerks")
+    if complaint.channel is not Channel.WEB and recorder.role not in RECORDING_ROLES:
+        raise Forbidden(f"channel: a {complaint.channel} complaint is recorded by an intake clerk")
+    if complaint.received_at is not None and recorder.role not in RECORDING_ROLES:
+        raise Forbidden("received_at: only an intake clerk sets the time of receipt")
+
+
+async def _enterprise(ctx: Context, complaint: ComplaintCreate) -> EnterpriseRef:
+    """The enterprise as the registry names it; one not yet registered needs a name."""
+    registered = await ctx.session.get(Enterprise, complaint.enterprise.credit_code)
+    if registered is None and not complaint.enterprise.name:
+        raise invalid("enterprise.name", "required for an enterprise not yet in the registry")
+    return EnterpriseRef(
+        credit_code=complaint.enterprise.credit_code,
+        name=registered.name if registered else complaint.enterprise.name or "",
+    )
+
+
+def _intake(
+    complaint: ComplaintCreate,
+    tracking_no: str,
+    received_at: datetime,
+    recorder: Actor,
+    enterprise: EnterpriseRef,
+) -> ComplaintIntake:
+    return ComplaintIntake(
+        tracking_no=tracking_no,
+        channel=complaint.channel,
+        received_at=received_at,
+        recorded_by=recorder,
+        consumer=ConsumerDetails(**complaint.consumer.model_dump()),
+        enterprise=enterprise,
+        product=ProductDetails(**complaint.product.model_dump()),
+        region_code=complaint.region_code,
+        category=complaint.category,
+        description=complaint.description,
+        desired_outcome=complaint.desired_outcome,
+        desired_outcome_detail=complaint.desired_outcome_detail,
+    )
+
+
+async def _start_new(
+    ctx: Context, intake: _Intake, received_at: datetime
+) -> tuple[WorkflowHandle[ComplaintWorkflow, CaseResult], ComplaintIntake]:
+    for _ in range(TRACKING_NO_TRIES):
+        case = intake(new_tracking_no(received_at, DISPLAY_TZ), received_at)
+        try:
+            return await _start(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.FAIL), case
+        except WorkflowAlreadyStartedError:
+            continue
+    raise Unavailable("no free tracking number; try again")
+
+
+async def _start(
+    client: Client, settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
+) -> WorkflowHandle[ComplaintWorkflow, CaseResult]:
+    try:
+        return await client.start_workflow(
+            ComplaintWorkflow.run,
+            ComplaintInput(intake=intake),
+            id=complaint_workflow_id(intake.tracking_no),
+            task_queue=settings.task_queue,
+            id_conflict_policy=conflict,
+            # A tracking number is a case for good: never a second run, even after it closed.
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=sa.at_intake(intake),
+            static_summary=f"{intake.category} complaint via {intake.channel}",
+        )
+    except RPCError as exc:
+        raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
+
+
+async def _receipt(
+    handle: WorkflowHandle[ComplaintWorkflow, CaseResult], tracking_no: str, settings: Settings
+) -> Filed:
+    receipt = IntakeReceipt(
+        tracking_no=tracking_no,
+        access_code=access_code(settings.secret, tracking_no),
+        workflow_id=handle.id,
+        status="received",
+    )
+    pending = Filed(receipt, registered=False)
+    try:
+        case = await asyncio.wait_for(
+            handle.execute_update(ComplaintWorkflow.registered), settings.intake_wait_seconds
+        )
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.NOT_FOUND:  # not "already closed": not ready yet
+            return pending
+        closed: CaseState | None = await handle.query(ComplaintWorkflow.state)
+        if closed is None:
+            return pending
+        case = closed
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return pending
+    response_due, resolution_due = (
+        case.deadline(DeadlineKind.RESPONSE),
+        case.deadline(DeadlineKind.RESOLUTION),
+    )
+    registered = receipt.model_copy(
+        update={
+            "status": case.status.value,
+            "category": case.triage.category,
+            "severity": case.triage.severity.value,
+            "priority": case.triage.priority.value,
+            "triage_rule": case.triage.rule,
+            "triage_reasons": case.triage.reasons,
+            "deadlines": Deadlines(
+                response_due=response_due.due if response_due else None,
+                resolution_due=resolution_due.due if resolution_due else None,
+            ),
+            "policy_version": case.policy.version,
+        }
+    )
+    return Filed(registered, registered=True)

@@ -1,0 +1,79 @@
+"""The evaluation system by enterprise, region, category and period, as figures or CSV. An
+enterprise sees its own figures only."""
+
+import csv
+import io
+
+from db.metrics import compute
+from domain.enums import Category, Role
+from domain.metrics import DIMENSIONS, FIGURE_NAMES, Metrics, MetricsRow, Period, parse_period
+from services.context import Context
+from services.errors import Forbidden, NotFound, invalid
+from services.principal import Principal
+
+READERS = frozenset({Role.ENTERPRISE, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+
+
+def dimensions(value: str) -> tuple[str, ...]:
+    """`enterprise,region` as the dimensions to group by; ValueError naming what is wrong."""
+    chosen = tuple(d.strip() for d in value.split(",") if d.strip())
+    unknown = [d for d in chosen if d not in DIMENSIONS]
+    if unknown:
+        raise ValueError(f"unknown dimension {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
+    if len(set(chosen)) != len(chosen):
+        raise ValueError("a dimension is named twice")
+    return chosen
+
+
+async def get_metrics(
+    ctx: Context,
+    *,
+    principal: Principal,
+    period: str,
+    group_by: str,
+    enterprise: str | None,
+    region: str | None,
+    category: Category | None,
+) -> Metrics:
+    """Response time, resolution, success, satisfaction, volume, violations, scorecard."""
+    principal.require(READERS)
+    try:
+        chosen: Period = parse_period(period)
+    except ValueError as exc:
+        raise invalid("period", str(exc), where="query") from exc
+    try:
+        by = dimensions(group_by)
+    except ValueError as exc:
+        raise invalid("group_by", str(exc), where="query") from exc
+    if principal.role is Role.ENTERPRISE:
+        if not principal.org:
+            raise Forbidden("this enterprise account names no enterprise")
+        if enterprise and enterprise != principal.org:
+            raise NotFound(f"no metrics for {enterprise}")
+        enterprise = principal.org
+    return await compute(
+        ctx.session,
+        await ctx.resources.policies.sync(),
+        ctx.resources.calendar,
+        chosen,
+        by,
+        enterprise=enterprise,
+        region=region,
+        category=category.value if category else None,
+    )
+
+
+def metrics_csv(result: Metrics) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["period", *result.group_by, *FIGURE_NAMES])
+    for row in [*result.rows, MetricsRow(key={d: "(all)" for d in result.group_by}, figures=result.total)]:
+        values = row.figures.model_dump()
+        writer.writerow(
+            [
+                result.period.label,
+                *(row.key[d] for d in result.group_by),
+                *("" if values[n] is None else values[n] for n in FIGURE_NAMES),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,47 @@
+"""Who is asking: an account (signed in with a password or an API key), or a consumer who
+proved a case is theirs with its access code."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from db.models import Account
+from domain.enums import Role
+from domain.messages import Actor
+from services.errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Principal:
+    actor: Actor
+    account: Account | None = None
+    session_id: str | None = None  # the login, when signed in with a password
+
+    @property
+    def role(self) -> Role:
+        return self.actor.role
+
+    @property
+    def org(self) -> str | None:
+        """An enterprise account's credit code, an evaluator's agency, a consumer's case."""
+        return self.actor.org
+
+    @classmethod
+    def of(cls, account: Account, session_id: str | None = None) -> "Principal":
+        role = Role(account.role)
+        org = account.enterprise_code if role is Role.ENTERPRISE else account.agency_id
+        return cls(
+            actor=Actor(id=account.id, role=role, org=org, name=account.display_name),
+            account=account,
+            session_id=session_id,
+        )
+
+    @classmethod
+    def consumer(cls, tracking_no: str | None = None) -> "Principal":
+        """The consumer: of one case, once the access code is proved; anyone filing on the web."""
+        return cls(actor=Actor(id="consumer", role=Role.CONSUMER, org=tracking_no, name="consumer"))
+
+    def require(self, roles: Iterable[Role], what: str = "this") -> None:
+        """Refuse unless the principal has one of `roles`."""
+        allowed = frozenset(roles)
+        if self.role not in allowed:
+            raise Forbidden(f"{what} is for: {', '.join(sorted(allowed))}")

@@ -1,0 +1,74 @@
+"""Cycle reports: the list, newest first, and each report with every figure against the cycle
+before, as figures or CSV."""
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from db.models import CycleReportRow
+from domain.enums import Role
+from domain.metrics import FIGURE_NAMES
+from domain.reports import CycleReport
+from services.context import Context
+from services.errors import NotFound
+from services.outputs import LocalTime, Output, Page, PageRequest, paginate
+from services.principal import Principal
+
+READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+
+
+class ReportItem(Output):
+    label: str
+    cycle: str
+    period_start: str
+    period_end: str
+    previous_label: str
+    headline: str
+    as_of: LocalTime
+    policy_version: str
+
+
+def _item(row: CycleReportRow) -> ReportItem:
+    return ReportItem(
+        label=row.label,
+        cycle=row.cycle,
+        period_start=str(row.period_start),
+        period_end=str(row.period_end),
+        previous_label=row.previous_label,
+        headline=row.headline,
+        as_of=row.as_of,
+        policy_version=row.policy_version,
+    )
+
+
+async def list_reports(ctx: Context, *, principal: Principal, paging: PageRequest) -> Page[ReportItem]:
+    principal.require(READERS)
+    statement = select(CycleReportRow).order_by(CycleReportRow.period_start.desc())
+    return await paginate(ctx.session, statement, paging, _item)
+
+
+async def get_report(ctx: Context, *, principal: Principal, label: str) -> CycleReport:
+    principal.require(READERS)
+    row = await ctx.session.get(CycleReportRow, label)
+    if row is None:
+        raise NotFound(f"no report for {label}")
+    return CycleReport.model_validate(row.body)
+
+
+def report_csv(report: CycleReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["scope", "key", "figure", report.label, report.previous_label, "change_percent"])
+    for scope in report.scopes:
+        now, before = scope.current.model_dump(), scope.previous.model_dump()
+        for name in FIGURE_NAMES:
+            change = scope.changes.get(name)
+            writer.writerow(
+                [scope.scope, scope.key, name, _cell(now[name]), _cell(before[name]), _cell(change)]
+            )
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
