@@ -1,6 +1,7 @@
 """The audit log, for auditors and admins: who did what to which object, and with what
 outcome, newest first. Reading it is itself audited."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,12 +10,44 @@ from sqlalchemy import select
 
 from db.models import AuditEntry
 from domain.enums import Role
-from services.context import Context
+from services.context import Audit, Context, Resources
 from services.errors import invalid
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 
 READERS = frozenset({Role.AUDITOR, Role.ADMIN})
+log = logging.getLogger("aftersales.audit")
+
+
+async def record(
+    resources: Resources,
+    note: Audit,
+    *,
+    action: str,
+    object_ref: str,
+    request_id: str,
+    outcome: int,
+    client: str,
+) -> bool:
+    """Write one entry in its own transaction; False (and logged) if it could not be written."""
+    actor = note.actor
+    entry = AuditEntry(
+        actor_id=actor.id if actor else "anonymous",
+        actor_role=actor.role.value if actor else "anonymous",
+        action=action[:120],
+        object_ref=object_ref[:100],
+        request_id=request_id,
+        outcome=outcome,
+        client=client[:64],
+        detail=note.detail[:1000],
+    )
+    try:
+        async with resources.db.transaction() as session:
+            session.add(entry)
+    except Exception:
+        log.exception("audit entry not written: %s %s by %s", entry.action, entry.object_ref, entry.actor_id)
+        return False
+    return True
 
 
 class AuditEntryOut(Output):

@@ -1,9 +1,6 @@
 """Shared fixtures: a real database per test (SQLite and PostgreSQL), and Temporal servers."""
 
 import functools
-import os
-import shutil
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,28 +14,8 @@ from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
 from settings import Settings
-from temporal_client import KeyRing, data_converter, register_search_attributes
-
-BIN = Path(sys.executable).parent
-# The tests' payload keys: the first encrypts; the second is an older key that still decrypts.
-TEST_KEYS = (
-    "test-2=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,test-1=H/4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA="
-)
-TEST_RING = KeyRing.parse(TEST_KEYS)
-POSTGRES_ADMIN_URL = os.environ.get(
-    "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def tool(name: str) -> str:
-    """A binary installed by the project's packages (temporal, temporal-test-server)."""
-    path = BIN / name
-    if path.exists():
-        return str(path)
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is not installed: run the README's test command")
-    return found
+from temporal_client import data_converter, register_search_attributes
+from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, tool
 
 
 @pytest.fixture

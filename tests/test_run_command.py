@@ -1,52 +1,20 @@
 """`aftersales run`: the whole system from one command; Ctrl-C stops it; cases survive a restart."""
 
 import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.test_case_end_to_end import complaint
-
-RUN = [sys.executable, "-m", "cli", "run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.api import complaint
+from tests.support.running import Running, free_port, token
 
 
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Running:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.process = subprocess.Popen(RUN, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-    def wait_started(self, timeout: float = 90) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log.read_text()
-            if "Press Ctrl-C to stop" in text:
-                return text
-            if self.process.poll() is not None:
-                pytest.fail(f"aftersales run exited with {self.process.returncode}:\n{text}")
-            time.sleep(0.3)
-        pytest.fail(f"aftersales run did not start:\n{self.log.read_text()}")
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(60)
 
 
 @pytest.fixture
@@ -57,12 +25,6 @@ def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
     env.pop("AFTERSALES_DATABASE_URL", None)
     env.update({f"AFTERSALES_{name}_PORT": str(port) for name, port in ports.items()})
     yield env
-
-
-def token(output: str, username: str) -> str:
-    """The API key the welcome shows for the username."""
-    line = next(line for line in output.splitlines() if line.strip().startswith(username + " "))
-    return line.split()[-1]
 
 
 def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.api.test_case_end_to_end import complaint
-from tests.conftest import tool
-from tests.test_run_command import Running, free_port, token
+from tests.support import tool
+from tests.support.api import complaint
+from tests.support.running import Running, free_port, token
 
 CANARY = {
     "name": "甄卡纳",

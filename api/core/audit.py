@@ -6,19 +6,17 @@ audit note (`Audit.personal_data_read`). The entry is written after the answer i
 its own transaction.
 """
 
-import logging
 import re
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from db.models import AuditEntry
-from services.context import Audit, Resources
+from services import audit_log
+from services.context import Audit
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 OBJECT_PARAMS = ("tracking_no", "task_id", "code", "label")
-log = logging.getLogger("aftersales.audit")
 
 
 class AuditMiddleware:
@@ -68,27 +66,14 @@ class AuditMiddleware:
 
     async def _write(self, scope: Scope, note: Audit, request_id: str, status: int) -> bool:
         route = scope.get("route")
-        actor = note.actor
         params = scope.get("path_params", {})
-        obj = next((str(params[p]) for p in OBJECT_PARAMS if p in params), "")
         client = scope.get("client") or ("", 0)
-        resources: Resources = scope["app"].state.resources
-        entry = AuditEntry(
-            actor_id=actor.id if actor else "anonymous",
-            actor_role=actor.role.value if actor else "anonymous",
-            action=f"{scope['method']} {getattr(route, 'path', scope['path'])}"[:120],
-            object_ref=obj[:100],
+        return await audit_log.record(
+            scope["app"].state.resources,
+            note,
+            action=f"{scope['method']} {getattr(route, 'path', scope['path'])}",
+            object_ref=next((str(params[p]) for p in OBJECT_PARAMS if p in params), ""),
             request_id=request_id,
             outcome=status,
-            client=str(client[0])[:64],
-            detail=note.detail[:1000],
+            client=str(client[0]),
         )
-        try:
-            async with resources.db.transaction() as session:
-                session.add(entry)
-        except Exception:
-            log.exception(
-                "audit entry not written: %s %s by %s", entry.action, entry.object_ref, entry.actor_id
-            )
-            return False
-        return True

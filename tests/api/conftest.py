@@ -5,7 +5,6 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
@@ -21,8 +20,8 @@ from db.seed import hash_password
 from db.session import Database
 from settings import Settings
 from temporal_client import data_converter
-from tests.conftest import TEST_RING, tool
-from tests.support import eventually
+from tests.support import TEST_RING, eventually, tool
+from tests.support.api import Api
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -58,24 +57,6 @@ def tokens(db: Database, settings: Settings) -> dict[str, str]:
     return {
         name: c["api_key"] for name, c in json.loads((settings.data_dir / "tokens.json").read_text()).items()
     }
-
-
-class Api:
-    """An HTTP client with a helper per role."""
-
-    def __init__(self, http: httpx.AsyncClient, tokens: dict[str, str], app: Any = None) -> None:
-        self.http, self.tokens, self.app = http, tokens, app
-
-    def auth(self, username: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[username]}"} if username else {}
-
-    async def get(self, path: str, as_: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
-        return await self.http.get(path, headers=headers, **kwargs)
-
-    async def post(self, path: str, body: Any, as_: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
-        return await self.http.post(path, json=body, headers=headers, **kwargs)
 
 
 @pytest.fixture
@@ -131,9 +112,3 @@ async def password(db: Database) -> str:
         ).scalar_one()
         account.password_hash = hash_password(secret)
     return secret
-
-
-async def login(api: Api, password: str) -> dict:
-    got = await api.post("/api/auth/login", {"username": "supervisor", "password": password})
-    assert got.status_code == 200, got.text
-    return got.json()

@@ -1,31 +1,7 @@
 """Every endpoint checks the role and the object."""
 
-from tests.api.conftest import Api
-from tests.api.test_case_end_to_end import complaint
-from tests.support import OTHER_ENTERPRISE, eventually
-
-USERNAMES = {"inv-li": "investigator1", "inv-chen": "investigator2"}
-
-
-async def assigned_investigator(api: Api, tracking_no: str) -> str:
-    """The investigator's account id, once the assignment (a moment after intake) is in the read
-    model, and so the case in the investigator's list."""
-
-    async def probe() -> str | None:
-        view = (await api.get(f"/api/complaints/{tracking_no}", as_="supervisor")).json()
-        investigator = (view.get("investigation") or {}).get("investigator_id")
-        if investigator is None:
-            return None
-        seen = await api.get(f"/api/complaints/{tracking_no}", as_=USERNAMES[investigator])
-        return investigator if seen.status_code == 200 else None
-
-    return await eventually(probe, what="an investigator")
-
-
-async def file(api: Api, **overrides: object) -> dict:
-    response = await api.post("/api/complaints", complaint(**overrides))
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.support import OTHER_ENTERPRISE
+from tests.support.api import USERNAMES, Api, assigned_investigator, complaint, file
 
 
 async def test_an_enterprise_sees_only_its_own_cases(api: Api) -> None:

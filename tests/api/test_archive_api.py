@@ -5,9 +5,8 @@ from datetime import timedelta
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from tests.api.conftest import Api
-from tests.api.test_access import file
 from tests.support import eventually
+from tests.support.api import Api, file
 from workflows.archive import ArchiveWorkflow
 
 

@@ -1,24 +1,6 @@
 """A whole case through the HTTP API, on a real Temporal dev server."""
 
-from typing import Any
-
-from tests.api.conftest import Api
-from tests.support import ENTERPRISE_CODE
-
-
-def complaint(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "channel": "web",
-        "consumer": {"name": "张三", "phone": "138 1234 1234", "email": "zhang@example.com"},
-        "enterprise": {"credit_code": ENTERPRISE_CODE},
-        "product": {"name": "电热水壶", "model": "MH-17", "purchase_date": "2026-11-01", "amount": "199.00"},
-        "region_code": "310115",
-        "category": "product_quality",
-        "description": "水壶用了两周底座松动,无法加热。",
-        "desired_outcome": "replace",
-    }
-    body.update(overrides)
-    return body
+from tests.support.api import Api, complaint
 
 
 async def test_a_complaint_from_intake_to_closing(api: Api) -> None:

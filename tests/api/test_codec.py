@@ -10,9 +10,8 @@ import pytest
 from db.models import AuditEntry
 from db.session import Database
 from temporal_client import ENCODING, KEY_ID
-from tests.api.conftest import Api, login
-from tests.api.test_tenancy import PLAIN, payloads
 from tests.support import rows
+from tests.support.api import PLAIN, Api, login, payloads
 
 
 @pytest.fixture

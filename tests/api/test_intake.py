@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from db.models import Complaint
 from db.session import Database
-from tests.api.conftest import Api
-from tests.api.test_case_end_to_end import complaint
+from tests.support.api import Api, complaint
 
 
 async def count(db: Database) -> int:

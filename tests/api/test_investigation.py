@@ -4,15 +4,8 @@ from datetime import datetime, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import Api
-from tests.api.test_access import USERNAMES, assigned_investigator, file
 from tests.support import eventually
-
-REPORT = {
-    "cause_analysis": "维修网点备件不足",
-    "improvement_measures": "增加备件库存",
-    "implementation_effect": "返修率下降40%",
-}
+from tests.support.api import REPORT, USERNAMES, Api, assigned_investigator, file, task_view
 
 
 async def test_a_supervisor_escalates_and_the_investigator_works_the_case(api: Api) -> None:
@@ -59,7 +52,7 @@ async def test_a_supervisor_escalates_and_the_investigator_works_the_case(api: A
     report = await api.post(f"/api/complaints/{no}/rectification", REPORT, as_="minghui")
     assert report.status_code == 200 and report.json()["status"] == "verifying"
 
-    view = await eventually(lambda: _task_view(api, no), what="the verification task")
+    view = await eventually(lambda: task_view(api, no), what="the verification task")
     task = view["task"]
     assert task["kind"] == "verification" and task["assignee_id"] in USERNAMES
     early = await api.post(
@@ -73,15 +66,6 @@ async def test_a_supervisor_escalates_and_the_investigator_works_the_case(api: A
     assert (await api.get("/api/tasks", as_="evaluator1")).json()["total"] == 0
 
 
-async def _task_view(api: Api, no: str) -> dict | None:
-    """The case's view once its task is started and in the read model."""
-    view = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
-    if not view["task"]:
-        return None
-    task = await api.get(f"/api/tasks/{view['task']['task_id']}", as_="supervisor")
-    return view if task.status_code == 200 else None
-
-
 async def test_the_agency_hands_in_its_survey_and_the_case_closes(api: Api) -> None:
     case = await file(api)
     no, consumer = case["tracking_no"], {"X-Access-Code": case["access_code"]}
@@ -91,7 +75,7 @@ async def test_the_agency_hands_in_its_survey_and_the_case_closes(api: Api) -> N
         as_="minghui",
     )
     await api.post(f"/api/complaints/{no}/acceptance", {"comment": "满意"}, headers=consumer)
-    view = await eventually(lambda: _task_view(api, no), what="the evaluation task")
+    view = await eventually(lambda: task_view(api, no), what="the evaluation task")
     task_id = view["task"]["task_id"]
     assert view["task"]["assignee_id"] == "agency-huaxin"
     assert (await api.get(f"/api/tasks/{task_id}", as_="evaluator2")).status_code == 404
@@ -141,7 +125,7 @@ async def test_verification_after_its_check_date_through_the_api(
         as_=investigator,
     )
     await api.post(f"/api/complaints/{no}/rectification", REPORT, as_="minghui")
-    view = await eventually(lambda: _task_view(api, no), what="the verification task")
+    view = await eventually(lambda: task_view(api, no), what="the verification task")
     opens = datetime.fromisoformat(view["task"]["opens_at"])
     await ts_env.sleep(opens - await ts_env.get_current_time() + timedelta(minutes=1))
     task_id = view["task"]["task_id"]

@@ -2,8 +2,8 @@
 
 from db.models import Complaint, Task, ViolationRow
 from db.session import Database
-from tests.api.conftest import Api
-from tests.db.test_metrics import ENTERPRISES, generate, store
+from tests.support.api import Api
+from tests.support.metrics_data import ENTERPRISES, generate, store
 
 
 async def test_metrics_as_json_and_csv(api: Api, db: Database) -> None:

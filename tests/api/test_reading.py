@@ -1,8 +1,7 @@
 """The queue, a case's detail, its history and the notifications, as readers see them."""
 
-from tests.api.conftest import Api
-from tests.api.test_access import USERNAMES, assigned_investigator, file
 from tests.support import OTHER_ENTERPRISE, eventually
+from tests.support.api import USERNAMES, Api, assigned_investigator, file
 
 
 async def test_the_queue_is_ordered_by_priority_then_deadline_and_filters(api: Api) -> None:

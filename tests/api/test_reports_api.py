@@ -10,9 +10,9 @@ from db.session import Database
 from domain.ids import CYCLE_REPORT
 from domain.policy import parse_policy
 from settings import DEFAULTS, Settings
-from tests.api.conftest import Api
-from tests.db.test_metrics import generate, store
 from tests.support import eventually
+from tests.support.api import Api
+from tests.support.metrics_data import generate, store
 from worker import ensure_report_schedule
 
 

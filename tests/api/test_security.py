@@ -9,9 +9,8 @@ from sqlalchemy import text
 from db.models import AuditEntry
 from db.session import Database
 from settings import Settings
-from tests.api.conftest import Api, login
-from tests.api.test_access import file
 from tests.support import rows
+from tests.support.api import Api, complaint, file, login
 
 
 async def test_a_password_login_gives_a_short_lived_token_that_refreshes_and_ends(
@@ -92,8 +91,6 @@ async def test_logins_and_public_intake_are_rate_limited(api: Api, settings: Set
         assert (await api.post("/api/auth/login", {"username": "x", "password": "y"})).status_code == 401
     limited = await api.post("/api/auth/login", {"username": "x", "password": "y"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
-
-    from tests.api.test_case_end_to_end import complaint
 
     api.app.state.resources.intake_limiter.per_minute = 2
     assert (await api.post("/api/complaints", complaint())).status_code == 201

@@ -5,9 +5,8 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import Api
-from tests.api.test_access import file
 from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, eventually
+from tests.support.api import Api, file
 
 RECORD = f"/api/enterprises/{ENTERPRISE_CODE}/supervision"
 

@@ -8,10 +8,8 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import Api
-from tests.api.test_access import file
-from tests.conftest import tool
-from tests.support import ENTERPRISE_CODE, eventually
+from tests.support import ENTERPRISE_CODE, eventually, tool
+from tests.support.api import Api, file
 
 
 async def temporal_cli(env: WorkflowEnvironment, *args: str) -> str:

@@ -14,9 +14,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from google.protobuf.json_format import MessageToDict
 from sqlalchemy import func, select
-from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -26,12 +24,18 @@ from db.seed import hash_password
 from db.session import Database
 from settings import Settings
 from temporal_client import EncryptionCodec
-from tests.api.conftest import Api
-from tests.api.test_access import USERNAMES, assigned_investigator, file
-from tests.api.test_case_end_to_end import complaint
-from tests.api.test_investigation import REPORT, _task_view
-from tests.conftest import TEST_RING
-from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, eventually, rows
+from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, TEST_RING, eventually, rows
+from tests.support.api import (
+    PLAIN,
+    REPORT,
+    USERNAMES,
+    Api,
+    assigned_investigator,
+    complaint,
+    file,
+    payloads,
+    task_view,
+)
 from workflows.archive import ArchiveWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput, ReportSummary
 
@@ -115,13 +119,6 @@ class Probe:
         return self.tenanted or (
             not self.path.startswith("/api/archive/") and any(o in self.path for o in objects)
         )
-
-
-PLAIN = Payload(metadata={"encoding": b"json/plain"}, data=b'"matrix"')
-
-
-def payloads(*items: Payload) -> dict[str, Any]:
-    return MessageToDict(Payloads(payloads=list(items)))
 
 
 def _keys_foreign(ctx: Ctx, body: Any) -> list[Any]:
@@ -345,7 +342,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         no = case["tracking_no"]
         await findings(api, no, investigator, "product_safety")
         ok(await api.post(f"/api/complaints/{no}/rectification", REPORT, as_=user))
-        view = await eventually(partial(_task_view, api, no), what="the verification task")
+        view = await eventually(partial(task_view, api, no), what="the verification task")
         verification[user] = view["task"]["task_id"]
     assert serious["minghui"][1] != serious["xunjie"][1]
 
@@ -374,7 +371,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
                 f"/api/complaints/{no}/acceptance", {}, headers={"X-Access-Code": case["access_code"]}
             )
         )
-        view = await eventually(partial(_task_view, api, no), what="the evaluation task")
+        view = await eventually(partial(task_view, api, no), what="the evaluation task")
         evaluation[user] = view["task"]["task_id"]
         evaluated.append(no)
         assert view["task"]["assignee_id"] == {"minghui": "agency-huaxin", "xunjie": "agency-zhengda"}[user]

@@ -6,9 +6,8 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from db.session import Database
 from settings import Settings
-from tests.api.conftest import Api
-from tests.api.test_case_end_to_end import complaint
 from tests.support import eventually
+from tests.support.api import Api, complaint
 from worker import build_worker
 
 

@@ -1,147 +1,23 @@
 """The evaluation system against an independent computation on generated data."""
 
 import math
-import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 
 from db.metrics import compute
-from db.models import Complaint, Enterprise, SupervisionMeasure, Task, ViolationRow
+from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from db.session import Database
 from domain.metrics import parse_period
 from domain.policy import parse_policy
 from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
+from tests.support.metrics_data import CST, ENTERPRISES, generate, store
 
-CST = ZoneInfo("Asia/Shanghai")
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
-ENTERPRISES = ["91310115MA1K4B2X34", "91440300MA5F8R7T1F", "91110108MA01C6QW2G"]
-REGIONS = ["310115", "440300", "110108"]
-CATEGORIES = ["product_quality", "repair_service", "service_attitude"]
 RESOLVED = {"resolved", "resolved_by_default", "resolved_after_rectification"}
-
-
-def generate(
-    seed: int = 7, n: int = 400
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    rng = random.Random(seed)
-    cases, evaluations, violations, measures = [], [], [], []
-    for i in range(n):
-        received = datetime(2026, 10, 20, tzinfo=CST) + timedelta(minutes=rng.randrange(0, 60 * 24 * 50))
-        received = received.astimezone(UTC)
-        responded = received + timedelta(hours=rng.uniform(0.5, 40)) if rng.random() < 0.9 else None
-        resolution_due = received + timedelta(days=4)  # only compared with resolved_at below
-        resolved = received + timedelta(hours=rng.uniform(5, 200)) if rng.random() < 0.7 else None
-        closed = resolved is not None and rng.random() < 0.8
-        outcome = (
-            rng.choice(
-                [
-                    "resolved",
-                    "resolved_by_default",
-                    "not_substantiated",
-                    "withdrawn",
-                    "resolved_after_rectification",
-                ]
-            )
-            if closed
-            else None
-        )
-        no = f"CP-M-{i:04d}"
-        code, region, category = rng.choice(ENTERPRISES), rng.choice(REGIONS), rng.choice(CATEGORIES)
-        cases.append(
-            {
-                "tracking_no": no,
-                "workflow_id": f"complaint-{no}",
-                "revision": 1,
-                "channel": "web",
-                "status": "closed" if closed else "forwarded",
-                "category": category,
-                "severity": "moderate",
-                "priority": "p3",
-                "triage_rule": "default",
-                "enterprise_code": code,
-                "region_code": region,
-                "product_name": "x",
-                "consumer_name_masked": "x*",
-                "consumer_phone_masked": "1**",
-                "received_at": received,
-                "response_due": received + timedelta(hours=24),
-                "resolution_due": resolution_due,
-                "next_due": None,
-                "responded_at": responded,
-                "proposed_at": None,
-                "closed_at": resolved if closed else None,
-                "outcome": outcome,
-                "escalation_level": 0,
-                "overdue": False,
-                "investigator_id": None,
-                "policy_version": "2026.2",
-                "resolved_at": resolved,
-                "response_breached": responded is None or responded - received > timedelta(hours=24),
-                "resolution_breached": resolved is None and rng.random() < 0.5,
-                "repeat_complaint": rng.random() < 0.2,
-            }
-        )
-        if closed and rng.random() < 0.7:
-            evaluations.append(
-                {
-                    "task_id": f"{no}-evaluation-1",
-                    "kind": "evaluation",
-                    "tracking_no": no,
-                    "enterprise_code": code,
-                    "status": "done",
-                    "assignee_id": "agency-huaxin",
-                    "opens_at": resolved,
-                    "due": resolved,
-                    "revision": 2,
-                    "result": {
-                        "satisfaction": rng.randint(1, 5),
-                        "service_attitude": rng.randint(1, 5),
-                        "resolved": rng.random() < 0.8,
-                    },
-                }
-            )
-        if rng.random() < 0.3:
-            violations.append(
-                {
-                    "tracking_no": no,
-                    "seq": 1,
-                    "enterprise_code": code,
-                    "kind": "late_response",
-                    "at": received + timedelta(hours=24),
-                    "detail": "",
-                }
-            )
-        if rng.random() < 0.08:
-            kind = rng.choice(["warning", "penalty"])
-            measures.append(
-                {
-                    "enterprise_code": code,
-                    "measure_id": f"{kind[0].upper()}{i}",
-                    "kind": kind,
-                    "status": rng.choice(["active", "confirmed", "dropped"]),
-                    "cause": "",
-                    "issued_at": received + timedelta(days=2),
-                    "tracking_nos": [no],
-                    "revision": 1,
-                }
-            )
-    return cases, evaluations, violations, measures
-
-
-async def store(db: Database, *tables: tuple[type, list[dict[str, Any]]]) -> None:
-    async with db.transaction() as session:
-        for code, region in zip(ENTERPRISES, REGIONS, strict=True):
-            if await session.get(Enterprise, code) is None:
-                session.add(Enterprise(credit_code=code, name=code, region_code=region))
-        await session.flush()
-        for model, rows in tables:
-            session.add_all(model(**row) for row in rows)
-            await session.flush()
 
 
 # --- the independent computation -----------------------------------------------------------

@@ -1,13 +1,10 @@
 """The violation ladder, rung by rung, as pure rules."""
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from activities.deadlines import compute_deadline
 from domain.enums import (
-    DecisionOutcome,
     Offence,
     PenaltyKind,
     PenaltyStatus,
@@ -18,89 +15,15 @@ from domain.enums import (
     WarningStatus,
 )
 from domain.messages import Actor
-from domain.policy import parse_policy
 from domain.supervision.messages import (
     EnterpriseReport,
     OrderReport,
     OrderVerification,
-    PenaltyDecision,
     Statement,
     VerificationReport,
-    ViolationReport,
 )
-from domain.supervision.process import SupervisionProcess
-from domain.supervision.state import EnterpriseState
-from settings import DEFAULTS, Settings
-
-POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
-CALENDAR = Settings(_env_file=None).working_calendar()  # type: ignore[call-arg]
-CODE = "91310115MA1K4B2X34"
-ENTERPRISE = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=CODE)
-SUPERVISOR = Actor(id="sup-zhao", role=Role.SUPERVISOR)
-START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-
-
-class Ladder:
-    def __init__(self) -> None:
-        self.process = SupervisionProcess(EnterpriseState(credit_code=CODE, name="明辉电器", policy=POLICY))
-        self.now = START
-        self.n = 0
-        self.name = "明辉电器"  # the registered name the report carries
-
-    @property
-    def state(self) -> EnterpriseState:
-        return self.process.state
-
-    def later(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def violation(
-        self,
-        case: str,
-        kind: ViolationKind = ViolationKind.LATE_RESPONSE,
-        severity: Severity = Severity.MODERATE,
-        offence: Offence | None = None,
-    ) -> None:
-        self.n += 1
-        report = ViolationReport(
-            key=f"{case}:{self.n}",
-            tracking_no=case,
-            kind=kind,
-            severity=severity,
-            offence=offence,
-            at=self.now,
-            detail="",
-        )
-        self.report(EnterpriseReport(credit_code=CODE, name=self.name, policy=POLICY, violations=[report]))
-
-    def report(self, report: EnterpriseReport) -> None:
-        self.process.receive(report, self.now)
-        while self.process.step(self.now):
-            self.settle()
-
-    def settle(self) -> None:
-        wanted, self.process.wanted = self.process.wanted, []
-        self.process.deadlines_computed([compute_deadline(POLICY, r, CALENDAR) for r in wanted], self.now)
-
-    def pass_deadline(self, deadline: object) -> None:
-        """The deadline's timer fires twice: its warning, then the deadline itself."""
-        for what in ("warning", "breach"):
-            self.now = getattr(deadline, "warn_at" if what == "warning" else "due")
-            self.process.alarm(deadline.key, what, self.now)  # type: ignore[attr-defined]
-        self.settle()
-
-    def take(self, action: SupervisionAction, command: object) -> str:
-        self.process.take(action, command, self.now)  # type: ignore[arg-type]
-        return self.state.requests[command.request_id]  # type: ignore[attr-defined]
-
-
-def statement(penalty: str = "P1", n: int = 1) -> Statement:
-    return Statement(request_id=f"s{n}", actor=ENTERPRISE, penalty_id=penalty, text="我们已整改,请求从轻处罚")
-
-
-def decision(n: int = 1, **fields: object) -> PenaltyDecision:
-    values = {"penalty_id": "P1", "outcome": DecisionOutcome.CONFIRM, "reason": "事实清楚"} | fields
-    return PenaltyDecision(request_id=f"d{n}", actor=SUPERVISOR, **values)  # type: ignore[arg-type]
+from tests.support import POLICY
+from tests.support.processes import CODE, ENTERPRISE, SUPERVISOR, Ladder, decision, statement
 
 
 def test_a_first_violation_brings_a_warning_with_a_rectification_order() -> None:

@@ -36,8 +36,17 @@ from domain.messages import Actor
 from domain.tasks import EvaluationResult, VerificationResult
 from settings import DEFAULTS, Settings
 from temporal_client import data_converter, register_search_attributes, workflow_runs
-from tests.conftest import TEST_KEYS, TEST_RING, tool
-from tests.support import CONSUMER, ENTERPRISE, command, intake, start_case, wait_for_state
+from tests.support import (
+    CONSUMER,
+    ENTERPRISE,
+    TEST_KEYS,
+    TEST_RING,
+    command,
+    intake,
+    start_case,
+    tool,
+    wait_for_state,
+)
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.evaluation import EvaluationWorkflow

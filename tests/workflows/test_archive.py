@@ -17,7 +17,7 @@ from db.session import Database
 from domain.complaint.messages import Withdraw
 from settings import Settings
 from tests.support import CONSUMER, command, rows
-from tests.workflows.test_complaint_paths import forwarded
+from tests.support.workflows import forwarded
 from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
 

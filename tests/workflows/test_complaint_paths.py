@@ -50,12 +50,12 @@ from tests.support import (
     case_state,
     command,
     eventually,
-    intake,
     rows,
-    start_case,
     task_handle,
+    task_row,
     wait_for_state,
 )
+from tests.support.workflows import forwarded, investigate, status_is
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.evaluation import EvaluationWorkflow
@@ -63,18 +63,6 @@ from workflows.verification import VerificationWorkflow
 
 EVALUATOR = Actor(id="eval-huaxin", role=Role.EVALUATOR, org="agency-huaxin", name="华信")
 INVESTIGATOR = Actor(id="inv-li", role=Role.INVESTIGATOR, name="李强")
-
-
-def status_is(status: CaseStatus) -> Any:
-    return lambda s: s.status is status
-
-
-async def forwarded(env: WorkflowEnvironment, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
-    """A case received now by the test server's clock, which earlier tests have moved on."""
-    overrides.setdefault("received_at", (await env.get_current_time()).replace(microsecond=0))
-    handle = await start_case(env.client, worker.task_queue, intake(**overrides))
-    await wait_for_state(handle, lambda s: s.status is not CaseStatus.RECEIVED, "registration")
-    return handle
 
 
 async def propose_and_accept(handle: WorkflowHandle[Any, Any]) -> None:
@@ -94,16 +82,6 @@ async def evaluate(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], *
     assert state.task is not None
     child = await task_handle(env.client, state.task.task_id)
     await child.signal(EvaluationWorkflow.submit_result, command(EvaluationResult, EVALUATOR, **result))
-
-
-async def investigate(handle: WorkflowHandle[Any, Any]) -> str:
-    state = await wait_for_state(
-        handle,
-        lambda s: s.investigation is not None and s.investigation.investigator is not None,
-        "investigator assigned",
-    )
-    assert state.investigation and state.investigation.investigator
-    return state.investigation.investigator.id
 
 
 async def substantiated(
@@ -171,6 +149,7 @@ async def test_an_unresolved_case_is_investigated_after_three_working_days(
     assert state.investigation.cause == "resolution overdue"
     investigator = await investigate(handle)
     assert investigator in {"inv-li", "inv-chen"}
+    state = await wait_for_state(handle, lambda s: s.investigation.investigator is not None, db=db)
     violations = await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)
     assert [v.kind for v in violations] == ["late_resolution"]
     notes = await rows(
@@ -280,8 +259,7 @@ async def test_dispute_evidence_findings_rectification_verification_and_silent_e
     )
 
     await ts_env.sleep(task.opens_at - state.rectification.submitted_at + timedelta(seconds=1))
-    [row] = await rows(db, Task, Task.task_id == task.task_id)
-    assert row.status == TaskStatus.OPEN
+    await task_row(db, task.task_id, lambda t: t.status == TaskStatus.OPEN, "the verification open")
     await verification.signal(
         VerificationWorkflow.submit_result,
         command(VerificationResult, investigator, effective=True, notes="现场抽查备件充足"),
@@ -324,7 +302,7 @@ async def test_ineffective_rectification_loops_back_with_a_new_round(
     )
 
     state = await wait_for_state(
-        handle, lambda s: s.status is CaseStatus.RECTIFYING and len(s.rectifications) == 2
+        handle, lambda s: s.status is CaseStatus.RECTIFYING and len(s.rectifications) == 2, db=db
     )
     assert state.escalation_level == 3
     assert state.rectifications[0].verification.effective is False
@@ -358,7 +336,7 @@ async def test_a_late_rectification_report_is_a_violation(
     state = await wait_for_state(handle, lambda s: s.deadline(DeadlineKind.RECTIFICATION) is not None)
     rectification = state.deadline(DeadlineKind.RECTIFICATION)
     await ts_env.sleep(rectification.due - rectification.started_at + timedelta(seconds=1))
-    state = await wait_for_state(handle, lambda s: s.overdue, "rectification overdue")
+    state = await wait_for_state(handle, lambda s: s.overdue, "rectification overdue", db=db)
     assert state.escalation_level == 3
     kinds = [v.kind for v in await rows(db, ViolationRow, ViolationRow.tracking_no == state.tracking_no)]
     assert "late_rectification" in kinds
@@ -539,8 +517,7 @@ async def test_a_late_verification_alerts_the_supervisors_and_is_still_awaited(
     )
     state = await wait_for_state(handle, lambda s: s.task is not None)
     await ts_env.sleep(state.task.due - (await ts_env.get_current_time()) + timedelta(hours=1))
-    [task] = await rows(db, Task, Task.task_id == state.task.task_id)
-    assert task.status == TaskStatus.OPEN
+    await task_row(db, state.task.task_id, lambda t: t.status == TaskStatus.OPEN, "the verification open")
     overdue = await eventually(
         lambda: rows(db, NotificationRow, NotificationRow.topic == "verification_overdue"),
         what="the overdue notifications",

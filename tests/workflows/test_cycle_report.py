@@ -11,8 +11,8 @@ from db.session import Database
 from domain.metrics import FIGURE_NAMES, change, parse_period
 from domain.policy import parse_policy
 from settings import DEFAULTS, Settings
-from tests.db.test_metrics import generate, store
 from tests.support import rows
+from tests.support.metrics_data import generate, store
 from workflows.report import CycleReportWorkflow, ReportInput
 
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())

@@ -20,8 +20,7 @@ from temporal_client import (
     data_converter,
     register_search_attributes,
 )
-from tests.conftest import TEST_KEYS, TEST_RING, tool
-from tests.support import CONSUMER, command, intake, start_case, wait_for_state
+from tests.support import CONSUMER, TEST_KEYS, TEST_RING, command, intake, start_case, tool, wait_for_state
 from worker import WORKFLOWS, build_worker
 from workflows.complaint import ComplaintWorkflow
 

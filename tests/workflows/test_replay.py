@@ -8,7 +8,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from temporal_client import data_converter
-from tests.conftest import TEST_RING
+from tests.support import TEST_RING
 from worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))

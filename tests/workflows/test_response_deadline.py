@@ -21,7 +21,7 @@ async def test_an_enterprise_that_never_responds_is_escalated_after_24_hours(
 
     await ts_env.sleep(timedelta(hours=24, seconds=1))
 
-    state = await wait_for_state(handle, lambda s: s.overdue, "response overdue")
+    state = await wait_for_state(handle, lambda s: s.overdue, "response overdue", db=db)
     assert state.deadline(DeadlineKind.RESPONSE).state is DeadlineState.BREACHED
     assert state.escalation_level == 1
     violations = await rows(db, ViolationRow, ViolationRow.tracking_no == case.tracking_no)

@@ -23,6 +23,7 @@ from domain.enums import (
     Verdict,
     WarningStatus,
 )
+from domain.ids import enterprise_workflow_id
 from domain.messages import Actor
 from domain.policy import parse_policy
 from domain.supervision.io import EnterpriseInput
@@ -40,7 +41,7 @@ from tests.support import (
     task_handle,
     wait_for_state,
 )
-from tests.workflows.test_complaint_paths import forwarded, investigate, status_is
+from tests.support.workflows import forwarded, investigate, status_is
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.verification import VerificationWorkflow
@@ -53,7 +54,7 @@ REPORT = {
 
 
 async def supervision(env: WorkflowEnvironment, check: Any, what: str) -> EnterpriseState:
-    handle = env.client.get_workflow_handle(f"enterprise-{ENTERPRISE_CODE}")
+    handle = env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
 
     async def probe() -> EnterpriseState | None:
         try:
@@ -66,7 +67,7 @@ async def supervision(env: WorkflowEnvironment, check: Any, what: str) -> Enterp
 
 
 def supervision_handle(env: WorkflowEnvironment) -> WorkflowHandle[Any, Any]:
-    return env.client.get_workflow_handle(f"enterprise-{ENTERPRISE_CODE}")
+    return env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
 
 
 async def unanswered(env: WorkflowEnvironment, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:

@@ -1,24 +1,39 @@
-"""Builders and waits the tests share."""
+"""What the tests share: the binaries and payload keys, builders of intakes and commands, and
+waits on a condition (never on time)."""
 
 import asyncio
+import os
+import shutil
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy import select
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from db.models import Base
+from db.models import Base, Complaint, Task
 from db.seed import ENTERPRISES
 from db.session import Database
 from domain.complaint.io import ComplaintInput
 from domain.complaint.messages import ComplaintIntake, ConsumerDetails, EnterpriseRef, ProductDetails
 from domain.complaint.state import CaseState
-from domain.enums import Category, Channel, DesiredOutcome, Role
+from domain.enums import (
+    Category,
+    Channel,
+    DesiredOutcome,
+    Role,
+)
+from domain.ids import complaint_workflow_id
 from domain.messages import Actor, Command
+from domain.policy import parse_policy
+from settings import DEFAULTS, Settings
+from temporal_client import KeyRing
 from workflows.complaint import ComplaintWorkflow
 
 ENTERPRISE_CODE, ENTERPRISE_NAME, _ = ENTERPRISES[0]
@@ -65,7 +80,7 @@ async def start_case(client: Client, task_queue: str, case: ComplaintIntake) -> 
     return await client.start_workflow(
         ComplaintWorkflow.run,
         ComplaintInput(intake=case),
-        id=f"complaint-{case.tracking_no}",
+        id=complaint_workflow_id(case.tracking_no),
         task_queue=task_queue,
         task_timeout=timedelta(seconds=60),
         execution_timeout=timedelta(days=400),
@@ -97,12 +112,35 @@ async def wait_for_state(
     check: Callable[[CaseState], bool],
     what: str = "case state",
     timeout: float = 20.0,
+    *,
+    db: Database | None = None,
 ) -> CaseState:
+    """The case's state once `check` holds. Given the database, also once the read model has
+    recorded that state: a workflow shows a change before its activity writes it."""
+
     async def probe() -> CaseState | None:
         state = await handle.query(ComplaintWorkflow.state)
-        return state if state is not None and check(state) else None
+        if state is None or not check(state):
+            return None
+        if db is not None:
+            async with db.sessions() as session:
+                row = await session.get(Complaint, state.tracking_no)
+            if row is None or row.revision < state.revision:
+                return None
+        return state
 
     return await eventually(probe, timeout=timeout, what=what)
+
+
+async def task_row(db: Database, task_id: str, check: Callable[[Task], bool], what: str = "the task") -> Task:
+    """A task's row once `check` holds: a task workflow records each change after it makes it."""
+
+    async def probe() -> Task | None:
+        async with db.sessions() as session:
+            row = await session.get(Task, task_id)
+        return row if row is not None and check(row) else None
+
+    return await eventually(probe, what=what)
 
 
 async def task_handle(client: Client, task_id: str) -> WorkflowHandle[Any, Any]:
@@ -125,3 +163,37 @@ async def task_handle(client: Client, task_id: str) -> WorkflowHandle[Any, Any]:
 async def rows(db: Database, model: type[Base], *where: Any) -> list[Any]:
     async with db.sessions() as session:
         return list((await session.execute(select(model).where(*where))).scalars())
+
+
+BIN = Path(sys.executable).parent
+
+
+# The tests' payload keys: the first encrypts; the second is an older key that still decrypts.
+TEST_KEYS = (
+    "test-2=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=,test-1=H/4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA="
+)
+
+
+TEST_RING = KeyRing.parse(TEST_KEYS)
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "AFTERSALES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def tool(name: str) -> str:
+    """A binary installed by the project's packages (temporal, temporal-test-server)."""
+    path = BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: run the README's test command")
+    return found
+
+
+POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
+
+
+CALENDAR = Settings(_env_file=None).working_calendar()  # type: ignore[call-arg]
