@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from api.core import codec, errors, openapi
 from api.core.audit import AuditMiddleware
-from api.core.security import RedactPathTokens, SecurityHeaders
+from api.core.security import BodyLimit, RedactPathTokens, SecurityHeaders
 from api.routes import (
     accounts,
     archive,
@@ -71,9 +71,9 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        max_body_size=errors.MAX_BODY_BYTES,
     )
     errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=errors.MAX_BODY_BYTES)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)
     # The Temporal Web UI calls the codec server from its own origin.

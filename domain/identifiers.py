@@ -77,6 +77,11 @@ def credit_code_check_character(first17: str) -> str:
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
+def resident_id_check_character(first17: str) -> str:
+    """The 18th character of a resident identity card number whose first 17 digits are given."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
 def credit_code(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 18:
@@ -126,7 +131,7 @@ def resident_id_number(value: str) -> str:
         raise ValueError("the birth date it holds does not exist") from None
     if born.year < 1900:
         raise ValueError("the birth date it holds is not possible")
-    expected = _ID_CHECK[sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True)) % 11]
+    expected = resident_id_check_character(number[:17])
     if number[17] != expected:
         raise ValueError(f"check character is {number[17]!r}, expected {expected!r}")
     return number

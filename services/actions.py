@@ -26,7 +26,18 @@ from domain.complaint.messages import (
 )
 from domain.enums import Action, Measure, Offence, RejectionReason, Verdict
 from domain.messages import Actor, Command
-from services.fields import CaseNumber, Input, IsoDate, LongText, Money, Note, ShortText, Text
+from services.fields import (
+    CaseNumber,
+    Input,
+    IsoDate,
+    LongText,
+    Money,
+    Note,
+    ShortText,
+    Text,
+    requires,
+    stated,
+)
 from services.outputs import DISPLAY_TZ
 from workflows.complaint import ComplaintWorkflow
 
@@ -54,6 +65,8 @@ class WithdrawIn(Input):
 
 
 class RejectIn(Input):
+    model_config = stated(requires("duplicate_of", reason=[RejectionReason.DUPLICATE.value]))
+
     reason: RejectionReason
     duplicate_of: CaseNumber | None = None
     note: Note = ""
@@ -79,7 +92,7 @@ class EvidenceIn(Input):
 
 
 class SiteVisitIn(Input):
-    visited_on: IsoDate
+    visited_on: IsoDate = Field(description="not after today (Beijing date)")
     location: ShortText
     notes: LongText
 
@@ -98,6 +111,8 @@ class MeasureIn(Input):
 
 
 class FindingsIn(Input):
+    model_config = stated(requires("offence", verdict=[v.value for v in Verdict if v.substantiated]))
+
     verdict: Verdict
     offence: Offence | None = None
     measures: list[MeasureIn] = Field(default_factory=list, max_length=10)

@@ -79,9 +79,9 @@ async def authenticate(ctx: Context, token: str) -> Principal:
 
 def consumer(ctx: Context, tracking_no: str, code: str) -> Principal:
     """The consumer of a case, proved by its access code. A wrong code and an unknown number
-    look the same."""
+    look the same: credentials that do not hold."""
     if not access_code_matches(ctx.settings.secret, tracking_no, code):
-        raise NotFound(f"no case {tracking_no} with this access code")
+        raise Unauthorized(f"no case {tracking_no} with this access code")
     principal = Principal.consumer(tracking_no)
     ctx.audit.actor = principal.actor
     return principal

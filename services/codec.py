@@ -2,10 +2,11 @@
 supervisors and auditors can read a case's history in clear. Nobody else; every call is
 audited. Encoding makes payloads a workflow accepts, so it is for supervisors and admins."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from google.protobuf.json_format import MessageToDict, ParseDict
-from temporalio.api.common.v1 import Payloads
+from pydantic import BaseModel, Field, StringConstraints
+from temporalio.api.common.v1 import Payloads as Protocol
 
 from domain.enums import Role
 from services.context import Context
@@ -14,19 +15,32 @@ from services.principal import Principal
 
 DECODERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
 ENCODERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-SHAPE = 'expected {"payloads": [{"metadata": {...}, "data": "..."}]}'
+
+Base64 = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"),
+    Field(json_schema_extra={"format": "byte"}),
+]
+
+
+class PayloadIn(BaseModel):
+    metadata: dict[str, Base64] = Field(default_factory=dict)
+    data: Base64 = ""
+
+
+class Payloads(BaseModel):
+    """The codec protocol's body, in and out: `{"payloads": [{"metadata": {...}, "data": "..."}]}`."""
+
+    payloads: list[PayloadIn] = Field(default_factory=list, max_length=1000)  # protobuf JSON omits none
 
 
 async def convert(
-    ctx: Context, *, principal: Principal, body: Any, encode: bool, namespace: str = "-"
-) -> dict[str, Any]:
-    """`body` in the codec protocol's JSON, decoded (or encoded) in the same shape."""
+    ctx: Context, *, principal: Principal, body: Payloads, encode: bool, namespace: str = "-"
+) -> Payloads:
+    """The payloads decoded (or encoded), in the same shape."""
     ctx.audit.personal_data_read()
     principal.require(ENCODERS if encode else DECODERS)
-    try:
-        payloads = ParseDict(body, Payloads())
-    except Exception as exc:  # not the codec protocol's shape
-        raise invalid("payloads", SHAPE) from exc
+    payloads = ParseDict(body.model_dump(), Protocol())
     codec = ctx.temporal.data_converter.payload_codec
     assert codec is not None, "the client is built with the payload codec"
     try:
@@ -36,4 +50,5 @@ async def convert(
     ctx.audit.detail = (
         f"{'encoded' if encode else 'decoded'} {len(done)} payloads, namespace {namespace[:64]}"
     )
-    return MessageToDict(Payloads(payloads=done))
+    answer: dict[str, Any] = MessageToDict(Protocol(payloads=done))
+    return Payloads.model_validate(answer or {"payloads": []})

@@ -5,6 +5,7 @@ schema calls valid is what is accepted.
 Input models forbid unknown fields and strip surrounding white space."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.json_schema import JsonSchemaValue
 
@@ -33,6 +35,23 @@ _ISO_DATETIME = re.compile(
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def requires(field: str, **when: Sequence[str]) -> dict[str, Any]:
+    """A rule across fields as the schema states it: when each field named in `when` holds one
+    of its values, `field` is given (the model's own validator gives the reason)."""
+    return {
+        "if": {
+            "properties": {name: {"enum": list(values)} for name, values in when.items()},
+            "required": list(when),
+        },
+        "then": {"properties": {field: {"not": {"type": "null"}}}, "required": [field]},
+    }
+
+
+def stated(*rules: dict[str, Any]) -> ConfigDict:
+    """An input model's configuration, with its cross-field rules in its schema."""
+    return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"allOf": list(rules)})
 
 
 def _text(min_length: int, max_length: int) -> Any:
@@ -53,7 +72,30 @@ Comment = Annotated[str, _text(0, 2000)]
 Address = Annotated[str, _text(1, 300)]
 ModelName = Annotated[str, _text(1, 100)]
 CaseNumber = Annotated[str, _text(1, 32)]
-Money = Annotated[Decimal, Field(ge=0, le=100_000_000, max_digits=11, decimal_places=2)]
+MONEY_PATTERN = r"^(?:(?:0|[1-9][0-9]{0,7})(?:\.[0-9]{1,2})?|100000000(?:\.00?)?)$"
+
+
+def _money(value: Any) -> Any:
+    """Yuan, as a number or as decimal text: never a boolean, an exponent or surrounding space."""
+    if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(MONEY_PATTERN, value)):
+        raise ValueError("must be an amount in yuan, e.g. 199 or 199.50")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money),
+    Field(ge=0, le=100_000_000, max_digits=11, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 100_000_000, "multipleOf": 0.01},
+                {"type": "string", "pattern": MONEY_PATTERN},
+            ],
+            "description": "yuan, at most two decimal places",
+        }
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -68,10 +110,14 @@ class _Stated:
         return schema
 
 
-def _shaped(check: Any, pattern: str, fmt: str | None, description: str) -> Any:
-    """A string checked by `check`, whose schema gives its pattern and, where a pattern cannot
-    say all (a check character), a named format."""
-    schema = {"pattern": anchored(pattern), "description": description} | ({"format": fmt} if fmt else {})
+def _shaped(check: Any, description: str, *, pattern: str | None = None, fmt: str | None = None) -> Any:
+    """A string checked by `check`, whose schema states the rule: as a pattern where a regular
+    expression says all of it, else as a named format (a check character is more than a pattern)."""
+    schema = {"description": description}
+    if pattern:
+        schema["pattern"] = anchored(pattern)
+    if fmt:
+        schema["format"] = fmt
     return (AfterValidator(check), _Stated(tuple(schema.items())))
 
 
@@ -79,36 +125,35 @@ Phone = Annotated[
     str,
     *_shaped(
         identifiers.phone_number,
-        identifiers.PHONE_PATTERN,
-        None,
-        "a mainland mobile number (11 digits) or a landline with its area code; +86 may lead",
+        "a mainland mobile number (11 digits, spaced or hyphenated 3-4-4) or a landline with its area "
+        "code; +86 may lead",
+        pattern=identifiers.PHONE_PATTERN,
     ),
 ]
 CreditCode = Annotated[
     str,
     *_shaped(
         identifiers.credit_code,
-        identifiers.CREDIT_CODE_SHAPE,
-        "gb32100-credit-code",
-        "unified social credit code (GB 32100): 18 characters, the last a check character",
+        "unified social credit code (GB 32100): 18 characters of 0-9 and A-Z but I, O, S, V, Z "
+        f"(pattern {anchored(identifiers.CREDIT_CODE_SHAPE)}), the last its check character",
+        fmt="gb32100-credit-code",
     ),
 ]
 DivisionCode = Annotated[
     str,
     *_shaped(
         identifiers.division_code,
-        identifiers.DIVISION_CODE_PATTERN,
-        None,
-        "6-digit administrative division code (GB/T 2260)",
+        "6-digit administrative division code (GB/T 2260) of a province-level division",
+        pattern=identifiers.DIVISION_CODE_PATTERN,
     ),
 ]
 IdNumber = Annotated[
     str,
     *_shaped(
         identifiers.resident_id_number,
-        identifiers.RESIDENT_ID_SHAPE,
-        "gb11643-id-number",
-        "resident identity card number (GB 11643): 18 characters, a birth date and a check character",
+        "resident identity card number (GB 11643): 17 digits and a check character (digit or X) "
+        f"(pattern {anchored(identifiers.RESIDENT_ID_SHAPE)}), holding a province and a birth date",
+        fmt="gb11643-id-number",
     ),
 ]
 

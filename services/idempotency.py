@@ -1,5 +1,6 @@
 """Idempotency-Key: the same key with the same request is the same request, applied once; the
-same key with anything else is refused, naming the header.
+same key with anything else conflicts with the request it already stands for (409, naming the
+header), as does a key in use by a request still in flight.
 
 An action's key stands for its signal's request id (the workflow applies a request id once);
 an intake's key stands for the tracking number it was given."""
@@ -15,15 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import IdempotencyRecord, IntakeRequest
 from domain.enums import Role
 from domain.ids import new_tracking_no
-from services.errors import invalid
+from services.errors import Conflict
 from services.outputs import DISPLAY_TZ
 from services.principal import Principal
 
 HEADER = "Idempotency-Key"
 
 
-def _reused() -> Exception:
-    return invalid(HEADER, "was used for another request", where="header")
+def _reused() -> Conflict:
+    return Conflict(f"{HEADER}: was used for another request")
 
 
 def owner(principal: Principal) -> str:
@@ -56,7 +57,7 @@ async def request_id(
             return f"{mine}:{key}"
         except IntegrityError:  # the same key, sent twice at once: read the other one's
             await session.rollback()
-    raise invalid(HEADER, "is being used by another request right now", where="header")
+    raise Conflict(f"{HEADER}: is being used by another request right now")
 
 
 async def intake_claim(

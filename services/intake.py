@@ -72,7 +72,9 @@ class EnterpriseIn(Input):
 class ProductIn(Input):
     name: ShortText
     model: ModelName | None = None
-    purchase_date: IsoDate | None = None
+    purchase_date: IsoDate | None = Field(
+        default=None, description="from 1980-01-01 to the day the complaint is received (Beijing date)"
+    )
     amount: Money | None = Field(default=None, description="yuan")
 
     @field_validator("purchase_date")
@@ -89,7 +91,9 @@ class ProductIn(Input):
 class ComplaintCreate(Input):
     channel: Channel
     received_at: IsoDateTime | None = Field(
-        default=None, description="phone and store complaints: when the clerk received it (≤ 30 days back)"
+        default=None,
+        description="phone, store and platform complaints: when the clerk received it, with its time "
+        "zone; at most 30 days back and not in the future",
     )
     consumer: ConsumerIn
     enterprise: EnterpriseIn

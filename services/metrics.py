@@ -3,6 +3,8 @@ enterprise sees its own figures only."""
 
 import csv
 import io
+import re
+from itertools import permutations
 
 from db.metrics import compute
 from domain.enums import Category, Role
@@ -12,16 +14,21 @@ from services.errors import Forbidden, NotFound, invalid
 from services.principal import Principal
 
 READERS = frozenset({Role.ENTERPRISE, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+# Every way to name dimensions, each once: the schema's pattern for `group_by`.
+GROUPINGS = [",".join(p) for n in range(1, len(DIMENSIONS) + 1) for p in permutations(DIMENSIONS, n)]
+GROUP_BY_PATTERN = "^(?:" + "|".join(g.replace(",", " *, *") for g in GROUPINGS) + ")?$"
 
 
 def dimensions(value: str) -> tuple[str, ...]:
     """`enterprise,region` as the dimensions to group by; ValueError naming what is wrong."""
-    chosen = tuple(d.strip() for d in value.split(",") if d.strip())
+    chosen = tuple(d.strip() for d in value.split(",")) if value else ()
     unknown = [d for d in chosen if d not in DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown dimension {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
     if len(set(chosen)) != len(chosen):
         raise ValueError("a dimension is named twice")
+    if not re.fullmatch(GROUP_BY_PATTERN, value):
+        raise ValueError("name the dimensions separated by commas, e.g. enterprise,region")
     return chosen
 
 

@@ -24,13 +24,14 @@ from domain.supervision.rules import decision_problem, roles_for
 from domain.supervision.state import EnterpriseState, IssuedWarning, Penalty
 from services.context import Context
 from services.errors import NotFound, problem_invalid
-from services.fields import Input, LongText, Money, Text
+from services.fields import Input, LongText, Money, Text, requires, stated
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 from services.signals import query, send
 from workflows.enterprise import EnterpriseWorkflow
 
+AMEND = DecisionOutcome.AMEND.value
 READERS = frozenset({Role.ENTERPRISE, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
 OVERSIGHT = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
 
@@ -218,6 +219,14 @@ class StatementIn(Input):
 
 
 class DecisionIn(Input):
+    model_config = stated(
+        requires("kind", outcome=[DecisionOutcome.AMEND.value]),
+        requires("amount", outcome=[DecisionOutcome.AMEND.value], kind=[PenaltyKind.FINE.value]),
+        requires(
+            "suspension_days", outcome=[DecisionOutcome.AMEND.value], kind=[PenaltyKind.SUSPENSION.value]
+        ),
+    )
+
     outcome: DecisionOutcome
     kind: PenaltyKind | None = None
     amount: Money | None = None

@@ -1,8 +1,9 @@
 """What the two task workflows share: their record in the read model, the request ids they
-have seen, their refusals, and waiting for a result with a deadline."""
+have seen, their refusals, waiting for a result with a deadline, and the queries they answer."""
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from temporalio import workflow
 
@@ -91,3 +92,38 @@ class TaskJournal:
             if self.unrecorded and not done():
                 await self.flush()
         return True
+
+
+R = TypeVar("R", bound=Command)
+
+
+class TaskWorkflowBase(Generic[R]):
+    """A task workflow's handlers but its signal: its record, whether an actor may answer it
+    now, and what became of a request. A subclass sets `_journal` and `_result`, says who may
+    answer (`refusal`), and declares `submit_result` with its result's type, calling `_submit`."""
+
+    _journal: TaskJournal
+    _result: R | None
+
+    def _done(self) -> bool:
+        return self._result is not None
+
+    def refusal(self, actor: Actor) -> str | None:
+        raise NotImplementedError
+
+    def _submit(self, command: R) -> None:
+        reason = self.refusal(command.actor) or command.problem()
+        if self._journal.admit(command, reason):
+            self._result = command
+
+    @workflow.query
+    def task(self) -> TaskRecord:
+        return self._journal.record
+
+    @workflow.query
+    def check(self, actor: Actor) -> str | None:
+        return self.refusal(actor)
+
+    @workflow.query
+    def request_outcome(self, request_id: str) -> str | None:
+        return self._journal.requests.get(request_id)

@@ -16,11 +16,11 @@ with workflow.unsafe.imports_passed_through():
         verification_refusal,
     )
 
-from workflows.journal import TaskJournal
+from workflows.journal import TaskJournal, TaskWorkflowBase
 
 
 @workflow.defn
-class VerificationWorkflow:
+class VerificationWorkflow(TaskWorkflowBase[VerificationResult]):
     @workflow.init
     def __init__(self, input: VerificationInput) -> None:
         self._input = input
@@ -101,26 +101,9 @@ class VerificationWorkflow:
             late=late,
         )
 
-    def _done(self) -> bool:
-        return self._result is not None
-
     def refusal(self, actor: Actor) -> str | None:
         return verification_refusal(self._input, self._journal.record.status, self._done(), actor)
 
     @workflow.signal
     def submit_result(self, command: VerificationResult) -> None:
-        reason = self.refusal(command.actor) or command.problem()
-        if self._journal.admit(command, reason):
-            self._result = command
-
-    @workflow.query
-    def task(self) -> TaskRecord:
-        return self._journal.record
-
-    @workflow.query
-    def check(self, actor: Actor) -> str | None:
-        return self.refusal(actor)
-
-    @workflow.query
-    def request_outcome(self, request_id: str) -> str | None:
-        return self._journal.requests.get(request_id)
+        self._submit(command)

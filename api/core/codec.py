@@ -6,18 +6,17 @@ The CLI sends its credentials as a header:
 in the path (`/codec/t/<token>`): it expires within 30 minutes, and access logs hide it.
 """
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Header, Path
 
 from api.core.deps import ContextDep, SignedIn
 from api.core.errors import answers
 from db.seed import API_KEY_PREFIX
 from services import auth, codec
-from services.context import Context
-from services.errors import Unauthorized, invalid
+from services.codec import Payloads
+from services.errors import Unauthorized
 from services.principal import Principal
 
 router = APIRouter(prefix="/codec", tags=["codec"])
@@ -37,30 +36,19 @@ async def _from_header(principal: SignedIn) -> Principal:
     return principal
 
 
-async def _body(request: Request) -> Any:
-    try:
-        return await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise invalid("payloads", codec.SHAPE) from exc
-
-
 def _endpoint(encode: bool, caller: Callable[..., Any]) -> Callable[..., Any]:
     async def endpoint(
-        request: Request, ctx: ContextDep, principal: Annotated[Principal, Depends(caller)]
-    ) -> dict[str, Any]:
-        return await _convert(ctx, request, principal, encode)
+        body: Payloads,
+        ctx: ContextDep,
+        principal: Annotated[Principal, Depends(caller)],
+        x_namespace: Annotated[str, Header(max_length=200)] = "-",
+    ) -> Payloads:
+        return await codec.convert(ctx, principal=principal, body=body, encode=encode, namespace=x_namespace)
 
     endpoint.__name__ = ("encode" if encode else "decode") + (
         "_with_path_token" if caller is _from_path else ""
     )
     return endpoint
-
-
-async def _convert(ctx: Context, request: Request, principal: Principal, encode: bool) -> dict[str, Any]:
-    namespace = request.headers.get("x-namespace", "-")
-    return await codec.convert(
-        ctx, principal=principal, body=await _body(request), encode=encode, namespace=namespace
-    )
 
 
 ROUTES: list[tuple[str, bool, Callable[..., Any], str]] = [
@@ -74,6 +62,8 @@ for path, encode, caller, summary in ROUTES:
         path,
         _endpoint(encode, caller),
         methods=["POST"],
+        response_model=Payloads,
+        response_model_exclude_defaults=True,
         summary=summary,
         responses=answers(401, 403, 413),
     )

@@ -104,6 +104,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=8,
         max_length=100,
+        pattern="^[!-~]+$",  # printable ASCII, no spaces: HTTP trims a header's surrounding spaces
         description="the same key with the same request is applied once, and answered alike",
     ),
 ]

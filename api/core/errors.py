@@ -49,7 +49,8 @@ DESCRIPTIONS = {
     403: "not for this role",
     404: "no such object, or none the caller may see",
     405: "the path takes other methods (see Allow)",
-    409: "the action does not fit the object's state now; the reason is given",
+    409: "the action does not fit the object's state now, or the Idempotency-Key stands for "
+    "another request; the reason is given",
     413: "the body is larger than 256 KiB",
     429: "too many requests; see Retry-After",
     503: "Temporal or the audit log did not answer; try again",
@@ -130,7 +131,13 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# What FastAPI answers when a body cannot be read at all (not UTF-8, say): bad input like any other.
+UNREADABLE_BODY = "There was an error parsing the body"
+
+
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == UNREADABLE_BODY:
+        return _invalid([{"field": "body", "reason": "not valid JSON: it cannot be read as UTF-8 text"}])
     detail = exc.detail if isinstance(exc.detail, str | dict | list) else str(exc.detail)
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:

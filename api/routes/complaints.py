@@ -1,20 +1,22 @@
 """Reading cases, and every action on a case."""
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query
 
-from api.core.deps import CaseReader, ContextDep, IdempotencyKey, Paging, SignedIn
+from api.core.actions import Perform, add_action_route
+from api.core.deps import CaseReader, ContextDep, Paging, SignedIn, case_reader
 from api.core.errors import answers
 from domain.enums import Action, CaseStatus, Category, Priority
 from services import cases
 from services.actions import ACTIONS
 from services.case_view import CaseView
 from services.cases import CaseFilters, CaseListItem
+from services.context import Context
 from services.fields import CreditCode, DivisionCode
 from services.history import CaseHistory
-from services.outputs import ActionAccepted, Page
+from services.outputs import Page
+from services.principal import Principal
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"])
 
@@ -30,10 +32,10 @@ async def list_complaints(
     principal: SignedIn,
     paging: Paging,
     status_: Annotated[CaseStatus | None, Query(alias="status")] = None,
-    enterprise: Annotated[CreditCode | None, Query(description="credit code")] = None,
+    enterprise: Annotated[CreditCode | None, Query()] = None,
     overdue: bool | None = None,
     priority: Priority | None = None,
-    region: Annotated[DivisionCode | None, Query(description="6-digit division code")] = None,
+    region: Annotated[DivisionCode | None, Query()] = None,
     category: Category | None = None,
 ) -> Page[CaseListItem]:
     filters = CaseFilters(status_, enterprise, overdue, priority, region, category)
@@ -80,40 +82,28 @@ PATHS: dict[Action, str] = {
 }
 
 
-def _action_endpoint(action: Action) -> Callable[..., Any]:
-    body_type = ACTIONS[action].body
+def _case(tracking_no: str) -> str:
+    return tracking_no
 
-    async def endpoint(
-        tracking_no: str,
-        body: body_type,  # type: ignore[valid-type]
-        response: Response,
-        ctx: ContextDep,
-        principal: CaseReader,
-        idempotency_key: IdempotencyKey = None,
-    ) -> CaseView | ActionAccepted:
-        done = await cases.act(
-            ctx,
-            principal=principal,
-            tracking_no=tracking_no,
-            action=action,
-            body=body,
-            idempotency_key=idempotency_key,
+
+def _perform(action: Action) -> Perform:
+    def perform(ctx: Context, principal: Principal, tracking_no: str, body: Any, key: str | None) -> Any:
+        return cases.act(
+            ctx, principal=principal, tracking_no=tracking_no, action=action, body=body, idempotency_key=key
         )
-        if isinstance(done, ActionAccepted):
-            response.status_code = status.HTTP_202_ACCEPTED
-        return done
 
-    endpoint.__name__ = action.value
-    endpoint.__doc__ = ACTIONS[action].summary
-    return endpoint
+    return perform
 
 
 for action, path in PATHS.items():
-    router.add_api_route(
+    add_action_route(
+        router,
         f"/{{tracking_no}}/{path}",
-        _action_endpoint(action),
-        methods=["POST"],
-        response_model=CaseView,
+        name=action.value,
         summary=ACTIONS[action].summary,
-        responses={202: {"model": ActionAccepted}, **answers(401, 403, 404, 409, 413, 503)},
+        body=ACTIONS[action].body,
+        target=_case,
+        caller=case_reader,
+        perform=_perform(action),
+        response_model=CaseView,
     )

@@ -1,17 +1,19 @@
 """Enterprise supervision: the record, the parties' steps on warnings and penalties, and the
 list of enterprises under supervision."""
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query
 
-from api.core.deps import ContextDep, IdempotencyKey, Paging, SignedIn
+from api.core.actions import Perform, add_action_route
+from api.core.deps import ContextDep, Paging, SignedIn, signed_in
 from api.core.errors import answers
 from domain.enums import SupervisionAction
 from services import supervision
+from services.context import Context
 from services.fields import CreditCode
-from services.outputs import ActionAccepted, Page
+from services.outputs import Page
+from services.principal import Principal
 from services.supervision import ACTIONS, SupervisedItem, SupervisionRecord
 
 router = APIRouter(tags=["enterprises"])
@@ -49,42 +51,31 @@ PATHS: dict[SupervisionAction, str] = {
 }
 
 
-def _endpoint(action: SupervisionAction) -> Callable[..., Any]:
-    body_type = ACTIONS[action].body
+def _record(code: CodePath, target: TargetPath) -> tuple[str, str]:
+    return code, target
 
-    async def endpoint(
-        code: CodePath,
-        target: TargetPath,
-        body: body_type,  # type: ignore[valid-type]
-        response: Response,
-        ctx: ContextDep,
-        principal: SignedIn,
-        idempotency_key: IdempotencyKey = None,
-    ) -> SupervisionRecord | ActionAccepted:
-        done = await supervision.act(
-            ctx,
-            principal=principal,
-            code=code,
-            action=action,
-            target=target,
-            body=body,
-            idempotency_key=idempotency_key,
+
+def _perform(action: SupervisionAction) -> Perform:
+    def perform(
+        ctx: Context, principal: Principal, named: tuple[str, str], body: Any, key: str | None
+    ) -> Any:
+        code, target = named
+        return supervision.act(
+            ctx, principal=principal, code=code, action=action, target=target, body=body, idempotency_key=key
         )
-        if isinstance(done, ActionAccepted):
-            response.status_code = status.HTTP_202_ACCEPTED
-        return done
 
-    endpoint.__name__ = action.value
-    endpoint.__doc__ = ACTIONS[action].summary
-    return endpoint
+    return perform
 
 
 for action, path in PATHS.items():
-    router.add_api_route(
+    add_action_route(
+        router,
         f"/api/enterprises/{{code}}/{path}",
-        _endpoint(action),
-        methods=["POST"],
-        response_model=SupervisionRecord,
+        name=action.value,
         summary=ACTIONS[action].summary,
-        responses={202: {"model": ActionAccepted}, **answers(401, 403, 404, 409, 413, 503)},
+        body=ACTIONS[action].body,
+        target=_record,
+        caller=signed_in,
+        perform=_perform(action),
+        response_model=SupervisionRecord,
     )

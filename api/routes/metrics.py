@@ -25,10 +25,23 @@ router = APIRouter(tags=["metrics"])
 async def get_metrics(
     ctx: ContextDep,
     principal: SignedIn,
-    period: Annotated[str, Query(description="2026-11, 2026-Q4, 2026, or 2026-11-01..2026-12-01")],
-    group_by: Annotated[str, Query(description="comma-separated: enterprise, region, category")] = "",
-    enterprise: Annotated[CreditCode | None, Query(description="credit code")] = None,
-    region: Annotated[DivisionCode | None, Query(description="6-digit division code")] = None,
+    period: Annotated[
+        str,
+        Query(
+            description="a month (2026-11), a quarter (2026-Q4), a year (2026), or days "
+            "(2026-11-01..2026-12-01, the end excluded)",
+            json_schema_extra={"format": "period"},
+        ),
+    ],
+    group_by: Annotated[
+        str,
+        Query(
+            description="comma-separated, each once: enterprise, region, category",
+            json_schema_extra={"pattern": metrics.GROUP_BY_PATTERN},
+        ),
+    ] = "",
+    enterprise: Annotated[CreditCode | None, Query()] = None,
+    region: Annotated[DivisionCode | None, Query()] = None,
     category: Category | None = None,
     format: Literal["json", "csv"] = "json",
 ) -> Metrics | Response:

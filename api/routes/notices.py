@@ -21,7 +21,7 @@ router = APIRouter(tags=["public"])
 async def public_notices(
     ctx: ContextDep,
     paging: Paging,
-    enterprise: Annotated[CreditCode | None, Query(description="credit code")] = None,
+    enterprise: Annotated[CreditCode | None, Query()] = None,
     since: Annotated[IsoDate | None, Query(description="published on or after (Beijing date)")] = None,
 ) -> Page[NoticeOut]:
     return await notices.public_notices(ctx, enterprise=enterprise, since=since, paging=paging)

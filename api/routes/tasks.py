@@ -1,15 +1,17 @@
 """Verification and evaluation tasks: each party sees and answers only its own."""
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query
 
-from api.core.deps import ContextDep, IdempotencyKey, Paging, SignedIn
+from api.core.actions import Perform, add_action_route
+from api.core.deps import ContextDep, Paging, SignedIn, signed_in
 from api.core.errors import answers
 from domain.enums import TaskKind, TaskStatus
 from services import tasks
-from services.outputs import ActionAccepted, Page
+from services.context import Context
+from services.outputs import Page
+from services.principal import Principal
 from services.tasks import RESULTS, TaskItem
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
@@ -41,35 +43,28 @@ async def get_task(task_id: str, ctx: ContextDep, principal: SignedIn) -> TaskIt
     return await tasks.get_task(ctx, principal=principal, task_id=task_id)
 
 
-def _result_endpoint(kind: TaskKind) -> Callable[..., Any]:
-    body_type = RESULTS[kind].body
+def _task(task_id: str) -> str:
+    return task_id
 
-    async def endpoint(
-        task_id: str,
-        body: body_type,  # type: ignore[valid-type]
-        response: Response,
-        ctx: ContextDep,
-        principal: SignedIn,
-        idempotency_key: IdempotencyKey = None,
-    ) -> TaskItem | ActionAccepted:
-        done = await tasks.submit_result(
-            ctx, principal=principal, task_id=task_id, kind=kind, body=body, idempotency_key=idempotency_key
+
+def _perform(kind: TaskKind) -> Perform:
+    def perform(ctx: Context, principal: Principal, task_id: str, body: Any, key: str | None) -> Any:
+        return tasks.submit_result(
+            ctx, principal=principal, task_id=task_id, kind=kind, body=body, idempotency_key=key
         )
-        if isinstance(done, ActionAccepted):
-            response.status_code = status.HTTP_202_ACCEPTED
-        return done
 
-    endpoint.__name__ = f"submit_{kind.value}"
-    endpoint.__doc__ = RESULTS[kind].summary
-    return endpoint
+    return perform
 
 
 for kind in RESULTS:
-    router.add_api_route(
+    add_action_route(
+        router,
         f"/{{task_id}}/{kind.value}",
-        _result_endpoint(kind),
-        methods=["POST"],
-        response_model=TaskItem,
+        name=f"submit_{kind.value}",
         summary=RESULTS[kind].summary,
-        responses={202: {"model": ActionAccepted}, **answers(401, 403, 404, 409, 413, 503)},
+        body=RESULTS[kind].body,
+        target=_task,
+        caller=signed_in,
+        perform=_perform(kind),
+        response_model=TaskItem,
     )

@@ -68,7 +68,7 @@ def amendment_problem(
         return None
     if kind is None:
         return "kind: an amended penalty names its kind"
-    if kind is PenaltyKind.FINE and (amount is None or amount <= 0):
+    if kind is PenaltyKind.FINE and amount is None:
         return "amount: an amended fine names its amount"
     if kind is PenaltyKind.SUSPENSION and suspension_days is None:
         return "suspension_days: an amended suspension names its length"

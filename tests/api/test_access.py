@@ -40,17 +40,19 @@ async def test_an_investigator_sees_only_assigned_cases(api: Api) -> None:
 
 
 async def test_a_consumer_needs_the_access_code(api: Api) -> None:
+    """A wrong code, another case's code and an unknown number are refused alike."""
     case = await file(api)
     path = f"/api/complaints/{case['tracking_no']}"
     assert (await api.get(path)).status_code == 401
-    assert (await api.get(path, headers={"X-Access-Code": "WRONGCODE2"})).status_code == 404
+    wrong = await api.get(path, headers={"X-Access-Code": "WRONGCODE2"})
     assert (await api.get(path, headers={"X-Access-Code": case["access_code"].lower()})).status_code == 200
     other = await file(api)
-    assert (
-        await api.get(
-            f"/api/complaints/{other['tracking_no']}", headers={"X-Access-Code": case["access_code"]}
-        )
-    ).status_code == 404
+    theirs = await api.get(
+        f"/api/complaints/{other['tracking_no']}", headers={"X-Access-Code": case["access_code"]}
+    )
+    unknown = await api.get("/api/complaints/CP20261201-ZZZZZZ", headers={"X-Access-Code": "WRONGCODE2"})
+    refusals = [(r.status_code, r.json()["detail"].split(" with ")[1]) for r in (wrong, theirs, unknown)]
+    assert refusals == [(401, "this access code")] * 3
 
 
 async def test_tokens_are_checked(api: Api) -> None:
@@ -146,10 +148,8 @@ async def test_an_idempotency_key_is_bound_to_its_action_and_body(api: Api) -> N
         headers=key,
     )
     for refused in (other_body, other_action):
-        assert refused.status_code == 422
-        assert refused.json()["errors"] == [
-            {"field": "header.Idempotency-Key", "reason": "was used for another request"}
-        ]
+        assert refused.status_code == 409
+        assert refused.json() == {"detail": "Idempotency-Key: was used for another request"}
     view = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
     assert view["status"] == "responded" and view["proposal"] is None
     # Another account's key of the same name is its own.

@@ -76,9 +76,13 @@ async def test_the_web_ui_path_takes_a_login_token_and_never_an_api_key(api: Api
 
 
 async def test_bad_payloads_name_the_field(api: Api) -> None:
-    for body in ({"payloads": "nope"}, [1, 2]):
+    for body, field in (
+        ({"payloads": "nope"}, "payloads"),
+        ([1, 2], "body"),
+        ({"payloads": [{"data": "!"}]}, "payloads.0.data"),
+    ):
         got = await api.post("/codec/decode", body, as_="supervisor")
-        assert got.status_code == 422 and got.json()["errors"][0]["field"] == "payloads"
+        assert got.status_code == 422 and got.json()["errors"][0]["field"] == field
     sealed = (await api.post("/codec/encode", payloads(PLAIN), as_="supervisor")).json()
     sealed["payloads"][0]["data"] = base64.b64encode(b"x" * 40).decode()
     broken = await api.post("/codec/decode", sealed, as_="supervisor")
