@@ -94,7 +94,7 @@ async def list_entries(
 ) -> Page[AuditEntryOut]:
     ctx.audit.personal_data_read()
     principal.require(READERS)
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise invalid("until", "must be after since", where="query")
+    if filters.since and filters.until and filters.since > filters.until:
+        raise invalid("until", "must not be before since", where="query")
     statement = select(AuditEntry).where(*filters.where()).order_by(AuditEntry.id.desc())
     return await paginate(ctx.session, statement, paging, AuditEntryOut.model_validate)

@@ -19,7 +19,7 @@ from db.seed import API_KEY_PREFIX, hash_password, new_api_key, token_hash, veri
 from domain.enums import Role
 from domain.ids import access_code_matches
 from services.context import Context
-from services.errors import BadRequest, NotFound, Unauthorized, invalid
+from services.errors import BadRequest, NotFound, Unauthorized
 from services.fields import Input, ShortText
 from services.outputs import LocalTime, Output
 from services.principal import Principal
@@ -193,7 +193,7 @@ async def create_key(ctx: Context, *, principal: Principal, body: KeyCreate) -> 
     principal.require([Role.ADMIN])
     account = await ctx.session.get(Account, body.account_id)
     if account is None:
-        raise invalid("account_id", "no such account")
+        raise NotFound(f"no account {body.account_id}")
     key, row = new_api_key(account.id, body.name)
     ctx.session.add(row)
     await ctx.session.commit()

@@ -31,7 +31,8 @@ async def list_entries(
         AwareIsoDateTime | None, Query(description="from this moment on (with its time zone)")
     ] = None,
     until: Annotated[
-        AwareIsoDateTime | None, Query(description="before this moment (with its time zone); after since")
+        AwareIsoDateTime | None,
+        Query(description="before this moment (with its time zone); not before `since`"),
     ] = None,
     refused: Annotated[bool | None, Query(description="true: only answers of 400 or more")] = None,
 ) -> Page[AuditEntryOut]:

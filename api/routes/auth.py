@@ -55,7 +55,7 @@ async def list_keys(ctx: ContextDep, principal: SignedIn) -> list[KeyOut]:
     "/api/keys",
     response_model=NewKey,
     status_code=status.HTTP_201_CREATED,
-    responses=answers(401, 403),
+    responses=answers(401, 403, 404),
     summary="A new API key for an account (admin); the key is shown once",
 )
 async def create_key(body: KeyCreate, ctx: ContextDep, principal: SignedIn) -> NewKey:
