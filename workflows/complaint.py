@@ -7,7 +7,7 @@ activities, verification and evaluation run as child workflows.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
@@ -36,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
     from domain.ids import task_id, verification_key, violation_key
-    from domain.messages import Command
+    from domain.messages import Assignee, Command
     from domain.readmodel import CaseUpdate, snapshot
     from domain.supervision.messages import CaseReport, VerificationReport, ViolationReport
     from domain.tasks import EvaluationInput, VerificationInput
@@ -205,8 +205,20 @@ class ComplaintWorkflow:
         finally:
             self._child = None
 
+    def _task_started(
+        self, kind: TaskKind, round_: int, assignee: Assignee, opens_at: datetime, due: Deadline
+    ) -> str:
+        """The task's child id, now on record in the case as the task in flight."""
+        attempt = self.case.task_attempt(kind)
+        child_id = task_id(workflow.info().workflow_id, kind, round_, attempt)
+        task = ActiveTask(
+            task_id=child_id, kind=kind, round=round_, assignee=assignee, opens_at=opens_at, due=due.due
+        )
+        self.process.task_started(task, workflow.now())
+        return child_id
+
     async def _verify(self) -> None:
-        case, wid = self.case, workflow.info().workflow_id
+        case = self.case
         rect, inv = case.rectification, case.investigation
         assert rect and rect.submitted_at and inv and inv.investigator
         check = DeadlineRequest(
@@ -222,20 +234,7 @@ class ComplaintWorkflow:
                 [DeadlineRequest(kind=DeadlineKind.VERIFICATION, start=opens.due, round=rect.round)]
             )
         )[0]
-        child_id = task_id(
-            wid, TaskKind.VERIFICATION, rect.round, self.case.task_attempt(TaskKind.VERIFICATION)
-        )
-        self.process.task_started(
-            ActiveTask(
-                task_id=child_id,
-                kind=TaskKind.VERIFICATION,
-                round=rect.round,
-                assignee=inv.investigator,
-                opens_at=opens.due,
-                due=due.due,
-            ),
-            workflow.now(),
-        )
+        child_id = self._task_started(TaskKind.VERIFICATION, rect.round, inv.investigator, opens.due, due)
         outcome = await workflow.execute_child_workflow(
             VerificationWorkflow.run,
             VerificationInput(
@@ -263,21 +262,10 @@ class ComplaintWorkflow:
         )
 
     async def _evaluate(self) -> None:
-        case, wid = self.case, workflow.info().workflow_id
+        case = self.case
         agency = await activities.assign_agency(case.tracking_no)
         due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
-        child_id = task_id(wid, TaskKind.EVALUATION, 1, self.case.task_attempt(TaskKind.EVALUATION))
-        self.process.task_started(
-            ActiveTask(
-                task_id=child_id,
-                kind=TaskKind.EVALUATION,
-                round=1,
-                assignee=agency,
-                opens_at=workflow.now(),
-                due=due.due,
-            ),
-            workflow.now(),
-        )
+        child_id = self._task_started(TaskKind.EVALUATION, 1, agency, workflow.now(), due)
         outcome = await workflow.execute_child_workflow(
             EvaluationWorkflow.run,
             EvaluationInput(

@@ -192,80 +192,46 @@ class CaseState(Message):
 
     def awaiting(self) -> list[Awaited]:
         """Who the case waits for, for what, and by when."""
-        code, out = self.enterprise_code, []
+        out: list[Awaited] = []
 
-        def due(kind: DeadlineKind) -> datetime | None:
-            d = self.deadline(kind)
-            return d.due if d and d.running else None
+        def wait(party: Role, who: str, action: str, kind: DeadlineKind | None = None) -> None:
+            d = self.deadline(kind) if kind else None
+            out.append(Awaited(party=party, who=who, action=action, due=d.due if d and d.running else None))
 
-        if self.status in (CaseStatus.FORWARDED, CaseStatus.INVESTIGATING) and self.responded_at is None:
-            out.append(
-                Awaited(party=Role.ENTERPRISE, who=code, action="respond", due=due(DeadlineKind.RESPONSE))
-            )
-        if self.status in (CaseStatus.FORWARDED, CaseStatus.RESPONDED):
-            out.append(
-                Awaited(
-                    party=Role.ENTERPRISE,
-                    who=code,
-                    action="propose a resolution",
-                    due=due(DeadlineKind.RESOLUTION),
-                )
-            )
-        elif self.status is CaseStatus.PROPOSED:
-            out.append(
-                Awaited(
-                    party=Role.CONSUMER,
-                    who="consumer",
-                    action="accept or dispute the proposal",
-                    due=due(DeadlineKind.CONSUMER_DECISION),
-                )
-            )
-        elif self.status is CaseStatus.INVESTIGATING and self.investigation:
-            inv = self.investigation
+        def enterprise(action: str, kind: DeadlineKind) -> None:
+            wait(Role.ENTERPRISE, self.enterprise_code, action, kind)
+
+        status, inv, task = self.status, self.investigation, self.task
+        if status in (CaseStatus.FORWARDED, CaseStatus.INVESTIGATING) and self.responded_at is None:
+            enterprise("respond", DeadlineKind.RESPONSE)
+        if status in (CaseStatus.FORWARDED, CaseStatus.RESPONDED):
+            enterprise("propose a resolution", DeadlineKind.RESOLUTION)
+        elif status is CaseStatus.PROPOSED:
+            wait(Role.CONSUMER, "consumer", "accept or dispute the proposal", DeadlineKind.CONSUMER_DECISION)
+        elif status is CaseStatus.INVESTIGATING and inv:
             if inv.investigator is None:
-                out.append(Awaited(party=Role.SYSTEM, who="system", action="assign an investigator"))
+                wait(Role.SYSTEM, "system", "assign an investigator")
             else:
-                out.append(
-                    Awaited(
-                        party=Role.INVESTIGATOR,
-                        who=inv.investigator.id,
-                        action="record findings",
-                        due=due(DeadlineKind.INVESTIGATION),
-                    )
-                )
+                wait(Role.INVESTIGATOR, inv.investigator.id, "record findings", DeadlineKind.INVESTIGATION)
             if inv.open_evidence_request():
-                out.append(
-                    Awaited(
-                        party=Role.ENTERPRISE,
-                        who=code,
-                        action="submit evidence",
-                        due=due(DeadlineKind.EVIDENCE),
-                    )
-                )
-        elif self.status is CaseStatus.RECTIFYING:
-            out.append(
-                Awaited(
-                    party=Role.ENTERPRISE,
-                    who=code,
-                    action="submit the rectification report",
-                    due=due(DeadlineKind.RECTIFICATION),
-                )
+                enterprise("submit evidence", DeadlineKind.EVIDENCE)
+        elif status is CaseStatus.RECTIFYING:
+            enterprise("submit the rectification report", DeadlineKind.RECTIFICATION)
+        elif status in (CaseStatus.VERIFYING, CaseStatus.EVALUATING) and task is None:
+            wait(
+                Role.SYSTEM,
+                "system",
+                f"start the {'verification' if status is CaseStatus.VERIFYING else 'evaluation'}",
             )
-        elif self.status in (CaseStatus.VERIFYING, CaseStatus.EVALUATING) and self.task is None:
-            task = "verification" if self.status is CaseStatus.VERIFYING else "evaluation"
-            out.append(Awaited(party=Role.SYSTEM, who="system", action=f"start the {task}"))
-        elif self.status in (CaseStatus.VERIFYING, CaseStatus.EVALUATING) and self.task:
-            if self.task.kind is TaskKind.VERIFICATION:
-                party, action = Role.INVESTIGATOR, "verify the rectification"
-            else:
-                party, action = Role.EVALUATOR, "survey the consumer"
+        elif status in (CaseStatus.VERIFYING, CaseStatus.EVALUATING) and task:
+            verifying = task.kind is TaskKind.VERIFICATION
             out.append(
                 Awaited(
-                    party=party,
-                    who=self.task.assignee.id,
-                    action=action,
-                    opens_at=self.task.opens_at,
-                    due=self.task.due,
+                    party=Role.INVESTIGATOR if verifying else Role.EVALUATOR,
+                    who=task.assignee.id,
+                    action="verify the rectification" if verifying else "survey the consumer",
+                    opens_at=task.opens_at,
+                    due=task.due,
                 )
             )
         return out

@@ -42,17 +42,14 @@ schemathesis.openapi.format(
     "gb11643-id-number",
     st.builds(_id_number, st.dates(date(1930, 1, 1), date(2008, 1, 1)), st.integers(0, 999)),
 )
-schemathesis.openapi.format(
-    "period", st.sampled_from(["2026-11", "2026-Q4", "2026", "2026-11-01..2026-12-01"])
-)
+PERIODS = ["2026-11", "2026-Q4", "2026", "2026-11-01..2026-12-01"]
+schemathesis.openapi.format("period", st.sampled_from(PERIODS))
 schemathesis.openapi.format(
     "date", st.dates(date(1980, 1, 1), (now - timedelta(days=31)).date()).map(date.isoformat)
 )
 schemathesis.openapi.format(
     "date-time",
-    st.integers(60, 29 * 86400).map(
-        lambda ago: (now - timedelta(seconds=ago)).replace(microsecond=0).isoformat()
-    ),
+    st.integers(60, 29 * 86400).map(_ago),
 )
 
 
