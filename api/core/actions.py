@@ -53,5 +53,5 @@ def add_action_route(
         methods=["POST"],
         response_model=response_model,
         summary=summary,
-        responses={202: {"model": ActionAccepted}, **answers(401, 403, 404, 409, 413, 503)},
+        responses={202: {"model": ActionAccepted}, **answers(401, 403, 404, 409, 503)},
     )

@@ -65,5 +65,5 @@ for path, encode, caller, summary in ROUTES:
         response_model=Payloads,
         response_model_exclude_defaults=True,
         summary=summary,
-        responses=answers(401, 403, 413),
+        responses=answers(401, 403),
     )

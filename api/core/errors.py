@@ -9,7 +9,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from services.errors import (
     BadRequest,
@@ -120,15 +119,20 @@ async def _service(request: Request, exc: ServiceError) -> JSONResponse:
     return JSONResponse(status_code=code, content=content, headers=headers)
 
 
+def _template(path: str) -> re.Pattern[str]:
+    """`/api/complaints/{tracking_no}` as a pattern that its paths match."""
+    return re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        route_methods = getattr(route, "methods", None)
-        if route_methods and match is not Match.NONE:
-            methods |= set(route_methods)
-    return sorted(methods)
+    """Every method the API's document gives this path (Starlette names only the first route's)."""
+    state = request.app.state
+    if not hasattr(state, "documented_paths"):
+        documented = request.app.openapi()["paths"].items()
+        state.documented_paths = [(_template(p), [m.upper() for m in methods]) for p, methods in documented]
+    return sorted(
+        {m for pattern, methods in state.documented_paths if pattern.match(request.url.path) for m in methods}
+    )
 
 
 # What FastAPI answers when a body cannot be read at all (not UTF-8, say): bad input like any other.
@@ -140,8 +144,8 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _invalid([{"field": "body", "reason": "not valid JSON: it cannot be read as UTF-8 text"}])
     detail = exc.detail if isinstance(exc.detail, str | dict | list) else str(exc.detail)
     headers = dict(getattr(exc, "headers", None) or {})
-    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        headers["Allow"] = ", ".join(allowed_methods(request))
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED and (methods := allowed_methods(request)):
+        headers["Allow"] = ", ".join(methods)
     return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=headers)
 
 

@@ -1,10 +1,12 @@
-"""The OpenAPI document as the API behaves: 422 answers with each field and its reason, and
-optional parameters that are left out rather than sent as null."""
+"""The OpenAPI document as the API behaves: 422 answers with each field and its reason, 413
+wherever a body is taken, and optional parameters that are left out rather than sent as null."""
 
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
+from api.core.errors import DESCRIPTIONS
 
 INVALID = {
     "title": "Invalid",
@@ -21,6 +23,12 @@ INVALID = {
         },
     },
     "required": ["detail", "errors"],
+}
+
+
+TOO_LARGE = {
+    "description": DESCRIPTIONS[413],
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
 }
 
 
@@ -47,5 +55,7 @@ def document(app: FastAPI) -> dict[str, Any]:
             for operation in operations.values():
                 for parameter in operation.get("parameters", []):
                     _without_null(parameter)
+                if "requestBody" in operation:  # the body limit stands before every route
+                    operation["responses"].setdefault("413", TOO_LARGE)
         app.openapi_schema = schema
     return app.openapi_schema

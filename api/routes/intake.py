@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/complaints", tags=["complaints"])
     response_model=IntakeReceipt,
     responses={
         202: {"model": IntakeReceipt, "description": "recorded; triage and deadlines still pending"},
-        **answers(401, 403, 409, 413, 429, 503),
+        **answers(401, 403, 409, 429, 503),
     },
     summary="File a complaint (web), or record one (phone, store, platform)",
     openapi_extra={"security": [{}]},  # anyone may file on the web
