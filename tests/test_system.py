@@ -154,6 +154,7 @@ def test_the_api_keeps_its_contract_for_every_role(system: System, role: str) ->
             "--no-color",
         ],
         env={**os.environ, "SCHEMATHESIS_HOOKS": str(SUPPORT / "schema_formats.py"), "PYTHONPATH": str(ROOT)},
+        cwd=system.root,  # where Schemathesis keeps its cache
         capture_output=True,
         text=True,
         timeout=900,
