@@ -167,9 +167,7 @@ async def act(
 ) -> CaseView | ActionAccepted:
     """Take `action` on the case: the workflow applies it, or refuses it with the reason."""
     row = await visible_case(ctx, principal, tracking_no)
-    roles = roles_for(action)
-    if principal.role not in roles:
-        raise Forbidden(f"{action} is for: {', '.join(sorted(roles))}")
+    principal.require(roles_for(action), what=action)
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
     handle = ctx.temporal.get_workflow_handle(row.workflow_id)

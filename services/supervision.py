@@ -304,7 +304,7 @@ async def act(
     idempotency_key: str | None,
 ) -> SupervisionRecord | ActionAccepted:
     """A party's step on a warning or a penalty (`target`), which the supervision applies or refuses."""
-    principal.require(roles_for(action))
+    principal.require(roles_for(action), what=action)
     _own_or_supervising(principal, code)  # before the key is kept: another's record is not there
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{code}:{target}", body)

@@ -58,6 +58,9 @@ class RedactPathTokens(logging.Filter):
         return True
 
 
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class BodyLimit:
     """Refuses a request body over `max_bytes` with a JSON 413, before any of it is read: by its
     Content-Length, or, for a body sent in chunks, by reading at most that much first."""
@@ -66,7 +69,7 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] in BODILESS:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
