@@ -1,6 +1,6 @@
 """The complaint workflow: one case from intake to closing, its deadlines kept as timers.
 
-The process rules live in `domain.process`; this shell feeds them signals, timers and
+The process rules live in `domain.complaint.process`; this shell feeds them signals, timers and
 activity results, and carries out what they ask: deadlines computed by an activity, the read
 model written by an activity, the investigator and the evaluation agency chosen by
 activities, verification and evaluation run as child workflows.
