@@ -1,4 +1,5 @@
-"""Intake: the policy in force, triage, and the case's first two deadlines, in one activity."""
+"""Intake: the policy in force, triage, the case's first two deadlines, and whether the
+enterprise's licence was revoked, in one activity."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 from temporalio import activity
 
 from activities.deadlines import compute_deadline
-from db.models import Complaint
+from db.models import Complaint, EnterpriseSupervision
 from db.policies import PolicyStore
 from db.session import Database
 from domain.calendar import WorkingCalendar
@@ -40,6 +41,7 @@ class IntakeActivities:
                     Complaint.tracking_no != intake.tracking_no,
                 )
             )
+            supervision = await session.get(EnterpriseSupervision, intake.enterprise.credit_code)
         result = triage(
             policy.triage,
             category=intake.category,
@@ -53,4 +55,9 @@ class IntakeActivities:
             compute_deadline(policy, DeadlineRequest(kind=kind, start=received), self.calendar)
             for kind in (DeadlineKind.RESPONSE, DeadlineKind.RESOLUTION)
         ]
-        return CaseSetup(policy=policy, triage=result, deadlines=deadlines)
+        return CaseSetup(
+            policy=policy,
+            triage=result,
+            deadlines=deadlines,
+            enterprise_revoked_at=supervision.revoked_at if supervision else None,
+        )

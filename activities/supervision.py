@@ -12,7 +12,7 @@ from db.policies import PolicyStore
 from db.session import Database
 from domain.ids import ActivityName, enterprise_workflow_id
 from domain.supervision.io import EnterpriseInput
-from domain.supervision.messages import CaseReport, EnterpriseReport
+from domain.supervision.messages import PROCEDURE, CaseReport, EnterpriseReport
 from workflows.enterprise import REPORT, EnterpriseWorkflow
 
 
@@ -29,7 +29,9 @@ class SupervisionActivities:
             registered = await session.get(Enterprise, report.credit_code)
         # Only the registry's name is published; a complainant's spelling never is.
         name = registered.name if registered is not None and registered.registered else ""
-        signal = EnterpriseReport(**report.model_dump(exclude={"name"}), name=name, policy=policy)
+        signal = EnterpriseReport(
+            **report.model_dump(exclude={"name"}), name=name, policy=policy, procedure=PROCEDURE
+        )
         await self.client.start_workflow(
             EnterpriseWorkflow.run,
             EnterpriseInput(credit_code=report.credit_code),

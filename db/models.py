@@ -181,6 +181,8 @@ class Complaint(Base):
     response_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     resolution_breached: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     repeat_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Filed against an enterprise whose business licence was revoked: handled for the consumer.
+    enterprise_revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
@@ -275,6 +277,7 @@ class EnterpriseSupervision(Base):
     active_warnings: Mapped[int] = mapped_column(Integer)
     standing_penalties: Mapped[int] = mapped_column(Integer)
     policy_version: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[datetime | None]  # the business licence revoked: the ladder has ended
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -134,6 +134,11 @@ class ViolationKind(StrEnum):
     LATE_RECTIFICATION = "late_rectification"
     INEFFECTIVE_RECTIFICATION = "ineffective_rectification"
 
+    @property
+    def failed_rectification(self) -> bool:
+        """A rectification round that failed: its report late, or found not effective."""
+        return self in (ViolationKind.LATE_RECTIFICATION, ViolationKind.INEFFECTIVE_RECTIFICATION)
+
 
 class DeadlineKind(StrEnum):
     RESPONSE = "response"
@@ -147,6 +152,9 @@ class DeadlineKind(StrEnum):
     EVALUATION = "evaluation"
     RECTIFICATION_ORDER = "rectification_order"  # a warning's order to the enterprise
     STATEMENT = "statement"  # the enterprise's window to state its case before a penalty
+    HEARING_REQUEST = "hearing_request"  # the enterprise's window to ask for a hearing
+    PAYMENT = "payment"  # a fine's payment
+    SUSPENSION_TERM = "suspension_term"  # the term a suspension was decided for
 
 
 class DeadlineState(StrEnum):
@@ -202,23 +210,61 @@ class TaskStatus(StrEnum):
 
 
 class PenaltyKind(StrEnum):
+    """The penalties of the Consumer Rights Protection Law art. 56, lightest first."""
+
     FINE = "fine"
-    SUSPENSION = "suspension"  # of sales
+    SUSPENSION = "suspension"  # of sales and business (责令停业整顿)
     REVOCATION = "revocation"  # of the business licence
+
+    @property
+    def weight(self) -> int:
+        return list(PenaltyKind).index(self)
 
 
 class WarningStatus(StrEnum):
     ACTIVE = "active"
     LIFTED = "lifted"  # rectification verified
     ESCALATED = "escalated"  # rectification overdue or not effective: a penalty followed
+    SUPERSEDED = "superseded"  # the business licence was revoked while it stood
 
 
 class PenaltyStatus(StrEnum):
-    PROPOSED = "proposed"  # the enterprise's statement window is open
+    """A penalty's life: proposed, decided, then as its kind has it. A fine is paid or falls
+    overdue; a suspension is in force until verified rectification lifts it; a revocation is
+    final. `confirmed` is a penalty decided before penalties had lives of their own."""
+
+    PROPOSED = "proposed"  # the enterprise may state its case (and ask for a hearing)
+    HEARING = "hearing"  # the enterprise asked for a hearing: it is held before the decision
     AWAITING_DECISION = "awaiting_decision"
-    CONFIRMED = "confirmed"
     DROPPED = "dropped"
-    LIFTED = "lifted"
+    PAYMENT_DUE = "payment_due"  # a fine decided, its payment window open
+    PAID = "paid"
+    OVERDUE = "overdue"  # a fine unpaid by its due date: the late-payment surcharge accrues
+    IN_FORCE = "in_force"  # a suspension
+    LIFTED = "lifted"  # a suspension ended by verified rectification
+    REVOKED = "revoked"  # the business licence: the end of the ladder
+    SUPERSEDED = "superseded"  # a suspension ended by the revocation of the licence
+    CONFIRMED = "confirmed"
+
+    @property
+    def pending(self) -> bool:
+        """Proposed and not yet decided."""
+        return self in (PenaltyStatus.PROPOSED, PenaltyStatus.HEARING, PenaltyStatus.AWAITING_DECISION)
+
+    @property
+    def decided(self) -> bool:
+        return not self.pending and self is not PenaltyStatus.DROPPED
+
+    @property
+    def standing(self) -> bool:
+        """Still weighing on the enterprise: undecided, unpaid, in force, or final."""
+        return self.pending or self in (
+            PenaltyStatus.PAYMENT_DUE,
+            PenaltyStatus.OVERDUE,
+            PenaltyStatus.IN_FORCE,
+            PenaltyStatus.REVOKED,
+            PenaltyStatus.CONFIRMED,
+        )
 
 
 class DecisionOutcome(StrEnum):
@@ -234,3 +280,7 @@ class SupervisionAction(StrEnum):
     DECIDE_PENALTY = "decide_penalty"
     SUBMIT_ORDER_REPORT = "submit_order_report"
     VERIFY_ORDER = "verify_order"
+    REQUEST_HEARING = "request_hearing"
+    SCHEDULE_HEARING = "schedule_hearing"
+    RECORD_HEARING = "record_hearing"
+    RECORD_PAYMENT = "record_payment"

@@ -75,6 +75,8 @@ class Windows(_Data):
     evaluation: Window = Window(days=7)
     rectification_order: Window = Window(working_days=15)
     statement: Window = Window(working_days=5)
+    hearing_request: Window = Window(working_days=5)
+    payment: Window = Window(days=15, extend_past_rest_days=True)
 
 
 class TriageRule(_Data):
@@ -131,6 +133,28 @@ class PenaltyStep(_Data):
         return self
 
 
+class HearingPolicy(_Data):
+    """Which penalties the enterprise may ask a hearing (听证) for, and the notice it is given
+    of one (Administrative Penalty Law art. 63, 64)."""
+
+    fine_threshold: Decimal = Field(default=Decimal(100000), gt=0, description="yuan: a fine this large")
+    kinds: tuple[PenaltyKind, ...] = (PenaltyKind.SUSPENSION, PenaltyKind.REVOCATION)
+    notice: Window = Window(working_days=7)
+
+    @model_validator(mode="after")
+    def _fine_by_amount(self) -> "HearingPolicy":
+        if PenaltyKind.FINE in self.kinds:
+            raise ValueError("kinds: a fine is heard by its amount (fine_threshold), not by its kind")
+        return self
+
+
+class LatePaymentPolicy(_Data):
+    """The surcharge on a fine paid late: a share of the fine a day, at most a share of it."""
+
+    daily_rate: Decimal = Field(default=Decimal("0.03"), gt=0, le=1)
+    cap: Decimal = Field(default=Decimal(1), gt=0, le=10, description="of the fine")
+
+
 class SupervisionPolicy(_Data):
     """The violation ladder (Consumer Rights Protection Law art. 56 sets the fines' bounds)."""
 
@@ -140,7 +164,7 @@ class SupervisionPolicy(_Data):
     fine_cap_without_income: Decimal = Field(default=Decimal(500000), gt=0)
     income_multiple_min: Decimal = Field(default=Decimal(1), gt=0)
     income_multiple_max: Decimal = Field(default=Decimal(10), gt=0)
-    # By the number of penalties confirmed within the repeat window before this one.
+    # By the number of penalties decided within the repeat window before this one.
     penalties: tuple[PenaltyStep, ...] = (
         PenaltyStep(kind=PenaltyKind.FINE, amount=Decimal(50000)),
         PenaltyStep(kind=PenaltyKind.FINE, amount=Decimal(200000)),
@@ -155,6 +179,8 @@ class SupervisionPolicy(_Data):
         Window(days=7),
     )
     continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
+    hearing: HearingPolicy = HearingPolicy()
+    late_payment: LatePaymentPolicy = LatePaymentPolicy()
 
     @model_validator(mode="after")
     def _ladder(self) -> "SupervisionPolicy":

@@ -47,6 +47,7 @@ class CaseSnapshot(Message):
     response_breached: bool = False
     resolution_breached: bool = False
     repeat_complaint: bool = False
+    enterprise_revoked: bool = False
 
 
 class CaseUpdate(Message):
@@ -103,6 +104,7 @@ def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
         response_breached=_counted(case, response),
         resolution_breached=_counted(case, resolution),
         repeat_complaint=case.triage.repeat,
+        enterprise_revoked=case.enterprise_revoked_at is not None,
     )
 
 
@@ -118,6 +120,7 @@ class EnterpriseSnapshot(Message):
     active_warnings: int
     standing_penalties: int
     policy_version: str
+    revoked_at: datetime | None = None
 
 
 class MeasureRecord(Message):
@@ -193,6 +196,7 @@ def supervision_update(
             active_warnings=len(state.active_warnings),
             standing_penalties=len(state.standing_penalties),
             policy_version=state.policy.version,
+            revoked_at=state.revoked_at,
         ),
         events=events,
         notifications=notifications,

@@ -137,6 +137,9 @@ class CaseView(Output):
     triage_reasons: list[str]
     enterprise_code: str
     enterprise_name: str
+    enterprise_licence_revoked_at: LocalTime | None = Field(
+        description="the enterprise's business licence was revoked: the case is handled for the consumer"
+    )
     region_code: str
     product: ProductView
     description: str
@@ -268,6 +271,7 @@ def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
         triage_reasons=case.triage.reasons,
         enterprise_code=intake.enterprise.credit_code,
         enterprise_name=intake.enterprise.name,
+        enterprise_licence_revoked_at=case.enterprise_revoked_at,
         region_code=intake.region_code,
         product=ProductView.model_validate(intake.product, from_attributes=True),
         description=intake.description,

@@ -4,6 +4,7 @@ Each checks the role and the object: another party's case is not there."""
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 
 from db.models import Complaint, Enterprise
@@ -50,6 +51,7 @@ class CaseListItem(Output):
     overdue: bool
     investigator_id: str | None
     outcome: str | None
+    enterprise_revoked: bool = Field(description="filed against an enterprise whose licence is revoked")
 
 
 @dataclass(frozen=True)

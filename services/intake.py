@@ -146,6 +146,9 @@ class IntakeReceipt(Output):
     triage_reasons: list[str] = Field(default_factory=list)
     deadlines: Deadlines | None = None
     policy_version: str | None = None
+    enterprise_licence_revoked_at: LocalTime | None = Field(
+        default=None, description="the enterprise's business licence was revoked: handled for the consumer"
+    )
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,7 @@ async def _receipt(
                 resolution_due=resolution_due.due if resolution_due else None,
             ),
             "policy_version": case.policy.version,
+            "enterprise_licence_revoked_at": case.enterprise_revoked_at,
         }
     )
     return Filed(registered, registered=True)

@@ -1,30 +1,49 @@
 """Enterprise supervision: the record, the enterprise's statement and rectification reports,
 the supervisor's decisions and verifications, and the list of enterprises under supervision."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 from sqlalchemy import select
 
-from db.models import Enterprise, EnterpriseSupervision
-from domain.enums import DecisionOutcome, PenaltyKind, Role, SupervisionAction
+from db.models import Account, Enterprise, EnterpriseSupervision
+from domain.calendar import local_date
+from domain.enums import SUPERVISING_ROLES, DecisionOutcome, PenaltyKind, Role, SupervisionAction
 from domain.ids import enterprise_workflow_id
-from domain.messages import Command
+from domain.messages import Assignee, Command
 from domain.supervision.io import SupervisionCheck
 from domain.supervision.messages import (
+    FinePayment,
+    HearingRecord,
+    HearingRequest,
+    HearingSchedule,
     OrderReport,
     OrderVerification,
     PenaltyDecision,
     Statement,
     amendment_problem,
 )
-from domain.supervision.rules import decision_problem, roles_for
-from domain.supervision.state import EnterpriseState, IssuedWarning, Penalty
+from domain.supervision.rules import command_problem, roles_for, surcharge_on
+from domain.supervision.state import EnterpriseState, Hearing, IssuedWarning, Penalty
 from services.context import Context
-from services.errors import NotFound, problem_invalid
-from services.fields import Input, LongText, Money, Text, requires, stated
+from services.errors import NotFound, invalid, problem_invalid
+from services.fields import (
+    Address,
+    AwareIsoDateTime,
+    Input,
+    IsoDate,
+    LongText,
+    Money,
+    Note,
+    ShortText,
+    Text,
+    requires,
+    stated,
+)
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
@@ -59,6 +78,31 @@ class WarningOut(Output):
     ended_at: LocalTime | None
 
 
+class HearingOut(Output):
+    offered_at: LocalTime
+    request_due: DeadlineOut | None
+    requested_at: LocalTime | None
+    at: LocalTime | None = Field(description="when it is (or was) to be held")
+    place: str | None
+    presiding_officer: str | None
+    scheduled_at: LocalTime | None = Field(description="when the enterprise was told of it")
+    held_at: LocalTime | None
+    attended: bool | None
+    record: str | None
+    opinion: str | None
+
+
+class PaymentOut(Output):
+    due: DeadlineOut | None
+    surcharge: Decimal = Field(description="for paying late: as paid, or as accrued by today if unpaid")
+    amount_due: Decimal | None = Field(
+        description="the fine and its surcharge, if paid today; none once paid"
+    )
+    paid_on: date | None
+    receipt_no: str | None
+    amount_paid: Decimal | None
+
+
 class PenaltyOut(Output):
     id: str
     status: str
@@ -69,14 +113,22 @@ class PenaltyOut(Output):
     suspension_days: int | None
     illegal_income: Decimal | None
     tracking_nos: list[str]
+    grounds: list[str] = Field(description="what it is for; each ground leads to one proposal at most")
+    notified_before: list[str] = Field(description="terms notified before a heavier amendment")
     statement_due: DeadlineOut | None
     statement: str | None
     stated_at: LocalTime | None
+    hearing: HearingOut | None = Field(description="offered before a large fine, a suspension, a revocation")
     decision: str | None
     decision_reason: str | None
     decided_at: LocalTime | None
+    hearing_outcome: str | None = Field(description="at the decision: how the right to a hearing was used")
     notice_id: str | None
+    payment: PaymentOut | None = Field(description="a fine's")
+    term_due: DeadlineOut | None = Field(description="a suspension's term")
+    verified_cases: list[str]
     lifted_at: LocalTime | None
+    ended_at: LocalTime | None
 
 
 class StepOut(Output):
@@ -96,6 +148,9 @@ class SupervisionRecord(Output):
     name: str
     under_supervision: bool
     level: int
+    revoked_at: LocalTime | None = Field(
+        default=None, description="the business licence revoked: the ladder has ended"
+    )
     warnings: list[WarningOut] = Field(default_factory=list)
     penalties: list[PenaltyOut] = Field(default_factory=list)
     commendations: list[CommendationOut] = Field(default_factory=list)
@@ -122,7 +177,50 @@ def _warning(w: IssuedWarning) -> WarningOut:
     )
 
 
-def _penalty(p: Penalty) -> PenaltyOut:
+def _hearing(h: Hearing | None) -> HearingOut | None:
+    if h is None:
+        return None
+    schedule, held = h.schedule, h.record
+    return HearingOut(
+        offered_at=h.offered_at,
+        request_due=_deadline(h.request_due),
+        requested_at=h.requested_at,
+        at=schedule.at if schedule else None,
+        place=schedule.place if schedule else None,
+        presiding_officer=schedule.presiding_officer.name if schedule else None,
+        scheduled_at=h.scheduled_at,
+        held_at=held.held_at if held else None,
+        attended=held.attended if held else None,
+        record=held.record if held else None,
+        opinion=held.opinion if held else None,
+    )
+
+
+def _payment(state: EnterpriseState, p: Penalty, today: date) -> PaymentOut | None:
+    if p.kind is not PenaltyKind.FINE or not p.status.decided or p.amount is None:
+        return None
+    paid = p.payment
+    if paid is not None:
+        return PaymentOut(
+            due=_deadline(p.payment_due),
+            surcharge=p.surcharge or Decimal(0),
+            amount_due=None,
+            paid_on=paid.paid_on,
+            receipt_no=paid.receipt_no,
+            amount_paid=paid.amount,
+        )
+    surcharge = surcharge_on(state.policy, p, today)
+    return PaymentOut(
+        due=_deadline(p.payment_due),
+        surcharge=surcharge,
+        amount_due=p.amount + surcharge,
+        paid_on=None,
+        receipt_no=None,
+        amount_paid=None,
+    )
+
+
+def _penalty(state: EnterpriseState, p: Penalty, today: date) -> PenaltyOut:
     return PenaltyOut(
         id=p.id,
         status=p.status,
@@ -133,25 +231,36 @@ def _penalty(p: Penalty) -> PenaltyOut:
         suspension_days=p.suspension_days,
         illegal_income=p.illegal_income,
         tracking_nos=p.tracking_nos,
+        grounds=p.grounds,
+        notified_before=p.notified,
         statement_due=_deadline(p.statement_due),
         statement=p.statement.text if p.statement else None,
         stated_at=p.stated_at,
+        hearing=_hearing(p.hearing),
         decision=p.decision.outcome if p.decision else None,
         decision_reason=p.decision.reason if p.decision else None,
         decided_at=p.decided_at,
+        hearing_outcome=p.hearing_outcome or None,
         notice_id=p.notice_id,
+        payment=_payment(state, p, today),
+        term_due=_deadline(p.term_due),
+        verified_cases=p.verified_cases,
         lifted_at=p.lifted_at,
+        ended_at=p.ended_at,
     )
 
 
-def record(state: EnterpriseState) -> SupervisionRecord:
+def record(state: EnterpriseState, now: datetime | None = None) -> SupervisionRecord:
+    """The record as it stands; a late fine's surcharge as accrued by `now` (the clock's)."""
+    today = local_date(now or datetime.now(UTC), state.policy.tz)
     return SupervisionRecord(
         credit_code=state.credit_code,
         name=state.name,
         under_supervision=True,
         level=state.level,
+        revoked_at=state.revoked_at,
         warnings=[_warning(w) for w in state.warnings],
-        penalties=[_penalty(p) for p in state.penalties],
+        penalties=[_penalty(state, p, today) for p in state.penalties],
         commendations=[CommendationOut(at=c.at, cause=c.cause) for c in state.commendations],
         history=[
             StepOut(at=s.at, step=s.step, detail=s.detail, policy_version=s.policy_version)
@@ -191,6 +300,7 @@ class SupervisedItem(Output):
     level: int
     active_warnings: int
     standing_penalties: int
+    revoked_at: LocalTime | None
     updated_at: LocalTime
 
 
@@ -252,6 +362,65 @@ class OrderVerificationIn(Input):
     notes: LongText
 
 
+class HearingRequestIn(Input):
+    note: Note = ""
+
+
+class HearingScheduleIn(Input):
+    at: AwareIsoDateTime = Field(
+        description="when the hearing is held, with its offset; at least the policy's notice ahead "
+        "(7 working days: Administrative Penalty Law art. 64, 85)"
+    )
+    place: Address
+    presiding_officer: ShortText = Field(
+        description="the username of a supervisor or an admin who investigated none of its cases"
+    )
+
+
+class HearingRecordIn(Input):
+    held_at: AwareIsoDateTime
+    attended: bool = Field(description="false: the enterprise did not appear, and waived the hearing")
+    record: LongText = Field(description="the hearing's record (听证笔录)")
+    opinion: LongText = Field(description="the presiding officer's opinion, which the decision weighs")
+
+
+ReceiptNo = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"),
+    Field(description="the payment receipt's number: 4 to 40 letters, digits and hyphens"),
+]
+
+
+class PaymentIn(Input):
+    receipt_no: ReceiptNo
+    paid_on: IsoDate = Field(description="the Beijing date the receipt shows")
+    amount: Money = Field(description="the fine, with its surcharge if paid late")
+
+
+async def _as_given(ctx: Context, state: EnterpriseState, body: Input) -> dict[str, Any]:
+    return body.model_dump()
+
+
+async def _hearing_schedule(ctx: Context, state: EnterpriseState, body: Input) -> dict[str, Any]:
+    """The presiding officer, a supervisor or an admin by username; the notice long enough."""
+    assert isinstance(body, HearingScheduleIn)
+    officer = await ctx.session.scalar(select(Account).where(Account.username == body.presiding_officer))
+    if officer is None or not officer.active or Role(officer.role) not in SUPERVISING_ROLES:
+        raise invalid("presiding_officer", "must be the username of an active supervisor or admin")
+    notice = state.policy.supervision.hearing.notice
+    policy = state.policy
+    earliest = local_date(notice.end(datetime.now(UTC), ctx.resources.calendar, policy.tz), policy.tz)
+    earliest -= timedelta(days=1)  # the last day of the notice: the hearing may be held on it
+    if local_date(body.at, policy.tz) < earliest:
+        raise invalid("at", f"the hearing is notified {notice.describe()} ahead: {earliest} at the earliest")
+    return body.model_dump() | {
+        "presiding_officer": Assignee(id=officer.id, name=officer.display_name),
+    }
+
+
+Prepare = Callable[[Context, EnterpriseState, Input], Awaitable[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class SupervisionStep:
     body: type[Input]
@@ -259,6 +428,7 @@ class SupervisionStep:
     target: str  # the command's field naming the warning or the penalty
     signal: Any  # the workflow's signal method
     summary: str
+    prepare: Prepare = _as_given  # the command's fields from the body
 
 
 ACTIONS: dict[SupervisionAction, SupervisionStep] = {
@@ -269,12 +439,41 @@ ACTIONS: dict[SupervisionAction, SupervisionStep] = {
         EnterpriseWorkflow.submit_statement,
         "The enterprise states its case (陈述、申辩)",
     ),
+    SupervisionAction.REQUEST_HEARING: SupervisionStep(
+        HearingRequestIn,
+        HearingRequest,
+        "penalty_id",
+        EnterpriseWorkflow.request_hearing,
+        "The enterprise asks for a hearing (听证) before a large fine, a suspension or a revocation",
+    ),
+    SupervisionAction.SCHEDULE_HEARING: SupervisionStep(
+        HearingScheduleIn,
+        HearingSchedule,
+        "penalty_id",
+        EnterpriseWorkflow.schedule_hearing,
+        "A supervisor schedules the hearing asked for, presided over by someone who did not investigate",
+        _hearing_schedule,
+    ),
+    SupervisionAction.RECORD_HEARING: SupervisionStep(
+        HearingRecordIn,
+        HearingRecord,
+        "penalty_id",
+        EnterpriseWorkflow.record_hearing,
+        "A supervisor records the hearing as held: attendance, record and opinion",
+    ),
     SupervisionAction.DECIDE_PENALTY: SupervisionStep(
         DecisionIn,
         PenaltyDecision,
         "penalty_id",
         EnterpriseWorkflow.decide_penalty,
-        "A supervisor confirms, amends within the bounds, or drops",
+        "A supervisor confirms, amends within the bounds (a heavier penalty is notified anew), or drops",
+    ),
+    SupervisionAction.RECORD_PAYMENT: SupervisionStep(
+        PaymentIn,
+        FinePayment,
+        "penalty_id",
+        EnterpriseWorkflow.record_payment,
+        "A supervisor records a fine paid, with its receipt",
     ),
     SupervisionAction.SUBMIT_ORDER_REPORT: SupervisionStep(
         OrderReportIn,
@@ -308,14 +507,14 @@ async def act(
     _own_or_supervising(principal, code)  # before the key is kept: another's record is not there
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{code}:{target}", body)
-    command = spec.command(
-        request_id=rid, actor=principal.actor, **{spec.target: target}, **body.model_dump()
-    )
     state = await _state(ctx, code)
     if state is None:
         raise NotFound(f"{code} is not under supervision")
-    # The fine's bounds depend on the policy the supervision holds: a field error, not a refusal.
-    if isinstance(command, PenaltyDecision) and (problem := decision_problem(state, command)):
+    fields = await spec.prepare(ctx, state, body)
+    command = spec.command(request_id=rid, actor=principal.actor, **{spec.target: target}, **fields)
+    # What a command may say depends on the record (a fine's bounds and what is due, who
+    # investigated): a field error, not a refusal.
+    if problem := command_problem(state, command, datetime.now(UTC)):
         raise problem_invalid(problem)
     sent = await send(
         ctx.temporal.get_workflow_handle(enterprise_workflow_id(code)),

@@ -156,6 +156,7 @@ class ComplaintWorkflow:
         self, violations: list[ViolationRecord], verifications: list[VerificationReport]
     ) -> None:
         case = self.case
+        investigator = case.investigation.investigator if case.investigation else None
         report = CaseReport(
             credit_code=case.enterprise_code,
             name=case.intake.enterprise.name,
@@ -168,6 +169,8 @@ class ComplaintWorkflow:
                     severity=case.triage.severity,
                     at=v.at,
                     detail=v.detail,
+                    round=v.round,
+                    investigator_id=investigator.id if investigator else "",
                 )
                 for v in violations
             ],

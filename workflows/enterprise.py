@@ -3,7 +3,12 @@ receives every violation its cases report and climbs the ladder one step at a ti
 
 Started by the first report, with signal-with-start; it never ends, and continues as new
 before its history grows large. The rules are `domain.supervision`; this shell feeds them
-reports, the parties' signals and the timers of warnings' orders and statement windows.
+reports, the parties' signals and the timers of orders, windows, payments and terms.
+
+Penalties have lived as the law has them since policy 2026.3 (`PENALTY_PROCEDURE`): a run
+begun before keeps the ladder it began with (`LegacyLadder`), so its history replays, until it
+continues as new, which the first report from a worker of this version brings about; the new
+run adopts the record into the procedure.
 """
 
 from temporalio import workflow
@@ -14,8 +19,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.enums import SupervisionAction
     from domain.readmodel import supervision_update
     from domain.supervision.io import EnterpriseInput, SupervisionCheck
+    from domain.supervision.legacy import LegacyLadder
     from domain.supervision.messages import (
+        PROCEDURE,
         EnterpriseReport,
+        FinePayment,
+        HearingRecord,
+        HearingRequest,
+        HearingSchedule,
         OrderReport,
         OrderVerification,
         PenaltyDecision,
@@ -31,15 +42,19 @@ from workflows.timers import DeadlineTimers
 
 # The signal a case's report arrives by, and the one the first report starts the workflow with.
 REPORT = "report"
+PENALTY_PROCEDURE = "penalty-procedure"
 
 
 @workflow.defn
 class EnterpriseWorkflow:
     @workflow.init
     def __init__(self, input: EnterpriseInput) -> None:
-        self._process = SupervisionProcess(input.state) if input.state else None
+        lawful = workflow.patched(PENALTY_PROCEDURE)
+        self._ladder: type[SupervisionProcess] = SupervisionProcess if lawful else LegacyLadder
+        self._process = self._ladder(input.state) if input.state else None
         self._timers = DeadlineTimers(lambda: self.enterprise.deadlines(), self._alarm)
         self._published: list[SearchAttributeUpdate] | None = None
+        self._adopt = False  # a legacy run, told of the procedure: continue as new
 
     @property
     def process(self) -> SupervisionProcess:
@@ -53,6 +68,7 @@ class EnterpriseWorkflow:
     @workflow.run
     async def run(self, input: EnterpriseInput) -> None:
         await workflow.wait_condition(lambda: self._process is not None)
+        self.process.adopt(workflow.now())
         while True:
             await self._settle()
             if self._continue_as_new_due():
@@ -70,7 +86,9 @@ class EnterpriseWorkflow:
     def _continue_as_new_due(self) -> bool:
         info = workflow.info()
         limit = self.enterprise.policy.supervision.continue_as_new_after_events
-        return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
+        return (
+            self._adopt or info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()
+        )
 
     async def _settle(self) -> None:
         """Compute the deadlines a step asked for and record it, before the next step."""
@@ -111,10 +129,11 @@ class EnterpriseWorkflow:
     def report(self, report: EnterpriseReport) -> None:
         """Violations and verification results from a complaint workflow."""
         if self._process is None:
-            self._process = SupervisionProcess(
+            self._process = self._ladder(
                 EnterpriseState(credit_code=report.credit_code, name=report.name, policy=report.policy)
             )
         self._process.receive(report, workflow.now())
+        self._adopt = self._adopt or (self._ladder is LegacyLadder and report.procedure >= PROCEDURE)
 
     async def _take(self, action: SupervisionAction, command: SupervisionCommand) -> None:
         await workflow.wait_condition(lambda: self._process is not None)
@@ -135,6 +154,22 @@ class EnterpriseWorkflow:
     @workflow.signal
     async def verify_order(self, command: OrderVerification) -> None:
         await self._take(SupervisionAction.VERIFY_ORDER, command)
+
+    @workflow.signal
+    async def request_hearing(self, command: HearingRequest) -> None:
+        await self._take(SupervisionAction.REQUEST_HEARING, command)
+
+    @workflow.signal
+    async def schedule_hearing(self, command: HearingSchedule) -> None:
+        await self._take(SupervisionAction.SCHEDULE_HEARING, command)
+
+    @workflow.signal
+    async def record_hearing(self, command: HearingRecord) -> None:
+        await self._take(SupervisionAction.RECORD_HEARING, command)
+
+    @workflow.signal
+    async def record_payment(self, command: FinePayment) -> None:
+        await self._take(SupervisionAction.RECORD_PAYMENT, command)
 
     # --- queries -----------------------------------------------------------------------------
 

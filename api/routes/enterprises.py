@@ -45,7 +45,11 @@ async def list_supervised(
 
 PATHS: dict[SupervisionAction, str] = {
     SupervisionAction.SUBMIT_STATEMENT: "penalties/{target}/statement",
+    SupervisionAction.REQUEST_HEARING: "penalties/{target}/hearing-request",
+    SupervisionAction.SCHEDULE_HEARING: "penalties/{target}/hearing",
+    SupervisionAction.RECORD_HEARING: "penalties/{target}/hearing-record",
     SupervisionAction.DECIDE_PENALTY: "penalties/{target}/decision",
+    SupervisionAction.RECORD_PAYMENT: "penalties/{target}/payment",
     SupervisionAction.SUBMIT_ORDER_REPORT: "warnings/{target}/rectification",
     SupervisionAction.VERIFY_ORDER: "warnings/{target}/verification",
 }

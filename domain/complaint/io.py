@@ -23,6 +23,7 @@ class CaseSetup(Message):
     policy: Policy
     triage: Triage
     deadlines: list[Deadline]
+    enterprise_revoked_at: datetime | None = None  # its business licence revoked
 
 
 class CaseResult(Message):

@@ -169,3 +169,4 @@ class ViolationRecord(Message):
     enterprise_code: str
     detail: str
     offence: Offence | None = None
+    round: int | None = None  # the rectification round, for a late or ineffective rectification

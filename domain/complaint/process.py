@@ -96,7 +96,12 @@ class CaseProcess(Ledger):
 
     @classmethod
     def register(cls, intake: ComplaintIntake, setup: CaseSetup, now: datetime) -> "CaseProcess":
-        state = CaseState(intake=intake, policy=setup.policy, triage=setup.triage)
+        state = CaseState(
+            intake=intake,
+            policy=setup.policy,
+            triage=setup.triage,
+            enterprise_revoked_at=setup.enterprise_revoked_at,
+        )
         process = cls(state)
         process._now = now
         t = setup.triage
@@ -117,6 +122,14 @@ class CaseProcess(Ledger):
             rule=t.rule,
             reasons=t.reasons,
         )
+        if setup.enterprise_revoked_at:
+            process._event(
+                "enterprise_revoked",
+                f"the business licence of {intake.enterprise.name} was revoked "
+                f"{when(setup.enterprise_revoked_at)}: the complaint is handled for the consumer, and no "
+                "further penalty follows",
+                revoked_at=setup.enterprise_revoked_at,
+            )
         state.status, state.forwarded_at = CaseStatus.FORWARDED, now
         process.deadlines_computed(setup.deadlines, now)
         response = state.deadline(DeadlineKind.RESPONSE)
@@ -622,6 +635,7 @@ class CaseProcess(Ledger):
 
     def _violation(self, kind: ViolationKind, detail: str, offence: Offence | None = None) -> None:
         self._event("violation", f"violation recorded: {kind}", kind=kind, detail=detail, offence=offence)
+        rectification = self.state.rectification
         record = ViolationRecord(
             seq=self.state.revision,
             kind=kind,
@@ -629,6 +643,7 @@ class CaseProcess(Ledger):
             enterprise_code=self.state.enterprise_code,
             detail=detail,
             offence=offence,
+            round=rectification.round if rectification and kind.failed_rectification else None,
         )
         self.state.violations.append(record)
         self.violations.append(record)

@@ -94,6 +94,7 @@ class CaseState(Message):
     intake: ComplaintIntake
     policy: Policy
     triage: Triage
+    enterprise_revoked_at: datetime | None = None  # the enterprise's business licence revoked
     status: CaseStatus = CaseStatus.RECEIVED
     revision: int = 0  # one more for every event; the read model's idempotency key
     forwarded_at: datetime | None = None

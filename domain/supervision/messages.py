@@ -3,14 +3,14 @@
 A rule about a command's content is written here once, as a function the command's
 `problem()` calls and the service layer's input model calls too."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
 from domain.enums import DecisionOutcome, Offence, PenaltyKind, Severity, ViolationKind
-from domain.messages import Command, Message
+from domain.messages import Assignee, Command, Message
 from domain.policy import Policy
 
 SUSPENSION_DAYS = range(1, 366)
@@ -27,6 +27,8 @@ class ViolationReport(Message):
     severity: Severity
     at: datetime
     detail: str
+    round: int | None = None  # a rectification's round, for a late or ineffective one
+    investigator_id: str = ""  # who investigated the case, if anyone
 
 
 class VerificationReport(Message):
@@ -48,10 +50,17 @@ class CaseReport(Message):
     verifications: list[VerificationReport] = Field(default_factory=list)
 
 
+# The penalty procedure a report's sender runs: 2 since penalties live as the law has them
+# (policy 2026.3); reports from before carry none. A supervision still on the ladder from
+# before continues as new when a report of procedure 2 reaches it, and so takes it up.
+PROCEDURE = 2
+
+
 class EnterpriseReport(CaseReport):
     """The signal the supervision workflow receives: the report, with the policy in force."""
 
     policy: Policy
+    procedure: int = 1
 
 
 # --- the rules on content ------------------------------------------------------------------
@@ -102,6 +111,45 @@ class PenaltyDecision(Command):
         return super().problem() or amendment_problem(
             self.outcome, self.kind, self.amount, self.suspension_days
         )
+
+
+class HearingRequest(Command):
+    """The enterprise asks for a hearing (听证) before the penalty is decided."""
+
+    penalty_id: str
+    note: str = ""
+
+
+class HearingSchedule(Command):
+    """When and where the hearing is held, and who presides: someone who did not investigate."""
+
+    texts = ("place",)
+    penalty_id: str
+    at: datetime
+    place: str
+    presiding_officer: Assignee
+
+
+class HearingRecord(Command):
+    """The hearing as held: whether the enterprise attended, the record (笔录), and the presiding
+    officer's opinion, which the decision is taken on."""
+
+    texts = ("record", "opinion")
+    penalty_id: str
+    held_at: datetime
+    attended: bool
+    record: str
+    opinion: str
+
+
+class FinePayment(Command):
+    """A fine paid, as the bank's receipt shows it."""
+
+    texts = ("receipt_no",)
+    penalty_id: str
+    receipt_no: str
+    paid_on: date  # Beijing date
+    amount: Decimal
 
 
 class OrderReport(Command):

@@ -3,16 +3,16 @@
 Complaint workflows report each violation to their enterprise's supervision workflow. For
 each, the ladder decides: a first violation brings a warning with a rectification order; a
 rectification overdue or found ineffective, a serious violation, a repeat within the window,
-or consecutive substantiated service-quality complaints bring a penalty proposal. The
-enterprise is told and may state its case within its statement window; then a supervisor
-confirms, amends within the law's bounds, or drops it. A confirmed penalty is published in a
-public notice. Verified rectification lifts warnings and penalties and records a positive
-evaluation; a failed one raises the supervision level, which makes follow-up verification
-more frequent.
+or consecutive substantiated service-quality complaints bring a penalty proposal, which the
+penalty procedure (`procedure.py`) carries to its decision and through its life. Each ground
+(`ladder.ground`) leads to one proposal at most, and a proposal awaiting its decision takes in
+every new ground. Verified rectification lifts warnings and suspensions and always records a
+positive evaluation; a failed one raises the supervision level, which makes follow-up
+verification more frequent. A revoked licence ends the ladder: what its cases report is
+recorded, and nothing more is proposed.
 
 `SupervisionProcess` is pure, like the complaint process: told the time, it changes the
-`EnterpriseState` and collects events, notifications and deadlines to compute. One class
-over 400 lines, for the reason the complaint's is: each rung reads beside the next.
+`EnterpriseState` and collects events, notifications, notices and deadlines to compute.
 """
 
 from collections.abc import Callable
@@ -23,20 +23,22 @@ from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, when
 from domain.enums import (
     DeadlineKind,
     DeadlineState,
-    DecisionOutcome,
     Offence,
-    PenaltyKind,
     PenaltyStatus,
     Severity,
     SupervisionAction,
     ViolationKind,
     WarningStatus,
 )
-from domain.ids import enterprise_workflow_id, notice_id, penalty_id, warning_id
-from domain.ledger import Ledger
-from domain.messages import SUPERVISORS, SYSTEM, Actor, CaseEvent, Notification, Recipient
+from domain.ids import penalty_id, warning_id
+from domain.messages import SUPERVISORS, SYSTEM, Actor
+from domain.supervision.ladder import ground, hearing_due, order_ground
 from domain.supervision.messages import (
     EnterpriseReport,
+    FinePayment,
+    HearingRecord,
+    HearingRequest,
+    HearingSchedule,
     OrderReport,
     OrderVerification,
     PenaltyDecision,
@@ -44,36 +46,53 @@ from domain.supervision.messages import (
     VerificationReport,
     ViolationReport,
 )
-from domain.supervision.rules import decision_problem, fine_bounds, refusal
-from domain.supervision.state import (
-    Commendation,
-    EnterpriseState,
-    IssuedWarning,
-    LadderStep,
-    Penalty,
-    PublicNotice,
-)
+from domain.supervision.procedure import PenaltyProcedure
+from domain.supervision.rules import command_problem, fine_bounds, refusal
+from domain.supervision.state import Commendation, EnterpriseState, Hearing, IssuedWarning, Penalty
 
 REMEMBERED_REPORTS = 2000
-KEPT_STEPS = 500  # the ladder steps a state keeps; all are in the read model
 MINOR_SEVERITIES = (Severity.MINOR, Severity.MODERATE)
-SupervisionCommand = Statement | PenaltyDecision | OrderReport | OrderVerification
+SupervisionCommand = (
+    Statement
+    | PenaltyDecision
+    | OrderReport
+    | OrderVerification
+    | HearingRequest
+    | HearingSchedule
+    | HearingRecord
+    | FinePayment
+)
 
 
-class SupervisionProcess(Ledger):
+class SupervisionProcess(PenaltyProcedure):
     def __init__(self, state: EnterpriseState) -> None:
-        super().__init__(
-            state, key=enterprise_workflow_id(state.credit_code), enterprise_code=state.credit_code
-        )
-        self.state = state
-        self.wanted: list[DeadlineRequest] = []
-        self.notices: list[PublicNotice] = []
+        super().__init__(state)
         self._handlers: dict[SupervisionAction, Callable[[Any], None]] = {
             SupervisionAction.SUBMIT_STATEMENT: self._submit_statement,
             SupervisionAction.DECIDE_PENALTY: self._decide_penalty,
             SupervisionAction.SUBMIT_ORDER_REPORT: self._submit_order_report,
             SupervisionAction.VERIFY_ORDER: self._verify_order,
+            SupervisionAction.REQUEST_HEARING: self._request_hearing,
+            SupervisionAction.SCHEDULE_HEARING: self._schedule_hearing,
+            SupervisionAction.RECORD_HEARING: self._record_hearing,
+            SupervisionAction.RECORD_PAYMENT: self._record_payment,
         }
+
+    def adopt(self, now: datetime) -> None:
+        """Carry a record kept before penalties had lives of their own into their procedure: a
+        confirmed fine falls due from its decision, a confirmed suspension comes into force for
+        its term, a confirmed revocation ends the ladder, and an undecided penalty the law gives a
+        hearing for offers one now. Nothing happens to a record that needs none of it."""
+        self._now = now
+        for p in self.state.penalties:
+            if p.status is PenaltyStatus.CONFIRMED:
+                self._history("adopted", f"penalty {p.id}: a {p.describe()} decided, now carried out")
+                self._execute(p, p.decided_at or now)
+            elif p.pending and p.hearing is None and hearing_due(self.state.policy, p.kind, p.amount):
+                p.hearing = Hearing(offered_at=now)
+                self._want(DeadlineKind.HEARING_REQUEST, p, now)
+                self._history("adopted", f"penalty {p.id}: the enterprise may ask for a hearing")
+                self._advance(p)
 
     # --- reports from complaint workflows --------------------------------------------------
 
@@ -100,9 +119,10 @@ class SupervisionProcess(Ledger):
             self._verification(item)
         return True
 
-    def _violation(self, v: ViolationReport) -> None:
-        state, rules = self.state, self.state.policy.supervision
-        window_start = self._now - timedelta(days=rules.repeat_window_days)
+    def _recorded(self, v: ViolationReport) -> set[str]:
+        """Record the violation; the other cases with violations within the repeat window."""
+        state = self.state
+        window_start = self._now - timedelta(days=state.policy.supervision.repeat_window_days)
         state.violations = [x for x in state.violations if x.at >= window_start]
         earlier_cases = {x.tracking_no for x in state.violations} - {v.tracking_no}
         state.violations.append(v)
@@ -118,38 +138,63 @@ class SupervisionProcess(Ledger):
         if v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT:
             service = v.offence is Offence.SERVICE_QUALITY
             state.service_quality_streak = state.service_quality_streak + 1 if service else 0
+        return earlier_cases
 
-        if v.kind in (ViolationKind.LATE_RECTIFICATION, ViolationKind.INEFFECTIVE_RECTIFICATION):
-            failure = "overdue" if v.kind is ViolationKind.LATE_RECTIFICATION else "not effective"
-            self._raise_level(f"rectification in case {v.tracking_no} {failure}")
-            self._propose_penalty(f"rectification in case {v.tracking_no} {failure}", [v])
-        elif v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT and v.severity in rules.serious_severities:
-            self._propose_penalty(
-                f"serious violation ({v.severity}): the administrative penalty procedure", [v]
+    def _violation(self, v: ViolationReport) -> None:
+        state = self.state
+        earlier_cases = self._recorded(v)
+        if v.kind.failed_rectification:
+            self._raise_level(f"rectification in case {v.tracking_no} {_failure(v)}")
+        if state.revoked_at is not None:
+            self._history(
+                "recorded",
+                f"violation in case {v.tracking_no} recorded: the business licence was revoked "
+                f"{when(state.revoked_at)}, nothing further is proposed",
+                v.key,
             )
-        elif (
-            v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT
+            return
+        g = ground(v)
+        done = next((p for p in state.penalties if g in p.grounds), None)
+        if done is not None and not done.pending:
+            done.violation_keys.append(v.key)
+            self._history(
+                "recorded",
+                f"violation in case {v.tracking_no} recorded with penalty {done.id}, on the same ground",
+                v.key,
+            )
+            return
+        if trigger := self._penalty_trigger(v, earlier_cases):
+            self._propose_penalty(trigger, [v], [g])
+        elif self._pending_penalty() is not None:  # the matter is before a supervisor: it joins
+            self._propose_penalty("", [v], [g])
+        elif same := next((w for w in state.active_warnings if w.tracking_no == v.tracking_no), None):
+            same.violation_keys.append(v.key)
+            same.grounds = sorted({*same.grounds, g})
+            self._history("joined", f"recorded with warning {same.id}", v.key)
+        else:
+            self._warn(v)
+
+    def _penalty_trigger(self, v: ViolationReport, earlier_cases: set[str]) -> str:
+        """Why this violation calls for a penalty, or "" if it does not."""
+        state, rules = self.state, self.state.policy.supervision
+        substantiated = v.kind is ViolationKind.SUBSTANTIATED_COMPLAINT
+        if v.kind.failed_rectification:
+            return f"rectification in case {v.tracking_no} {_failure(v)}"
+        if substantiated and v.severity in rules.serious_severities:
+            return f"serious violation ({v.severity}): the administrative penalty procedure"
+        if (
+            substantiated
             and v.offence is Offence.SERVICE_QUALITY
             and state.service_quality_streak >= rules.consecutive_service_quality
         ):
             state.service_quality_streak = 0
-            self._propose_penalty(
-                f"{rules.consecutive_service_quality} consecutive substantiated service-quality complaints",
-                [v],
-            )
-        elif earlier_cases:
-            self._propose_penalty(
+            return f"{rules.consecutive_service_quality} consecutive substantiated service-quality complaints"
+        if earlier_cases:
+            return (
                 f"repeat violation within {rules.repeat_window_days} days "
-                f"(earlier: {', '.join(sorted(earlier_cases))})",
-                [v],
+                f"(earlier: {', '.join(sorted(earlier_cases))})"
             )
-        elif self._pending_penalty() is not None:  # the matter is before a supervisor: it joins
-            self._propose_penalty("", [v])
-        elif same := next((w for w in state.active_warnings if w.tracking_no == v.tracking_no), None):
-            same.violation_keys.append(v.key)
-            self._history("joined", f"recorded with warning {same.id}", v.key)
-        else:
-            self._warn(v)
+        return ""
 
     def _pending_penalty(self) -> Penalty | None:
         return next((p for p in self.state.penalties if p.pending), None)
@@ -164,6 +209,7 @@ class SupervisionProcess(Ledger):
             tracking_no=v.tracking_no,
             cause=f"{v.kind} in case {v.tracking_no}",
             violation_keys=[v.key],
+            grounds=[ground(v)],
             internal=internal,
             order_in_case=in_case,
         )
@@ -189,14 +235,21 @@ class SupervisionProcess(Ledger):
         )
 
     def _propose_penalty(
-        self, trigger: str, reports: list[ViolationReport], cases: list[str] | None = None
+        self,
+        trigger: str,
+        reports: list[ViolationReport],
+        grounds: list[str],
+        cases: list[str] | None = None,
     ) -> None:
         """Propose a penalty; while one awaits its decision, the matter joins that one instead."""
         state, rules = self.state, self.state.policy.supervision
         cases = sorted({r.tracking_no for r in reports} | set(cases or []))
+        investigators = {r.investigator_id for r in reports if r.investigator_id}
         if (pending := self._pending_penalty()) is not None:
             pending.violation_keys += [r.key for r in reports if r.key not in pending.violation_keys]
             pending.tracking_nos = sorted(set(pending.tracking_nos) | set(cases))
+            pending.grounds = sorted(set(pending.grounds) | set(grounds))
+            pending.investigators = sorted(set(pending.investigators) | investigators)
             self._history(
                 "joined",
                 f"joins penalty proposal {pending.id}" + (f": {trigger}" if trigger else ""),
@@ -205,23 +258,20 @@ class SupervisionProcess(Ledger):
             return
         window_start = self._now - timedelta(days=rules.repeat_window_days)
         earlier = [
-            p
-            for p in state.penalties
-            if p.status in (PenaltyStatus.CONFIRMED, PenaltyStatus.LIFTED)
-            and p.decided_at
-            and p.decided_at >= window_start
+            p for p in state.penalties if p.status.decided and p.decided_at and p.decided_at >= window_start
         ]
         rung = rules.penalties[min(len(earlier), len(rules.penalties) - 1)]
         low, high = fine_bounds(state.policy, None)
-        amount = min(max(rung.amount, low), high) if rung.amount is not None else None
         penalty = Penalty(
             id=penalty_id(len(state.penalties) + 1),
             proposed_at=self._now,
             trigger=trigger,
             tracking_nos=cases,
             violation_keys=[r.key for r in reports],
+            grounds=sorted(set(grounds)),
+            investigators=sorted(investigators),
             kind=rung.kind,
-            amount=amount,
+            amount=min(max(rung.amount, low), high) if rung.amount is not None else None,
             suspension_days=rung.suspension_days,
         )
         state.penalties.append(penalty)
@@ -231,19 +281,16 @@ class SupervisionProcess(Ledger):
             f"penalty {penalty.id} proposed: {penalty.describe()} ({trigger})",
             reports[0].key if reports else None,
         )
-        self.wanted.append(
-            DeadlineRequest(
-                kind=DeadlineKind.STATEMENT, start=self._now, round=len(state.penalties), subject=penalty.id
-            )
-        )
-        self._notify(
-            "penalty_proposed",
-            f"Penalty {penalty.id} proposed: {penalty.describe()}. You may state "
-            "your case before it is decided",
-            self._enterprise(),
-        )
-        self._notify(
-            "penalty_proposed", f"{state.public_name}: penalty {penalty.id} proposed ({trigger})", SUPERVISORS
+        self._give_notice(penalty)
+
+    def _order_failed(self, warning: IssuedWarning, failure: str, by: Actor = SYSTEM) -> None:
+        """A warning's own order overdue or not effective: the level rises and a penalty follows."""
+        warning.status, warning.ended_at = WarningStatus.ESCALATED, self._now
+        cause = f"warning {warning.id}: rectification {failure}"
+        self._raise_level(cause, by)
+        # A supervisor's notes stay in the record; the trigger is published with a decided penalty.
+        self._propose_penalty(
+            cause, [], [order_ground(warning.id), *warning.grounds], cases=[warning.tracking_no]
         )
 
     def _verification(self, r: VerificationReport) -> None:
@@ -256,11 +303,61 @@ class SupervisionProcess(Ledger):
             key=r.key,
         )
         if r.effective:
-            self._lift(
+            self._rectified(
                 lambda tracking_no: tracking_no == r.tracking_no,
                 f"rectification verified in case {r.tracking_no}",
                 r.key,
             )
+
+    def _rectified(
+        self,
+        concerns: Callable[[str], bool],
+        cause: str,
+        key: str | None,
+        *,
+        by: Actor = SYSTEM,
+        also: IssuedWarning | None = None,
+    ) -> None:
+        """Verified rectification of the cases `concerns` selects (and of `also`): a positive
+        evaluation; their warnings lifted, and each suspension once all its cases are rectified
+        and its term has run. A fine or a revocation stays on the record."""
+        state, lifted, kept = self.state, [], []
+        for w in state.active_warnings:
+            if w is also or concerns(w.tracking_no):
+                w.status, w.ended_at = WarningStatus.LIFTED, self._now
+                if w.order_due and w.order_due.state is DeadlineState.PENDING:
+                    w.order_due.end(DeadlineState.CLOSED, self._now)
+                lifted.append(w.id)
+        suspensions = []
+        for p in state.penalties:
+            newly = {t for t in p.tracking_nos if concerns(t)} - set(p.verified_cases)
+            if not p.status.decided or not newly:
+                continue
+            p.verified_cases = sorted(set(p.verified_cases) | newly)
+            if p.status is not PenaltyStatus.IN_FORCE:
+                kept.append(f"{p.id} ({p.describe()}) stays on the record")
+            elif not p.rectified:
+                kept.append(f"{p.id} stays in force until all its cases are rectified")
+            elif p.term_due and p.term_due.state is DeadlineState.PENDING:
+                kept.append(f"{p.id} is lifted when its term ends {when(p.term_due.due)}")
+            else:
+                suspensions.append(p)
+        state.commendations.append(Commendation(at=self._now, cause=cause))
+        self._history(
+            "rectified",
+            "; ".join(
+                [f"{cause}: positive evaluation recorded"]
+                + ([f"{', '.join(lifted)} lifted"] if lifted else [])
+                + kept
+            ),
+            key,
+            actor=by,
+        )
+        if lifted:
+            self._settle_level()
+            self._notify("lifted", f"{', '.join(lifted)} lifted: {cause}", self._enterprise())
+        for p in suspensions:
+            self._lift_suspension(p, cause)
 
     # --- deadlines ---------------------------------------------------------------------------
 
@@ -278,17 +375,34 @@ class SupervisionProcess(Ledger):
                     warning=warning.id,
                     due=d.due,
                 )
-            else:
-                penalty = self._penalty(d.subject)
-                penalty.statement_due = d
-                if penalty.status is not PenaltyStatus.PROPOSED:
-                    d.end(DeadlineState.CLOSED, now)
-                self._event(
-                    "deadline_set",
-                    f"penalty {penalty.id}: statement due {when(d.due)}",
-                    penalty=penalty.id,
-                    due=d.due,
-                )
+                continue
+            penalty = self._penalty(d.subject)
+            still = self._place(penalty, d)
+            if not still:
+                d.end(DeadlineState.CLOSED, now)
+            self._event(
+                "deadline_set",
+                f"penalty {penalty.id}: {d.kind.replace('_', ' ')} due {when(d.due)}",
+                penalty=penalty.id,
+                kind=d.kind,
+                due=d.due,
+            )
+
+    @staticmethod
+    def _place(penalty: Penalty, d: Deadline) -> bool:
+        """Keep a penalty's deadline where it belongs; False if what it times is already over."""
+        if d.kind is DeadlineKind.STATEMENT:
+            penalty.statement_due = d
+            return penalty.pending and penalty.statement is None
+        if d.kind is DeadlineKind.HEARING_REQUEST:
+            assert penalty.hearing is not None
+            penalty.hearing.request_due = d
+            return penalty.pending and penalty.hearing.request is None
+        if d.kind is DeadlineKind.PAYMENT:
+            penalty.payment_due = d
+            return penalty.status is PenaltyStatus.PAYMENT_DUE
+        penalty.term_due = d
+        return penalty.status is PenaltyStatus.IN_FORCE
 
     def alarm(self, key: str, what: AlarmKind, now: datetime) -> None:
         self._now = now
@@ -298,42 +412,47 @@ class SupervisionProcess(Ledger):
             return
         if what == "warning":
             d.warned_at = now
-            if d.kind is DeadlineKind.RECTIFICATION_ORDER:
-                warning = self._warning(d.subject)
-                self._event(
-                    "order_warning",
-                    f"warning {warning.id}: rectification report due {when(d.due)}",
-                    warning=warning.id,
-                    due=d.due,
-                )
-                self._notify(
-                    "order_warning",
-                    f"Warning {warning.id}: the rectification report is due {when(d.due)}",
-                    self._enterprise(),
-                )
+            self._forewarn(d)
             return
-        if d.kind is DeadlineKind.STATEMENT:
+        if d.kind is DeadlineKind.RECTIFICATION_ORDER:
+            warning = self._warning(d.subject)
+            d.breached_at = now
             d.end(DeadlineState.CLOSED, now)
-            penalty = self._penalty(d.subject)
-            penalty.status = PenaltyStatus.AWAITING_DECISION
-            self._history(
-                "statement_window_closed",
-                f"penalty {penalty.id}: no statement by {when(d.due)}; awaiting a supervisor's decision",
+            if warning.status is WarningStatus.ACTIVE and warning.report is None:
+                self._order_failed(warning, "report overdue")
+            return
+        penalty = self._penalty(d.subject)
+        if d.kind is DeadlineKind.PAYMENT:
+            d.breached_at, d.state = now, DeadlineState.BREACHED
+            self._payment_overdue(penalty)
+            return
+        d.end(DeadlineState.MET if d.kind is DeadlineKind.SUSPENSION_TERM else DeadlineState.CLOSED, now)
+        if d.kind is DeadlineKind.STATEMENT:
+            self._statement_window_closed(penalty)
+        elif d.kind is DeadlineKind.HEARING_REQUEST:
+            self._hearing_window_closed(penalty)
+        else:
+            self._term_ended(penalty)
+
+    def _forewarn(self, d: Deadline) -> None:
+        """Before a rectification report or a fine falls due, the enterprise is reminded."""
+        if d.kind is DeadlineKind.RECTIFICATION_ORDER:
+            warning = self._warning(d.subject)
+            self._event(
+                "order_warning",
+                f"warning {warning.id}: rectification report due {when(d.due)}",
+                warning=warning.id,
+                due=d.due,
             )
             self._notify(
-                "decision_due",
-                f"{self.state.public_name}: penalty {penalty.id} awaits your decision",
-                SUPERVISORS,
+                "order_warning",
+                f"Warning {warning.id}: the rectification report is due {when(d.due)}",
+                self._enterprise(),
             )
-            return
-        warning = self._warning(d.subject)
-        d.breached_at = now
-        d.end(DeadlineState.CLOSED, now)
-        if warning.status is WarningStatus.ACTIVE and warning.report is None:
-            warning.status, warning.ended_at = WarningStatus.ESCALATED, now
-            self._raise_level(f"warning {warning.id}: rectification report overdue")
-            self._propose_penalty(
-                f"warning {warning.id}: rectification report overdue", [], cases=[warning.tracking_no]
+        elif d.kind is DeadlineKind.PAYMENT:
+            self._event("payment_reminder", f"penalty {d.subject}: the fine is due {when(d.due)}", due=d.due)
+            self._notify(
+                "payment_reminder", f"Penalty {d.subject}: the fine is due {when(d.due)}", self._enterprise()
             )
 
     # --- what parties send -------------------------------------------------------------------
@@ -341,76 +460,18 @@ class SupervisionProcess(Ledger):
     def take(self, action: SupervisionAction, command: SupervisionCommand, now: datetime) -> bool:
         self._now = now
         target = (
-            command.penalty_id if isinstance(command, Statement | PenaltyDecision) else command.warning_id
+            command.warning_id if isinstance(command, OrderReport | OrderVerification) else command.penalty_id
         )
-        problem = refusal(self.state, action, command.actor, target) or (
-            decision_problem(self.state, command)
-            if isinstance(command, PenaltyDecision)
-            else command.problem()
+        problem = refusal(self.state, action, command.actor, target) or command_problem(
+            self.state, command, now
         )
         if not self._admit(action, command, problem):
             return False
         self._handlers[action](command)
         return True
 
-    def _submit_statement(self, cmd: Statement) -> None:
-        penalty = self.state.penalty(cmd.penalty_id)
-        assert penalty is not None
-        penalty.statement, penalty.stated_at = cmd, self._now
-        penalty.status = PenaltyStatus.AWAITING_DECISION
-        if penalty.statement_due:
-            penalty.statement_due.end(DeadlineState.MET, self._now)
-        self._history("statement", f"penalty {penalty.id}: the enterprise stated its case", actor=cmd.actor)
-        self._notify(
-            "decision_due", f"{self.state.public_name} stated its case on penalty {penalty.id}", SUPERVISORS
-        )
-
-    def _decide_penalty(self, cmd: PenaltyDecision) -> None:
-        state = self.state
-        penalty = state.penalty(cmd.penalty_id)
-        assert penalty is not None
-        penalty.decision, penalty.decided_at = cmd, self._now
-        if penalty.statement_due and penalty.statement_due.state is DeadlineState.PENDING:
-            penalty.statement_due.end(DeadlineState.CLOSED, self._now)
-        if cmd.outcome is DecisionOutcome.DROP:
-            penalty.status = PenaltyStatus.DROPPED
-            self._history("penalty_dropped", f"penalty {penalty.id} dropped: {cmd.reason}", actor=cmd.actor)
-            self._settle_level()
-            self._notify("penalty_dropped", f"Penalty {penalty.id} is dropped", self._enterprise())
-            return
-        if cmd.outcome is DecisionOutcome.AMEND:
-            assert cmd.kind is not None
-            penalty.kind, penalty.illegal_income = cmd.kind, cmd.illegal_income
-            penalty.amount = cmd.amount if cmd.kind is PenaltyKind.FINE else None
-            penalty.suspension_days = cmd.suspension_days if cmd.kind is PenaltyKind.SUSPENSION else None
-        penalty.status = PenaltyStatus.CONFIRMED
-        self._history(
-            "penalty_confirmed",
-            f"penalty {penalty.id} {cmd.outcome}ed: {penalty.describe()}",
-            actor=cmd.actor,
-        )
-        notice = PublicNotice(
-            id=notice_id(len(state.notices) + 1),
-            penalty_id=penalty.id,
-            published_at=self._now,
-            title=f"{state.public_name}: {penalty.describe()}",
-            text=(
-                f"{state.public_name} (unified social credit code {state.credit_code}) is given a "
-                f"{penalty.describe()} under the Consumer Rights Protection Law for: {penalty.trigger}. "
-                f"Cases: {', '.join(penalty.tracking_nos) or 'supervision record'}."
-            ),
-        )
-        state.notices.append(notice)
-        penalty.notice_id = notice.id
-        self.notices.append(notice)
-        self._history("public_notice", f"public notice {notice.id}: {notice.title}")
-        self._notify(
-            "penalty_confirmed", f"Penalty {penalty.id} decided: {penalty.describe()}", self._enterprise()
-        )
-
     def _submit_order_report(self, cmd: OrderReport) -> None:
-        warning = self.state.warning(cmd.warning_id)
-        assert warning is not None
+        warning = self._warning(cmd.warning_id)
         warning.report, warning.reported_at = cmd, self._now
         if warning.order_due and warning.order_due.state is DeadlineState.PENDING:
             warning.order_due.end(DeadlineState.MET, self._now)
@@ -424,103 +485,19 @@ class SupervisionProcess(Ledger):
         )
 
     def _verify_order(self, cmd: OrderVerification) -> None:
-        warning = self.state.warning(cmd.warning_id)
-        assert warning is not None
+        warning = self._warning(cmd.warning_id)
         warning.verification = cmd
         if cmd.effective:
-            self._lift(
+            self._rectified(
                 lambda tracking_no: tracking_no == warning.tracking_no,
                 f"warning {warning.id}: rectification verified",
                 None,
                 by=cmd.actor,
                 also=warning,
             )
-            return
-        warning.status, warning.ended_at = WarningStatus.ESCALATED, self._now
-        self._raise_level(f"warning {warning.id}: rectification not effective", cmd.actor)
-        # The supervisor's notes stay in the record; the trigger is published with a decided penalty.
-        self._propose_penalty(
-            f"warning {warning.id}: rectification not effective", [], cases=[warning.tracking_no]
-        )
+        else:
+            self._order_failed(warning, "not effective", cmd.actor)
 
-    # --- lifting and levels --------------------------------------------------------------------
 
-    def _lift(
-        self,
-        concerns: Callable[[str], bool],
-        cause: str,
-        key: str | None,
-        *,
-        by: Actor = SYSTEM,
-        also: IssuedWarning | None = None,
-    ) -> None:
-        """Lift the warnings and confirmed penalties of the cases `concerns` selects (and `also`)."""
-        state, lifted = self.state, []
-        for w in state.active_warnings:
-            if w is also or concerns(w.tracking_no):
-                w.status, w.ended_at = WarningStatus.LIFTED, self._now
-                if w.order_due and w.order_due.state is DeadlineState.PENDING:
-                    w.order_due.end(DeadlineState.CLOSED, self._now)
-                lifted.append(w.id)
-        for p in state.penalties:
-            if p.status is not PenaltyStatus.CONFIRMED:
-                continue
-            p.verified_cases = sorted(set(p.verified_cases) | {t for t in p.tracking_nos if concerns(t)})
-            if p.tracking_nos and set(p.verified_cases) >= set(p.tracking_nos):  # every case rectified
-                p.status, p.lifted_at = PenaltyStatus.LIFTED, self._now
-                lifted.append(p.id)
-        if not lifted:
-            return
-        state.commendations.append(Commendation(at=self._now, cause=cause))
-        self._history(
-            "lifted", f"{', '.join(lifted)} lifted: {cause}; positive evaluation recorded", key, actor=by
-        )
-        self._settle_level()
-        self._notify("lifted", f"{', '.join(lifted)} lifted: {cause}", self._enterprise())
-
-    def _raise_level(self, cause: str, by: Actor = SYSTEM) -> None:
-        state = self.state
-        new = min(state.level + 1, state.policy.supervision.max_level)
-        if new != state.level:
-            state.level = new
-            self._history("level_raised", f"supervision level {new}: {cause}", actor=by)
-
-    def _settle_level(self) -> None:
-        """With no warning or penalty standing, the level comes down one step."""
-        state = self.state
-        if state.level and not state.active_warnings and not state.standing_penalties:
-            state.level -= 1
-            self._history("level_lowered", f"supervision level {state.level}")
-
-    # --- bookkeeping -------------------------------------------------------------------------
-
-    def _history(self, step: str, detail: str, key: str | None = None, *, actor: Actor = SYSTEM) -> None:
-        del self.state.history[:-KEPT_STEPS]
-        self.state.history.append(
-            LadderStep(
-                at=self._now,
-                step=step,
-                detail=detail,
-                policy_version=self.state.policy.version,
-                report_key=key,
-            )
-        )
-        self._event(step, detail, actor, key=key, level=self.state.level)
-
-    def _enterprise(self) -> Recipient:
-        return Recipient.enterprise(self.state.credit_code)
-
-    def _warning(self, warning_id: str) -> IssuedWarning:
-        warning = self.state.warning(warning_id)
-        assert warning is not None, f"no warning {warning_id}"
-        return warning
-
-    def _penalty(self, penalty_id: str) -> Penalty:
-        penalty = self.state.penalty(penalty_id)
-        assert penalty is not None, f"no penalty {penalty_id}"
-        return penalty
-
-    def drain(self) -> tuple[list[CaseEvent], list[Notification], list[PublicNotice]]:
-        out = (self.events, self.notifications, self.notices)
-        self.events, self.notifications, self.notices = [], [], []
-        return out
+def _failure(v: ViolationReport) -> str:
+    return "overdue" if v.kind is ViolationKind.LATE_RECTIFICATION else "not effective"

@@ -7,12 +7,16 @@ from typing import Annotated
 
 from pydantic import Field
 
-from domain.deadlines import Deadline
-from domain.enums import PenaltyKind, PenaltyStatus, WarningStatus
+from domain.deadlines import Deadline, when
+from domain.enums import DeadlineState, PenaltyKind, PenaltyStatus, WarningStatus
 from domain.ledger import Refusal
 from domain.messages import Message
 from domain.policy import Policy
 from domain.supervision.messages import (
+    FinePayment,
+    HearingRecord,
+    HearingRequest,
+    HearingSchedule,
     OrderReport,
     OrderVerification,
     PenaltyDecision,
@@ -22,12 +26,18 @@ from domain.supervision.messages import (
 )
 
 
+def _open(deadline: Deadline | None) -> bool:
+    """A window still open: pending, or not yet computed (it was opened a moment ago)."""
+    return deadline is None or deadline.state is DeadlineState.PENDING
+
+
 class IssuedWarning(Message):
     id: str
     issued_at: datetime
     tracking_no: str
     cause: str
     violation_keys: list[str]
+    grounds: list[str] = Field(default_factory=list)  # what it was issued for (see `ladder.ground`)
     internal: bool  # a minor problem: the enterprise rectifies internally
     # A substantiated complaint's warning is answered by the rectification its case orders;
     # any other warning orders a rectification report of its own, by `order_due`.
@@ -40,12 +50,51 @@ class IssuedWarning(Message):
     ended_at: datetime | None = None
 
 
+class Hearing(Message):
+    """The enterprise's right to a hearing (听证), told with the proposal of a large fine, a
+    suspension or a revocation: asked for within its window, then scheduled, held and recorded
+    before the penalty is decided (Administrative Penalty Law art. 63-65)."""
+
+    offered_at: datetime
+    request_due: Deadline | None = None
+    request: HearingRequest | None = None
+    requested_at: datetime | None = None
+    schedule: HearingSchedule | None = None
+    scheduled_at: datetime | None = None
+    record: HearingRecord | None = None
+    recorded_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        """The enterprise may still ask for it."""
+        return self.request is None and _open(self.request_due)
+
+    @property
+    def awaited(self) -> bool:
+        """Asked for and not yet held: the penalty waits for it."""
+        return self.request is not None and self.record is None
+
+    def outcome(self) -> str:
+        """How the right was used, as the decision records it."""
+        if self.record is not None:
+            held = when(self.record.held_at)
+            if not self.record.attended:
+                return f"waived: the enterprise did not attend the hearing of {held}"
+            officer = self.schedule.presiding_officer.name if self.schedule else ""
+            return f"held {held}, presided over by {officer}: {self.record.opinion}"
+        if self.request is not None:
+            return "asked for; not yet held"
+        return f"waived: not asked for by {when(self.request_due.due if self.request_due else None)}"
+
+
 class Penalty(Message):
     id: str
     proposed_at: datetime
     trigger: str
     tracking_nos: list[str]
     violation_keys: list[str]
+    grounds: list[str] = Field(default_factory=list)  # what it is for; each leads to one proposal
+    investigators: list[str] = Field(default_factory=list)  # of its cases: none presides a hearing
     kind: PenaltyKind
     amount: Decimal | None = None
     suspension_days: int | None = None
@@ -53,23 +102,45 @@ class Penalty(Message):
     statement_due: Deadline | None = None
     statement: Statement | None = None
     stated_at: datetime | None = None
+    hearing: Hearing | None = None  # offered where the law gives the right
+    notified: list[str] = Field(default_factory=list)  # terms notified before an amendment renotified
     decision: PenaltyDecision | None = None
     decided_at: datetime | None = None
+    hearing_outcome: str = ""  # at the decision
     status: PenaltyStatus = PenaltyStatus.PROPOSED
     notice_id: str | None = None
-    verified_cases: list[str] = Field(default_factory=list)  # lifted once every case is rectified
+    verified_cases: list[str] = Field(default_factory=list)  # its cases whose rectification is verified
+    payment_due: Deadline | None = None  # a fine
+    payment: FinePayment | None = None
+    paid_recorded_at: datetime | None = None
+    surcharge: Decimal | None = None  # what was paid beyond the fine, for paying late
+    term_due: Deadline | None = None  # a suspension's term
     lifted_at: datetime | None = None
+    ended_at: datetime | None = None  # superseded by a revocation
 
     @property
     def pending(self) -> bool:
-        return self.status in (PenaltyStatus.PROPOSED, PenaltyStatus.AWAITING_DECISION)
+        return self.status.pending
+
+    @property
+    def statement_open(self) -> bool:
+        return self.statement is None and _open(self.statement_due)
+
+    @property
+    def rectified(self) -> bool:
+        """Every case it concerns has its rectification verified."""
+        return bool(self.tracking_nos) and set(self.verified_cases) >= set(self.tracking_nos)
 
     def describe(self) -> str:
-        if self.kind is PenaltyKind.FINE:
-            return f"fine of {self.amount:,.0f} yuan"
-        if self.kind is PenaltyKind.SUSPENSION:
-            return f"suspension of sales for {self.suspension_days} days"
-        return "revocation of the business licence"
+        return describe(self.kind, self.amount, self.suspension_days)
+
+
+def describe(kind: PenaltyKind, amount: Decimal | None, suspension_days: int | None) -> str:
+    if kind is PenaltyKind.FINE:
+        return f"fine of {amount:,.0f} yuan"
+    if kind is PenaltyKind.SUSPENSION:
+        return f"suspension of sales for {suspension_days} days"
+    return "revocation of the business licence"
 
 
 class PublicNotice(Message):
@@ -100,6 +171,7 @@ class EnterpriseState(Message):
     name: str
     policy: Policy
     level: int = 0
+    revoked_at: datetime | None = None  # the business licence revoked: the ladder has ended
     revision: int = 0
     violations: list[ViolationReport] = Field(default_factory=list)  # those within the repeat window
     service_quality_streak: int = 0
@@ -132,9 +204,12 @@ class EnterpriseState(Message):
 
     @property
     def standing_penalties(self) -> list[Penalty]:
-        """Penalties proposed, awaiting decision, or confirmed and not lifted."""
-        return [p for p in self.penalties if p.pending or p.status is PenaltyStatus.CONFIRMED]
+        """Penalties undecided, unpaid, in force, or final."""
+        return [p for p in self.penalties if p.status.standing]
 
     def deadlines(self) -> list[Deadline]:
         out = [w.order_due for w in self.warnings if w.order_due]
-        return out + [p.statement_due for p in self.penalties if p.statement_due]
+        for p in self.penalties:
+            hearing = p.hearing.request_due if p.hearing else None
+            out += [d for d in (p.statement_due, hearing, p.payment_due, p.term_due) if d]
+        return out

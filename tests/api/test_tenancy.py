@@ -9,7 +9,7 @@ state does not admit the step) and every other role must be refused (401, 403 or
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -246,9 +246,46 @@ PROBES = [
     ),
     Probe(
         "POST",
+        "/api/enterprises/{code}/penalties/{target}/hearing-request",
+        frozenset({"minghui"}),
+        lambda _: {"note": "请求举行听证"},
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/penalties/{target}/hearing",
+        SUPERVISING,
+        lambda _: {
+            "at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            "place": "市场监管局听证室",
+            "presiding_officer": "admin",
+        },
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/penalties/{target}/hearing-record",
+        SUPERVISING,
+        lambda _: {
+            "held_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "attended": True,
+            "record": "企业到场陈述",
+            "opinion": "维持",
+        },
+    ),
+    Probe(
+        "POST",
         "/api/enterprises/{code}/penalties/{target}/decision",
         SUPERVISING,
         lambda _: {"outcome": "confirm", "reason": "事实清楚"},
+    ),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/penalties/{target}/payment",
+        SUPERVISING,
+        lambda _: {
+            "receipt_no": "NS-20261201-0001",
+            "paid_on": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
+            "amount": "50000",
+        },
     ),
     Probe(
         "POST",

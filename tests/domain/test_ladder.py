@@ -110,7 +110,8 @@ def test_the_statement_window_comes_before_the_decision() -> None:
     )
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(3)) == "applied"
     penalty = ladder.state.penalties[0]
-    assert penalty.status is PenaltyStatus.CONFIRMED and penalty.notice_id == "N1"
+    assert penalty.status is PenaltyStatus.PAYMENT_DUE and penalty.notice_id == "N1"
+    assert penalty.hearing is None and penalty.hearing_outcome.startswith("none: the law gives none")
     [notice] = ladder.state.notices
     assert CODE in notice.text and "fine of 50,000 yuan" in notice.title
 
@@ -162,11 +163,11 @@ def test_an_amendment_stays_within_the_laws_bounds(fields: dict, problem: str) -
     assert (
         ladder.take(
             SupervisionAction.DECIDE_PENALTY,
-            decision(2, outcome="amend", kind="fine", amount=Decimal(80000), illegal_income=Decimal(10000)),
+            decision(2, outcome="amend", kind="fine", amount=Decimal(8000), illegal_income=Decimal(1000)),
         )
         == "applied"
     )
-    assert ladder.state.penalties[0].amount == Decimal(80000)
+    assert ladder.state.penalties[0].amount == Decimal(8000)
 
 
 def test_a_dropped_penalty_publishes_nothing() -> None:
@@ -180,15 +181,12 @@ def test_a_dropped_penalty_publishes_nothing() -> None:
     assert ladder.state.level == 1
 
 
-def test_each_penalty_within_the_window_climbs_the_ladder() -> None:
+def test_each_penalty_within_the_window_climbs_the_ladder_to_revocation_where_it_ends() -> None:
     ladder = Ladder()
     kinds = []
-    for n in range(1, 6):
-        ladder.violation(
-            f"CP-{n}", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.PRODUCT_QUALITY
-        )
-        ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement(f"P{n}", n))
-        ladder.take(SupervisionAction.DECIDE_PENALTY, decision(n, penalty_id=f"P{n}"))
+    for n in range(1, 5):
+        ladder.serious(f"CP-{n}")
+        assert ladder.decide(f"P{n}", n) == "applied"
         kinds.append((ladder.state.penalties[-1].kind, ladder.state.penalties[-1].amount))
         ladder.later(days=10)
     assert kinds == [
@@ -196,8 +194,12 @@ def test_each_penalty_within_the_window_climbs_the_ladder() -> None:
         (PenaltyKind.FINE, Decimal(200000)),
         (PenaltyKind.SUSPENSION, None),
         (PenaltyKind.REVOCATION, None),
-        (PenaltyKind.REVOCATION, None),
     ]
+    assert ladder.state.revoked_at == ladder.penalty("P4").decided_at
+    ladder.serious("CP-5")
+    ladder.violation("CP-6")
+    assert len(ladder.state.penalties) == 4 and len(ladder.state.warnings) == 0
+    assert ladder.state.history[-1].detail.startswith("violation in case CP-6 recorded: the business licence")
 
 
 def test_verified_rectification_lifts_the_warning_and_records_a_positive_evaluation() -> None:
@@ -243,33 +245,22 @@ def test_the_enterprises_own_rectification_report_is_verified_by_a_supervisor() 
     assert ladder.state.level == 2
 
 
-def test_a_penalty_is_lifted_only_when_every_case_in_it_is_rectified() -> None:
+def test_a_fine_stays_on_the_record_when_its_cases_are_rectified() -> None:
     ladder = Ladder()
     ladder.violation("CP-1")
     ladder.violation("CP-2")  # a repeat: P1
     ladder.violation("CP-3")  # joins P1 while it awaits its decision
-    assert ladder.state.penalties[0].tracking_nos == ["CP-2", "CP-3"] and len(ladder.state.penalties) == 1
-    ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
-    ladder.take(SupervisionAction.DECIDE_PENALTY, decision())
-
-    def verified(case: str) -> None:
-        ladder.report(
-            EnterpriseReport(
-                credit_code=CODE,
-                name="明辉电器",
-                policy=POLICY,
-                verifications=[
-                    VerificationReport(
-                        key=f"{case}:v", tracking_no=case, round=1, effective=True, at=ladder.now
-                    )
-                ],
-            )
-        )
-
-    verified("CP-3")
-    assert ladder.state.penalties[0].status is PenaltyStatus.CONFIRMED  # CP-2 is not rectified yet
-    verified("CP-2")
-    assert ladder.state.penalties[0].status is PenaltyStatus.LIFTED
+    assert ladder.penalty().tracking_nos == ["CP-2", "CP-3"] and len(ladder.state.penalties) == 1
+    ladder.decide()
+    for case in ("CP-3", "CP-2"):
+        ladder.verified(case)
+    fine = ladder.penalty()
+    assert fine.status is PenaltyStatus.PAYMENT_DUE and fine.lifted_at is None
+    assert fine.verified_cases == ["CP-2", "CP-3"] and len(ladder.state.commendations) == 2
+    assert ladder.state.history[-1].detail == (
+        "rectification verified in case CP-2: positive evaluation recorded; "
+        "P1 (fine of 50,000 yuan) stays on the record"
+    )
 
 
 def test_a_failed_warning_joins_the_pending_proposal_with_its_case_and_raises_the_level() -> None:
@@ -303,5 +294,5 @@ def test_an_orders_warning_is_an_event_and_the_notice_names_only_the_registered_
     ]
     ladder.violation("CP-2")
     ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
-    ladder.take(SupervisionAction.DECIDE_PENALTY, decision())
+    assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision()) == "applied"
     assert ladder.state.notices[0].title.startswith(f"enterprise {CODE}:")

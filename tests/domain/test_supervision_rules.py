@@ -104,8 +104,8 @@ def test_a_decided_penalty_takes_no_more_steps() -> None:
     ladder = proposed()
     ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(1)) == APPLIED
-    assert ladder.state.penalties[0].status is PenaltyStatus.CONFIRMED
-    assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(2)) == "penalty P1 is confirmed"
+    assert ladder.state.penalties[0].status is PenaltyStatus.PAYMENT_DUE
+    assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(2)) == "penalty P1 is payment_due"
 
 
 def test_a_decision_gives_its_reason() -> None:

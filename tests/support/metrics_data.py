@@ -74,7 +74,7 @@ def generate(
                 "escalation_level": 0,
                 "overdue": False,
                 "investigator_id": None,
-                "policy_version": "2026.2",
+                "policy_version": "2026.3",
                 "resolved_at": resolved,
                 "response_breached": responded is None or responded - received > timedelta(hours=24),
                 "resolution_breached": resolved is None and rng.random() < 0.5,

@@ -17,6 +17,7 @@ from domain.enums import (
     DecisionOutcome,
     Measure,
     Offence,
+    PenaltyStatus,
     Priority,
     Role,
     Severity,
@@ -31,10 +32,11 @@ from domain.supervision.messages import (
     EnterpriseReport,
     PenaltyDecision,
     Statement,
+    VerificationReport,
     ViolationReport,
 )
 from domain.supervision.process import SupervisionProcess
-from domain.supervision.state import EnterpriseState
+from domain.supervision.state import EnterpriseState, Penalty
 from domain.tasks import EvaluationOutcome, EvaluationResult, VerificationOutcome
 from domain.triage import Triage
 from tests.support import CALENDAR, ENTERPRISE, ENTERPRISE_CODE, POLICY, SUPERVISOR, command, intake
@@ -52,8 +54,8 @@ START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 class Ladder:
-    def __init__(self) -> None:
-        self.process = SupervisionProcess(EnterpriseState(credit_code=CODE, name="明辉电器", policy=POLICY))
+    def __init__(self, process: type[SupervisionProcess] = SupervisionProcess) -> None:
+        self.process = process(EnterpriseState(credit_code=CODE, name="明辉电器", policy=POLICY))
         self.now = START
         self.n = 0
         self.name = "明辉电器"  # the registered name the report carries
@@ -71,6 +73,7 @@ class Ladder:
         kind: ViolationKind = ViolationKind.LATE_RESPONSE,
         severity: Severity = Severity.MODERATE,
         offence: Offence | None = None,
+        **fields: Any,
     ) -> None:
         self.n += 1
         report = ViolationReport(
@@ -81,8 +84,15 @@ class Ladder:
             offence=offence,
             at=self.now,
             detail="",
+            **fields,
         )
         self.report(EnterpriseReport(credit_code=CODE, name=self.name, policy=POLICY, violations=[report]))
+
+    def serious(self, case: str, **fields: Any) -> None:
+        """A substantiated complaint of serious severity: straight to a penalty proposal."""
+        self.violation(
+            case, ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.SERIOUS, Offence.FALSE_ADVERTISING, **fields
+        )
 
     def report(self, report: EnterpriseReport) -> None:
         self.process.receive(report, self.now)
@@ -101,8 +111,50 @@ class Ladder:
         self.settle()
 
     def take(self, action: SupervisionAction, command: object) -> str:
+        """What became of the command: "applied", or the reason it was refused."""
         self.process.take(action, command, self.now)  # type: ignore[arg-type]
+        self.settle()
         return self.state.requests[command.request_id]  # type: ignore[attr-defined]
+
+    def penalty(self, penalty_id: str = "P1") -> Penalty:
+        found = self.state.penalty(penalty_id)
+        assert found is not None, f"no penalty {penalty_id}"
+        return found
+
+    def verified(self, case: str) -> None:
+        """The case's rectification verified effective by its follow-up verification."""
+        self.report(
+            EnterpriseReport(
+                credit_code=CODE,
+                name=self.name,
+                policy=POLICY,
+                verifications=[
+                    VerificationReport(
+                        key=f"{case}:v{self.n}", tracking_no=case, round=1, effective=True, at=self.now
+                    )
+                ],
+            )
+        )
+
+    def decidable(self, penalty_id: str = "P1") -> None:
+        """Let the enterprise's windows pass unused: the statement's, and the hearing's if offered."""
+        penalty = self.penalty(penalty_id)
+        windows = [penalty.statement_due] + ([penalty.hearing.request_due] if penalty.hearing else [])
+        for d in windows:
+            assert d is not None
+            if d.next_alarm():
+                self.pass_deadline(d)
+        assert penalty.status is PenaltyStatus.AWAITING_DECISION, penalty.status
+
+    def decide_refusal(self, penalty_id: str) -> str:
+        """Why a supervisor may not decide the penalty now ("applied" if it was decided)."""
+        self.n += 1
+        return self.take(SupervisionAction.DECIDE_PENALTY, decision(1000 + self.n, penalty_id=penalty_id))
+
+    def decide(self, penalty_id: str = "P1", n: int = 1, **fields: object) -> str:
+        """Decide once the windows have passed: confirm, unless `fields` say otherwise."""
+        self.decidable(penalty_id)
+        return self.take(SupervisionAction.DECIDE_PENALTY, decision(n, penalty_id=penalty_id, **fields))
 
 
 def statement(penalty: str = "P1", n: int = 1) -> Statement:

@@ -113,7 +113,7 @@ async def test_a_first_violation_warns_and_an_overdue_order_leads_to_a_decided_p
         ),
     )
     state = await supervision(ts_env, lambda s: s.notices, "the public notice")
-    assert state.penalties[0].status is PenaltyStatus.CONFIRMED and state.penalties[0].amount == Decimal(
+    assert state.penalties[0].status is PenaltyStatus.PAYMENT_DUE and state.penalties[0].amount == Decimal(
         30000
     )
 
@@ -123,7 +123,7 @@ async def test_a_first_violation_warns_and_an_overdue_order_leads_to_a_decided_p
     [notice] = await eventually(published, what="the notice in the read model")
     assert "fine of 30,000 yuan" in notice.title and "张三" not in notice.text
     measures = await rows(db, SupervisionMeasure, SupervisionMeasure.enterprise_code == ENTERPRISE_CODE)
-    assert {(m.measure_id, m.status) for m in measures} == {("W1", "escalated"), ("P1", "confirmed")}
+    assert {(m.measure_id, m.status) for m in measures} == {("W1", "escalated"), ("P1", "payment_due")}
     [p1] = [m for m in measures if m.measure_id == "P1"]
     assert (p1.penalty_kind, p1.amount, p1.tracking_nos) == ("fine", Decimal(30000), [warning.tracking_no])
 
