@@ -22,6 +22,10 @@ class LegacyLadder(SupervisionProcess):
     def adopt(self, now: datetime) -> None:
         """A legacy run carries its record as it is."""
 
+    def _answered(self, g: str) -> Penalty | IssuedWarning | None:
+        """Grounds were not counted."""
+        return None
+
     def _propose_penalty(
         self,
         trigger: str,

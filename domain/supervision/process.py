@@ -154,12 +154,11 @@ class SupervisionProcess(PenaltyProcedure):
             )
             return
         g = ground(v)
-        done = next((p for p in state.penalties if g in p.grounds), None)
-        if done is not None and not done.pending:
-            done.violation_keys.append(v.key)
+        if answered := self._answered(g):
+            answered.violation_keys.append(v.key)
             self._history(
                 "recorded",
-                f"violation in case {v.tracking_no} recorded with penalty {done.id}, on the same ground",
+                f"violation in case {v.tracking_no} recorded with {_measure(answered)}, on the same ground",
                 v.key,
             )
             return
@@ -173,6 +172,15 @@ class SupervisionProcess(PenaltyProcedure):
             self._history("joined", f"recorded with warning {same.id}", v.key)
         else:
             self._warn(v)
+
+    def _answered(self, g: str) -> Penalty | IssuedWarning | None:
+        """The decided penalty, or the warning, that a ground has already met: what the same
+        ground brings again is recorded with it. An undecided penalty still takes it in."""
+        state = self.state
+        penalty = next((p for p in state.penalties if g in p.grounds), None)
+        if penalty is not None:
+            return None if penalty.pending else penalty
+        return next((w for w in state.warnings if g in w.grounds), None)
 
     def _penalty_trigger(self, v: ViolationReport, earlier_cases: set[str]) -> str:
         """Why this violation calls for a penalty, or "" if it does not."""
@@ -497,6 +505,10 @@ class SupervisionProcess(PenaltyProcedure):
             )
         else:
             self._order_failed(warning, "not effective", cmd.actor)
+
+
+def _measure(measure: Penalty | IssuedWarning) -> str:
+    return f"{'penalty' if isinstance(measure, Penalty) else 'warning'} {measure.id}"
 
 
 def _failure(v: ViolationReport) -> str:

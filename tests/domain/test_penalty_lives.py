@@ -391,6 +391,20 @@ def test_a_cases_handling_leads_to_one_proposal_and_its_finding_to_another() -> 
     assert ladder.penalty("P2").grounds == ["finding:CP-2", "handling:CP-3"]
 
 
+def test_a_ground_a_warning_has_met_leads_to_no_penalty() -> None:
+    ladder = Ladder()
+    ladder.violation("CP-1")  # W1, for the handling of CP-1
+    ladder.violation("CP-2")  # a repeat: P1
+    assert ladder.decide() == APPLIED
+    ladder.violation("CP-1", ViolationKind.LATE_RESOLUTION)  # CP-1's handling again, other cases about
+    assert len(ladder.state.penalties) == 1
+    assert (
+        ladder.state.history[-1].detail
+        == "violation in case CP-1 recorded with warning W1, on the same ground"
+    )
+    assert ladder.state.warnings[0].violation_keys == ["CP-1:1", "CP-1:3"]
+
+
 def test_an_overdue_order_covers_the_warnings_own_ground() -> None:
     ladder = Ladder()
     ladder.violation("CP-1")
