@@ -171,9 +171,9 @@ def schedule_problem(penalty: Penalty, schedule: HearingSchedule, now: datetime)
 def hearing_record_problem(penalty: Penalty, record: HearingRecord, now: datetime) -> str | None:
     if record.held_at > now:
         return "held_at: must not be in the future"
-    asked = penalty.hearing.requested_at if penalty.hearing else None
-    if asked and record.held_at < asked:
-        return f"held_at: before the hearing was asked for ({when(asked)})"
+    notified = penalty.hearing.scheduled_at if penalty.hearing else None
+    if notified and record.held_at < notified:
+        return f"held_at: before the hearing was scheduled ({when(notified)})"
     return None
 
 

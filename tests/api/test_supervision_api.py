@@ -1,12 +1,18 @@
-"""Enterprise supervision through the API, on the time-skipping server."""
+"""Enterprise supervision through the API: the ladder on the time-skipping server, the penalty
+procedure on the wall clock."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, eventually
+from domain.enums import Offence, Severity, ViolationKind
+from domain.supervision.io import EnterpriseInput
+from domain.supervision.messages import EnterpriseReport, ViolationReport
+from settings import Settings
+from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, POLICY, eventually
 from tests.support.api import Api, file
+from workflows.enterprise import EnterpriseWorkflow
 
 RECORD = f"/api/enterprises/{ENTERPRISE_CODE}/supervision"
 
@@ -82,3 +88,129 @@ async def test_the_ladder_through_the_api(ts_api: Api, ts_env: WorkflowEnvironme
     assert "张" not in notice["text"] and "138" not in notice["text"]
     listed = (await api.get("/api/enterprises?min_level=2", as_="auditor")).json()
     assert [e["credit_code"] for e in listed["items"]] == [ENTERPRISE_CODE]
+
+
+async def test_a_hearing_and_a_fine_paid_through_the_api(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """A serious violation reported to the supervision (as a case reports it); then each step of
+    the penalty procedure as its parties take it through the API, on the wall clock."""
+    now = datetime.now(UTC)
+    violation = ViolationReport(
+        key="CP-API-1:1",
+        tracking_no="CP-API-1",
+        kind=ViolationKind.SUBSTANTIATED_COMPLAINT,
+        offence=Offence.PRODUCT_SAFETY,
+        severity=Severity.CRITICAL,
+        at=now,
+        detail="",
+    )
+    await dev_env.client.start_workflow(
+        EnterpriseWorkflow.run,
+        EnterpriseInput(credit_code=ENTERPRISE_CODE),
+        id=f"enterprise-{ENTERPRISE_CODE}",
+        task_queue=settings.task_queue,
+        start_signal="report",
+        start_signal_args=[
+            EnterpriseReport(
+                credit_code=ENTERPRISE_CODE,
+                name="明辉电器",
+                policy=POLICY,
+                violations=[violation],
+                procedure=2,
+            )
+        ],
+    )
+
+    async def proposed() -> dict[str, Any] | None:
+        got = (await api.get(RECORD, as_="supervisor")).json()
+        return got if got["penalties"] and got["penalties"][0]["statement_due"] else None
+
+    record = await eventually(proposed, what="P1 proposed")
+    assert record["penalties"][0]["hearing"] is None  # a fine of 50,000 yuan gives none
+    penalty = f"/api/enterprises/{ENTERPRISE_CODE}/penalties/P1"
+    statement = {"text": "已召回问题批次"}
+    assert (await api.post(f"{penalty}/statement", statement, as_="minghui")).status_code == 200
+
+    # Amended to a heavier fine: notified anew, with the right to a hearing.
+    heavier = {"outcome": "amend", "kind": "fine", "amount": "150000", "reason": "涉及批次较大"}
+    got = await api.post(f"{penalty}/decision", heavier, as_="supervisor")
+    assert got.status_code == 200, got.text
+    [p1] = got.json()["penalties"]
+    assert (p1["status"], p1["amount"], p1["notified_before"], p1["statement"]) == (
+        "proposed",
+        "150000",
+        ["fine of 50,000 yuan"],
+        None,
+    )
+    assert p1["hearing"]["request_due"]["window"] == "5 working days"
+    assert (await api.post(f"{penalty}/statement", statement, as_="minghui")).status_code == 200
+    assert (await api.post(f"{penalty}/hearing-request", {}, as_="xunjie")).status_code == 404
+    asked = await api.post(f"{penalty}/hearing-request", {"note": "请求听证"}, as_="minghui")
+    assert asked.json()["penalties"][0]["status"] == "hearing"
+
+    def schedule(at: datetime, officer: str = "admin") -> dict[str, Any]:
+        return {"at": at.isoformat(), "place": "市场监管局听证室", "presiding_officer": officer}
+
+    wrong = await api.post(
+        f"{penalty}/hearing", schedule(now + timedelta(days=30), "minghui"), as_="supervisor"
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"] == [
+        {"field": "presiding_officer", "reason": "must be the username of an active supervisor or admin"}
+    ]
+    early = await api.post(f"{penalty}/hearing", schedule(now + timedelta(days=1)), as_="supervisor")
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "at"
+    assert early.json()["errors"][0]["reason"].startswith("the hearing is notified 7 working days ahead: ")
+    scheduled = await api.post(f"{penalty}/hearing", schedule(now + timedelta(days=20)), as_="supervisor")
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["penalties"][0]["hearing"]["presiding_officer"] == "系统管理员"
+    confirm = {"outcome": "confirm", "reason": "事实清楚"}
+    not_yet = await api.post(f"{penalty}/decision", confirm, as_="supervisor")
+    assert not_yet.status_code == 409
+    assert not_yet.json()["detail"].startswith("the hearing the enterprise asked for has not been held")
+
+    held = {"attended": True, "record": "企业到场陈述", "opinion": "建议维持"}
+    future = await api.post(
+        f"{penalty}/hearing-record",
+        held | {"held_at": (now + timedelta(days=2)).isoformat()},
+        as_="supervisor",
+    )
+    assert future.json()["errors"] == [{"field": "held_at", "reason": "must not be in the future"}]
+    recorded = await api.post(
+        f"{penalty}/hearing-record", held | {"held_at": datetime.now(UTC).isoformat()}, as_="supervisor"
+    )
+    assert recorded.json()["penalties"][0]["status"] == "awaiting_decision"
+    decided = (await api.post(f"{penalty}/decision", confirm, as_="supervisor")).json()["penalties"][0]
+    assert decided["status"] == "payment_due" and decided["hearing_outcome"].startswith("held ")
+
+    async def payment_due() -> dict[str, Any] | None:
+        got = (await api.get(RECORD, as_="minghui")).json()["penalties"][0]["payment"]
+        return got if got and got["due"] else None
+
+    payment = await eventually(payment_due, what="the payment's due date")
+    assert (payment["amount_due"], payment["surcharge"], payment["due"]["window"]) == (
+        "150000.00",
+        "0.00",
+        "15 days, extended past rest days",
+    )
+    today = now.astimezone(POLICY.tz).date()
+    paid = {"receipt_no": "NS-20261204-0007", "paid_on": today.isoformat(), "amount": "1500"}
+    short = await api.post(f"{penalty}/payment", paid, as_="supervisor")
+    assert short.json()["errors"] == [{"field": "amount", "reason": f"150,000.00 yuan were due on {today}"}]
+    assert (
+        await api.post(f"{penalty}/payment", paid | {"amount": "150000"}, as_="minghui")
+    ).status_code == 403
+    done = await api.post(f"{penalty}/payment", paid | {"amount": "150000"}, as_="supervisor")
+    fine = done.json()["penalties"][0]
+    assert (fine["status"], fine["payment"]["receipt_no"], fine["payment"]["amount_paid"]) == (
+        "paid",
+        "NS-20261204-0007",
+        "150000",
+    )
+
+    async def notices() -> list[dict[str, Any]]:
+        return (await api.get("/api/public-notices")).json()["items"]
+
+    [notice] = await eventually(notices, what="the public notice")
+    assert "fine of 150,000 yuan after a hearing" in notice["text"]

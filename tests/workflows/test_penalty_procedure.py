@@ -230,9 +230,14 @@ async def test_a_supervision_begun_before_takes_up_the_procedure_with_the_next_r
             start_signal_args=[r],
         )
 
-    # A worker from before the procedure: it never takes the patch.
+    # A worker from before the procedure: it never takes the patch, and caches nothing, so the
+    # next worker replays the history, as a worker with new code does after a deployment.
     before = build_worker(
-        env.client, settings, db, patch_activation_callback=lambda p: p.patch_id != PENALTY_PROCEDURE
+        env.client,
+        settings,
+        db,
+        max_cached_workflows=0,
+        patch_activation_callback=lambda p: p.patch_id != PENALTY_PROCEDURE,
     )
     async with before:
         await report(_report(1, "substantiated_complaint", await env.get_current_time(), severity="critical"))
