@@ -14,7 +14,7 @@ import sys
 import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,20 @@ from domain.enums import (
 )
 from domain.identifiers import CREDIT_CODE_ALPHABET, credit_code_check_character
 from domain.ids import complaint_workflow_id, enterprise_workflow_id
-from domain.messages import Actor, Command
+from domain.messages import Actor, Assignee, Command
 from domain.metrics import Metrics, Period
-from domain.supervision.messages import PenaltyDecision, Statement
-from domain.supervision.state import EnterpriseState
+from domain.policy import Policy
+from domain.supervision.ladder import last_day
+from domain.supervision.messages import (
+    FinePayment,
+    HearingRecord,
+    HearingRequest,
+    HearingSchedule,
+    PenaltyDecision,
+    Statement,
+)
+from domain.supervision.rules import surcharge_on
+from domain.supervision.state import EnterpriseState, Penalty
 from domain.tasks import EvaluationResult, VerificationResult
 from settings import Settings
 from temporal_client import KeyRing, data_converter, key_ring, register_search_attributes
@@ -75,6 +85,7 @@ from workflows.verification import VerificationWorkflow
 TICK = timedelta(hours=6)
 CONSUMER = Actor(id="consumer", role=Role.CONSUMER)
 SUPERVISOR = Actor(id="sup-zhao", role=Role.SUPERVISOR)
+PRESIDING = Assignee(id="sup-qian", name="钱立")  # presides over hearings: investigates nothing
 DESCRIPTIONS = {
     Category.PRODUCT_QUALITY: "使用两周后无法开机,要求更换。",
     Category.REPAIR_SERVICE: "维修三次仍未修好,要求退货。",
@@ -105,9 +116,10 @@ class Outcome:
     enterprise: str
     level: int
     warnings: int
-    penalties: dict[str, int] = field(default_factory=dict)
+    penalties: dict[str, dict[str, int]] = field(default_factory=dict)  # kind → state → how many
     notices: int = 0
     commendations: int = 0
+    revoked: bool = False
 
 
 def credit_codes(n: int, rng: random.Random) -> list[str]:
@@ -132,11 +144,13 @@ class Simulation:
         behaviour: Behaviour,
         rng: random.Random,
         enterprises: list[str],
+        policy: Policy,
     ) -> None:
-        self.client, self.db, self.settings = client, db, settings
+        self.client, self.db, self.settings, self.policy = client, db, settings, policy
         self.behaviour, self.rng, self.enterprises = behaviour, rng, enterprises
         self.cases: dict[str, Case] = {}
         self.acted: set[str] = set()
+        self.payments: dict[str, date | None] = {}  # a fine's, once chosen
 
     def command(self, cls: type[Command], actor: Actor, **fields: Any) -> Any:
         return cls(request_id=f"sim-{uuid.UUID(int=self.rng.getrandbits(128))}", actor=actor, **fields)
@@ -185,7 +199,7 @@ class Simulation:
             await self.act(case, row, now - (case.since or now))
         for task in tasks:
             await self.answer_task(task, now)
-        await self.supervise()
+        await self.supervise(now)
 
     async def act(self, case: Case, row: Complaint, waited: timedelta) -> None:
         handle = self.client.get_workflow_handle(complaint_workflow_id(case.tracking_no))
@@ -268,39 +282,107 @@ class Simulation:
             return
         self.acted.add(task.task_id)
 
-    async def supervise(self) -> None:
-        """The enterprise states its case on half the proposals; the supervisor confirms each one."""
+    async def supervise(self, now: datetime) -> None:
+        """Each party's step on each penalty: the enterprise states its case on half the
+        proposals and asks for a hearing on half of those that give one; the supervisor holds the
+        hearing ten days on and decides; fines are paid on time, late or never by the shares of
+        late and never answers."""
         for code in self.enterprises:
             state = await self.supervision(code)
             if state is None:
                 continue
             handle = self.client.get_workflow_handle(enterprise_workflow_id(code))
+            company = Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code)
             for p in state.penalties:
-                key = f"{code}:{p.id}:{p.status}"
-                if key in self.acted:
+                step = self.penalty_step(state, p, company, now)
+                if step is None:
                     continue
-                if p.status is PenaltyStatus.PROPOSED and self.rng.random() < 0.5:
-                    await handle.signal(
-                        EnterpriseWorkflow.submit_statement,
-                        self.command(
-                            Statement,
-                            Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code),
-                            penalty_id=p.id,
-                            text="请求从轻处罚",
-                        ),
-                    )
-                elif p.status is PenaltyStatus.AWAITING_DECISION:
-                    await handle.signal(
-                        EnterpriseWorkflow.decide_penalty,
-                        self.command(
-                            PenaltyDecision,
-                            SUPERVISOR,
-                            penalty_id=p.id,
-                            outcome=DecisionOutcome.CONFIRM,
-                            reason="事实清楚",
-                        ),
-                    )
-                self.acted.add(key)
+                key, signal, cmd = step
+                if key not in self.acted:
+                    self.acted.add(key)
+                    if cmd is not None:
+                        await handle.signal(signal, cmd)
+
+    def penalty_step(
+        self, state: EnterpriseState, p: Penalty, company: Actor, now: datetime
+    ) -> tuple[str, Any, Command | None] | None:
+        """What is done next about a penalty: (a key it is done once by, the signal, the command)."""
+        key = f"{state.credit_code}:{p.id}:{p.status}"
+        hearing = p.hearing
+        if p.status is PenaltyStatus.PROPOSED:
+            if hearing and hearing.open and self.rng.random() < 0.5:
+                return (
+                    key,
+                    EnterpriseWorkflow.request_hearing,
+                    self.command(HearingRequest, company, penalty_id=p.id),
+                )
+            if p.statement_open and self.rng.random() < 0.5:
+                cmd = self.command(Statement, company, penalty_id=p.id, text="请求从轻处罚")
+                return key, EnterpriseWorkflow.submit_statement, cmd
+            return key, None, None
+        if p.status is PenaltyStatus.HEARING and hearing is not None:
+            if hearing.schedule is None:
+                cmd = self.command(
+                    HearingSchedule,
+                    SUPERVISOR,
+                    penalty_id=p.id,
+                    at=now + timedelta(days=10),
+                    place="市场监管局听证室",
+                    presiding_officer=PRESIDING,
+                )
+                return f"{key}:schedule", EnterpriseWorkflow.schedule_hearing, cmd
+            if now >= hearing.schedule.at:
+                cmd = self.command(
+                    HearingRecord,
+                    SUPERVISOR,
+                    penalty_id=p.id,
+                    held_at=hearing.schedule.at,
+                    attended=True,
+                    record="企业到场陈述申辩",
+                    opinion="事实清楚,建议维持",
+                )
+                return f"{key}:record", EnterpriseWorkflow.record_hearing, cmd
+            return None
+        if p.status is PenaltyStatus.AWAITING_DECISION:
+            cmd = self.command(
+                PenaltyDecision,
+                SUPERVISOR,
+                penalty_id=p.id,
+                outcome=DecisionOutcome.CONFIRM,
+                reason="事实清楚",
+            )
+            return key, EnterpriseWorkflow.decide_penalty, cmd
+        if p.status in (PenaltyStatus.PAYMENT_DUE, PenaltyStatus.OVERDUE) and p.payment_due and p.amount:
+            pays_on = self.payment_day(state.credit_code, p)
+            today = now.astimezone(state.policy.tz).date()
+            if pays_on is None or today < pays_on:
+                return None
+            cmd = self.command(
+                FinePayment,
+                SUPERVISOR,
+                penalty_id=p.id,
+                receipt_no=f"SIM-{self.rng.randrange(10**8):08d}",
+                paid_on=today,
+                amount=p.amount + surcharge_on(state.policy, p, today),
+            )
+            return f"{state.credit_code}:{p.id}:paid", EnterpriseWorkflow.record_payment, cmd
+        return None
+
+    def payment_day(self, code: str, p: Penalty) -> date | None:
+        """When the enterprise pays a fine, chosen once: within its window, late, or never."""
+        key = f"{code}:{p.id}"
+        if key not in self.payments:
+            assert p.payment_due is not None
+            last = last_day(p.payment_due, self.policy)
+            r, b = self.rng.random(), self.behaviour
+            self.payments[key] = (
+                None
+                if r < b.never
+                else last + timedelta(days=self.rng.randint(1, 20))
+                if r < b.never + b.late
+                else last - timedelta(days=self.rng.randint(0, 10))
+            )
+        return self.payments[key]
 
     async def supervision(self, code: str) -> EnterpriseState | None:
         try:
@@ -317,9 +399,10 @@ class Simulation:
             if state is None:
                 out.append(Outcome(code, 0, 0))
                 continue
-            penalties: dict[str, int] = {}
+            penalties: dict[str, dict[str, int]] = {}
             for p in state.penalties:
-                penalties[f"{p.kind} {p.status}"] = penalties.get(f"{p.kind} {p.status}", 0) + 1
+                states = penalties.setdefault(p.kind.value, {})
+                states[p.status.value] = states.get(p.status.value, 0) + 1
             out.append(
                 Outcome(
                     code,
@@ -328,6 +411,7 @@ class Simulation:
                     penalties,
                     len(state.notices),
                     len(state.commendations),
+                    state.revoked_at is not None,
                 )
             )
         return out
@@ -373,7 +457,7 @@ async def simulate(
         try:
             await register_search_attributes(env.client)
             async with build_worker(env.client, settings, db):
-                sim = Simulation(env.client, db, settings, behaviour, rng, codes)
+                sim = Simulation(env.client, db, settings, behaviour, rng, codes, policy)
                 start = await env.get_current_time()
                 arrivals = sorted(
                     start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(complaints)
@@ -390,8 +474,9 @@ async def simulate(
                     await asyncio.sleep(0.05)  # let the projections catch up
                     now = await env.get_current_time()
                 # Measures taken after the last arrival count too: the period runs to the end.
+                start_day = start.astimezone(policy.tz).date()
                 period = Period(
-                    start.astimezone(policy.tz).date(),
+                    start_day,
                     now.astimezone(policy.tz).date() + timedelta(days=1),
                     "range",
                 )
@@ -405,27 +490,52 @@ async def simulate(
             await db.dispose()
     return {
         "policy": policy.version,
-        "period": {"start": str(period.start), "end": str(period.end)},
+        "arrivals": {
+            "days": days,
+            "first": str(start_day),
+            "last": str(start_day + timedelta(days=days - 1)),
+        },
+        "period": {"start": str(period.start), "end": str(period.end - timedelta(days=1))},
         "behaviour": asdict(behaviour),
         "metrics": metrics.model_dump(mode="json"),
         "outcomes": [asdict(o) for o in outcomes],
     }
 
 
+STATES = {"payment_due": "due", "in_force": "in force", "awaiting_decision": "awaiting decision"}
+
+
+def _penalties(by_kind: dict[str, dict[str, int]]) -> str:
+    """`fine 2 paid, 1 overdue; revocation 1 revoked`"""
+    return "; ".join(
+        f"{kind} " + ", ".join(f"{n} {STATES.get(state, state)}" for state, n in sorted(states.items()))
+        for kind, states in sorted(by_kind.items())
+    )
+
+
 def render(result: dict[str, Any]) -> str:
-    total = result["metrics"]["total"]
+    total, arrivals = result["metrics"]["total"], result["arrivals"]
 
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{100 * value:.0f} %"
 
+    def shown(value: float | None) -> str:
+        return "—" if value is None else str(value)  # a score of 0 is a score
+
+    overall: dict[str, dict[str, int]] = {}
+    for o in result["outcomes"]:
+        for kind, states in o["penalties"].items():
+            for state, n in states.items():
+                overall.setdefault(kind, {})[state] = overall.get(kind, {}).get(state, 0) + n
     lines = [
-        f"Policy {result['policy']}, complaints received from {result['period']['start']} "
-        f"to {result['period']['end']}",
-        f"  complaints {total['volume']}, overdue {total['overdue']}, violations {total['violations']}, "
-        f"warnings {total['warnings']}, penalties {total['penalties']}",
+        f"Policy {result['policy']}: {total['volume']} complaints arriving over {arrivals['days']} days "
+        f"({arrivals['first']} to {arrivals['last']}), followed to {result['period']['end']}",
+        f"  overdue {total['overdue']}, violations {total['violations']}, warnings {total['warnings']}, "
+        f"penalties {total['penalties']}",
         f"  response within 24 h {pct(total['response_within_24h'])}, resolved within 3 working days "
         f"{pct(total['resolution_within_3_days'])}, success {pct(total['resolution_success_rate'])}, "
-        f"satisfaction {total['satisfaction'] or '—'}, score {total['score'] or '—'}",
+        f"satisfaction {shown(total['satisfaction'])}, score {shown(total['score'])}",
+        f"  penalties by kind and state: {_penalties(overall) or 'none'}",
         "",
         f"  {'enterprise':<20} {'cases':>5} {'score':>6} {'level':>5} {'warnings':>8} {'notices':>7}"
         "  penalties",
@@ -433,9 +543,9 @@ def render(result: dict[str, Any]) -> str:
     by_code = {r["key"]["enterprise"]: r["figures"] for r in result["metrics"]["rows"]}
     for o in result["outcomes"]:
         figures = by_code.get(o["enterprise"], {})
-        penalties = ", ".join(f"{n} {k}" for k, n in sorted(o["penalties"].items())) or "none"
+        penalties = (_penalties(o["penalties"]) or "none") + (" (licence revoked)" if o["revoked"] else "")
         lines.append(
-            f"  {o['enterprise']:<20} {figures.get('volume', 0):>5} {figures.get('score') or '—':>6} "
+            f"  {o['enterprise']:<20} {figures.get('volume', 0):>5} {shown(figures.get('score')):>6} "
             f"{o['level']:>5} {o['warnings']:>8} {o['notices']:>7}  {penalties}"
         )
     return "\n".join(lines)
