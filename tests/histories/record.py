@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
-from db.seed import seed_demo
+from db.seed import ENTERPRISES, seed_demo
 from db.session import Database
 from domain.complaint.messages import (
     Accept,
@@ -33,17 +33,25 @@ from domain.complaint.messages import (
 )
 from domain.enums import DecisionOutcome, Measure, Offence, Role, Severity, Verdict, ViolationKind
 from domain.ids import enterprise_workflow_id
-from domain.messages import Actor
+from domain.messages import Actor, Assignee
 from domain.policy import Policy, parse_policy
 from domain.supervision.io import EnterpriseInput
 from domain.supervision.messages import (
+    PROCEDURE,
     EnterpriseReport,
+    FinePayment,
+    HearingRecord,
+    HearingRequest,
+    HearingSchedule,
+    OrderReport,
+    OrderVerification,
     PenaltyDecision,
     Statement,
     VerificationReport,
     ViolationReport,
 )
-from domain.supervision.state import EnterpriseState
+from domain.supervision.rules import surcharge_on
+from domain.supervision.state import EnterpriseState, Penalty
 from domain.tasks import EvaluationResult, VerificationResult
 from settings import DEFAULTS, Settings
 from temporal_client import data_converter, register_search_attributes, workflow_runs
@@ -63,8 +71,8 @@ from tests.support import (
 )
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+from workflows.enterprise import PENALTY_PROCEDURE, EnterpriseWorkflow
 from workflows.enterprise import REPORT as REPORT_SIGNAL
-from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput
 from workflows.verification import VerificationWorkflow
@@ -97,7 +105,8 @@ async def _evaluate(env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any]) 
     )
 
 
-async def resolved(env: WorkflowEnvironment, queue: str) -> list[str]:
+async def resolved(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    queue = settings.task_queue
     handle = await _case(env, queue, "RESOLVED")
     await handle.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已联系"))
     await handle.signal(
@@ -110,7 +119,8 @@ async def resolved(env: WorkflowEnvironment, queue: str) -> list[str]:
     return [handle.id, f"{handle.id}-evaluation-1"]
 
 
-async def investigated(env: WorkflowEnvironment, queue: str) -> list[str]:
+async def investigated(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    queue = settings.task_queue
     handle = await _case(env, queue, "INVESTIGATED", description="电暖器漏电,家人被电击")
     state = await wait_for_state(handle, lambda s: s.investigation and s.investigation.investigator)
     investigator = Actor(id=state.investigation.investigator.id, role=Role.INVESTIGATOR)
@@ -152,7 +162,8 @@ async def investigated(env: WorkflowEnvironment, queue: str) -> list[str]:
     ]
 
 
-async def withdrawn(env: WorkflowEnvironment, queue: str) -> list[str]:
+async def withdrawn(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    queue = settings.task_queue
     now = (await env.get_current_time()).replace(microsecond=0)
     handle = await _case(env, queue, "WITHDRAWN", channel="phone", received_at=now - timedelta(days=2))
     await wait_for_state(handle, lambda s: s.escalation_level >= 1)
@@ -161,7 +172,8 @@ async def withdrawn(env: WorkflowEnvironment, queue: str) -> list[str]:
     return [handle.id]
 
 
-async def long_running(env: WorkflowEnvironment, queue: str) -> list[str]:
+async def long_running(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    queue = settings.task_queue
     handle = await _case(env, queue, "LONG")
     stranger = Actor(id="ent-xunjie", role=Role.ENTERPRISE, org="91440300MA5F8R7T1F")
     for n in range(120):
@@ -183,10 +195,13 @@ class LadderDriver:
         self.env, self.queue, self.policy, self.code = env, queue, policy, code
         self.handle = env.client.get_workflow_handle(enterprise_workflow_id(code))
         self.n = 0
-        self.company = Actor(id="ent-xunjie", role=Role.ENTERPRISE, org=code, name="迅捷数码")
+        self.company = Actor(id=f"ent-{code}", role=Role.ENTERPRISE, org=code, name="企业")
+        self.procedure = PROCEDURE  # what the reports' sender runs
 
     async def report(self, **items: Any) -> None:
-        report = EnterpriseReport(credit_code=self.code, name="迅捷数码", policy=self.policy, **items)
+        report = EnterpriseReport(
+            credit_code=self.code, name="企业", policy=self.policy, procedure=self.procedure, **items
+        )
         await self.env.client.start_workflow(
             EnterpriseWorkflow.run,
             EnterpriseInput(credit_code=self.code),
@@ -195,6 +210,20 @@ class LadderDriver:
             start_signal=REPORT_SIGNAL,
             start_signal_args=[report],
         )
+        keys = [item.key for item in [*report.violations, *report.verifications]]
+        await self.state(lambda s: set(keys) <= set(s.reports_seen) and not s.pending, "the report taken")
+        await self.settled()
+
+    async def settled(self) -> None:
+        """Wait until the supervision has nothing in hand: the test server loses the race between
+        a signal and a run that is continuing as new, which a real server settles."""
+
+        async def idle() -> bool:
+            described = await self.env.client.get_workflow_handle(self.handle.id).describe()
+            raw = described.raw_description
+            return not raw.pending_activities and not raw.HasField("pending_workflow_task")
+
+        await eventually(idle, what="the supervision idle")
 
     async def violation(self, case: str, kind: ViolationKind, severity: Severity = Severity.MODERATE) -> None:
         self.n += 1
@@ -238,54 +267,156 @@ class LadderDriver:
     async def signal(self, signal: Any, cmd: Any) -> None:
         await self.env.client.get_workflow_handle(self.handle.id).signal(signal, cmd)
         await self.state(lambda s: cmd.request_id in s.requests, f"{cmd.request_id} applied")
+        await self.settled()
 
     async def until(self, moment: Any) -> None:
         await self.env.sleep(moment - (await self.env.get_current_time()) + timedelta(minutes=1))
 
+    async def penalty(self, n: int, what: str) -> Penalty:
+        state = await self.state(
+            lambda s: len(s.penalties) >= n and s.penalties[n - 1].statement_due is not None, what
+        )
+        return state.penalties[n - 1]
 
-async def ladder(env: WorkflowEnvironment, queue: str) -> list[str]:
-    """An enterprise climbing the ladder to revocation: warning, fines, suspension, revocation."""
-    d = LadderDriver(env, queue, parse_policy(_policy_text()), OTHER_ENTERPRISE)
+    async def decide(self, penalty: str, **fields: Any) -> None:
+        decision = {"outcome": DecisionOutcome.CONFIRM, "reason": "事实清楚"} | fields
+        await self.signal(
+            EnterpriseWorkflow.decide_penalty,
+            command(PenaltyDecision, SUPERVISOR, penalty_id=penalty, **decision),
+        )
+
+    async def state_case(self, penalty: str) -> None:
+        await self.signal(
+            EnterpriseWorkflow.submit_statement,
+            command(Statement, self.company, penalty_id=penalty, text="请从轻"),
+        )
+
+    async def pay(self, n: int) -> None:
+        """The fine of penalty P`n` paid today, with its surcharge if late."""
+        state = await self.state(lambda s: s.penalties[n - 1].payment_due is not None, f"P{n} due")
+        fine = state.penalties[n - 1]
+        assert fine.amount is not None
+        today = (await self.env.get_current_time()).astimezone(self.policy.tz).date()
+        amount = fine.amount + surcharge_on(self.policy, fine, today)
+        paid = command(
+            FinePayment,
+            SUPERVISOR,
+            penalty_id=fine.id,
+            receipt_no=f"NS-{n:04d}",
+            paid_on=today,
+            amount=amount,
+        )
+        await self.signal(EnterpriseWorkflow.record_payment, paid)
+
+    async def heard(self, penalty: str, attended: bool = True) -> None:
+        """A hearing asked for, scheduled ten days on, held and recorded."""
+        await self.signal(
+            EnterpriseWorkflow.request_hearing, command(HearingRequest, self.company, penalty_id=penalty)
+        )
+        at = (await self.env.get_current_time()) + timedelta(days=10)
+        officer = Assignee(id="sup-qian", name="钱立")
+        await self.signal(
+            EnterpriseWorkflow.schedule_hearing,
+            command(
+                HearingSchedule,
+                SUPERVISOR,
+                penalty_id=penalty,
+                at=at,
+                place="听证室",
+                presiding_officer=officer,
+            ),
+        )
+        await self.until(at)
+        record = {"record": "笔录", "opinion": "维持"}
+        await self.signal(
+            EnterpriseWorkflow.record_hearing,
+            command(HearingRecord, SUPERVISOR, penalty_id=penalty, held_at=at, attended=attended, **record),
+        )
+
+
+async def ladder(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    """An enterprise climbing the ladder to revocation, each penalty living as its kind has it:
+    a fine amended heavier and notified anew, then paid; a fine after a hearing, paid late; a
+    suspension in force until its term has run; a revocation after a hearing not attended; then
+    a violation recorded, and nothing proposed."""
+    d = LadderDriver(env, settings.task_queue, parse_policy(_policy_text()), OTHER_ENTERPRISE)
     await d.violation("CP-L1", ViolationKind.LATE_RESPONSE)
     await d.state(lambda s: s.warnings and s.warnings[0].order_due, "W1 and its order")
+    report = command(OrderReport, d.company, warning_id="W1", **REPORT)
+    await d.signal(EnterpriseWorkflow.submit_order_report, report)
+    verified = command(OrderVerification, SUPERVISOR, warning_id="W1", effective=True, notes="到位")
+    await d.signal(EnterpriseWorkflow.verify_order, verified)
+
     await d.violation("CP-L2", ViolationKind.LATE_RESPONSE)
-    await d.state(lambda s: s.penalties and s.penalties[0].statement_due, "P1 proposed")
-    await d.signal(
-        EnterpriseWorkflow.submit_statement, command(Statement, d.company, penalty_id="P1", text="请从轻")
-    )
-    decide = {"outcome": DecisionOutcome.CONFIRM, "reason": "事实清楚"}
-    await d.signal(
-        EnterpriseWorkflow.decide_penalty, command(PenaltyDecision, SUPERVISOR, penalty_id="P1", **decide)
-    )
+    await d.penalty(1, "P1 proposed")
+    await d.state_case("P1")
+    await d.decide("P1", outcome=DecisionOutcome.AMEND, kind="fine", amount=Decimal(120000), reason="从重")
+    state = await d.state(lambda s: s.penalties[0].hearing and s.penalties[0].hearing.request_due, "P1 anew")
+    p1 = state.penalties[0]
+    assert p1.hearing is not None and p1.hearing.request_due is not None and p1.statement_due is not None
+    await d.until(max(p1.hearing.request_due.due, p1.statement_due.due))
+    await d.decide("P1")
+    await d.pay(1)
     await d.verified("CP-L2")
-    await d.state(lambda s: s.commendations, "a positive evaluation")
+    await d.violation("CP-L2", ViolationKind.LATE_RESOLUTION)  # the same ground: recorded with P1
+
     await d.violation("CP-L3", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL)
-    state = await d.state(lambda s: len(s.penalties) == 2 and s.penalties[1].statement_due, "P2 proposed")
-    await d.until(state.penalties[1].statement_due.due)
-    await d.state(lambda s: s.penalties[1].status == "awaiting_decision", "P2's window closed")
-    amend = {"outcome": DecisionOutcome.AMEND, "kind": "suspension", "suspension_days": 10, "reason": "从重"}
-    await d.signal(
-        EnterpriseWorkflow.decide_penalty, command(PenaltyDecision, SUPERVISOR, penalty_id="P2", **amend)
-    )
-    await d.until(state.warnings[0].order_due.due)
-    await d.state(lambda s: len(s.penalties) == 3, "P3 for W1's overdue order")
-    await d.signal(
-        EnterpriseWorkflow.submit_statement, command(Statement, d.company, penalty_id="P3", text="已整改")
-    )
-    await d.signal(
-        EnterpriseWorkflow.decide_penalty, command(PenaltyDecision, SUPERVISOR, penalty_id="P3", **decide)
-    )
+    await d.penalty(2, "P2 proposed")
+    await d.state_case("P2")
+    await d.heard("P2")
+    await d.decide("P2")
+    state = await d.state(lambda s: s.penalties[1].payment_due is not None, "P2 due")
+    await d.until(state.penalties[1].payment_due.due + timedelta(days=3))  # type: ignore[union-attr]
+    await d.pay(2)
+
     await d.violation("CP-L4", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL)
-    await d.state(lambda s: len(s.penalties) == 4, "P4 proposed")
-    await d.signal(
-        EnterpriseWorkflow.submit_statement, command(Statement, d.company, penalty_id="P4", text="无异议")
+    await d.penalty(3, "P3 proposed")
+    state = await d.state(
+        lambda s: s.penalties[2].hearing and s.penalties[2].hearing.request_due, "P3's hearing"
     )
-    await d.signal(
-        EnterpriseWorkflow.decide_penalty, command(PenaltyDecision, SUPERVISOR, penalty_id="P4", **decide)
-    )
+    p3 = state.penalties[2]
+    assert p3.hearing is not None and p3.hearing.request_due is not None and p3.statement_due is not None
+    await d.until(max(p3.hearing.request_due.due, p3.statement_due.due))
+    await d.decide("P3")
+    state = await d.state(lambda s: s.penalties[2].term_due is not None, "P3's term")
     await d.verified("CP-L4")
+    await d.until(state.penalties[2].term_due.due)  # type: ignore[union-attr]
+    await d.state(lambda s: s.penalties[2].status == "lifted", "P3 lifted")
+
     await d.violation("CP-L5", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL)
-    await d.state(lambda s: len(s.penalties) == 5, "P5 proposed")
+    await d.penalty(4, "P4 proposed")
+    await d.state_case("P4")
+    await d.heard("P4", attended=False)
+    await d.decide("P4")
+    await d.violation("CP-L6", ViolationKind.LATE_RESPONSE)
+    await d.state(lambda s: s.revoked_at and s.history[-1].step == "recorded", "CP-L6 recorded")
+    return [d.handle.id]
+
+
+async def adopted(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    """A supervision begun on the ladder from before (a worker that never takes the patch), which
+    takes up the procedure when a report of this version reaches it: it continues as new."""
+    queue = f"{settings.task_queue}-before"
+    d = LadderDriver(env, queue, parse_policy(_policy_text()), ENTERPRISES[2][0])
+    d.procedure = 1
+    before = build_worker(
+        env.client,
+        settings.model_copy(update={"task_queue": queue}),
+        db,
+        max_cached_workflows=0,
+        patch_activation_callback=lambda p: p.patch_id != PENALTY_PROCEDURE,
+    )
+    async with before:
+        await d.violation("CP-A1", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL)
+        await d.penalty(1, "P1 proposed")
+        await d.state_case("P1")
+        await d.decide("P1")
+        await d.violation("CP-A2", ViolationKind.SUBSTANTIATED_COMPLAINT, Severity.CRITICAL)
+        await d.penalty(2, "P2 proposed")
+    async with build_worker(env.client, settings.model_copy(update={"task_queue": queue}), db):
+        d.procedure = PROCEDURE
+        await d.violation("CP-A3", ViolationKind.LATE_RESPONSE)
+        await d.state(lambda s: s.penalties[0].payment_due and s.penalties[1].hearing, "the record adopted")
     return [d.handle.id]
 
 
@@ -310,6 +441,7 @@ SCENARIOS = {
     "withdrawn": withdrawn,
     "long": long_running,
     "ladder": ladder,
+    "adopted": adopted,
 }
 
 
@@ -336,7 +468,7 @@ async def main(tag: str, names: list[str]) -> None:
             await seed_demo(db, Path(tmp) / "tokens.json", passwords=False)
             async with build_worker(env.client, settings, db):
                 for name in names or SCENARIOS:
-                    for workflow_id in await SCENARIOS[name](env, settings.task_queue):
+                    for workflow_id in await SCENARIOS[name](env, settings, db):
                         await write_runs(env.client, tag, workflow_id)
                         print("recorded", workflow_id)
                 if not names:  # every case above reported to the demo enterprise's supervision

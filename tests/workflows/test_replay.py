@@ -1,6 +1,8 @@
 """Every stored history replays on today's workflow code: a change that would alter a running
 case's history fails here (guard such changes with `workflow.patched`)."""
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -10,18 +12,54 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
+from workflows.enterprise import PENALTY_PROCEDURE
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 
 
 def test_the_stored_histories_cover_every_workflow_and_continue_as_new() -> None:
     names = {p.name for p in HISTORIES}
-    for tag in ("v1", "v2"):  # v1: before cases reported to their enterprise's supervision
+    # v1: before cases reported to their enterprise's supervision; v2: before penalties had
+    # lives of their own; v3: since.
+    for tag in ("v1", "v2", "v3"):
         ours = {n for n in names if n.startswith(f"{tag}--")}
         assert any("-evaluation-" in n for n in ours) and any("-verification-" in n for n in ours)
         assert any(n.endswith("__run2.json") for n in ours), f"no {tag} history of a continued case"
     assert any("--enterprise-" in n for n in names), "no history of an enterprise's supervision"
     assert any("--cycle-report-" in n for n in names), "no history of a cycle report"
+
+
+def _signals_and_patches(path: Path) -> tuple[set[str], set[str]]:
+    events = json.loads(path.read_text())["events"]
+    signals = {
+        e["workflowExecutionSignaledEventAttributes"]["signalName"]
+        for e in events
+        if "workflowExecutionSignaledEventAttributes" in e
+    }
+    markers = [e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e]
+    patches = {
+        json.loads(base64.b64decode(m["details"]["patch-data"]["payloads"][0]["data"]))["id"] for m in markers
+    }
+    return signals, patches
+
+
+def test_the_stored_enterprise_histories_cover_the_penalty_procedure_and_its_adoption() -> None:
+    """Every step of the procedure is replayed, on both sides of the patch, and the run that
+    continued as new from the ladder of before into the procedure."""
+    before, since = set(), set()
+    runs = {p.name: _signals_and_patches(p) for p in HISTORIES if "--enterprise-" in p.name}
+    for signals, patches in runs.values():
+        (since if PENALTY_PROCEDURE in patches else before).update(signals)
+    assert {"submit_statement", "decide_penalty"} <= before
+    assert {"request_hearing", "schedule_hearing", "record_hearing", "record_payment"} <= since
+    adopted = [
+        n
+        for n, (_, patches) in runs.items()
+        if n.endswith("__run1.json")
+        and PENALTY_PROCEDURE not in patches
+        and PENALTY_PROCEDURE in runs.get(n.replace("__run1", "__run2"), (set(), set()))[1]
+    ]
+    assert adopted, "no history of a supervision taking up the procedure as it continued as new"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
