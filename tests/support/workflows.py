@@ -1,5 +1,6 @@
-"""Cases on the time-skipping server, brought to a given point."""
+"""Cases and supervisions on the time-skipping server, brought to a given point."""
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import WorkflowHandle
@@ -9,11 +10,16 @@ from temporalio.worker import Worker
 from domain.enums import (
     CaseStatus,
 )
+from domain.ids import enterprise_workflow_id
+from domain.supervision.state import EnterpriseState
 from tests.support import (
+    ENTERPRISE_CODE,
+    eventually,
     intake,
     start_case,
     wait_for_state,
 )
+from workflows.enterprise import EnterpriseWorkflow
 
 
 def status_is(status: CaseStatus) -> Any:
@@ -36,3 +42,29 @@ async def investigate(handle: WorkflowHandle[Any, Any]) -> str:
     )
     assert state.investigation and state.investigation.investigator
     return state.investigation.investigator.id
+
+
+async def supervision(env: WorkflowEnvironment, check: Any, what: str) -> EnterpriseState:
+    """The demo enterprise's supervision, once `check` holds of it."""
+    handle = env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
+
+    async def probe() -> EnterpriseState | None:
+        try:
+            state = await handle.query(EnterpriseWorkflow.state)
+        except Exception:  # not started yet
+            return None
+        return state if state is not None and check(state) else None
+
+    return await eventually(probe, what=what)
+
+
+def supervision_handle(env: WorkflowEnvironment) -> WorkflowHandle[Any, Any]:
+    return env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
+
+
+async def unanswered(env: WorkflowEnvironment, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
+    """A case its enterprise leaves without a response for 24 hours."""
+    handle = await forwarded(env, worker, **overrides)
+    await env.sleep(timedelta(hours=24, seconds=1))
+    await wait_for_state(handle, lambda s: s.overdue, "response overdue")
+    return handle

@@ -41,7 +41,8 @@ from tests.support import (
     eventually,
     rows,
 )
-from tests.workflows.test_supervision import REPORT, supervision, supervision_handle, unanswered
+from tests.support.processes import REPORT
+from tests.support.workflows import supervision, supervision_handle, unanswered
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE, EnterpriseWorkflow

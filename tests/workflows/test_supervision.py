@@ -23,12 +23,10 @@ from domain.enums import (
     Verdict,
     WarningStatus,
 )
-from domain.ids import enterprise_workflow_id
 from domain.messages import Actor
 from domain.policy import parse_policy
 from domain.supervision.io import EnterpriseInput
 from domain.supervision.messages import EnterpriseReport, PenaltyDecision, Statement, ViolationReport
-from domain.supervision.state import EnterpriseState
 from domain.tasks import VerificationResult
 from settings import DEFAULTS
 from tests.support import (
@@ -41,7 +39,14 @@ from tests.support import (
     task_handle,
     wait_for_state,
 )
-from tests.support.workflows import forwarded, investigate, status_is
+from tests.support.workflows import (
+    forwarded,
+    investigate,
+    status_is,
+    supervision,
+    supervision_handle,
+    unanswered,
+)
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.verification import VerificationWorkflow
@@ -51,31 +56,6 @@ REPORT = {
     "improvement_measures": "增设夜班",
     "implementation_effect": "按时回应",
 }
-
-
-async def supervision(env: WorkflowEnvironment, check: Any, what: str) -> EnterpriseState:
-    handle = env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
-
-    async def probe() -> EnterpriseState | None:
-        try:
-            state = await handle.query(EnterpriseWorkflow.state)
-        except Exception:  # not started yet
-            return None
-        return state if state is not None and check(state) else None
-
-    return await eventually(probe, what=what)
-
-
-def supervision_handle(env: WorkflowEnvironment) -> WorkflowHandle[Any, Any]:
-    return env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISE_CODE))
-
-
-async def unanswered(env: WorkflowEnvironment, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
-    """A case its enterprise leaves without a response for 24 hours."""
-    handle = await forwarded(env, worker, **overrides)
-    await env.sleep(timedelta(hours=24, seconds=1))
-    await wait_for_state(handle, lambda s: s.overdue, "response overdue")
-    return handle
 
 
 async def test_a_first_violation_warns_and_an_overdue_order_leads_to_a_decided_penalty_and_a_notice(
