@@ -10,8 +10,8 @@ into the procedure (`SupervisionProcess.adopt`). Nothing else may use this class
 from collections.abc import Callable
 from datetime import datetime
 
-from domain.enums import DeadlineKind, DeadlineState, DecisionOutcome, PenaltyStatus, WarningStatus
-from domain.messages import SUPERVISORS, SYSTEM, Actor
+from domain.enums import DecisionOutcome, PenaltyStatus
+from domain.messages import SYSTEM, Actor
 from domain.supervision.messages import PenaltyDecision, ViolationReport
 from domain.supervision.procedure import amend
 from domain.supervision.process import SupervisionProcess
@@ -35,19 +35,9 @@ class LegacyLadder(SupervisionProcess):
     ) -> None:
         super()._propose_penalty(trigger, reports, [], cases)  # grounds were not counted
 
-    def _give_notice(self, penalty: Penalty) -> None:
-        self._want(DeadlineKind.STATEMENT, penalty, self._now)
-        self._notify(
-            "penalty_proposed",
-            f"Penalty {penalty.id} proposed: {penalty.describe()}. You may state "
-            "your case before it is decided",
-            self._enterprise(),
-        )
-        self._notify(
-            "penalty_proposed",
-            f"{self.state.public_name}: penalty {penalty.id} proposed ({penalty.trigger})",
-            SUPERVISORS,
-        )
+    def _hearing_offered(self, penalty: Penalty) -> bool:
+        """No hearing was offered."""
+        return False
 
     def _decide_penalty(self, cmd: PenaltyDecision) -> None:
         penalty = self._penalty(cmd.penalty_id)
@@ -78,13 +68,7 @@ class LegacyLadder(SupervisionProcess):
         also: IssuedWarning | None = None,
     ) -> None:
         """Lift the warnings and confirmed penalties of the cases `concerns` selects (and `also`)."""
-        state, lifted = self.state, []
-        for w in state.active_warnings:
-            if w is also or concerns(w.tracking_no):
-                w.status, w.ended_at = WarningStatus.LIFTED, self._now
-                if w.order_due and w.order_due.state is DeadlineState.PENDING:
-                    w.order_due.end(DeadlineState.CLOSED, self._now)
-                lifted.append(w.id)
+        state, lifted = self.state, self._lift_warnings(concerns, also)
         for p in state.penalties:
             if p.status is not PenaltyStatus.CONFIRMED:
                 continue

@@ -14,6 +14,7 @@ the ladder.
 of `SupervisionProcess` (in `process.py`) that carries a penalty through its life.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -98,6 +99,17 @@ class SupervisionBooks(Ledger):
         assert penalty is not None, f"no penalty {penalty_id}"
         return penalty
 
+    def _lift_warnings(self, concerns: Callable[[str], bool], also: IssuedWarning | None) -> list[str]:
+        """Lift the active warnings of the cases `concerns` selects (and `also`): their ids."""
+        lifted = []
+        for w in self.state.active_warnings:
+            if w is also or concerns(w.tracking_no):
+                w.status, w.ended_at = WarningStatus.LIFTED, self._now
+                if w.order_due and w.order_due.state is DeadlineState.PENDING:
+                    w.order_due.end(DeadlineState.CLOSED, self._now)
+                lifted.append(w.id)
+        return lifted
+
     def _raise_level(self, cause: str, by: Actor = SYSTEM) -> None:
         state = self.state
         new = min(state.level + 1, state.policy.supervision.max_level)
@@ -121,9 +133,12 @@ class SupervisionBooks(Ledger):
 class PenaltyProcedure(SupervisionBooks):
     # --- the notice, the statement and the hearing -----------------------------------------
 
+    def _hearing_offered(self, penalty: Penalty) -> bool:
+        return hearing_due(self.state.policy, penalty.kind, penalty.amount)
+
     def _give_notice(self, penalty: Penalty) -> None:
         """Tell the enterprise of the penalty proposed and of its rights before the decision."""
-        heard = hearing_due(self.state.policy, penalty.kind, penalty.amount)
+        heard = self._hearing_offered(penalty)
         self._want(DeadlineKind.STATEMENT, penalty, self._now)
         if heard:
             penalty.hearing = Hearing(offered_at=self._now)

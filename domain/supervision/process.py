@@ -329,13 +329,7 @@ class SupervisionProcess(PenaltyProcedure):
         """Verified rectification of the cases `concerns` selects (and of `also`): a positive
         evaluation; their warnings lifted, and each suspension once all its cases are rectified
         and its term has run. A fine or a revocation stays on the record."""
-        state, lifted, kept = self.state, [], []
-        for w in state.active_warnings:
-            if w is also or concerns(w.tracking_no):
-                w.status, w.ended_at = WarningStatus.LIFTED, self._now
-                if w.order_due and w.order_due.state is DeadlineState.PENDING:
-                    w.order_due.end(DeadlineState.CLOSED, self._now)
-                lifted.append(w.id)
+        state, lifted, kept = self.state, self._lift_warnings(concerns, also), []
         suspensions = []
         for p in state.penalties:
             newly = {t for t in p.tracking_nos if concerns(t)} - set(p.verified_cases)
