@@ -367,18 +367,23 @@ class HearingRequestIn(Input):
 
 
 class HearingScheduleIn(Input):
+    # Named formats: what the schema cannot say, a calendar and the accounts, its description does.
     at: AwareIsoDateTime = Field(
-        description="when the hearing is held, with its offset; at least the policy's notice ahead "
-        "(7 working days: Administrative Penalty Law art. 64, 85)"
+        description="when the hearing is held, an ISO 8601 date and time with its offset; at least "
+        "the policy's notice ahead (7 working days: Administrative Penalty Law art. 64, 85)",
+        json_schema_extra={"format": "notice-date-time"},
     )
     place: Address
     presiding_officer: ShortText = Field(
-        description="the username of a supervisor or an admin who investigated none of its cases"
+        description="the username of a supervisor or an admin who investigated none of its cases",
+        json_schema_extra={"format": "staff-username"},
     )
 
 
 class HearingRecordIn(Input):
-    held_at: AwareIsoDateTime
+    held_at: AwareIsoDateTime = Field(
+        description="when it was held, with its offset: not in the future, nor before it was scheduled"
+    )
     attended: bool = Field(description="false: the enterprise did not appear, and waived the hearing")
     record: LongText = Field(description="the hearing's record (听证笔录)")
     opinion: LongText = Field(description="the presiding officer's opinion, which the decision weighs")
@@ -393,8 +398,13 @@ ReceiptNo = Annotated[
 
 class PaymentIn(Input):
     receipt_no: ReceiptNo
-    paid_on: IsoDate = Field(description="the Beijing date the receipt shows")
-    amount: Money = Field(description="the fine, with its surcharge if paid late")
+    paid_on: IsoDate = Field(
+        description="the Beijing date the receipt shows: not in the future, nor before the decision"
+    )
+    amount: Money = Field(
+        description="exactly the fine, with the surcharge accrued by paid_on if paid late "
+        "(the supervision record shows what is due)"
+    )
 
 
 async def _as_given(ctx: Context, state: EnterpriseState, body: Input) -> dict[str, Any]:

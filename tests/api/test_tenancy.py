@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -61,6 +62,7 @@ REACHED = {200, 201, 202, 204, 409}
 REFUSED = {401, 403, 404}
 SERIOUS = "充电器冒烟起火,烧坏插座"
 OTHER_KEY = "matrix-other-0001"
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def password(username: str) -> str:
@@ -283,7 +285,7 @@ PROBES = [
         SUPERVISING,
         lambda _: {
             "receipt_no": "NS-20261201-0001",
-            "paid_on": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
+            "paid_on": datetime.now(BEIJING).date().isoformat(),  # the decision's day, or after
             "amount": "50000",
         },
     ),

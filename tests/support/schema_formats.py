@@ -7,7 +7,10 @@ generator cannot know, so that generated requests the schema calls valid are val
 - `period`: the metrics' periods, one of each kind;
 - `date`, `date-time`: days and moments within what the schema's descriptions allow (receipt
   within the last 30 days, purchases since 1980 and before receipt, visits not in the future), and
-  the audit log's window running forward.
+  the audit log's window running forward;
+- `staff-username`: a supervisor's or an admin's username, who may preside over a hearing;
+- `notice-date-time`: a hearing's moment, the policy's notice ahead (weeks ahead, past any
+  holiday).
 """
 
 import itertools
@@ -51,6 +54,8 @@ schemathesis.openapi.format(
     "date-time",
     st.integers(60, 29 * 86400).map(_ago),
 )
+schemathesis.openapi.format("staff-username", st.sampled_from(["supervisor", "admin"]))
+schemathesis.openapi.format("notice-date-time", st.integers(30 * 86400, 90 * 86400).map(lambda s: _ago(-s)))
 
 
 @schemathesis.hook
