@@ -177,7 +177,7 @@ def supervision_update(
             status=p.status,
             issued_at=p.proposed_at,
             decided_at=p.decided_at,
-            ended_at=p.lifted_at,
+            ended_at=p.lifted_at or p.ended_at,
             penalty_kind=p.kind,
             amount=p.amount,
             cause=p.trigger,

@@ -12,7 +12,9 @@ verification more frequent. A revoked licence ends the ladder: what its cases re
 recorded, and nothing more is proposed.
 
 `SupervisionProcess` is pure, like the complaint process: told the time, it changes the
-`EnterpriseState` and collects events, notifications, notices and deadlines to compute.
+`EnterpriseState` and collects events, notifications, notices and deadlines to compute. One
+class over 400 lines, for the reason the complaint's is: each rung reads beside the next; what
+follows a proposal lives in `procedure.py`.
 """
 
 from collections.abc import Callable
