@@ -1,5 +1,7 @@
 """The policy file: typed, versioned, and refused when it does not make sense."""
 
+from decimal import Decimal
+
 import pytest
 from pydantic import ValidationError
 
@@ -16,6 +18,17 @@ def test_the_default_policy_holds_the_plans_windows() -> None:
     assert policy.windows.resolution == Window(working_days=3)
     assert policy.warning_fraction == 0.75
     assert policy.triage.rules[-1].catch_all and len(policy.digest) == 64
+
+
+def test_the_default_policy_holds_the_penalty_procedures_figures() -> None:
+    """Administrative Penalty Law 2021 art. 63, 64, 67, 72 and 85, as the file states them."""
+    policy = parse_policy(DEFAULT)
+    windows, rules = policy.windows, policy.supervision
+    assert windows.statement == windows.hearing_request == Window(working_days=5)
+    assert windows.payment == Window(days=15, extend_past_rest_days=True)
+    assert rules.hearing.fine_threshold == 100000 and rules.hearing.notice == Window(working_days=7)
+    assert [k.value for k in rules.hearing.kinds] == ["suspension", "revocation"]
+    assert (rules.late_payment.daily_rate, rules.late_payment.cap) == (Decimal("0.03"), Decimal(1))
 
 
 def test_the_digest_follows_the_content() -> None:
@@ -49,6 +62,11 @@ def test_the_digest_follows_the_content() -> None:
         (lambda t: t.replace('name = "fraud"', 'name = "high-value"'), "unique"),
         (lambda t: t + "\nsurprise = 1\n", "Extra inputs"),
         (lambda t: t.replace('priority = "p4"', 'priority = "p9"'), "priority"),
+        (
+            lambda t: t.replace('kinds = ["suspension", "revocation"]', 'kinds = ["fine", "revocation"]'),
+            "a fine is heard by its amount",
+        ),
+        (lambda t: t.replace("daily_rate = 0.03", "daily_rate = 0"), "greater than 0"),
     ],
 )
 def test_a_policy_that_does_not_make_sense_is_refused(change, problem: str) -> None:  # type: ignore[no-untyped-def]
