@@ -241,7 +241,9 @@ class PenaltyProcedure(SupervisionBooks):
         assert hearing is not None
         hearing.record, hearing.recorded_at = cmd, self._now
         self._history(
-            "hearing_recorded", f"penalty {penalty.id}: hearing {hearing.outcome()}", actor=cmd.actor
+            "hearing_recorded",
+            f"penalty {penalty.id}: hearing {hearing.outcome(self.state.policy.tz)}",
+            actor=cmd.actor,
         )
         self._advance(penalty)
 
@@ -277,7 +279,7 @@ class PenaltyProcedure(SupervisionBooks):
         if penalty.statement_due and penalty.statement_due.state is DeadlineState.PENDING:
             penalty.statement_due.end(DeadlineState.CLOSED, self._now)
         if penalty.hearing:
-            penalty.hearing_outcome = penalty.hearing.outcome()
+            penalty.hearing_outcome = penalty.hearing.outcome(self.state.policy.tz)
         elif hearing_due(self.state.policy, penalty.kind, penalty.amount):
             penalty.hearing_outcome = "not offered: proposed before hearings were recorded"
         else:

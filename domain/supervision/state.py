@@ -4,6 +4,7 @@ ladder steps taken, and what can be read off it."""
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -74,10 +75,10 @@ class Hearing(Message):
         """Asked for and not yet held: the penalty waits for it."""
         return self.request is not None and self.record is None
 
-    def outcome(self) -> str:
-        """How the right was used, as the decision records it."""
+    def outcome(self, tz: ZoneInfo) -> str:
+        """How the right was used, as the decision records it; times in `tz`."""
         if self.record is not None:
-            held = when(self.record.held_at)
+            held = when(self.record.held_at.astimezone(tz))
             if not self.record.attended:
                 return f"waived: the enterprise did not attend the hearing of {held}"
             officer = self.schedule.presiding_officer.name if self.schedule else ""
