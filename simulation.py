@@ -70,6 +70,7 @@ from domain.supervision.messages import (
     HearingSchedule,
     PenaltyDecision,
     Statement,
+    SuspensionVerification,
 )
 from domain.supervision.rules import surcharge_on
 from domain.supervision.state import EnterpriseState, Penalty
@@ -286,7 +287,9 @@ class Simulation:
         """Each party's step on each penalty: the enterprise states its case on half the
         proposals and asks for a hearing on half of those that give one; the supervisor holds the
         hearing ten days on and decides; fines are paid on time, late or never by the shares of
-        late and never answers."""
+        late and never answers; a suspension's rectification, unless its cases' verifications
+        have shown it, is verified at the end of its term (failing by the share of failed
+        rectifications) and fortnightly after."""
         for code in self.enterprises:
             state = await self.supervision(code)
             if state is None:
@@ -352,6 +355,14 @@ class Simulation:
                 reason="事实清楚",
             )
             return key, EnterpriseWorkflow.decide_penalty, cmd
+        if p.status is PenaltyStatus.IN_FORCE and p.term_due and now >= p.term_due.due and not p.rectified:
+            # The supervisor verifies the rectification at the end of the term, and fortnightly after.
+            attempt = int((now - p.term_due.due) / timedelta(days=14))
+            effective = self.rng.random() >= self.behaviour.fail_rectification
+            cmd = self.command(
+                SuspensionVerification, SUPERVISOR, penalty_id=p.id, effective=effective, notes="现场核查"
+            )
+            return f"{key}:verified:{attempt}", EnterpriseWorkflow.verify_suspension, cmd
         if p.status in (PenaltyStatus.PAYMENT_DUE, PenaltyStatus.OVERDUE) and p.payment_due and p.amount:
             pays_on = self.payment_day(state.credit_code, p)
             today = now.astimezone(state.policy.tz).date()

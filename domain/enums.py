@@ -243,7 +243,7 @@ class PenaltyStatus(StrEnum):
     IN_FORCE = "in_force"  # a suspension
     LIFTED = "lifted"  # a suspension ended by verified rectification
     REVOKED = "revoked"  # the business licence: the end of the ladder
-    SUPERSEDED = "superseded"  # a suspension ended by the revocation of the licence
+    SUPERSEDED = "superseded"  # ended by the licence's revocation: a suspension, or a proposal from before
     CONFIRMED = "confirmed"
 
     @property
@@ -284,3 +284,4 @@ class SupervisionAction(StrEnum):
     SCHEDULE_HEARING = "schedule_hearing"
     RECORD_HEARING = "record_hearing"
     RECORD_PAYMENT = "record_payment"
+    VERIFY_SUSPENSION = "verify_suspension"

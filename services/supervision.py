@@ -12,7 +12,14 @@ from sqlalchemy import select
 
 from db.models import Account, Enterprise, EnterpriseSupervision
 from domain.calendar import local_date
-from domain.enums import SUPERVISING_ROLES, DecisionOutcome, PenaltyKind, Role, SupervisionAction
+from domain.enums import (
+    SUPERVISING_ROLES,
+    DecisionOutcome,
+    PenaltyKind,
+    PenaltyStatus,
+    Role,
+    SupervisionAction,
+)
 from domain.ids import enterprise_workflow_id
 from domain.messages import Assignee, Command
 from domain.supervision.io import SupervisionCheck
@@ -25,9 +32,10 @@ from domain.supervision.messages import (
     OrderVerification,
     PenaltyDecision,
     Statement,
+    SuspensionVerification,
     amendment_problem,
 )
-from domain.supervision.rules import command_problem, roles_for, surcharge_on
+from domain.supervision.rules import PAYABLE, command_problem, roles_for, surcharge_on
 from domain.supervision.state import EnterpriseState, Hearing, IssuedWarning, Penalty
 from services.context import Context
 from services.errors import NotFound, invalid, problem_invalid
@@ -197,7 +205,7 @@ def _hearing(h: Hearing | None) -> HearingOut | None:
 
 
 def _payment(state: EnterpriseState, p: Penalty, today: date) -> PaymentOut | None:
-    if p.kind is not PenaltyKind.FINE or not p.status.decided or p.amount is None:
+    if p.kind is not PenaltyKind.FINE or p.amount is None or p.status not in (*PAYABLE, PenaltyStatus.PAID):
         return None
     paid = p.payment
     if paid is not None:
@@ -407,6 +415,11 @@ class PaymentIn(Input):
     )
 
 
+class SuspensionVerificationIn(Input):
+    effective: bool
+    notes: LongText
+
+
 async def _as_given(ctx: Context, state: EnterpriseState, body: Input) -> dict[str, Any]:
     return body.model_dump()
 
@@ -484,6 +497,14 @@ ACTIONS: dict[SupervisionAction, SupervisionStep] = {
         "penalty_id",
         EnterpriseWorkflow.record_payment,
         "A supervisor records a fine paid, with its receipt",
+    ),
+    SupervisionAction.VERIFY_SUSPENSION: SupervisionStep(
+        SuspensionVerificationIn,
+        SuspensionVerification,
+        "penalty_id",
+        EnterpriseWorkflow.verify_suspension,
+        "A supervisor verifies the rectification a suspension orders: effective, it is lifted once "
+        "its term has run",
     ),
     SupervisionAction.SUBMIT_ORDER_REPORT: SupervisionStep(
         OrderReportIn,

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         OrderVerification,
         PenaltyDecision,
         Statement,
+        SuspensionVerification,
     )
     from domain.supervision.process import SupervisionCommand, SupervisionProcess
     from domain.supervision.rules import refusal
@@ -170,6 +171,10 @@ class EnterpriseWorkflow:
     @workflow.signal
     async def record_payment(self, command: FinePayment) -> None:
         await self._take(SupervisionAction.RECORD_PAYMENT, command)
+
+    @workflow.signal
+    async def verify_suspension(self, command: SuspensionVerification) -> None:
+        await self._take(SupervisionAction.VERIFY_SUSPENSION, command)
 
     # --- queries -----------------------------------------------------------------------------
 

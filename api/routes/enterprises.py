@@ -50,6 +50,7 @@ PATHS: dict[SupervisionAction, str] = {
     SupervisionAction.RECORD_HEARING: "penalties/{target}/hearing-record",
     SupervisionAction.DECIDE_PENALTY: "penalties/{target}/decision",
     SupervisionAction.RECORD_PAYMENT: "penalties/{target}/payment",
+    SupervisionAction.VERIFY_SUSPENSION: "penalties/{target}/verification",
     SupervisionAction.SUBMIT_ORDER_REPORT: "warnings/{target}/rectification",
     SupervisionAction.VERIFY_ORDER: "warnings/{target}/verification",
 }

@@ -152,6 +152,15 @@ class FinePayment(Command):
     amount: Decimal
 
 
+class SuspensionVerification(Command):
+    """A supervisor's verification of the rectification a suspension of business orders."""
+
+    texts = ("notes",)
+    penalty_id: str
+    effective: bool
+    notes: str
+
+
 class OrderReport(Command):
     """The enterprise's rectification report for a warning's order."""
 

@@ -31,7 +31,7 @@ from domain.ids import enterprise_workflow_id, notice_id
 from domain.ledger import Ledger
 from domain.messages import SUPERVISORS, SYSTEM, Actor, CaseEvent, Notification, Recipient
 from domain.policy import Window
-from domain.supervision.ladder import hearing_due, heavier
+from domain.supervision.ladder import hearing_due, heavier, last_day
 from domain.supervision.messages import (
     FinePayment,
     HearingRecord,
@@ -300,7 +300,10 @@ class PenaltyProcedure(SupervisionBooks):
             if window and window.state is DeadlineState.PENDING:
                 window.end(DeadlineState.CLOSED, self._now)
         amend(penalty, cmd)
+        if penalty.hearing is not None:
+            penalty.earlier_hearings.append(penalty.hearing)
         penalty.statement, penalty.stated_at, penalty.hearing = None, None, None
+        penalty.statement_due = None  # until the new window is computed, it stands open
         penalty.status = PenaltyStatus.PROPOSED
         self._history(
             "penalty_notified_anew",
@@ -324,9 +327,10 @@ class PenaltyProcedure(SupervisionBooks):
             self._revoke(since)
 
     def _revoke(self, since: datetime) -> None:
-        """The licence revoked: warnings and suspensions standing end with it, and no step follows."""
+        """The licence revoked: warnings, suspensions and proposals standing end with it, and no
+        step follows. (Only a record carried over from the ladder of before holds a proposal then.)"""
         state = self.state
-        state.revoked_at = since
+        state.revoked_at = state.revoked_at or since
         ended = []
         for w in state.active_warnings:
             w.status, w.ended_at = WarningStatus.SUPERSEDED, self._now
@@ -334,10 +338,12 @@ class PenaltyProcedure(SupervisionBooks):
                 w.order_due.end(DeadlineState.CLOSED, self._now)
             ended.append(w.id)
         for p in state.penalties:
-            if p.status is PenaltyStatus.IN_FORCE:
+            if p.status is PenaltyStatus.IN_FORCE or p.pending:
                 p.status, p.ended_at = PenaltyStatus.SUPERSEDED, self._now
-                if p.term_due and p.term_due.state is DeadlineState.PENDING:
-                    p.term_due.end(DeadlineState.CLOSED, self._now)
+                hearing = p.hearing.request_due if p.hearing else None
+                for d in (p.term_due, p.statement_due, hearing):
+                    if d and d.state is DeadlineState.PENDING:
+                        d.end(DeadlineState.CLOSED, self._now)
                 ended.append(p.id)
         self._history(
             "licence_revoked",
@@ -379,15 +385,14 @@ class PenaltyProcedure(SupervisionBooks):
         penalty.surcharge = cmd.amount - penalty.amount
         due = penalty.payment_due
         if due and due.state in (DeadlineState.PENDING, DeadlineState.BREACHED):
-            due.end(
-                DeadlineState.MET if due.state is DeadlineState.PENDING else DeadlineState.MET_LATE, self._now
-            )
+            late = cmd.paid_on > last_day(due, self.state.policy)  # as the receipt dates it
+            due.end(DeadlineState.MET_LATE if late else DeadlineState.MET, self._now)
         penalty.status = PenaltyStatus.PAID
-        late = f", with {penalty.surcharge:,.2f} yuan for paying late" if penalty.surcharge else ""
+        surcharge = f", with {penalty.surcharge:,.2f} yuan for paying late" if penalty.surcharge else ""
         self._history(
             "fine_paid",
             f"penalty {penalty.id}: {penalty.describe()} paid on {cmd.paid_on} "
-            f"(receipt {cmd.receipt_no}){late}",
+            f"(receipt {cmd.receipt_no}){surcharge}",
             actor=cmd.actor,
         )
         self._settle_level()

@@ -26,6 +26,7 @@ from domain.enums import (
     DeadlineKind,
     DeadlineState,
     Offence,
+    PenaltyKind,
     PenaltyStatus,
     Severity,
     SupervisionAction,
@@ -45,6 +46,7 @@ from domain.supervision.messages import (
     OrderVerification,
     PenaltyDecision,
     Statement,
+    SuspensionVerification,
     VerificationReport,
     ViolationReport,
 )
@@ -63,6 +65,7 @@ SupervisionCommand = (
     | HearingSchedule
     | HearingRecord
     | FinePayment
+    | SuspensionVerification
 )
 
 
@@ -78,6 +81,7 @@ class SupervisionProcess(PenaltyProcedure):
             SupervisionAction.SCHEDULE_HEARING: self._schedule_hearing,
             SupervisionAction.RECORD_HEARING: self._record_hearing,
             SupervisionAction.RECORD_PAYMENT: self._record_payment,
+            SupervisionAction.VERIFY_SUSPENSION: self._verify_suspension,
         }
 
     def adopt(self, now: datetime) -> None:
@@ -86,15 +90,22 @@ class SupervisionProcess(PenaltyProcedure):
         its term, a confirmed revocation ends the ladder, and an undecided penalty the law gives a
         hearing for offers one now. Nothing happens to a record that needs none of it."""
         self._now = now
-        for p in self.state.penalties:
-            if p.status is PenaltyStatus.CONFIRMED:
+        penalties = self.state.penalties
+        for p in penalties:
+            if p.status is PenaltyStatus.CONFIRMED and p.kind is not PenaltyKind.REVOCATION:
                 self._history("adopted", f"penalty {p.id}: a {p.describe()} decided, now carried out")
-                self._execute(p, p.decided_at or now)
+                # A fine's 15 days run from now: no payment was asked for before.
+                self._execute(p, now if p.kind is PenaltyKind.FINE else p.decided_at or now)
             elif p.pending and p.hearing is None and hearing_due(self.state.policy, p.kind, p.amount):
                 p.hearing = Hearing(offered_at=now)
                 self._want(DeadlineKind.HEARING_REQUEST, p, now)
                 self._history("adopted", f"penalty {p.id}: the enterprise may ask for a hearing")
                 self._advance(p)
+        # A revocation last: what stood beside it ends with it.
+        for p in penalties:
+            if p.status is PenaltyStatus.CONFIRMED:
+                self._history("adopted", f"penalty {p.id}: a {p.describe()} decided, now carried out")
+                self._execute(p, p.decided_at or now)
 
     # --- reports from complaint workflows --------------------------------------------------
 
@@ -335,9 +346,11 @@ class SupervisionProcess(PenaltyProcedure):
         suspensions = []
         for p in state.penalties:
             newly = {t for t in p.tracking_nos if concerns(t)} - set(p.verified_cases)
-            if not p.status.decided or not newly:
+            if p.status is PenaltyStatus.DROPPED or not newly:
                 continue
-            p.verified_cases = sorted(set(p.verified_cases) | newly)
+            p.verified_cases = sorted(set(p.verified_cases) | newly)  # an undecided one keeps it too
+            if p.pending:
+                continue
             if p.status is not PenaltyStatus.IN_FORCE:
                 kept.append(f"{p.id} ({p.describe()}) stays on the record")
             elif not p.rectified:
@@ -486,6 +499,27 @@ class SupervisionProcess(PenaltyProcedure):
             "order_report",
             f"{self.state.public_name}: verify the rectification for warning {warning.id}",
             SUPERVISORS,
+        )
+
+    def _verify_suspension(self, cmd: SuspensionVerification) -> None:
+        """A supervisor verifies the rectification a suspension orders, as a case's follow-up
+        verification would for its own: effective, it counts for every case of the suspension."""
+        penalty = self._penalty(cmd.penalty_id)
+        penalty.verification = cmd
+        cases = set(penalty.tracking_nos)
+        if cmd.effective:
+            self._rectified(
+                lambda tracking_no: tracking_no in cases,
+                f"penalty {penalty.id}: rectification verified",
+                None,
+                by=cmd.actor,
+            )
+            return
+        self._raise_level(f"penalty {penalty.id}: rectification not effective", cmd.actor)
+        self._history(
+            "rectification_not_effective",
+            f"penalty {penalty.id}: rectification not effective; in force until it is",
+            actor=cmd.actor,
         )
 
     def _verify_order(self, cmd: OrderVerification) -> None:

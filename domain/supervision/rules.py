@@ -1,6 +1,7 @@
 """The ladder's rules that parties meet: who may take each action on a warning or a penalty,
 and when; what a command may say: a decision within the law's bounds (CRPL art. 56), a
-hearing presided over by someone who did not investigate, a payment of what is due."""
+hearing presided over by someone who did not investigate and held on its day, a payment of
+what is due."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +55,12 @@ def refusal(state: EnterpriseState, action: SupervisionAction, actor: Actor, tar
         if penalty.kind is not PenaltyKind.FINE:
             return f"penalty {target} is a {penalty.describe()}, not a fine"
         return None if penalty.status in PAYABLE else f"penalty {target} is {penalty.status}"
+    if action is SupervisionAction.VERIFY_SUSPENSION:
+        if penalty.kind is not PenaltyKind.SUSPENSION:
+            return f"penalty {target} is a {penalty.describe()}, not a suspension"
+        if penalty.status is not PenaltyStatus.IN_FORCE:
+            return f"penalty {target} is {penalty.status}"
+        return f"the rectification under penalty {target} is verified" if penalty.rectified else None
     if not penalty.pending:
         return f"penalty {target} is {penalty.status}"
     return _penalty_refusal(penalty, action)
@@ -130,7 +137,7 @@ def command_problem(state: EnterpriseState, command: Command, now: datetime) -> 
     if isinstance(command, HearingSchedule):
         return schedule_problem(penalty, command, now)
     if isinstance(command, HearingRecord):
-        return hearing_record_problem(penalty, command, now)
+        return hearing_record_problem(state.policy, penalty, command, now)
     if isinstance(command, FinePayment):
         return payment_problem(state.policy, penalty, command, now)
     return None
@@ -168,12 +175,16 @@ def schedule_problem(penalty: Penalty, schedule: HearingSchedule, now: datetime)
     return None
 
 
-def hearing_record_problem(penalty: Penalty, record: HearingRecord, now: datetime) -> str | None:
+def hearing_record_problem(
+    policy: Policy, penalty: Penalty, record: HearingRecord, now: datetime
+) -> str | None:
+    """A hearing is held on the day it was notified for, or later: never before its notice."""
     if record.held_at > now:
         return "held_at: must not be in the future"
-    notified = penalty.hearing.scheduled_at if penalty.hearing else None
-    if notified and record.held_at < notified:
-        return f"held_at: before the hearing was scheduled ({when(notified)})"
+    schedule = penalty.hearing.schedule if penalty.hearing else None
+    if schedule and local_date(record.held_at, policy.tz) < local_date(schedule.at, policy.tz):
+        day = local_date(schedule.at, policy.tz)
+        return f"held_at: the hearing is scheduled for {day}; one held earlier is scheduled anew first"
     return None
 
 

@@ -22,6 +22,7 @@ from domain.supervision.messages import (
     OrderVerification,
     PenaltyDecision,
     Statement,
+    SuspensionVerification,
     VerificationReport,
     ViolationReport,
 )
@@ -104,6 +105,7 @@ class Penalty(Message):
     statement: Statement | None = None
     stated_at: datetime | None = None
     hearing: Hearing | None = None  # offered where the law gives the right
+    earlier_hearings: list[Hearing] = Field(default_factory=list)  # before a heavier amendment
     notified: list[str] = Field(default_factory=list)  # terms notified before an amendment renotified
     decision: PenaltyDecision | None = None
     decided_at: datetime | None = None
@@ -116,6 +118,7 @@ class Penalty(Message):
     paid_recorded_at: datetime | None = None
     surcharge: Decimal | None = None  # what was paid beyond the fine, for paying late
     term_due: Deadline | None = None  # a suspension's term
+    verification: SuspensionVerification | None = None  # a supervisor's, of a suspension's rectification
     lifted_at: datetime | None = None
     ended_at: datetime | None = None  # superseded by a revocation
 
@@ -129,7 +132,9 @@ class Penalty(Message):
 
     @property
     def rectified(self) -> bool:
-        """Every case it concerns has its rectification verified."""
+        """Every case it concerns has its rectification verified (or a supervisor verified it)."""
+        if self.verification is not None and self.verification.effective:
+            return True
         return bool(self.tracking_nos) and set(self.verified_cases) >= set(self.tracking_nos)
 
     def describe(self) -> str:

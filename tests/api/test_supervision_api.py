@@ -90,43 +90,45 @@ async def test_the_ladder_through_the_api(ts_api: Api, ts_env: WorkflowEnvironme
     assert [e["credit_code"] for e in listed["items"]] == [ENTERPRISE_CODE]
 
 
-async def test_a_hearing_and_a_fine_paid_through_the_api(
-    api: Api, dev_env: WorkflowEnvironment, settings: Settings
-) -> None:
-    """A serious violation reported to the supervision (as a case reports it); then each step of
-    the penalty procedure as its parties take it through the API, on the wall clock."""
-    now = datetime.now(UTC)
+async def report_serious(env: WorkflowEnvironment, settings: Settings, code: str, case: str) -> None:
+    """A substantiated critical violation reported to the supervision, as a case reports it."""
     violation = ViolationReport(
-        key="CP-API-1:1",
-        tracking_no="CP-API-1",
+        key=f"{case}:1",
+        tracking_no=case,
         kind=ViolationKind.SUBSTANTIATED_COMPLAINT,
         offence=Offence.PRODUCT_SAFETY,
         severity=Severity.CRITICAL,
-        at=now,
+        at=datetime.now(UTC),
         detail="",
     )
-    await dev_env.client.start_workflow(
+    report = EnterpriseReport(credit_code=code, name="", policy=POLICY, violations=[violation], procedure=2)
+    await env.client.start_workflow(
         EnterpriseWorkflow.run,
-        EnterpriseInput(credit_code=ENTERPRISE_CODE),
-        id=f"enterprise-{ENTERPRISE_CODE}",
+        EnterpriseInput(credit_code=code),
+        id=f"enterprise-{code}",
         task_queue=settings.task_queue,
         start_signal="report",
-        start_signal_args=[
-            EnterpriseReport(
-                credit_code=ENTERPRISE_CODE,
-                name="明辉电器",
-                policy=POLICY,
-                violations=[violation],
-                procedure=2,
-            )
-        ],
+        start_signal_args=[report],
     )
 
-    async def proposed() -> dict[str, Any] | None:
-        got = (await api.get(RECORD, as_="supervisor")).json()
+
+async def proposed(api: Api, code: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        got = (await api.get(f"/api/enterprises/{code}/supervision", as_="supervisor")).json()
         return got if got["penalties"] and got["penalties"][0]["statement_due"] else None
 
-    record = await eventually(proposed, what="P1 proposed")
+    record: dict[str, Any] = await eventually(probe, what="P1 proposed")
+    return record
+
+
+async def test_a_hearing_asked_for_through_the_api(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """Each step of the hearing as its parties take it through the API, on the wall clock, up to
+    the day it is held."""
+    now = datetime.now(UTC)
+    await report_serious(dev_env, settings, ENTERPRISE_CODE, "CP-API-1")
+    record = await proposed(api, ENTERPRISE_CODE)
     assert record["penalties"][0]["hearing"] is None  # a fine of 50,000 yuan gives none
     penalty = f"/api/enterprises/{ENTERPRISE_CODE}/penalties/P1"
     statement = {"text": "已召回问题批次"}
@@ -143,7 +145,7 @@ async def test_a_hearing_and_a_fine_paid_through_the_api(
         ["fine of 50,000 yuan"],
         None,
     )
-    assert p1["hearing"]["request_due"]["window"] == "5 working days"
+    assert p1["hearing"]["offered_at"]
     assert (await api.post(f"{penalty}/statement", statement, as_="minghui")).status_code == 200
     assert (await api.post(f"{penalty}/hearing-request", {}, as_="xunjie")).status_code == 404
     asked = await api.post(f"{penalty}/hearing-request", {"note": "请求听证"}, as_="minghui")
@@ -162,7 +164,8 @@ async def test_a_hearing_and_a_fine_paid_through_the_api(
     early = await api.post(f"{penalty}/hearing", schedule(now + timedelta(days=1)), as_="supervisor")
     assert early.status_code == 422 and early.json()["errors"][0]["field"] == "at"
     assert early.json()["errors"][0]["reason"].startswith("the hearing is notified 7 working days ahead: ")
-    scheduled = await api.post(f"{penalty}/hearing", schedule(now + timedelta(days=20)), as_="supervisor")
+    at = now + timedelta(days=20)
+    scheduled = await api.post(f"{penalty}/hearing", schedule(at), as_="supervisor")
     assert scheduled.status_code == 200, scheduled.text
     assert scheduled.json()["penalties"][0]["hearing"]["presiding_officer"] == "系统管理员"
     confirm = {"outcome": "confirm", "reason": "事实清楚"}
@@ -171,46 +174,58 @@ async def test_a_hearing_and_a_fine_paid_through_the_api(
     assert not_yet.json()["detail"].startswith("the hearing the enterprise asked for has not been held")
 
     held = {"attended": True, "record": "企业到场陈述", "opinion": "建议维持"}
-    future = await api.post(
-        f"{penalty}/hearing-record",
-        held | {"held_at": (now + timedelta(days=2)).isoformat()},
-        as_="supervisor",
+    before = await api.post(
+        f"{penalty}/hearing-record", held | {"held_at": now.isoformat()}, as_="supervisor"
     )
+    day = at.astimezone(POLICY.tz).date()
+    assert before.json()["errors"] == [
+        {
+            "field": "held_at",
+            "reason": f"the hearing is scheduled for {day}; one held earlier is scheduled anew first",
+        }
+    ]
+    future = await api.post(f"{penalty}/hearing-record", held | {"held_at": at.isoformat()}, as_="supervisor")
     assert future.json()["errors"] == [{"field": "held_at", "reason": "must not be in the future"}]
-    recorded = await api.post(
-        f"{penalty}/hearing-record", held | {"held_at": datetime.now(UTC).isoformat()}, as_="supervisor"
+
+
+async def test_a_fine_paid_through_the_api(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    await report_serious(dev_env, settings, OTHER_ENTERPRISE, "CP-API-2")
+    await proposed(api, OTHER_ENTERPRISE)
+    penalty = f"/api/enterprises/{OTHER_ENTERPRISE}/penalties/P1"
+    assert (await api.post(f"{penalty}/statement", {"text": "认"}, as_="xunjie")).status_code == 200
+    decided = await api.post(
+        f"{penalty}/decision", {"outcome": "confirm", "reason": "事实清楚"}, as_="supervisor"
     )
-    assert recorded.json()["penalties"][0]["status"] == "awaiting_decision"
-    decided = (await api.post(f"{penalty}/decision", confirm, as_="supervisor")).json()["penalties"][0]
-    assert decided["status"] == "payment_due" and decided["hearing_outcome"].startswith("held ")
+    assert decided.json()["penalties"][0]["status"] == "payment_due"
 
     async def payment_due() -> dict[str, Any] | None:
-        got = (await api.get(RECORD, as_="minghui")).json()["penalties"][0]["payment"]
-        return got if got and got["due"] else None
+        got = (await api.get(f"/api/enterprises/{OTHER_ENTERPRISE}/supervision", as_="xunjie")).json()
+        payment = got["penalties"][0]["payment"]
+        return payment if payment and payment["due"] else None
 
     payment = await eventually(payment_due, what="the payment's due date")
     assert (payment["amount_due"], payment["surcharge"], payment["due"]["window"]) == (
-        "150000.00",
+        "50000.00",
         "0.00",
         "15 days, extended past rest days",
     )
-    today = now.astimezone(POLICY.tz).date()
-    paid = {"receipt_no": "NS-20261204-0007", "paid_on": today.isoformat(), "amount": "1500"}
+    today = datetime.now(POLICY.tz).date()
+    paid = {"receipt_no": "NS-20261204-0007", "paid_on": today.isoformat(), "amount": "5000"}
     short = await api.post(f"{penalty}/payment", paid, as_="supervisor")
-    assert short.json()["errors"] == [{"field": "amount", "reason": f"150,000.00 yuan were due on {today}"}]
-    assert (
-        await api.post(f"{penalty}/payment", paid | {"amount": "150000"}, as_="minghui")
-    ).status_code == 403
-    done = await api.post(f"{penalty}/payment", paid | {"amount": "150000"}, as_="supervisor")
+    assert short.json()["errors"] == [{"field": "amount", "reason": f"50,000.00 yuan were due on {today}"}]
+    tomorrow = paid | {"paid_on": (today + timedelta(days=1)).isoformat(), "amount": "50000"}
+    assert (await api.post(f"{penalty}/payment", tomorrow, as_="supervisor")).json()["errors"] == [
+        {"field": "paid_on", "reason": "must not be in the future"}
+    ]
+    assert (await api.post(f"{penalty}/payment", paid | {"amount": "50000"}, as_="xunjie")).status_code == 403
+    done = await api.post(f"{penalty}/payment", paid | {"amount": "50000"}, as_="supervisor")
     fine = done.json()["penalties"][0]
     assert (fine["status"], fine["payment"]["receipt_no"], fine["payment"]["amount_paid"]) == (
         "paid",
         "NS-20261204-0007",
-        "150000",
+        "50000",
     )
-
-    async def notices() -> list[dict[str, Any]]:
-        return (await api.get("/api/public-notices")).json()["items"]
-
-    [notice] = await eventually(notices, what="the public notice")
-    assert "fine of 150,000 yuan after a hearing" in notice["text"]
+    again = await api.post(f"{penalty}/payment", paid | {"amount": "50000"}, as_="supervisor")
+    assert again.status_code == 409 and again.json()["detail"] == "penalty P1 is paid"

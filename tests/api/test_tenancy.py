@@ -291,6 +291,12 @@ PROBES = [
     ),
     Probe(
         "POST",
+        "/api/enterprises/{code}/penalties/{target}/verification",
+        SUPERVISING,
+        lambda _: {"effective": True, "notes": "停业整顿到位"},
+    ),
+    Probe(
+        "POST",
         "/api/enterprises/{code}/warnings/{target}/rectification",
         frozenset({"minghui"}),
         lambda _: REPORT,

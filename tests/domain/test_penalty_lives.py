@@ -25,6 +25,7 @@ from domain.supervision.messages import (
     HearingRequest,
     HearingSchedule,
     OrderReport,
+    SuspensionVerification,
 )
 from domain.supervision.process import SupervisionProcess
 from domain.supervision.rules import surcharge_on
@@ -131,6 +132,16 @@ def test_a_fine_unpaid_by_its_due_date_runs_late_with_a_surcharge_capped_at_the_
     )
 
 
+def test_a_fine_paid_on_its_last_day_is_on_time_however_late_it_is_recorded() -> None:
+    ladder = fined()
+    fine = ladder.penalty()
+    assert fine.payment_due is not None
+    ladder.pass_deadline(fine.payment_due)
+    assert fine.status is PenaltyStatus.OVERDUE
+    assert pay(ladder, 1, last_day(fine.payment_due, POLICY), "50000") == APPLIED
+    assert (fine.surcharge, fine.payment_due.state) == (Decimal(0), DeadlineState.MET)
+
+
 @pytest.mark.parametrize(
     ("on", "problem"),
     [
@@ -188,6 +199,56 @@ def test_a_suspension_whose_term_has_run_waits_for_verified_rectification() -> N
     assert ladder.state.history[-1].step == "suspension_term_ended"
     ladder.verified("CP-3")
     assert suspension.status is PenaltyStatus.LIFTED
+
+
+def test_a_case_rectified_before_its_suspension_is_decided_counts_for_it() -> None:
+    ladder = climbed(3)
+    ladder.verified("CP-3")  # while P3 waits for its decision
+    assert ladder.penalty("P3").verified_cases == ["CP-3"]
+    assert ladder.decide("P3", 3) == APPLIED
+    suspension = ladder.penalty("P3")
+    assert suspension.term_due is not None
+    ladder.pass_deadline(suspension.term_due)
+    assert suspension.status is PenaltyStatus.LIFTED
+
+
+def verify_suspension(n: int, effective: bool, actor: Actor = SUPERVISOR) -> SuspensionVerification:
+    return SuspensionVerification(
+        request_id=f"sv{n}", actor=actor, penalty_id="P3", effective=effective, notes="现场核查"
+    )
+
+
+def test_a_supervisor_verifies_the_rectification_a_suspension_orders() -> None:
+    """A suspension whose cases order no rectification of their own (late responses)."""
+    ladder = Ladder()
+    for n, case in enumerate(("CP-1", "CP-2", "CP-3"), 1):
+        ladder.violation(case)  # W1, then repeats: P1, P2, P3
+        if n > 1:
+            assert ladder.decide(f"P{n - 1}", n) == APPLIED
+    ladder.violation("CP-4")
+    assert ladder.decide("P3", 9) == APPLIED
+    suspension = ladder.penalty("P3")
+    assert suspension.kind is PenaltyKind.SUSPENSION and suspension.status is PenaltyStatus.IN_FORCE
+    assert ladder.take(
+        SupervisionAction.VERIFY_SUSPENSION, verify_suspension(1, True, ENTERPRISE)
+    ).startswith("verify_suspension is for a supervisor")
+    level = ladder.state.level
+    assert ladder.take(SupervisionAction.VERIFY_SUSPENSION, verify_suspension(2, False)) == APPLIED
+    assert ladder.state.level == min(level + 1, 3) and suspension.status is PenaltyStatus.IN_FORCE
+    assert ladder.take(SupervisionAction.VERIFY_SUSPENSION, verify_suspension(3, True)) == APPLIED
+    assert suspension.rectified and suspension.status is PenaltyStatus.IN_FORCE  # its term runs on
+    assert ladder.take(SupervisionAction.VERIFY_SUSPENSION, verify_suspension(4, True)) == (
+        "the rectification under penalty P3 is verified"
+    )
+    assert suspension.term_due is not None
+    ladder.pass_deadline(suspension.term_due)
+    assert suspension.status is PenaltyStatus.LIFTED
+    fine = SuspensionVerification(
+        request_id="sv5", actor=SUPERVISOR, penalty_id="P1", effective=True, notes="x"
+    )
+    assert ladder.take(SupervisionAction.VERIFY_SUSPENSION, fine) == (
+        "penalty P1 is a fine of 50,000 yuan, not a suspension"
+    )
 
 
 # --- a revocation -------------------------------------------------------------------------------
@@ -298,7 +359,13 @@ def test_a_hearing_asked_for_is_scheduled_held_and_recorded_before_the_decision(
     assert ladder.decide_refusal("P2").startswith(
         "the hearing the enterprise asked for has not been held (sch"
     )
+    assert ladder.take(SupervisionAction.RECORD_HEARING, record(4, at_days=11)) == (
+        "held_at: must not be in the future"
+    )
     ladder.now = START + timedelta(days=12.5)
+    assert ladder.take(SupervisionAction.RECORD_HEARING, record(5, at_days=11)) == (
+        "held_at: the hearing is scheduled for 2026-12-13; one held earlier is scheduled anew first"
+    )
     assert ladder.take(SupervisionAction.RECORD_HEARING, record(2, at_days=13)) == (
         "held_at: must not be in the future"
     )
@@ -353,6 +420,19 @@ def test_a_heavier_amendment_is_notified_anew_with_the_enterprises_rights() -> N
     assert p1.hearing is not None and p1.hearing.request_due is not None  # a suspension gives one
     assert ladder.decide_refusal("P1").startswith("the enterprise may state its case until")
     assert ladder.decide("P1", 3) == APPLIED and p1.status is PenaltyStatus.IN_FORCE
+
+
+def test_a_penalty_notified_anew_is_not_decided_before_its_new_window_is_known() -> None:
+    ladder = Ladder()
+    ladder.serious("CP-1")
+    ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement())
+    ladder.process.take(
+        SupervisionAction.DECIDE_PENALTY,
+        decision(2, outcome="amend", kind="fine", amount=Decimal(80000)),
+        ladder.now,
+    )
+    assert ladder.process.wanted and ladder.penalty().statement_due is None  # being computed
+    assert ladder.decide_refusal("P1") == "the enterprise may state its case until —"
 
 
 def test_a_lighter_amendment_is_decided_at_once() -> None:
@@ -445,8 +525,9 @@ def test_a_supervision_begun_before_keeps_its_ladder_and_its_new_run_adopts_the_
         PenaltyStatus.IN_FORCE,
     ]
     assert new.penalty("P4").status is PenaltyStatus.LIFTED and new.state.revoked_at is None
-    p1 = new.penalty("P1")
-    assert p1.payment_due is not None and p1.payment_due.started_at == p1.decided_at
+    p1, p3 = new.penalty("P1"), new.penalty("P3")
+    assert p1.payment_due is not None and p1.payment_due.started_at == new.now  # no payment was asked for
+    assert p3.term_due is not None and p3.term_due.started_at == p3.decided_at
     p5 = new.penalty("P5")
     assert p5.hearing is not None and p5.status is PenaltyStatus.PROPOSED
     revision = new.state.revision
@@ -468,3 +549,30 @@ def test_a_revocation_confirmed_before_ends_the_ladder_once_adopted() -> None:
     assert new.state.revoked_at == new.penalty("P4").decided_at
     new.serious("CP-9")
     assert len(new.state.penalties) == 4
+
+
+def test_a_revocation_adopted_ends_what_the_ladder_of_before_kept_on_with() -> None:
+    old = Ladder(LegacyLadder)
+    for n in range(1, 6):  # the ladder of before went on after the revocation: P5, a suspension
+        old.serious(f"CP-{n}")
+        old.take(SupervisionAction.SUBMIT_STATEMENT, statement(f"P{n}", n))
+        old.take(SupervisionAction.DECIDE_PENALTY, decision(n, penalty_id=f"P{n}"))
+    old.serious("CP-6")  # and proposed P6
+    assert [p.kind for p in old.state.penalties[3:5]] == [PenaltyKind.REVOCATION, PenaltyKind.REVOCATION]
+    new = Ladder()
+    new.process = SupervisionProcess(old.state)
+    new.now = old.now
+    new.process.adopt(new.now)
+    statuses = [p.status for p in new.state.penalties]
+    assert statuses == [
+        PenaltyStatus.PAYMENT_DUE,
+        PenaltyStatus.PAYMENT_DUE,
+        PenaltyStatus.SUPERSEDED,  # the suspension, in force until the revocation
+        PenaltyStatus.REVOKED,
+        PenaltyStatus.REVOKED,
+        PenaltyStatus.SUPERSEDED,  # the proposal after it
+    ]
+    assert new.state.revoked_at == new.penalty("P4").decided_at
+    assert (
+        new.take(SupervisionAction.DECIDE_PENALTY, decision(9, penalty_id="P6")) == "penalty P6 is superseded"
+    )
