@@ -69,6 +69,7 @@ from tests.support import (
     tool,
     wait_for_state,
 )
+from tests.support.workflows import idle
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE, EnterpriseWorkflow
@@ -212,18 +213,7 @@ class LadderDriver:
         )
         keys = [item.key for item in [*report.violations, *report.verifications]]
         await self.state(lambda s: set(keys) <= set(s.reports_seen) and not s.pending, "the report taken")
-        await self.settled()
-
-    async def settled(self) -> None:
-        """Wait until the supervision has nothing in hand: the test server loses the race between
-        a signal and a run that is continuing as new, which a real server settles."""
-
-        async def idle() -> bool:
-            described = await self.env.client.get_workflow_handle(self.handle.id).describe()
-            raw = described.raw_description
-            return not raw.pending_activities and not raw.HasField("pending_workflow_task")
-
-        await eventually(idle, what="the supervision idle")
+        await idle(self.env, self.handle.id)
 
     async def violation(self, case: str, kind: ViolationKind, severity: Severity = Severity.MODERATE) -> None:
         self.n += 1
@@ -267,7 +257,7 @@ class LadderDriver:
     async def signal(self, signal: Any, cmd: Any) -> None:
         await self.env.client.get_workflow_handle(self.handle.id).signal(signal, cmd)
         await self.state(lambda s: cmd.request_id in s.requests, f"{cmd.request_id} applied")
-        await self.settled()
+        await idle(self.env, self.handle.id)
 
     async def until(self, moment: Any) -> None:
         await self.env.sleep(moment - (await self.env.get_current_time()) + timedelta(minutes=1))

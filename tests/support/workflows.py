@@ -68,3 +68,15 @@ async def unanswered(env: WorkflowEnvironment, worker: Worker, **overrides: Any)
     await env.sleep(timedelta(hours=24, seconds=1))
     await wait_for_state(handle, lambda s: s.overdue, "response overdue")
     return handle
+
+
+async def idle(env: WorkflowEnvironment, workflow_id: str) -> None:
+    """Wait until a workflow has nothing in hand: no activity and no workflow task pending. A
+    worker stopped before then leaves its task to time out; and the test server loses the race
+    between a signal and a run that is continuing as new, which a real server settles."""
+
+    async def probe() -> bool:
+        raw = (await env.client.get_workflow_handle(workflow_id).describe()).raw_description
+        return not raw.pending_activities and not raw.HasField("pending_workflow_task")
+
+    await eventually(probe, what=f"{workflow_id} idle")

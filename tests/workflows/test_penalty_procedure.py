@@ -42,7 +42,7 @@ from tests.support import (
     rows,
 )
 from tests.support.processes import REPORT
-from tests.support.workflows import supervision, supervision_handle, unanswered
+from tests.support.workflows import idle, supervision, supervision_handle, unanswered
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE, EnterpriseWorkflow
@@ -250,6 +250,7 @@ async def test_a_supervision_begun_before_takes_up_the_procedure_with_the_next_r
         )
         state = await decided(env, "P1")
         assert state.penalties[0].status is PenaltyStatus.CONFIRMED  # the ladder as it was
+        await idle(env, supervision_handle(env).id)  # the decision recorded before the worker stops
 
     async with build_worker(env.client, settings, db):
         await report(_report(2, "late_response", await env.get_current_time(), procedure=PROCEDURE))
