@@ -86,15 +86,16 @@ class SupervisionProcess(PenaltyProcedure):
 
     def adopt(self, now: datetime) -> None:
         """Carry a record kept before penalties had lives of their own into their procedure: a
-        confirmed fine falls due from its decision, a confirmed suspension comes into force for
-        its term, a confirmed revocation ends the ladder, and an undecided penalty the law gives a
-        hearing for offers one now. Nothing happens to a record that needs none of it."""
+        confirmed fine falls due, its 15 days from now (no payment was asked for before); a
+        confirmed suspension comes into force for its term from its decision; an undecided
+        penalty the law gives a hearing for offers one; and a confirmed revocation, taken last,
+        ends the ladder and what stood beside it. Nothing happens to a record that needs none
+        of it."""
         self._now = now
         penalties = self.state.penalties
         for p in penalties:
             if p.status is PenaltyStatus.CONFIRMED and p.kind is not PenaltyKind.REVOCATION:
                 self._history("adopted", f"penalty {p.id}: a {p.describe()} decided, now carried out")
-                # A fine's 15 days run from now: no payment was asked for before.
                 self._execute(p, now if p.kind is PenaltyKind.FINE else p.decided_at or now)
             elif p.pending and p.hearing is None and hearing_due(self.state.policy, p.kind, p.amount):
                 p.hearing = Hearing(offered_at=now)
