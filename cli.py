@@ -180,7 +180,7 @@ def run(settings: Settings) -> int:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "api.app:create_app",
+                "application:create_app",
                 "--factory",
                 "--host",
                 settings.api_host,
@@ -232,6 +232,7 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
     lines = [
         "",
         "Aftersales Supervision is running.",
+        f"  Web pages        {api}/   (file a complaint; staff sign in at {api}/sign-in)",
         f"  API docs         {api}/docs",
         f"  Temporal Web UI  {ui}",
         f"  Temporal         {settings.temporal}  (namespace {settings.temporal_namespace})",
@@ -241,7 +242,8 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
     if accounts:
         lines += [
             "",
-            "Demo accounts: sign in with POST /api/auth/login, or send 'Authorization: Bearer <API key>'",
+            "Demo accounts: sign in on the pages or with POST /api/auth/login, or send "
+            "'Authorization: Bearer <API key>'",
             f"  {'username':<14} {'password':<18} API key",
         ]
         lines += [f"  {name:<14} {c['password']:<18} {c['api_key']}" for name, c in accounts.items()]
@@ -304,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         import uvicorn
 
-        uvicorn.run("api.app:create_app", factory=True, host=settings.api_host, port=settings.api_port)
+        uvicorn.run("application:create_app", factory=True, host=settings.api_host, port=settings.api_port)
     return 0
 
 

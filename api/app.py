@@ -1,4 +1,5 @@
-"""The FastAPI application: JSON API and OpenAPI docs (`uvicorn api.app:create_app --factory`)."""
+"""The FastAPI application of the JSON API and its OpenAPI docs; `application.py` adds the
+pages beside it."""
 
 import logging
 from collections.abc import AsyncIterator

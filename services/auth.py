@@ -94,7 +94,8 @@ def _refused() -> Unauthorized:
     return Unauthorized("username or password is wrong")
 
 
-async def _open(ctx: Context, account: Account) -> Tokens:
+async def _open(ctx: Context, account: Account) -> tuple[LoginSession, str]:
+    """A new login, and its refresh token (shown this once)."""
     refresh = secrets.token_urlsafe(32)
     login = LoginSession(
         id=str(uuid.uuid4()),
@@ -104,16 +105,16 @@ async def _open(ctx: Context, account: Account) -> Tokens:
     )
     ctx.session.add(login)
     await ctx.session.commit()
-    access, ttl = issue_access(ctx.settings, account, login.id)
-    return Tokens(access_token=access, expires_in=ttl, refresh_token=refresh)
+    return login, refresh
 
 
 def _limit_address(ctx: Context) -> None:
     ctx.resources.login_limiter.enforce(ctx.client, "sign-in attempts from this address")
 
 
-async def login(ctx: Context, *, credentials: Login) -> Tokens:
-    """Sign in with a password. Whoever asks, a refusal takes the same time and says the same."""
+async def _password_holds(ctx: Context, credentials: Login) -> Account:
+    """The account, if the password holds. Whoever asks, a refusal takes the same time and says
+    the same; attempts are limited by address and by username."""
     _limit_address(ctx)
     ctx.resources.login_limiter.enforce(f"user:{credentials.username}", "sign-in attempts for this username")
     account = (
@@ -125,7 +126,36 @@ async def login(ctx: Context, *, credentials: Login) -> Tokens:
     if not verify_password(credentials.password, account.password_hash) or not account.active:
         raise _refused()
     ctx.audit.actor = Principal.of(account).actor
-    return await _open(ctx, account)
+    return account
+
+
+async def login(ctx: Context, *, credentials: Login) -> Tokens:
+    """Sign in with a password, for an access token and a refresh token."""
+    account = await _password_holds(ctx, credentials)
+    login, refresh = await _open(ctx, account)
+    access, ttl = issue_access(ctx.settings, account, login.id)
+    return Tokens(access_token=access, expires_in=ttl, refresh_token=refresh)
+
+
+async def sign_in(ctx: Context, *, credentials: Login) -> Principal:
+    """Sign in with a password for the pages: a login, which the browser's session names
+    (`Principal.session_id`) until it ends or expires."""
+    account = await _password_holds(ctx, credentials)
+    login, _ = await _open(ctx, account)
+    return Principal.of(account, login.id)
+
+
+async def signed_in_as(ctx: Context, login_id: str) -> Principal:
+    """The account a page's session stands for, while its login holds."""
+    login = await ctx.session.get(LoginSession, login_id)
+    if login is None or login.revoked_at is not None or login.expires_at <= datetime.now(UTC):
+        raise Unauthorized("this sign-in has ended; sign in again")
+    account = await ctx.session.get(Account, login.account_id)
+    if account is None or not account.active:
+        raise Unauthorized("the account is disabled")
+    principal = Principal.of(account, login.id)
+    ctx.audit.actor = principal.actor
+    return principal
 
 
 async def refresh(ctx: Context, *, body: Refresh) -> Tokens:

@@ -7,9 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
+from domain.complaint.rules import refusal, roles_for
 from domain.complaint.state import ActiveTask, CaseState, Investigation, Rectification
-from domain.enums import Role
+from domain.enums import Action, Role
 from domain.masking import mask_name, mask_phone
+from domain.messages import Actor
 from domain.tasks import EvaluationOutcome
 from services.outputs import LocalTime, Output
 
@@ -160,6 +162,9 @@ class CaseView(Output):
     evaluation: EvaluationView | None
     violations: list[ViolationView]
     refusals: list[RefusalView] = Field(default_factory=list)
+    open_actions: list[Action] = Field(
+        default_factory=list, description="the actions the reader may take on the case now"
+    )
     outcome: str | None
     closing_note: str
     closed_at: LocalTime | None
@@ -250,9 +255,9 @@ def _evaluation(outcome: EvaluationOutcome | None) -> EvaluationView | None:
     )
 
 
-def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
+def case_view(case: CaseState, workflow_id: str, actor: Actor) -> CaseView:
     intake, consumer = case.intake, case.intake.consumer
-    staff = reader in FULL_CONTACT
+    staff = actor.role in FULL_CONTACT
     if staff:
         consumer_view = ConsumerView.model_validate(consumer, from_attributes=True)
     else:
@@ -296,6 +301,7 @@ def case_view(case: CaseState, workflow_id: str, reader: Role) -> CaseView:
         ]
         if staff
         else [],
+        open_actions=[a for a in Action if actor.role in roles_for(a) and refusal(case, a, actor) is None],
         outcome=case.outcome,
         closing_note=case.closing_note,
         closed_at=case.closed_at,

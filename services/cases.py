@@ -1,20 +1,22 @@
 """Cases: the queue, one case as its reader may see it, its history, and every action on it.
 Each checks the role and the object: another party's case is not there."""
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
 
-from db.models import Complaint, Enterprise
+from db.models import CaseEventRow, Complaint, Enterprise
 from domain.complaint.io import ActionCheck
 from domain.complaint.rules import roles_for
 from domain.complaint.state import CaseState
 from domain.enums import Action, CaseStatus, Category, Priority, Role
 from services.actions import ACTIONS
 from services.case_view import FULL_CONTACT, CaseView, case_view
-from services.context import Context
+from services.context import Context, Resources
 from services.errors import Forbidden, NotFound, Unavailable
 from services.history import CaseHistory, case_history
 from services.idempotency import request_id
@@ -126,6 +128,73 @@ async def queue(
     return await paginate(ctx.session, statement, paging, _list_item)
 
 
+# What a consumer follows of its case; staff read every event.
+CONSUMER_EVENTS = frozenset(
+    {
+        "received",
+        "triaged",
+        "forwarded",
+        "enterprise_revoked",
+        "responded",
+        "proposed",
+        "accepted",
+        "deemed_accepted",
+        "disputed",
+        "escalated",
+        "investigation_opened",
+        "findings",
+        "rectification_ordered",
+        "rectification_submitted",
+        "verified",
+        "evaluated",
+        "closed",
+    }
+)
+
+
+class EventOut(Output):
+    at: LocalTime
+    kind: str
+    summary: str
+
+
+async def timeline(ctx: Context, *, principal: Principal, tracking_no: str) -> list[EventOut]:
+    """What happened in the case, oldest first, as the read model recorded it; a consumer sees
+    the steps that concern them."""
+    await visible_case(ctx, principal, tracking_no)
+    statement = (
+        select(CaseEventRow)
+        .where(CaseEventRow.tracking_no == tracking_no)
+        .order_by(CaseEventRow.at, CaseEventRow.id)
+    )
+    rows = (await ctx.session.execute(statement)).scalars()
+    consumer = principal.role is Role.CONSUMER
+    return [
+        EventOut(at=r.at, kind=r.kind, summary=r.summary)
+        for r in rows
+        if not consumer or r.kind in CONSUMER_EVENTS
+    ]
+
+
+async def revisions(
+    resources: Resources, *, principal: Principal, tracking_no: str, seconds: float, every: float = 2.0
+) -> AsyncIterator[int]:
+    """The case's revision now, and again each time it changes, for `seconds`: what a page
+    watches to show a change without a reload. Each look is its own short read."""
+    loop = asyncio.get_running_loop()
+    until, last = loop.time() + seconds, None
+    while True:
+        async with resources.db.sessions() as session:
+            row = await visible_case(Context(resources, session), principal, tracking_no)
+            revision = row.revision
+        if revision != last:
+            last = revision
+            yield revision
+        if loop.time() + every > until:
+            return
+        await asyncio.sleep(every)
+
+
 async def visible_case(ctx: Context, principal: Principal, tracking_no: str) -> Complaint:
     """The case's row, if this reader may see it; NotFound otherwise, without telling which."""
     row = await ctx.session.get(Complaint, tracking_no)
@@ -146,7 +215,7 @@ async def get_case(ctx: Context, *, principal: Principal, tracking_no: str) -> C
     row = await visible_case(ctx, principal, tracking_no)
     if principal.role in FULL_CONTACT:  # the consumer's details in full: an audited read
         ctx.audit.personal_data_read()
-    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.role)
+    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.actor)
 
 
 async def get_history(ctx: Context, *, principal: Principal, tracking_no: str, raw: bool) -> CaseHistory:
@@ -183,4 +252,4 @@ async def act(
     )
     if not sent.applied:
         return ActionAccepted(request_id=sent.request_id, detail="sent; the case has not applied it yet")
-    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.role)
+    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.actor)

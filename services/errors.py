@@ -1,6 +1,8 @@
 """What a use case raises when it cannot do what it was asked; each adapter says it its way
 (the JSON API as a status code and a JSON body, a page as a message)."""
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,6 +54,38 @@ class FieldError:
     field: str  # dotted: enterprise.name
     reason: str
     where: Where = "body"
+    kind: str = ""  # pydantic's error type, where the reason is pydantic's: a page translates by it
+    context: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+
+_FIELD = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
+
+
+def field_errors(errors: Any) -> list[FieldError]:
+    """Pydantic's validation errors as field errors: each field by its dotted name, and the
+    reason (a model's own check that starts `field: ` names the field it is about)."""
+    out = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            detail = error.get("ctx", {}).get("error", "")
+            out.append(FieldError("body", f"not valid JSON: {detail}".rstrip(": "), kind="json_invalid"))
+            continue
+        loc = [str(part) for part in error.get("loc", ())]
+        where: Where = "body"
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            where, loc = loc[0], loc[1:]  # type: ignore[assignment]
+        # Union members and validator names add nothing for the reader.
+        loc = [part for part in loc if not part.startswith("function-") and "[" not in part]
+        kind = str(error.get("type", ""))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        named, sep, rest = message.partition(": ")
+        if sep and _FIELD.fullmatch(named):  # a model's own check names the field it is about
+            loc, message = [*loc, named], rest
+        if kind == "extra_forbidden":
+            message = "unknown field"
+        context = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, str | int | float)}
+        out.append(FieldError(".".join(loc) or where, message, where, kind, context))
+    return out
 
 
 class Invalid(ServiceError):

@@ -4,13 +4,18 @@ enterprise sees its own figures only."""
 import csv
 import io
 import re
+from datetime import date, datetime, timedelta
 from itertools import permutations
 
+from pydantic import Field
+
 from db.metrics import compute
+from db.models import Enterprise
 from domain.enums import Category, Role
 from domain.metrics import DIMENSIONS, FIGURE_NAMES, Metrics, MetricsRow, Period, parse_period
 from services.context import Context
 from services.errors import Forbidden, NotFound, invalid
+from services.outputs import DISPLAY_TZ, Output
 from services.principal import Principal
 
 READERS = frozenset({Role.ENTERPRISE, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
@@ -84,3 +89,47 @@ def metrics_csv(result: Metrics) -> str:
             ]
         )
     return out.getvalue()
+
+
+# --- for the public ------------------------------------------------------------------------------
+
+TRANSPARENCY_DAYS = 365
+
+
+class Transparency(Output):
+    """What anyone may read of an enterprise: its complaints over the last year and how they went."""
+
+    credit_code: str
+    name: str
+    since: date
+    until: date
+    received: int
+    responded_in_time: float | None = Field(description="share answered within 24 hours")
+    resolved: float | None = Field(description="share of closed cases resolved for the consumer")
+    satisfaction: float | None = Field(description="mean of the third-party surveys, 1 to 5")
+    evaluated: int
+
+
+async def transparency(ctx: Context, *, code: str) -> Transparency:
+    """An enterprise's record over the last year, for the public (the plan's public notice
+    system): no case and no consumer, only counts and shares."""
+    enterprise = await ctx.session.get(Enterprise, code)
+    if enterprise is None or not enterprise.registered:
+        raise NotFound(f"no enterprise {code}")
+    today = datetime.now(DISPLAY_TZ).date()
+    period = Period(today - timedelta(days=TRANSPARENCY_DAYS - 1), today + timedelta(days=1), "range")
+    result = await compute(
+        ctx.session, await ctx.resources.policies.sync(), ctx.resources.calendar, period, (), enterprise=code
+    )
+    figures = result.total
+    return Transparency(
+        credit_code=code,
+        name=enterprise.name,
+        since=period.start,
+        until=today,
+        received=figures.volume,
+        responded_in_time=figures.response_within_24h,
+        resolved=figures.resolution_success_rate,
+        satisfaction=figures.satisfaction,
+        evaluated=figures.evaluated,
+    )

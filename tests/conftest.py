@@ -1,6 +1,9 @@
-"""Shared fixtures: a real database per test (SQLite and PostgreSQL), and Temporal servers."""
+"""Shared fixtures: a real database per test (SQLite and PostgreSQL), Temporal servers, and a
+worker on the dev server with the demo accounts' API keys."""
 
+import contextlib
 import functools
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -8,7 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from db.migrate import upgrade
 from db.seed import seed_demo
@@ -16,6 +21,8 @@ from db.session import Database
 from settings import Settings
 from temporal_client import data_converter, register_search_attributes
 from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, tool
+from worker import build_worker
+from workflows import search_attributes as sa
 
 
 @pytest.fixture
@@ -77,3 +84,36 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
     await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
     yield database
     await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=tool("temporal"),
+        data_converter=data_converter(TEST_RING),
+        search_attributes=sa.ALL,
+        dev_server_log_level="error",
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database) -> AsyncIterator[Worker]:
+    async with build_worker(dev_env.client, settings, db) as running:
+        yield running
+    # The dev server outlives the test: workflows left running on this test's queue (an
+    # enterprise's supervision, say) would take the next test's signals with no worker to serve them.
+    query = f'TaskQueue = "{settings.task_queue}" AND ExecutionStatus = "Running"'
+    async for execution in dev_env.client.list_workflows(query):
+        handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        with contextlib.suppress(RPCError):  # it may have closed since it was listed
+            await handle.terminate(reason="the test is over")
+
+
+@pytest.fixture
+def tokens(db: Database, settings: Settings) -> dict[str, str]:
+    """Each demo account's API key, by username."""
+    return {
+        name: c["api_key"] for name, c in json.loads((settings.data_dir / "tokens.json").read_text()).items()
+    }

@@ -78,3 +78,14 @@ def test_activities_serve_workflows_not_adapters() -> None:
         )
         == {}
     )
+
+
+def test_the_pages_reach_the_database_and_temporal_through_the_use_cases() -> None:
+    assert (
+        offending(
+            "web",
+            {"web", "services", "domain", "fastapi", "starlette", "jinja2", "babel", "pydantic"},
+            forbidden={"db", "sqlalchemy", "workflows", "activities", "api", "temporalio"},
+        )
+        == {}
+    )

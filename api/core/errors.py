@@ -22,9 +22,9 @@ from services.errors import (
     Unauthorized,
     Unavailable,
 )
+from services.errors import field_errors as service_field_errors
 
 MAX_BODY_BYTES = 256 * 1024
-_FIELD = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
 
 STATUS: dict[type[ServiceError], int] = {
     BadRequest: status.HTTP_400_BAD_REQUEST,
@@ -62,29 +62,11 @@ def answers(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def field_errors(errors: Any) -> list[dict[str, str]]:
+    """Pydantic's errors as the API names them: a query, header or path field with its place."""
     out = []
-    for error in errors:
-        if error.get("type") == "json_invalid":
-            detail = error.get("ctx", {}).get("error", "")
-            out.append({"field": "body", "reason": f"not valid JSON: {detail}".rstrip(": ")})
-            continue
-        loc = [str(part) for part in error.get("loc", ())]
-        if loc and loc[0] in ("body", "query", "path", "header"):
-            where, loc = loc[0], loc[1:]
-        else:
-            where = "body"
-        # Union members and validator names add nothing for the reader.
-        loc = [part for part in loc if not part.startswith("function-") and "[" not in part]
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        named, sep, rest = message.partition(": ")
-        if sep and _FIELD.fullmatch(named):  # a model's own check names the field it is about
-            loc, message = [*loc, named], rest
-        field = ".".join(loc) or where
-        if error.get("type") == "extra_forbidden":
-            message = "unknown field"
-        if where in ("query", "header", "path"):
-            field = f"{where}.{field}" if loc else where
-        out.append({"field": field, "reason": message})
+    for e in service_field_errors(errors):
+        field = e.field if e.where == "body" or e.field == e.where else f"{e.where}.{e.field}"
+        out.append({"field": field, "reason": e.reason})
     return out
 
 

@@ -12,14 +12,21 @@ API_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-# The JSON API renders nothing; the interactive docs load their scripts and styles.
+# The JSON API renders nothing; the pages load their own scripts and styles, none inline; the
+# interactive docs load theirs.
 STRICT_CSP = b"default-src 'none'; frame-ancestors 'none'"
+PAGE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 DOCS_CSP = (
     b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
     b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
     b"frame-ancestors 'none'"
 )
 DOCS = ("/docs", "/redoc")
+JSON = ("/api/", "/codec/", "/openapi.json")
+STATIC = "/static/"
 
 
 class SecurityHeaders:
@@ -30,14 +37,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = scope["path"].startswith(DOCS)
+        path = scope["path"]
+        docs, static = path.startswith(DOCS), path.startswith(STATIC)
+        csp = DOCS_CSP if docs else STRICT_CSP if path.startswith(JSON) else PAGE_CSP
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 headers += API_HEADERS
-                headers.append((b"content-security-policy", DOCS_CSP if docs else STRICT_CSP))
-                if not docs:  # answers may hold personal data
+                headers.append((b"content-security-policy", csp))
+                if not docs and not static:  # answers may hold personal data
                     headers.append((b"cache-control", b"no-store"))
                 if self.hsts or scope.get("scheme") == "https":
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))

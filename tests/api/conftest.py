@@ -1,8 +1,6 @@
 """The API end to end: a real Temporal dev server, a worker, the app over ASGI, a real database."""
 
 import asyncio
-import contextlib
-import json
 import socket
 from collections.abc import AsyncIterator
 
@@ -10,7 +8,6 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import select
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -19,44 +16,9 @@ from db.models import Account
 from db.seed import hash_password
 from db.session import Database
 from settings import Settings
-from temporal_client import data_converter
-from tests.support import TEST_RING, eventually, tool
+from tests.support import eventually
 from tests.support.api import Api
 from worker import build_worker
-from workflows import search_attributes as sa
-
-
-@pytest.fixture(scope="session")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=tool("temporal"),
-        data_converter=data_converter(TEST_RING),
-        search_attributes=sa.ALL,
-        dev_server_log_level="error",
-    )
-    yield env
-    await env.shutdown()
-
-
-@pytest.fixture
-async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database) -> AsyncIterator[Worker]:
-    async with build_worker(dev_env.client, settings, db) as running:
-        yield running
-    # The dev server outlives the test: workflows left running on this test's queue (an
-    # enterprise's supervision, say) would take the next test's signals with no worker to serve them.
-    query = f'TaskQueue = "{settings.task_queue}" AND ExecutionStatus = "Running"'
-    async for execution in dev_env.client.list_workflows(query):
-        handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
-        with contextlib.suppress(RPCError):  # it may have closed since it was listed
-            await handle.terminate(reason="the test is over")
-
-
-@pytest.fixture
-def tokens(db: Database, settings: Settings) -> dict[str, str]:
-    """Each demo account's API key, by username."""
-    return {
-        name: c["api_key"] for name, c in json.loads((settings.data_dir / "tokens.json").read_text()).items()
-    }
 
 
 @pytest.fixture

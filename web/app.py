@@ -1,0 +1,17 @@
+"""The pages adapter: routes, templates, static files and translations, mounted on the same
+FastAPI application as the JSON API, over the same use cases."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from web.routes import public, staff
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(public.router)
+    app.include_router(staff.router)

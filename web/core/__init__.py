@@ -1,0 +1,1 @@
+"""What the pages stand on: languages, sessions and CSRF, forms, rendering."""

@@ -1,0 +1,68 @@
+"""A form as the use cases' input: `consumer.name` fields nest as the JSON API's bodies do,
+empty fields are left out (so an optional field is absent and a required one is missing), and
+the input model's own validation gives each field's reason, as it does for the API."""
+
+import secrets
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+
+from services.errors import FieldError, field_errors
+from web.core.cookies import CSRF_FIELD
+
+M = TypeVar("M", bound=BaseModel)
+CONTROL = frozenset({CSRF_FIELD, "key"})  # the form's own fields, not the input's
+
+
+def nested(
+    data: FormData, lists: Iterable[str] = (), *, rename: dict[str, str] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    lists = set(lists)
+    for key in dict.fromkeys(data.keys()):
+        if key in CONTROL:
+            continue
+        values = [v.strip() for v in data.getlist(key) if isinstance(v, str)]
+        name = (rename or {}).get(key, key)
+        target = out
+        *path, last = name.split(".")
+        for part in path:  # a group the form shows is there, even with its fields all empty
+            target = target.setdefault(part, {})
+        value: Any
+        if name in lists:
+            value = [v for v in values if v]
+        else:
+            value = values[-1] if values else ""
+            if not value:
+                continue
+        target[last] = value
+    return out
+
+
+def parse(
+    model: type[M], data: FormData, lists: Iterable[str] = (), *, rename: dict[str, str] | None = None
+) -> tuple[M | None, list[FieldError]]:
+    """The input, or the reasons its fields were refused (named as the form names them)."""
+    try:
+        return model.model_validate(nested(data, lists, rename=rename)), []
+    except ValidationError as exc:
+        back = {v: k for k, v in (rename or {}).items()}
+        return None, [_renamed(e, back) for e in field_errors(exc.errors())]
+
+
+def _renamed(error: FieldError, back: dict[str, str]) -> FieldError:
+    if error.field not in back:
+        return error
+    return FieldError(back[error.field], error.reason, error.where, error.kind, error.context)
+
+
+def new_key() -> str:
+    """An Idempotency-Key for a form: sending it twice (a reload, a double click) acts once."""
+    return "page-" + secrets.token_urlsafe(18)
+
+
+def key_of(data: FormData) -> str | None:
+    key = data.get("key")
+    return key if isinstance(key, str) and key.startswith("page-") and 8 <= len(key) <= 100 else None

@@ -1,0 +1,87 @@
+"""Staff sign in with their accounts (the API's logins) and land on their role's home page."""
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from domain.enums import Role
+from services import auth, cases
+from services.auth import Login
+from services.cases import CaseFilters
+from services.errors import RateLimited, Unauthorized
+from services.outputs import PageRequest
+from web.core import cookies
+from web.core.forms import new_key, parse
+from web.core.pages import SESSION_DAYS, PageDep, StaffPage, csrf_ok, form, local
+from web.core.route import PageRoute
+from web.routes.public import complaint_form, file_from_form
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+RECORDING = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(page: PageDep, next: str = "/staff") -> Response:
+    return page.render("staff/sign_in.html", next=local(next, "/staff"), values=FormData(), errors={})
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(page: PageDep) -> Response:
+    data = await form(page.request)
+    back = local(str(data.get("next", "")), "/staff")
+    again = {"next": back, "values": FormData([("username", str(data.get("username", "")))])}
+    if not csrf_ok(page, data):
+        problem = page._("This form has expired; please send it again.")
+        return page.render("staff/sign_in.html", status=400, errors={}, problem=problem, **again)
+    credentials, errors = parse(Login, data, rename={})
+    if credentials is None:
+        return page.render("staff/sign_in.html", status=422, errors=page.errors(errors), **again)
+    try:
+        principal = await auth.sign_in(page.ctx, credentials=credentials)
+    except Unauthorized:
+        problem = page._("The username or the password is wrong.")
+        return page.render("staff/sign_in.html", status=401, errors={}, problem=problem, **again)
+    except RateLimited as limited:
+        problem = page._(
+            "Too many attempts: wait {seconds} seconds and try again.", seconds=limited.retry_after
+        )
+        return page.render("staff/sign_in.html", status=429, errors={}, problem=problem, **again)
+    value = cookies.sign(page.ctx.settings.secret, cookies.SESSION, {"login": principal.session_id})
+    page.cookies_to_set[cookies.SESSION] = (value, SESSION_DAYS * 24 * 3600)
+    return page.redirect(back)
+
+
+@router.post("/sign-out")
+async def sign_out(page: PageDep) -> Response:
+    data = await form(page.request)
+    if page.user is not None and csrf_ok(page, data):
+        await auth.logout(page.ctx, principal=page.user)
+    page.cookies_to_set[cookies.SESSION] = ("", None)
+    return page.redirect("/")
+
+
+@router.get("/staff", response_class=HTMLResponse)
+async def home(page: StaffPage, p: int = 1) -> Response:
+    """Each role's work: the cases it may see, nearest deadline first within priority."""
+    assert page.user is not None
+    listed = await cases.queue(
+        page.ctx, principal=page.user, filters=CaseFilters(), paging=PageRequest(page=max(p, 1), page_size=25)
+    )
+    return page.render("staff/home.html", cases=listed, records=page.user.role in RECORDING)
+
+
+@router.get("/staff/complaints/new", response_class=HTMLResponse)
+async def record_form(page: StaffPage) -> Response:
+    return page.render(
+        "public/file.html",
+        action="/staff/complaints/new",
+        key=new_key(),
+        values=FormData(),
+        errors={},
+        **complaint_form(page, clerk=True),
+    )
+
+
+@router.post("/staff/complaints/new", response_class=HTMLResponse)
+async def record(page: StaffPage) -> Response:
+    return await file_from_form(page, await form(page.request), page.user, "/staff/complaints/new")
