@@ -64,9 +64,13 @@ class CaseFilters:
     priority: Priority | None = None
     region: str | None = None  # division code
     category: Category | None = None
+    open: bool | None = None  # not closed; or closed
 
     def where(self) -> list[Any]:
         where: list[Any] = []
+        if self.open is not None:
+            closed = Complaint.status == CaseStatus.CLOSED.value
+            where.append(~closed if self.open else closed)
         if self.status is not None:
             where.append(Complaint.status == self.status.value)
         if self.enterprise:
@@ -115,15 +119,23 @@ def _list_item(row: Any) -> CaseListItem:
 
 
 async def queue(
-    ctx: Context, *, principal: Principal, filters: CaseFilters, paging: PageRequest
+    ctx: Context,
+    *,
+    principal: Principal,
+    filters: CaseFilters,
+    paging: PageRequest,
+    nearest_first: bool = False,
 ) -> Page[CaseListItem]:
-    """The cases the reader may see, in queue order: priority, then the nearest deadline."""
+    """The cases the reader may see, in queue order: priority, then the nearest deadline; or,
+    for an inbox, the nearest deadline first whatever the priority."""
     principal.require(READERS)
+    deadline = (Complaint.next_due.is_(None), Complaint.next_due)
+    order = (*deadline, Complaint.priority) if nearest_first else (Complaint.priority, *deadline)
     statement = (
         select(Complaint, Enterprise.name)
         .join(Enterprise, Enterprise.credit_code == Complaint.enterprise_code)
         .where(*_scope(principal), *filters.where())
-        .order_by(Complaint.priority, Complaint.next_due.is_(None), Complaint.next_due, Complaint.received_at)
+        .order_by(*order, Complaint.received_at)
     )
     return await paginate(ctx.session, statement, paging, _list_item)
 

@@ -1,7 +1,7 @@
 """Enterprise supervision: the record, the enterprise's statement and rectification reports,
 the supervisor's decisions and verifications, and the list of enterprises under supervision."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -21,7 +21,7 @@ from domain.enums import (
     SupervisionAction,
 )
 from domain.ids import enterprise_workflow_id
-from domain.messages import Assignee, Command
+from domain.messages import Actor, Assignee, Command
 from domain.supervision.io import SupervisionCheck
 from domain.supervision.messages import (
     FinePayment,
@@ -35,7 +35,7 @@ from domain.supervision.messages import (
     SuspensionVerification,
     amendment_problem,
 )
-from domain.supervision.rules import PAYABLE, command_problem, roles_for, surcharge_on
+from domain.supervision.rules import ON_A_WARNING, PAYABLE, command_problem, refusal, roles_for, surcharge_on
 from domain.supervision.state import EnterpriseState, Hearing, IssuedWarning, Penalty
 from services.context import Context
 from services.errors import NotFound, invalid, problem_invalid
@@ -84,6 +84,9 @@ class WarningOut(Output):
     reported_at: LocalTime | None
     verified: bool | None
     ended_at: LocalTime | None
+    open_actions: list[SupervisionAction] = Field(
+        default_factory=list, description="the steps the reader may take on it now"
+    )
 
 
 class HearingOut(Output):
@@ -137,6 +140,9 @@ class PenaltyOut(Output):
     verified_cases: list[str]
     lifted_at: LocalTime | None
     ended_at: LocalTime | None
+    open_actions: list[SupervisionAction] = Field(
+        default_factory=list, description="the steps the reader may take on it now"
+    )
 
 
 class StepOut(Output):
@@ -258,17 +264,39 @@ def _penalty(state: EnterpriseState, p: Penalty, today: date) -> PenaltyOut:
     )
 
 
-def record(state: EnterpriseState, now: datetime | None = None) -> SupervisionRecord:
-    """The record as it stands; a late fine's surcharge as accrued by `now` (the clock's)."""
+def _open(
+    state: EnterpriseState, actor: Actor | None, target: str, actions: Iterable[SupervisionAction]
+) -> list[SupervisionAction]:
+    """The steps `actor` may take on a warning or a penalty now, as the ladder's rules say."""
+    if actor is None:
+        return []
+    return [a for a in actions if actor.role in roles_for(a) and refusal(state, a, actor, target) is None]
+
+
+def record(
+    state: EnterpriseState, now: datetime | None = None, reader: Actor | None = None
+) -> SupervisionRecord:
+    """The record as it stands; a late fine's surcharge as accrued by `now` (the clock's); and
+    the steps the reader may take on each warning and penalty."""
     today = local_date(now or datetime.now(UTC), state.policy.tz)
+    on_warnings = [a for a in SupervisionAction if a in ON_A_WARNING]
+    on_penalties = [a for a in SupervisionAction if a not in ON_A_WARNING]
     return SupervisionRecord(
         credit_code=state.credit_code,
         name=state.name,
         under_supervision=True,
         level=state.level,
         revoked_at=state.revoked_at,
-        warnings=[_warning(w) for w in state.warnings],
-        penalties=[_penalty(state, p, today) for p in state.penalties],
+        warnings=[
+            _warning(w).model_copy(update={"open_actions": _open(state, reader, w.id, on_warnings)})
+            for w in state.warnings
+        ],
+        penalties=[
+            _penalty(state, p, today).model_copy(
+                update={"open_actions": _open(state, reader, p.id, on_penalties)}
+            )
+            for p in state.penalties
+        ],
         commendations=[CommendationOut(at=c.at, cause=c.cause) for c in state.commendations],
         history=[
             StepOut(at=s.at, step=s.step, detail=s.detail, policy_version=s.policy_version)
@@ -295,7 +323,7 @@ async def get_record(ctx: Context, *, principal: Principal, code: str) -> Superv
     _own_or_supervising(principal, code)
     state = await _state(ctx, code)
     if state is not None:
-        return record(state)
+        return record(state, reader=principal.actor)
     enterprise = await ctx.session.get(Enterprise, code)
     if enterprise is None:
         raise NotFound(f"no enterprise {code}")
@@ -561,4 +589,4 @@ async def act(
         )
     state = await _state(ctx, code)
     assert state is not None
-    return record(state)
+    return record(state, reader=principal.actor)

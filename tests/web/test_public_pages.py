@@ -2,35 +2,12 @@
 shown beside each field in the page's language, nothing created), the receipt, following it
 with its tracking number and access code, answering it, and the public notices."""
 
-from typing import Any
-
 import pytest
 
 from db.models import Complaint
 from db.session import Database
 from tests.support import ENTERPRISE_CODE, rows
-from tests.support.web import Browser, field_error
-
-GOOD = {
-    "channel": "web",
-    "consumer.name": "张三",
-    "consumer.phone": "138 1234 1234",
-    "enterprise.credit_code": ENTERPRISE_CODE,
-    "region_code": "310115",
-    "product.name": "电热水壶",
-    "product.amount": "199.00",
-    "category": "product_quality",
-    "description": "水壶用了两周底座松动,无法加热。",
-    "desired_outcome": "replace",
-}
-
-
-async def filed(browser: Browser, **fields: Any) -> dict[str, str]:
-    answer = await browser.submit("/complaints/new", GOOD | fields)
-    assert answer.status_code == 201, answer.text
-    no = answer.text.split('id="tracking-no">')[1].split("<")[0]
-    code = answer.text.split('id="access-code">')[1].split("<")[0]
-    return {"tracking_no": no, "access_code": code, "html": answer.text}
+from tests.support.web import GOOD, Browser, field_error, filed
 
 
 async def test_the_pages_speak_chinese_first_and_english_on_request(browser: Browser) -> None:

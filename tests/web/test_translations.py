@@ -20,7 +20,7 @@ def messages_in_the_code() -> set[str]:
 def test_every_message_of_the_pages_has_its_chinese_translation() -> None:
     with (TRANSLATIONS / "zh_CN" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f, locale="zh_CN")
-    translated = {m.id for m in catalog if m.id and m.string}
+    translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     shown = messages_in_the_code()
     assert "File a complaint" in shown and "must not be empty" in shown  # templates and code both read
     missing = sorted(shown - translated)

@@ -13,7 +13,7 @@ from services.errors import FieldError, field_errors
 from web.core.cookies import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
-CONTROL = frozenset({CSRF_FIELD, "key"})  # the form's own fields, not the input's
+CONTROL = frozenset({CSRF_FIELD, "key", "next"})  # the form's own fields, not the input's
 
 
 def nested(
@@ -38,7 +38,16 @@ def nested(
             if not value:
                 continue
         target[last] = value
-    return out
+    return _listed(out)
+
+
+def _listed(value: Any) -> Any:
+    """`measures.0.kind` fields as a list of measures: a group named by numbers is a list."""
+    if not isinstance(value, dict):
+        return value
+    if value and all(k.isdigit() for k in value):
+        return [_listed(value[k]) for k in sorted(value, key=int)]
+    return {k: _listed(v) for k, v in value.items()}
 
 
 def parse(

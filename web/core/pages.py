@@ -21,10 +21,11 @@ from services.context import Audit, Context, Resources
 from services.errors import FieldError, Unauthorized
 from services.principal import Principal
 from web.core import cookies, labels
-from web.core.i18n import LANGUAGE_COOKIE, Language, language, negotiate
+from web.core.i18n import LANGUAGE_COOKIE, N_, Language, language, negotiate
 from web.core.reasons import by_field
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
+EXPIRED = N_("This form has expired; please send it again.")
 SESSION_DAYS = 1  # the cookie's life; the login's own expiry ends it sooner
 
 
@@ -45,6 +46,11 @@ class Page:
 
     def csrf(self) -> str:
         return cookies.csrf_token(self.request, self.binding)
+
+    @property
+    def empty(self) -> FormData:
+        """No values: a form shown afresh."""
+        return FormData()
 
     def _(self, message: str, **values: Any) -> str:
         return self.lang.gettext(message, **values)
@@ -94,6 +100,7 @@ def _environment(code: str) -> Environment:
             "_": lang.gettext,
             "lang": lang,
             "label": lambda kind, value: labels.label(lang, kind, value),
+            "known": labels.known,
         }
         env.filters |= {"when": lang.when, "day": lang.day, "money": lang.money}
         _ENVIRONMENTS[code] = env

@@ -18,7 +18,7 @@ from web.core import cookies
 from web.core.forms import key_of, new_key, parse
 from web.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.core.labels import label
-from web.core.pages import Page, PageDep, csrf_ok, form, local
+from web.core.pages import EXPIRED, Page, PageDep, csrf_ok, form, local
 from web.core.route import PageRoute
 from web.core.watch import WATCH_SECONDS, watch
 
@@ -88,7 +88,7 @@ async def file_from_form(page: Page, data: FormData, principal: Principal | None
             "public/file.html",
             status=400,
             errors={},
-            problem=page._("This form has expired; please send it again."),
+            problem=page._(EXPIRED),
             **again,
         )
     if clerk and isinstance(received := data.get("received_at"), str) and len(received) == 16:
@@ -145,7 +145,7 @@ async def track(page: PageDep) -> Response:
         return page.render(
             "public/track.html",
             status=400,
-            problem=page._("This form has expired; please send it again."),
+            problem=page._(EXPIRED),
             **again,
         )
     not_found = page._("No complaint has this tracking number and access code. Check both and try again.")
@@ -221,7 +221,7 @@ async def consumer_action(
     no, principal = proved
     data = await form(page.request)
     if not csrf_ok(page, data):
-        return await _case_page(page, 400, problem=page._("This form has expired; please send it again."))
+        return await _case_page(page, 400, problem=page._(EXPIRED))
     action = CONSUMER_ACTIONS[name]
     body, errors = parse(CONSUMER_BODIES[action], data, rename={"withdraw_reason": "reason"})
     if body is None:

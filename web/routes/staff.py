@@ -5,14 +5,14 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import Role
-from services import auth, cases
+from services import auth, cases, tasks
 from services.auth import Login
 from services.cases import CaseFilters
 from services.errors import RateLimited, Unauthorized
 from services.outputs import PageRequest
 from web.core import cookies
 from web.core.forms import new_key, parse
-from web.core.pages import SESSION_DAYS, PageDep, StaffPage, csrf_ok, form, local
+from web.core.pages import EXPIRED, SESSION_DAYS, PageDep, StaffPage, csrf_ok, form, local
 from web.core.route import PageRoute
 from web.routes.public import complaint_form, file_from_form
 
@@ -31,7 +31,7 @@ async def sign_in(page: PageDep) -> Response:
     back = local(str(data.get("next", "")), "/staff")
     again = {"next": back, "values": FormData([("username", str(data.get("username", "")))])}
     if not csrf_ok(page, data):
-        problem = page._("This form has expired; please send it again.")
+        problem = page._(EXPIRED)
         return page.render("staff/sign_in.html", status=400, errors={}, problem=problem, **again)
     credentials, errors = parse(Login, data, rename={})
     if credentials is None:
@@ -62,12 +62,32 @@ async def sign_out(page: PageDep) -> Response:
 
 @router.get("/staff", response_class=HTMLResponse)
 async def home(page: StaffPage, p: int = 1) -> Response:
-    """Each role's work: the cases it may see, nearest deadline first within priority."""
-    assert page.user is not None
-    listed = await cases.queue(
-        page.ctx, principal=page.user, filters=CaseFilters(), paging=PageRequest(page=max(p, 1), page_size=25)
+    """Each role's work: an enterprise's and an investigator's open cases, nearest deadline
+    first; an investigator's verifications and an agency's surveys; everyone else's queue."""
+    user = page.user
+    assert user is not None
+    paging = PageRequest(page=max(p, 1), page_size=25)
+    listed = tasks_listed = None
+    if user.role in cases.READERS:
+        inbox = user.role in (Role.ENTERPRISE, Role.INVESTIGATOR)
+        listed = await cases.queue(
+            page.ctx,
+            principal=user,
+            filters=CaseFilters(open=True if inbox else None),
+            paging=paging,
+            nearest_first=inbox,
+        )
+    if user.role in (Role.INVESTIGATOR, Role.EVALUATOR):
+        tasks_listed = await tasks.list_tasks(
+            page.ctx, principal=user, kind=None, status=None, paging=PageRequest(page=1, page_size=50)
+        )
+    return page.render(
+        "staff/home.html",
+        cases=listed,
+        tasks=tasks_listed,
+        records=user.role in RECORDING,
+        supervised=user.role is Role.ENTERPRISE,
     )
-    return page.render("staff/home.html", cases=listed, records=page.user.role in RECORDING)
 
 
 @router.get("/staff/complaints/new", response_class=HTMLResponse)
