@@ -56,10 +56,7 @@ async def test_an_enterprise_answers_its_case_and_never_sees_anothers(
     assert "张*" in shown.text and "13812341234" not in shown.text  # the consumer, masked
     bad = await minghui.submit(f"{page}/propose", {"propose_detail": ""}, form_at=page)
     assert bad.status_code == 422
-    assert (
-        field_error(bad.text, "measures") == "必填"
-        and field_error(bad.text, "propose_detail") == "必填"
-    )
+    assert field_error(bad.text, "measures") == "必填" and field_error(bad.text, "propose_detail") == "必填"
     responded = await minghui.submit(f"{page}/respond", {"message": "已联系消费者"}, form_at=page)
     assert responded.status_code == 200 and "已联系消费者" in responded.text
     again = await minghui.submit(f"{page}/respond", {"message": "再次"}, form_at=page)
