@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     intake_wait_seconds: float = 10.0
     # How long an action waits to see its signal applied before answering 202.
     action_wait_seconds: float = 5.0
+    # Files handed in on a case: each at most this large, at most this many at once.
+    upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    upload_max_files: int = Field(default=10, ge=1, le=100)
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":
@@ -70,6 +73,11 @@ class Settings(BaseSettings):
                     "AFTERSALES_TEMPORAL_ADDRESS"
                 )
         return self
+
+    @property
+    def files_dir(self) -> Path:
+        """Where handed-in files are kept, encrypted, each under its SHA-256."""
+        return self.data_dir / "files"
 
     def working_calendar(self) -> WorkingCalendar:
         """The PRC working-day calendar with the overrides in `calendar_file`."""

@@ -74,7 +74,8 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=errors.MAX_BODY_BYTES)
+    upload_bytes = settings.upload_max_files * settings.upload_max_bytes + 1024 * 1024
+    app.add_middleware(BodyLimit, max_bytes=errors.MAX_BODY_BYTES, upload_bytes=upload_bytes)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)
     # The Temporal Web UI calls the codec server from its own origin.

@@ -188,6 +188,24 @@ class Complaint(Base):
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
 
 
+class CaseFile(Base):
+    """A file handed in on a case: its content is stored encrypted under its SHA-256 (the same
+    content once), and the workflow's history holds the same hash."""
+
+    __tablename__ = "case_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tracking_no: Mapped[str] = mapped_column(String(32), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    uploaded_by: Mapped[str] = mapped_column(String(40))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("tracking_no", "sha256", name="uq_case_files_tracking_no_sha256"),)
+
+
 class _Recorded:
     """An event as a workflow recorded it; (source, seq) makes a retried recording harmless."""
 

@@ -14,10 +14,11 @@ from domain.complaint.io import ActionCheck
 from domain.complaint.rules import roles_for
 from domain.complaint.state import CaseState
 from domain.enums import Action, CaseStatus, Category, Priority, Role
+from domain.files import FileRef
 from services.actions import ACTIONS
 from services.case_view import FULL_CONTACT, CaseView, case_view
 from services.context import Context, Resources
-from services.errors import Forbidden, NotFound, Unavailable
+from services.errors import Forbidden, NotFound, Unavailable, invalid
 from services.history import CaseHistory, case_history
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
@@ -247,18 +248,25 @@ async def act(
     action: Action,
     body: Any,
     idempotency_key: str | None,
+    files: list[FileRef] | None = None,
 ) -> CaseView | ActionAccepted:
-    """Take `action` on the case: the workflow applies it, or refuses it with the reason."""
+    """Take `action` on the case: the workflow applies it, or refuses it with the reason. The
+    files handed in with it (`services.files.receive`) go in its command, and so in the history."""
     row = await visible_case(ctx, principal, tracking_no)
     principal.require(roles_for(action), what=action)
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
+    command = spec.command(body, rid, principal.actor)
+    if files:
+        if "files" not in type(command).model_fields:
+            raise invalid("files", f"{action} takes no files")
+        command = command.model_copy(update={"files": files})
     handle = ctx.temporal.get_workflow_handle(row.workflow_id)
     sent = await send(
         handle,
         ComplaintWorkflow,
         signal=spec.signal,
-        command=spec.command(body, rid, principal.actor),
+        command=command,
         check=ActionCheck(action=action, actor=principal.actor),
         wait_seconds=ctx.settings.action_wait_seconds,
     )

@@ -72,19 +72,30 @@ BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class BodyLimit:
     """Refuses a request body over `max_bytes` with a JSON 413, before any of it is read: by its
-    Content-Length, or, for a body sent in chunks, by reading at most that much first."""
+    Content-Length, or, for a body sent in chunks, by reading at most that much first. A page's
+    form with files (multipart, outside the JSON API) may be as large as `upload_bytes`."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
+        self.app, self.max_bytes, self.upload_bytes = app, max_bytes, upload_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        headers = dict(scope.get("headers", []))
+        files = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
+        return (
+            max(self.upload_bytes, self.max_bytes)
+            if files and not scope["path"].startswith(JSON)
+            else self.max_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in BODILESS:
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                await self._refuse(send)
+            if declared.isdigit() and int(declared) > limit:
+                await self._refuse(send, limit)
                 return
             await self.app(scope, receive, send)
             return
@@ -93,8 +104,8 @@ class BodyLimit:
             message = await receive()
             messages.append(message)
             size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                await self._refuse(send)
+            if size > limit:
+                await self._refuse(send, limit)
                 return
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
@@ -104,8 +115,8 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = f'{{"detail":"the body is larger than {self.max_bytes // 1024} KiB"}}'.encode()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = f'{{"detail":"the body is larger than {limit // 1024} KiB"}}'.encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -18,6 +18,7 @@ from domain.enums import (
     Verdict,
     ViolationKind,
 )
+from domain.files import FileRef
 from domain.messages import Actor, Command, Message
 
 
@@ -127,6 +128,7 @@ class SubmitEvidence(Command):
     texts = ("description",)
     description: str
     documents: list[str] = Field(default_factory=list)
+    files: list[FileRef] = Field(default_factory=list)
 
 
 class RecordSiteVisit(Command):
@@ -134,6 +136,7 @@ class RecordSiteVisit(Command):
     visited_on: date
     location: str
     notes: str
+    files: list[FileRef] = Field(default_factory=list)
 
 
 class OrderedMeasure(Message):
@@ -148,6 +151,7 @@ class SubmitFindings(Command):
     offence: Offence | None = None
     measures: list[OrderedMeasure] = Field(default_factory=list)
     summary: str
+    files: list[FileRef] = Field(default_factory=list)
 
     def problem(self) -> str | None:
         return offence_named(self.verdict, self.offence) or super().problem()
@@ -160,6 +164,7 @@ class SubmitRectification(Command):
     cause_analysis: str
     improvement_measures: str
     implementation_effect: str
+    files: list[FileRef] = Field(default_factory=list)
 
 
 class ViolationRecord(Message):

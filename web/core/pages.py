@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
-from services import auth
+from services import auth, files
 from services.context import Audit, Context, Resources
 from services.errors import FieldError, Unauthorized
 from services.principal import Principal
@@ -46,6 +46,10 @@ class Page:
 
     def csrf(self) -> str:
         return cookies.csrf_token(self.request, self.binding)
+
+    @property
+    def upload_limit(self) -> str:
+        return files.size(self.ctx.settings.upload_max_bytes)
 
     @property
     def empty(self) -> FormData:

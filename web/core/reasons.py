@@ -66,6 +66,13 @@ OWN = [
     N_("is not a valid e-mail address"),
     N_("must not be in the future"),
     N_("unknown field"),
+    N_("{name}: is not a PDF, JPEG, PNG or office document"),
+    N_("{name}: is empty"),
+    N_("{name}: is larger than {size}"),
+    N_("{name}: a file's name holds no path or control characters"),
+    N_("{name}: a file's name is at most {n} characters"),
+    N_("{name}: has no name"),
+    N_("at most {n} files at once"),
 ]
 _PART = re.compile(r"\{(\w+)\}")
 

@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import Action, Measure, Offence, RejectionReason, Verdict
-from services import cases
+from services import cases, files
 from services.actions import ACTIONS
 from services.errors import Conflict, FieldError, Invalid
+from web.core.files import Sha256, file_response, uploaded
 from web.core.forms import key_of, new_key, parse
 from web.core.labels import label
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
@@ -70,17 +71,25 @@ async def _case_page(
     )
 
 
-@router.get("/staff/cases/{no}", response_class=HTMLResponse)
-async def case_page(page: StaffPage, no: CaseNo) -> Response:
-    return await _case_page(page, no)
+@router.get("/staff/cases/{tracking_no}", response_class=HTMLResponse)
+async def case_page(page: StaffPage, tracking_no: CaseNo) -> Response:
+    return await _case_page(page, tracking_no)
 
 
-@router.get("/staff/cases/{no}/version")
-async def case_version(page: StaffPage, no: CaseNo) -> Response:
+@router.get("/staff/cases/{tracking_no}/files/{sha256}")
+async def case_file(page: StaffPage, tracking_no: CaseNo, sha256: Sha256) -> Response:
     assert page.user is not None
-    await cases.visible_case(page.ctx, page.user, no)
+    return file_response(
+        await files.download(page.ctx, principal=page.user, tracking_no=tracking_no, sha256=sha256)
+    )
+
+
+@router.get("/staff/cases/{tracking_no}/version")
+async def case_version(page: StaffPage, tracking_no: CaseNo) -> Response:
+    assert page.user is not None
+    await cases.visible_case(page.ctx, page.user, tracking_no)
     revisions = cases.revisions(
-        page.ctx.resources, principal=page.user, tracking_no=no, seconds=WATCH_SECONDS
+        page.ctx.resources, principal=page.user, tracking_no=tracking_no, seconds=WATCH_SECONDS
     )
     return watch(page.request, revisions)
 
@@ -98,31 +107,34 @@ def _findings_form(data: FormData) -> FormData:
     return FormData(items)
 
 
-@router.post("/staff/cases/{no}/{action}", response_class=HTMLResponse)
+@router.post("/staff/cases/{tracking_no}/{action}", response_class=HTMLResponse)
 async def act(
-    page: StaffPage, no: CaseNo, action: Annotated[str, Path(pattern=f"^({STAFF_ACTIONS})$")]
+    page: StaffPage, tracking_no: CaseNo, action: Annotated[str, Path(pattern=f"^({STAFF_ACTIONS})$")]
 ) -> Response:
     assert page.user is not None
     chosen = Action(action)
     data = await form(page.request)
     if not csrf_ok(page, data):
-        return await _case_page(page, no, status=400, problem=page._(EXPIRED))
+        return await _case_page(page, tracking_no, status=400, problem=page._(EXPIRED))
     fields = _findings_form(data) if chosen is Action.SUBMIT_FINDINGS else data
     body, errors = parse(ACTIONS[chosen].body, fields, LISTS.get(chosen, ()), rename=RENAMES.get(chosen))
     if body is None:
-        return await _case_page(page, no, status=422, active=chosen, errors=errors, values=data)
+        return await _case_page(page, tracking_no, status=422, active=chosen, errors=errors, values=data)
     try:
-        await cases.act(
+        await files.act_with_files(
             page.ctx,
             principal=page.user,
-            tracking_no=no,
+            tracking_no=tracking_no,
             action=chosen,
             body=body,
             idempotency_key=key_of(data),
+            uploads=await uploaded(data),
         )
     except Invalid as refused:
-        return await _case_page(page, no, status=422, active=chosen, errors=refused.errors, values=data)
+        return await _case_page(
+            page, tracking_no, status=422, active=chosen, errors=refused.errors, values=data
+        )
     except Conflict as refused:
         problem = page._("This cannot be done now: {reason}", reason=refused.reason)
-        return await _case_page(page, no, status=409, problem=problem)
-    return page.redirect(f"/staff/cases/{no}")
+        return await _case_page(page, tracking_no, status=409, problem=problem)
+    return page.redirect(f"/staff/cases/{tracking_no}")

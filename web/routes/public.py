@@ -8,13 +8,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import Action, Category, Channel, DesiredOutcome
-from services import auth, cases, intake, metrics, notices
+from services import auth, cases, files, intake, metrics, notices
 from services.actions import AcceptIn, DisputeIn, WithdrawIn
 from services.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
 from services.fields import CreditCode, Input
 from services.outputs import PageRequest
 from services.principal import Principal
 from web.core import cookies
+from web.core.files import Sha256, file_response
 from web.core.forms import key_of, new_key, parse
 from web.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.core.labels import label
@@ -189,6 +190,15 @@ async def _case_page(
 @router.get("/track/case", response_class=HTMLResponse)
 async def case_page(page: PageDep) -> Response:
     return await _case_page(page)
+
+
+@router.get("/track/case/files/{sha256}")
+async def case_file(page: PageDep, sha256: Sha256) -> Response:
+    proved = _case_principal(page)
+    if proved is None:
+        return page.redirect("/track")
+    no, principal = proved
+    return file_response(await files.download(page.ctx, principal=principal, tracking_no=no, sha256=sha256))
 
 
 @router.get("/track/case/version")

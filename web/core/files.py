@@ -1,0 +1,33 @@
+"""Files on the pages: what a form hands in, and a stored file sent back as a download."""
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Path
+from fastapi.responses import Response
+from starlette.datastructures import FormData, UploadFile
+
+from services.files import StoredFile, Upload
+
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+
+
+async def uploaded(data: FormData) -> list[Upload]:
+    """The files a form's `files` field holds; a file field left empty sends nothing."""
+    out = []
+    for item in data.getlist("files"):
+        if isinstance(item, UploadFile) and (item.filename or item.size):
+            out.append(Upload(name=item.filename or "", content=await item.read()))
+    return out
+
+
+def file_response(stored: StoredFile) -> Response:
+    """The file as an attachment, under its own name and type, never shown inline."""
+    return Response(
+        stored.content,
+        media_type=stored.media_type,
+        headers={
+            "content-disposition": f"attachment; filename*=UTF-8''{quote(stored.name)}",
+            "x-content-type-options": "nosniff",
+        },
+    )
