@@ -129,6 +129,7 @@ class ProductView(Output):
 class CaseView(Output):
     tracking_no: str
     workflow_id: str
+    revision: int  # one more with each change of the case
     status: str
     channel: str
     received_at: LocalTime
@@ -266,6 +267,7 @@ def case_view(case: CaseState, workflow_id: str, actor: Actor) -> CaseView:
     return CaseView(
         tracking_no=case.tracking_no,
         workflow_id=workflow_id,
+        revision=case.revision,
         status=case.status,
         channel=intake.channel,
         received_at=intake.received_at,

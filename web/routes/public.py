@@ -233,7 +233,10 @@ async def consumer_action(
     if not csrf_ok(page, data):
         return await _case_page(page, 400, problem=page._(EXPIRED))
     action = CONSUMER_ACTIONS[name]
-    body, errors = parse(CONSUMER_BODIES[action], data, rename={"withdraw_reason": "reason"})
+    rename = (
+        {"withdraw_reason": "reason"} if action is Action.WITHDRAW else None
+    )  # beside `reason` of a dispute
+    body, errors = parse(CONSUMER_BODIES[action], data, rename=rename)
     if body is None:
         return await _case_page(page, 422, errors=errors, values=data)
     try:

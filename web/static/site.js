@@ -31,18 +31,29 @@ function printing() {
   }
 }
 
-// A page that watches its case reloads itself when the case changes (server-sent events).
+// A case page shows its case as it is now: told by server-sent events that the case has a newer
+// revision, it fetches itself and puts the new case in place of the old. If the reader has begun
+// filling in a form, it leaves the page alone and says the case has changed instead.
 function watching() {
-  const panel = document.querySelector("[data-watch]");
-  if (!panel || !window.EventSource) return;
-  const source = new EventSource(panel.dataset.watch);
-  let first = null;
-  source.addEventListener("version", (event) => {
-    if (first === null) first = event.data;
-    else if (event.data !== first && !document.querySelector("form textarea:focus, form input:focus")) {
-      source.close();
-      window.location.reload();
+  const live = document.getElementById("live");
+  if (!live || !window.EventSource || !window.fetch) return;
+  let edited = false;
+  live.addEventListener("input", () => { edited = true; });
+  const source = new EventSource(live.dataset.watch);
+  source.addEventListener("version", async (event) => {
+    if (Number(event.data) <= Number(live.dataset.revision)) return;
+    if (edited) {
+      document.getElementById("live-note").hidden = false;
+      return;
     }
+    const answer = await fetch(window.location.pathname, { headers: { accept: "text/html" } });
+    if (!answer.ok) return;
+    const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+    const fresh = page.getElementById("live");
+    if (!fresh || Number(fresh.dataset.revision) <= Number(live.dataset.revision)) return;
+    live.replaceChildren(...fresh.childNodes);
+    live.dataset.revision = fresh.dataset.revision;
+    countdowns();
   });
 }
 
