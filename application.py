@@ -1,13 +1,17 @@
 """The one web application: the JSON API (`api/`) and the pages (`web/`), two adapters over the
 same use cases, served by one process (`uvicorn application:create_app --factory`)."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
 from api.app import create_app as create_api
+from api.core.errors import http_error
+from api.core.security import JSON
 from db.session import Database
 from settings import Settings
 from web.app import mount
+from web.core.route import error_page
 
 
 def create_app(
@@ -15,4 +19,17 @@ def create_app(
 ) -> FastAPI:
     app = create_api(settings, temporal=temporal, db=db)
     mount(app)
+    _errors_by_path(app)
     return app
+
+
+def _errors_by_path(app: FastAPI) -> None:
+    """A path no route answers: the API's JSON error under the API, a page in the reader's
+    language anywhere else."""
+
+    async def answer(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith(JSON):
+            return await http_error(request, exc)
+        return error_page(request, exc.status_code)
+
+    app.add_exception_handler(HTTPException, answer)  # type: ignore[arg-type]

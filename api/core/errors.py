@@ -121,7 +121,7 @@ def allowed_methods(request: Request) -> list[str]:
 UNREADABLE_BODY = "There was an error parsing the body"
 
 
-async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == UNREADABLE_BODY:
         return _invalid([{"field": "body", "reason": "not valid JSON: it cannot be read as UTF-8 text"}])
     detail = exc.detail if isinstance(exc.detail, str | dict | list) else str(exc.detail)
@@ -133,5 +133,5 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ServiceError, _service)  # type: ignore[arg-type]

@@ -6,13 +6,10 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from domain.enums import Offence, Severity, ViolationKind
-from domain.supervision.io import EnterpriseInput
-from domain.supervision.messages import EnterpriseReport, ViolationReport
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, POLICY, eventually
 from tests.support.api import Api, file
-from workflows.enterprise import EnterpriseWorkflow
+from tests.support.workflows import report_serious
 
 RECORD = f"/api/enterprises/{ENTERPRISE_CODE}/supervision"
 
@@ -88,28 +85,6 @@ async def test_the_ladder_through_the_api(ts_api: Api, ts_env: WorkflowEnvironme
     assert "张" not in notice["text"] and "138" not in notice["text"]
     listed = (await api.get("/api/enterprises?min_level=2", as_="auditor")).json()
     assert [e["credit_code"] for e in listed["items"]] == [ENTERPRISE_CODE]
-
-
-async def report_serious(env: WorkflowEnvironment, settings: Settings, code: str, case: str) -> None:
-    """A substantiated critical violation reported to the supervision, as a case reports it."""
-    violation = ViolationReport(
-        key=f"{case}:1",
-        tracking_no=case,
-        kind=ViolationKind.SUBSTANTIATED_COMPLAINT,
-        offence=Offence.PRODUCT_SAFETY,
-        severity=Severity.CRITICAL,
-        at=datetime.now(UTC),
-        detail="",
-    )
-    report = EnterpriseReport(credit_code=code, name="", policy=POLICY, violations=[violation], procedure=2)
-    await env.client.start_workflow(
-        EnterpriseWorkflow.run,
-        EnterpriseInput(credit_code=code),
-        id=f"enterprise-{code}",
-        task_queue=settings.task_queue,
-        start_signal="report",
-        start_signal_args=[report],
-    )
 
 
 async def proposed(api: Api, code: str) -> dict[str, Any]:

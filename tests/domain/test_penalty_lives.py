@@ -37,6 +37,7 @@ from tests.support.processes import (
     START,
     SUPERVISOR,
     Ladder,
+    climbed,
     decision,
     statement,
 )
@@ -52,18 +53,6 @@ def fined(amount: str = "") -> Ladder:
     assert ladder.take(SupervisionAction.SUBMIT_STATEMENT, statement()) == APPLIED
     fields = {"outcome": "amend", "kind": "fine", "amount": Decimal(amount)} if amount else {}
     assert ladder.take(SupervisionAction.DECIDE_PENALTY, decision(**fields)) == APPLIED
-    return ladder
-
-
-def climbed(to: int) -> Ladder:
-    """Penalties decided one after another up to P`to` (the 2nd a fine of 200,000 yuan, the 3rd a
-    suspension, the 4th the revocation); the last one proposed and not yet decided."""
-    ladder = Ladder()
-    for n in range(1, to + 1):
-        ladder.serious(f"CP-{n}", investigator_id=INVESTIGATOR.id)
-        if n < to:
-            assert ladder.decide(f"P{n}", n) == APPLIED
-            ladder.later(days=1)
     return ladder
 
 

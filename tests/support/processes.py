@@ -157,6 +157,18 @@ class Ladder:
         return self.take(SupervisionAction.DECIDE_PENALTY, decision(n, penalty_id=penalty_id, **fields))
 
 
+def climbed(to: int) -> Ladder:
+    """Penalties decided one after another up to P`to` (the 2nd a fine of 200,000 yuan, the 3rd a
+    suspension, the 4th the revocation); the last one proposed and not yet decided."""
+    ladder = Ladder()
+    for n in range(1, to + 1):
+        ladder.serious(f"CP-{n}", investigator_id=INVESTIGATOR.id)
+        if n < to:
+            assert ladder.decide(f"P{n}", n) == APPLIED
+            ladder.later(days=1)
+    return ladder
+
+
 def statement(penalty: str = "P1", n: int = 1) -> Statement:
     return Statement(request_id=f"s{n}", actor=ENTERPRISE, penalty_id=penalty, text="我们已整改,请求从轻处罚")
 

@@ -1,6 +1,6 @@
 """Cases and supervisions on the time-skipping server, brought to a given point."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio.client import WorkflowHandle
@@ -9,11 +9,18 @@ from temporalio.worker import Worker
 
 from domain.enums import (
     CaseStatus,
+    Offence,
+    Severity,
+    ViolationKind,
 )
 from domain.ids import enterprise_workflow_id
+from domain.supervision.io import EnterpriseInput
+from domain.supervision.messages import PROCEDURE, EnterpriseReport, ViolationReport
 from domain.supervision.state import EnterpriseState
+from settings import Settings
 from tests.support import (
     ENTERPRISE_CODE,
+    POLICY,
     eventually,
     intake,
     start_case,
@@ -80,3 +87,28 @@ async def idle(env: WorkflowEnvironment, workflow_id: str) -> None:
         return not raw.pending_activities and not raw.HasField("pending_workflow_task")
 
     await eventually(probe, what=f"{workflow_id} idle")
+
+
+async def report_serious(env: WorkflowEnvironment, settings: Settings, code: str, case: str) -> None:
+    """A substantiated critical violation reported to the enterprise's supervision, as a case
+    reports it: the ladder proposes a fine and awaits the enterprise's statement."""
+    violation = ViolationReport(
+        key=f"{case}:1",
+        tracking_no=case,
+        kind=ViolationKind.SUBSTANTIATED_COMPLAINT,
+        offence=Offence.PRODUCT_SAFETY,
+        severity=Severity.CRITICAL,
+        at=datetime.now(UTC),
+        detail="",
+    )
+    report = EnterpriseReport(
+        credit_code=code, name="", policy=POLICY, violations=[violation], procedure=PROCEDURE
+    )
+    await env.client.start_workflow(
+        EnterpriseWorkflow.run,
+        EnterpriseInput(credit_code=code),
+        id=enterprise_workflow_id(code),
+        task_queue=settings.task_queue,
+        start_signal="report",
+        start_signal_args=[report],
+    )

@@ -9,13 +9,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Complaint
 from db.session import Database
-from domain.enums import Offence, Severity, ViolationKind
-from domain.supervision.io import EnterpriseInput
-from domain.supervision.messages import PROCEDURE, EnterpriseReport, ViolationReport
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, POLICY, eventually, rows
 from tests.support.web import GOOD, Browser, NewBrowser, SignedIn, field_error, filed
-from workflows.enterprise import EnterpriseWorkflow
+from tests.support.workflows import report_serious
 
 
 async def test_a_staff_page_leads_through_sign_in_and_back(
@@ -151,33 +148,10 @@ async def test_an_agency_answers_its_survey_on_its_task_page(browser: Browser, s
     assert done.status_code == 200 and "已答复" in done.text
 
 
-async def _penalty_proposed(env: WorkflowEnvironment, settings: Settings) -> None:
-    violation = ViolationReport(
-        key="CP-WEB-1:1",
-        tracking_no="CP-WEB-1",
-        kind=ViolationKind.SUBSTANTIATED_COMPLAINT,
-        offence=Offence.PRODUCT_SAFETY,
-        severity=Severity.CRITICAL,
-        at=datetime.now(UTC),
-        detail="",
-    )
-    report = EnterpriseReport(
-        credit_code=ENTERPRISE_CODE, name="", policy=POLICY, violations=[violation], procedure=PROCEDURE
-    )
-    await env.client.start_workflow(
-        EnterpriseWorkflow.run,
-        EnterpriseInput(credit_code=ENTERPRISE_CODE),
-        id=f"enterprise-{ENTERPRISE_CODE}",
-        task_queue=settings.task_queue,
-        start_signal="report",
-        start_signal_args=[report],
-    )
-
-
 async def test_an_enterprise_states_its_case_on_its_supervision_page(
     signed_in: SignedIn, dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
-    await _penalty_proposed(dev_env, settings)
+    await report_serious(dev_env, settings, ENTERPRISE_CODE, "CP-WEB-1")
     minghui = await signed_in("minghui")
     record = f"/staff/enterprises/{ENTERPRISE_CODE}/supervision"
 

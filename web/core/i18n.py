@@ -61,7 +61,8 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
 
 
 class Language:
-    """What a page needs to speak one language: gettext, and formats for times, days and money."""
+    """What a page needs to speak one language: gettext, and formats for times, days, money and
+    file sizes."""
 
     def __init__(self, code: str) -> None:
         self.code = code
@@ -100,6 +101,13 @@ class Language:
         return self.gettext(
             "{amount} yuan", amount=format_decimal(Decimal(str(amount)), "#,##0.##", locale=self.locale)
         )
+
+    def size(self, n: int) -> str:
+        """A file's size as people read it: 512 B, 12.5 KB, 3.2 MB."""
+        if n < 1024:
+            return f"{n} B"
+        unit, value = ("KB", n / 1024) if n < 1024 * 1024 else ("MB", n / 1024 / 1024)
+        return f"{format_decimal(value, '#,##0.#', locale=self.locale)} {unit}"
 
 
 @cache

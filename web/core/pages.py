@@ -23,6 +23,7 @@ from services.principal import Principal
 from web.core import cookies, labels
 from web.core.i18n import LANGUAGE_COOKIE, N_, Language, language, negotiate
 from web.core.reasons import by_field
+from web.core.recorded import Recorded
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 EXPIRED = N_("This form has expired; please send it again.")
@@ -105,8 +106,9 @@ def _environment(code: str) -> Environment:
             "lang": lang,
             "label": lambda kind, value: labels.label(lang, kind, value),
             "known": labels.known,
+            "recorded": Recorded(lang),
         }
-        env.filters |= {"when": lang.when, "day": lang.day, "money": lang.money}
+        env.filters |= {"when": lang.when, "day": lang.day, "money": lang.money, "size": lang.size}
         _ENVIRONMENTS[code] = env
     return env
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
@@ -59,8 +60,6 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except (SignInNeeded, Unauthorized):
-                from fastapi.responses import RedirectResponse
-
                 return RedirectResponse(sign_in_url(request), status_code=303)
             except RequestValidationError:
                 return error_page(request, 404)

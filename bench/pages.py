@@ -1,0 +1,259 @@
+"""How long the pages take with a full read model: 10,000 cases spread over the demo enterprises,
+a few of them real (running workflows, for the case pages), each page asked for many times in
+turn over the whole application (in process, no socket), with its p50, p95 and slowest time.
+
+    .venv/bin/python -m bench.pages                 # SQLite, 10,000 cases, 40 rounds
+    .venv/bin/python -m bench.pages --database postgresql+psycopg://127.0.0.1/test --cases 10000
+
+It starts its own Temporal dev server and worker, in a temporary data folder.
+"""
+
+import argparse
+import asyncio
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select, update
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from application import create_app
+from db.migrate import upgrade
+from db.models import Account, Complaint
+from db.seed import ENTERPRISES, hash_password, seed_demo
+from db.session import Database
+from settings import Settings
+from temporal_client import data_converter, key_ring, register_search_attributes
+from worker import build_worker
+from workflows import search_attributes as sa
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+STATUSES = (
+    ["forwarded"] * 4 + ["responded", "proposed", "investigating", "rectifying", "verifying"] + ["closed"] * 6
+)
+REAL_CASES = 5
+PASSWORD = "bench-password-1"
+
+
+@dataclass(frozen=True)
+class Figure:
+    page: str
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+
+def _rows(n: int, now: datetime) -> list[dict[str, Any]]:
+    """`n` cases of the last year, as the projection writes them."""
+    rnd = random.Random(7)
+    rows = []
+    for i in range(n):
+        code, _, region = ENTERPRISES[i % len(ENTERPRISES)]
+        received = now - timedelta(minutes=rnd.randrange(365 * 24 * 60))
+        status = rnd.choice(STATUSES)
+        closed = status == "closed"
+        due = None if closed else received + timedelta(days=rnd.randrange(1, 10))
+        rows.append(
+            {
+                "tracking_no": f"CP{received:%Y%m%d}-B{i:05d}",
+                "workflow_id": f"complaint-bench-{i}",
+                "revision": 5,
+                "channel": rnd.choice(["web", "phone", "store", "platform"]),
+                "status": status,
+                "category": rnd.choice(["product_quality", "repair_service", "return_refund"]),
+                "severity": "moderate",
+                "priority": rnd.choice(["p1", "p2", "p3", "p4"]),
+                "triage_rule": "default",
+                "enterprise_code": code,
+                "region_code": region,
+                "product_name": "电热水壶",
+                "consumer_name_masked": "张*",
+                "consumer_phone_masked": "138****1234",
+                "received_at": received,
+                "response_due": received + timedelta(hours=24),
+                "resolution_due": received + timedelta(days=5),
+                "next_due": due,
+                "responded_at": received + timedelta(hours=rnd.randrange(1, 40)),
+                "proposed_at": None,
+                "closed_at": received + timedelta(days=4) if closed else None,
+                "outcome": "resolved" if closed else None,
+                "escalation_level": 0,
+                "overdue": bool(due and due < now),
+                "investigator_id": rnd.choice(["inv-li", "inv-chen"]) if status == "investigating" else None,
+                "policy_version": "2026.3",
+                "resolved_at": received + timedelta(days=3) if closed else None,
+            }
+        )
+    return rows
+
+
+async def fill(db: Database, n: int) -> None:
+    rows = _rows(n, datetime.now(UTC))
+    async with db.transaction() as session:
+        for start in range(0, len(rows), 1000):
+            await session.execute(insert(Complaint), rows[start : start + 1000])
+        await session.execute(update(Account).values(password_hash=hash_password(PASSWORD)))
+
+
+async def _submit(http: httpx.AsyncClient, path: str, fields: dict[str, str], form_at: str) -> httpx.Response:
+    page = await http.get(form_at)
+    return await http.post(path, data={"csrf": CSRF.findall(page.text)[0], **fields})
+
+
+async def _signed_in(app: Any, username: str) -> httpx.AsyncClient:
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench", follow_redirects=True
+    )
+    answer = await _submit(
+        http, "/sign-in", {"username": username, "password": PASSWORD, "next": "/staff"}, "/sign-in"
+    )
+    assert answer.status_code == 200 and answer.url.path == "/staff", answer.status_code
+    return http
+
+
+async def _real_cases(app: Any, db: Database, n: int) -> list[tuple[str, str]]:
+    """`n` cases filed through the API, once the projection has them."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        filed = []
+        for _ in range(n):
+            body = {
+                "channel": "web",
+                "consumer": {"name": "张三", "phone": "138 1234 1234"},
+                "enterprise": {"credit_code": ENTERPRISES[0][0]},
+                "product": {"name": "电热水壶", "amount": "199.00"},
+                "region_code": "310115",
+                "category": "product_quality",
+                "description": "水壶用了两周底座松动,无法加热。",
+                "desired_outcome": "replace",
+            }
+            answer = await http.post("/api/complaints", json=body)
+            assert answer.status_code == 201, answer.text
+            filed.append((answer.json()["tracking_no"], answer.json()["access_code"]))
+    numbers = [no for no, _ in filed]
+    for _ in range(600):
+        async with db.sessions() as session:
+            found = await session.scalar(select(func.count()).where(Complaint.tracking_no.in_(numbers)))
+        if found == n:
+            return filed
+        await asyncio.sleep(0.1)
+    raise SystemExit("the real cases never reached the read model")
+
+
+async def _time(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
+    for _ in range(3):  # warm: templates compiled, caches filled
+        await http.get(path)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        answer = await http.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+    return times
+
+
+async def measure(
+    client: Client, settings: Settings, db: Database, *, cases: int, rounds: int
+) -> list[Figure]:
+    """Each page's times with `cases` cases in the read model."""
+    app = create_app(settings, temporal=client, db=db)
+    async with app.router.lifespan_context(app):
+        await fill(db, cases)
+        real = await _real_cases(app, db, REAL_CASES)
+        no, code = real[0]
+        code_ent = ENTERPRISES[0][0]
+        public = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", follow_redirects=True
+        )
+        consumer = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://bench", follow_redirects=True
+        )
+        await _submit(consumer, "/track", {"tracking_no": no, "access_code": code}, "/track")
+        staff = {u: await _signed_in(app, u) for u in ("minghui", "supervisor", "investigator1")}
+        pages = [
+            ("home", public, "/"),
+            ("complaint form", public, "/complaints/new"),
+            ("public notices", public, "/notices"),
+            ("enterprise record (public)", public, f"/enterprises/{code_ent}"),
+            ("consumer's case", consumer, "/track/case"),
+            ("enterprise inbox", staff["minghui"], "/staff"),
+            ("supervisor queue", staff["supervisor"], "/staff"),
+            ("investigator workbench", staff["investigator1"], "/staff"),
+            ("case page (supervisor)", staff["supervisor"], f"/staff/cases/{no}"),
+            ("case page (enterprise)", staff["minghui"], f"/staff/cases/{no}"),
+            ("supervision record", staff["minghui"], f"/staff/enterprises/{code_ent}/supervision"),
+        ]
+        figures = []
+        for name, http, path in pages:
+            times = sorted(await _time(http, path, rounds))
+            figures.append(
+                Figure(name, statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], times[-1])
+            )
+        for http in [public, consumer, *staff.values()]:
+            await http.aclose()
+        return figures
+
+
+def table(figures: list[Figure], cases: int, rounds: int, database: str) -> str:
+    lines = [
+        f"Pages with {cases:,} cases in the read model ({database}), {rounds} requests each:",
+        "",
+        "| page | p50 ms | p95 ms | slowest ms |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [f"| {f.page} | {f.p50_ms:.1f} | {f.p95_ms:.1f} | {f.max_ms:.1f} |" for f in figures]
+    return "\n".join(lines)
+
+
+async def run(settings: Settings, db: Database, *, cases: int, rounds: int) -> list[Figure]:
+    """`measure` on a Temporal dev server and worker of its own (the cases' workflows and the
+    enterprises' supervisions are this run's alone)."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+        data_converter=data_converter(key_ring(settings)),
+        search_attributes=sa.ALL,
+        dev_server_log_level="error",
+    )
+    try:
+        await register_search_attributes(env.client)
+        async with build_worker(env.client, settings, db):
+            return await measure(env.client, settings, db, cases=cases, rounds=rounds)
+    finally:
+        await env.shutdown()
+
+
+async def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument(
+        "--database", default="", help="a database URL (default: SQLite in a temporary folder)"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        settings = Settings(
+            data_dir=Path(tmp), database_url=args.database, task_queue=f"bench-{uuid.uuid4()}"
+        )
+        upgrade(settings.database)
+        db = Database(settings.database)
+        try:
+            await seed_demo(db, settings.data_dir / "tokens.json", passwords=False)
+            figures = await run(settings, db, cases=args.cases, rounds=args.rounds)
+        finally:
+            await db.dispose()
+    print(table(figures, args.cases, args.rounds, "PostgreSQL" if "postgres" in args.database else "SQLite"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))

@@ -1,0 +1,239 @@
+"""Each role's main path in Chromium, on the dev server: the public on a phone, the intake clerk,
+a supervisor, an enterprise on its supervision page; forms refused with the reason beside the
+field, a forged form refused, another enterprise's case not found, a case page changing in
+place; and axe-core on every page."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.async_api import Page, expect
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Complaint
+from db.session import Database
+from settings import Settings
+from tests.browser.pages import (
+    COMPLAINT,
+    error_beside,
+    expect_text,
+    file_complaint,
+    fill,
+    follow,
+    refused,
+    shown,
+    stayed,
+    staying,
+    submit,
+)
+from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE
+from tests.support.browser import Site, accessible, seen, shot
+from tests.support.workflows import report_serious
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+async def complaints(db: Database) -> int:
+    async with db.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Complaint)) or 0
+
+
+async def fits(page: Page) -> None:
+    """Nothing on the page is wider than the screen: no sideways scrolling on a phone."""
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+async def test_the_public_file_and_follow_a_complaint_on_a_phone(site: Site, db: Database) -> None:
+    person = await site.person(phone=True)
+    await seen(person, "/")
+    await fits(person)
+    await shot(person, "home")
+    await person.get_by_role("link", name="我要投诉").first.click()
+    await expect(person).to_have_url(f"{site.url}/complaints/new")
+    await accessible(person)
+    await fits(person)
+
+    # Sent with its fields wrong or missing: each reason beside its field, and nothing filed.
+    await fill(person, {"#consumer-phone": "12345", "#region_code": "31", "#description": "坏了"})
+    await refused(person, "提交投诉", "consumer-name", "必填")
+    await expect(error_beside(person, "consumer-phone")).to_be_visible()
+    await expect(error_beside(person, "region_code")).to_be_visible()
+    await expect(error_beside(person, "description")).to_be_visible()
+    await expect(person.locator(".error-summary")).to_be_visible()
+    await expect(person.locator("#description")).to_have_value("坏了")  # what was typed stays
+    await accessible(person)
+    await shot(person, "complaint-errors")
+    assert await complaints(db) == 0
+
+    no, code = await file_complaint(person)
+    await expect(person.get_by_role("button", name="打印回执")).to_be_visible()  # the script is there
+    assert code not in person.url and no not in person.url
+
+    # A wrong code reads as an unknown number; the right one shows the case, with no code in a URL.
+    await person.goto("/track")
+    await accessible(person)
+    await fill(person, {"#tracking_no": no, "#access_code": "WRONGCODE1"})
+    await submit(person, "查看我的投诉", status=404)
+    wrong = await person.locator(".error-summary").inner_text()
+    await fill(person, {"#tracking_no": "CP20990101-AAAAAA", "#access_code": code})
+    await submit(person, "查看我的投诉", status=404)
+    assert await person.locator(".error-summary").inner_text() == wrong
+    await follow(person, no, code)
+    await expect_text(person, "等待企业响应")
+    await expect(person.locator("time.countdown").first).to_contain_text("剩余")
+    await accessible(person)
+    await fits(person)
+    assert code not in person.url
+
+    await seen(person, "/notices")
+    await fits(person)
+    await seen(person, f"/enterprises/{ENTERPRISE_CODE}")
+    await fits(person)
+    await shot(person, "enterprise-record")
+
+    # The switch to English, kept for the next page.
+    await person.goto("/complaints/new")
+    await person.get_by_role("link", name="English").click()
+    await expect(person.locator("h1")).to_have_text("File a complaint")
+    await person.goto("/")
+    await expect(person.locator("h1")).to_have_text("After-sales service complaints")
+    await accessible(person)
+
+
+async def test_the_page_speaks_the_browsers_language(site: Site) -> None:
+    person = await site.person(locale="en-GB")
+    await seen(person, "/")
+    await expect(person.locator("html")).to_have_attribute("lang", "en")
+    await expect(person.get_by_role("link", name="File a complaint").first).to_be_visible()
+
+
+async def test_a_clerk_records_a_phone_complaint_with_its_time_of_receipt(site: Site, db: Database) -> None:
+    clerk = await site.staff("clerk")
+    await accessible(clerk)
+    await clerk.get_by_role("link", name="登记投诉").click()
+    await accessible(clerk)
+    await shot(clerk, "clerk-form")
+    received = datetime.now(BEIJING) - timedelta(hours=2)
+    await fill(clerk, COMPLAINT | {"#received_at": "2020-01-01T09:00"}, {"#channel": "phone"})
+    await clerk.locator("#category").select_option("repair_service")
+    await clerk.locator("#desired_outcome").select_option("repair")
+    await refused(clerk, "提交投诉", "received_at", "30")  # at most 30 days back
+    assert await complaints(db) == 0
+    await fill(clerk, {"#received_at": received.strftime("%Y-%m-%dT%H:%M")})
+    await submit(clerk, "提交投诉", status=201)
+    no = (await clerk.locator("#tracking-no").inner_text()).strip()
+    await clerk.goto(f"/staff/cases/{no}")
+    await expect_text(clerk, "热线电话")
+    await expect_text(clerk, received.strftime("%H:%M"))
+
+
+async def test_a_supervisor_opens_an_investigation_from_the_queue(site: Site) -> None:
+    consumer = await site.person()
+    no, _ = await file_complaint(consumer)
+    supervisor = await site.staff("supervisor")
+    case = f"/staff/cases/{no}"
+    await shown(supervisor, "/staff", supervisor.locator(f'a[href="{case}"]'))
+    await accessible(supervisor)
+    await shot(supervisor, "supervisor-queue")
+    await supervisor.locator(f'a[href="{case}"]').click()
+    await refused(supervisor, "立案调查", "escalate_reason", "必填")
+    await refused(supervisor, "不予受理", "reject_reason", "必填")
+    await accessible(supervisor)
+    await fill(supervisor, {"#escalate_reason": "同一批次已有多起投诉"})
+    await submit(supervisor, "立案调查")
+    await expect_text(supervisor, "监管部门调查中")
+
+
+async def test_an_enterprise_states_its_case_against_a_proposed_fine(
+    site: Site, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    await report_serious(dev_env, settings, ENTERPRISE_CODE, "CP-WEB-1")
+    minghui = await site.staff("minghui")
+    record = f"/staff/enterprises/{ENTERPRISE_CODE}/supervision"
+    await shown(minghui, record, minghui.get_by_role("button", name="提交陈述申辩"))
+    await accessible(minghui)
+    await shot(minghui, "enterprise-supervision")
+    await refused(minghui, "提交陈述申辩", "text", "必填")
+    await fill(minghui, {"#text": "已召回问题批次，请求从轻处罚。"})
+    await submit(minghui, "提交陈述申辩")
+    await expect_text(minghui, "已召回问题批次，请求从轻处罚。")
+    await expect(minghui.get_by_role("button", name="提交陈述申辩")).to_have_count(0)
+    other = await minghui.goto(f"/staff/enterprises/{OTHER_ENTERPRISE}/supervision")
+    assert other is not None and other.status == 404
+
+
+async def test_another_enterprises_case_is_not_found(site: Site) -> None:
+    consumer = await site.person()
+    no, _ = await file_complaint(consumer)
+    minghui = await site.staff("minghui")
+    await shown(minghui, "/staff", minghui.locator(f'a[href="/staff/cases/{no}"]'))
+    xunjie = await site.staff("xunjie")
+    answer = await xunjie.goto(f"/staff/cases/{no}")
+    assert answer is not None and answer.status == 404
+    await expect(xunjie.locator("h1")).to_have_text("未找到")
+    await accessible(xunjie)
+    theirs = await xunjie.locator("main").inner_text()
+    unknown = await xunjie.goto("/staff/cases/CP20990101-AAAAAA")
+    assert unknown is not None and unknown.status == 404
+    assert await xunjie.locator("main").inner_text() == theirs  # nothing tells the case exists
+
+
+async def test_a_forged_form_is_refused_and_changes_nothing(site: Site, db: Database) -> None:
+    person = await site.person()
+    await person.goto("/complaints/new")
+    await fill(person, COMPLAINT, {"#category": "product_quality", "#desired_outcome": "replace"})
+    await person.locator('input[name="csrf"]').first.evaluate("input => { input.value = 'forged' }")
+    await submit(person, "提交投诉", status=400)
+    await expect_text(person, "表单已过期，请重新提交。")
+    assert await complaints(db) == 0
+
+    no, _ = await file_complaint(person)
+    minghui = await site.staff("minghui")
+    case = f"/staff/cases/{no}"
+    await shown(minghui, case, minghui.locator("#message"))
+    await fill(minghui, {"#message": "伪造的响应"})
+    await minghui.locator('#form-respond input[name="csrf"]').evaluate("input => { input.value = 'forged' }")
+    await submit(minghui, "发送响应", status=400)
+    await expect_text(minghui, "表单已过期，请重新提交。")
+    await minghui.goto(case)
+    await expect(minghui.locator("main")).not_to_contain_text("伪造的响应")
+
+
+async def test_a_case_page_changes_in_place_and_spares_a_form_being_filled(site: Site) -> None:
+    consumer = await site.person()
+    no, code = await file_complaint(consumer)
+    minghui = await site.staff("minghui")
+    case = f"/staff/cases/{no}"
+    await shown(minghui, case, minghui.locator("#message"))
+
+    await follow(consumer, no, code)
+    await staying(consumer)
+    await fill(minghui, {"#message": "您好，已安排上门。"})
+    await submit(minghui, "发送响应")
+    await expect_text(consumer, "企业已响应")  # the consumer's open page, without a reload
+    assert await stayed(consumer)
+
+    # The enterprise is writing its proposal when the consumer withdraws: its text is kept.
+    await staying(minghui)
+    await minghui.locator("#propose_detail").fill("上门更换底座")
+    await fill(consumer, {"#withdraw_reason": "已自行解决"})
+    await submit(consumer, "撤回投诉")
+    await expect(minghui.locator("#live-note")).to_be_visible()
+    assert await stayed(minghui)
+    await expect(minghui.locator("#propose_detail")).to_have_value("上门更换底座")
+    await accessible(minghui)
+
+
+async def test_every_staff_home_is_accessible(site: Site) -> None:
+    for username in ("clerk", "minghui", "investigator1", "evaluator1", "supervisor", "admin", "auditor"):
+        page = await site.staff(username)
+        await accessible(page)
+    visitor = await site.person()
+    await seen(visitor, "/sign-in")
+    await fill(visitor, {"#username": "minghui", "#password": "wrong"})
+    await submit(visitor, "登录", status=401)
+    await accessible(visitor)
+    missing = await visitor.goto("/no-such-page")
+    assert missing is not None and missing.status == 404
+    await accessible(visitor)
