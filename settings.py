@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.calendar import WorkingCalendar, parse_overrides
 
 DEFAULTS = Path(__file__).parent / "domain" / "defaults"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 class Settings(BaseSettings):
@@ -57,6 +58,22 @@ class Settings(BaseSettings):
     # Files handed in on a case: each at most this large, at most this many at once.
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     upload_max_files: int = Field(default=10, ge=1, le=100)
+    # Where the pages are reached from outside: the links in notifications (default: the API's).
+    public_url: str = ""
+    # E-mail: the SMTP server notifications go out by (none: no e-mail). In development,
+    # `aftersales run` receives them itself on mail_sink_port and shows them to the admins.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["plain", "starttls", "tls"] = "plain"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    mail_from: str = "售后服务监管 <noreply@aftersales.example>"
+    mail_reply_to: str = ""
+    mail_sink_port: int = Field(default=8025, ge=1, le=65535)
+    # How one delivery keeps trying: exponential backoff from the first retry, this often, this long.
+    delivery_first_retry_seconds: float = Field(default=5.0, gt=0)
+    delivery_max_attempts: int = Field(default=10, ge=1, le=100)
+    delivery_max_hours: float = Field(default=24.0, gt=0, le=24 * 7)
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":
@@ -72,7 +89,18 @@ class Settings(BaseSettings):
                     "production names its database and Temporal: AFTERSALES_DATABASE_URL, "
                     "AFTERSALES_TEMPORAL_ADDRESS"
                 )
+            if self.smtp_host and self.smtp_security == "plain" and self.smtp_host not in LOOPBACK:
+                raise ValueError("AFTERSALES_SMTP_SECURITY must be tls or starttls for a remote SMTP server")
         return self
+
+    @property
+    def site_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the development mail sink keeps what it receives."""
+        return self.data_dir / "mail"
 
     @property
     def files_dir(self) -> Path:

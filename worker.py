@@ -25,18 +25,22 @@ from temporalio.worker import Worker
 from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
+from activities.delivery import DeliveryActivities, Notifier, Outbox
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
+from delivery.mail import SmtpServer
+from domain.delivery import DeliveryRetry
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
 from settings import Settings
 from temporal_client import connect
 from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
+from workflows.delivery import NotificationWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput
@@ -49,8 +53,32 @@ WORKFLOWS: Sequence[type] = (
     EnterpriseWorkflow,
     CycleReportWorkflow,
     ArchiveWorkflow,
+    NotificationWorkflow,
 )
 log = logging.getLogger("aftersales.worker")
+
+
+def outbox(settings: Settings) -> Outbox:
+    mail = None
+    if settings.smtp_host:
+        mail = SmtpServer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else "",
+        )
+    return Outbox(
+        mail=mail,
+        sender=settings.mail_from,
+        reply_to=settings.mail_reply_to,
+        public_url=settings.site_url,
+        retry=DeliveryRetry(
+            first_interval=timedelta(seconds=settings.delivery_first_retry_seconds),
+            max_attempts=settings.delivery_max_attempts,
+            max_age=timedelta(hours=settings.delivery_max_hours),
+        ),
+    )
 
 
 def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
@@ -58,7 +86,9 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)
-    projection = ProjectionActivities(db)
+    notifier = Notifier(client, settings.task_queue, outbox(settings))
+    delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
+    projection = ProjectionActivities(db, notifier)
     assignment = AssignmentActivities(db)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
     reports = ReportActivities(db, policies, calendar)
@@ -76,6 +106,10 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
         supervision.supervision_level,
         reports.compute_cycle_report,
         reports.record_cycle_report,
+        delivery.plan_deliveries,
+        delivery.deliver,
+        delivery.dead_letter,
+        delivery.raise_undelivered,
     ]
 
 

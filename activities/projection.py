@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 
+from activities.delivery import Notifier
 from db.models import (
     CaseEventRow,
     Complaint,
@@ -89,8 +90,13 @@ async def _record_events(
 
 
 class ProjectionActivities:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, notifier: Notifier | None = None) -> None:
+        self.db, self.notifier = db, notifier
+
+    async def _deliver(self, notifications: list[Notification]) -> None:
+        """Once the outbox rows are committed, each one's delivery starts (once)."""
+        if self.notifier is not None and notifications:
+            await self.notifier.start([n.key for n in notifications])
 
     @activity.defn(name=ActivityName.RECORD_CASE)
     async def record_case(self, update: CaseUpdate) -> None:
@@ -125,6 +131,7 @@ class ProjectionActivities:
                 ],
                 ["tracking_no", "seq"],
             )
+        await self._deliver(update.notifications)
 
     @activity.defn(name=ActivityName.RECORD_TASK)
     async def record_task(self, update: TaskUpdate) -> None:
@@ -134,6 +141,7 @@ class ProjectionActivities:
         async with self.db.transaction() as session:
             await _move_forward(session, Task, task.task_id, fields)
             await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)
+        await self._deliver(update.notifications)
 
     @activity.defn(name=ActivityName.RECORD_SUPERVISION)
     async def record_supervision(self, update: SupervisionUpdate) -> None:
@@ -170,3 +178,4 @@ class ProjectionActivities:
                 ],
                 ["enterprise_code", "notice_id"],
             )
+        await self._deliver(update.notifications)

@@ -93,6 +93,10 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2, via pwdlib
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the account is told of its notifications, besides its list in the pages.
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
+    channels: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["email"], server_default='["email"]')
 
 
 class ApiKey(Base):
@@ -280,6 +284,54 @@ class NotificationRow(Base):
     delivered_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_notifications_recipient", "recipient_kind", "recipient_ref"),)
+
+
+class NotificationRead(Base):
+    """A notification an account has read in its list."""
+
+    __tablename__ = "notification_reads"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One notification to one recipient by one channel: sent once, whatever the retries. The
+    address is kept masked; the clear one is looked up only by the step that sends."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_key: Mapped[str] = mapped_column(String(200), index=True)
+    recipient: Mapped[str] = mapped_column(String(60))  # an account id, or "consumer"
+    channel: Mapped[str] = mapped_column(String(16))
+    address_masked: Mapped[str] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("notification_key", "recipient", "channel", name="uq_deliveries_once"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """Each try of a delivery: when, what came of it, the provider's id or the error."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    result: Mapped[str] = mapped_column(String(16))  # sent | temporary | permanent
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class EnterpriseSupervision(Base):

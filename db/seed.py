@@ -55,6 +55,11 @@ class DemoAccount:
     enterprise_code: str | None = None
     agency_id: str | None = None
 
+    @property
+    def email(self) -> str:
+        """An address under the reserved .example domain: the development mail sink takes it."""
+        return f"{self.username}@demo.aftersales.example"
+
 
 ENTERPRISES = [
     ("91310115MA1K4B2X34", "上海明辉电器有限公司", "310115"),
@@ -107,9 +112,12 @@ async def seed_demo(db: Database, file: Path, *, passwords: bool = True) -> dict
                     role=demo.role.value,
                     enterprise_code=demo.enterprise_code,
                     agency_id=demo.agency_id,
+                    email=demo.email,
                 )
                 session.add(account)
                 await session.flush()
+            elif account.email is None:  # seeded before accounts had addresses
+                account.email = demo.email
             mine = known.get(demo.username, {})
             key = mine.get("api_key")
             stored = await session.get(ApiKey, f"demo-{demo.id}")

@@ -86,6 +86,11 @@ def notification_key(source: str, seq: int, topic: str, recipient_kind: str, rec
     return f"{source}:{seq}:{topic}:{recipient_kind}:{recipient_ref}"
 
 
+def notification_workflow_id(key: str) -> str:
+    """The workflow that delivers one notification: started once however often it is asked."""
+    return f"notification-{key}"
+
+
 def violation_key(tracking_no: str, seq: int) -> str:
     """A violation as its supervision counts it: a report that arrives twice counts once."""
     return f"{tracking_no}:{seq}"
@@ -110,3 +115,7 @@ class ActivityName(StrEnum):
     COMPUTE_CYCLE_REPORT = "compute_cycle_report"
     RECORD_CYCLE_REPORT = "record_cycle_report"
     ARCHIVE_CLOSED_CASES = "archive_closed_cases"
+    PLAN_DELIVERIES = "plan_deliveries"
+    DELIVER = "deliver"
+    DEAD_LETTER = "dead_letter"
+    RAISE_UNDELIVERED = "raise_undelivered"

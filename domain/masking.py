@@ -21,3 +21,11 @@ def mask_name(name: str) -> str:
     if " " in name:
         return " ".join(mask_name(part) for part in name.split())
     return name[0] + "*" * (len(name) - 1)
+
+
+def mask_email(email: str) -> str:
+    """zhang.san@example.com → z*******@example.com."""
+    local, at, domain = email.partition("@")
+    if not at:
+        return mask_name(email)
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain

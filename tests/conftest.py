@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
@@ -15,12 +16,14 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from api.app import create_app
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
 from settings import Settings
 from temporal_client import data_converter, register_search_attributes
 from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, tool
+from tests.support.api import Api
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -117,3 +120,29 @@ def tokens(db: Database, settings: Settings) -> dict[str, str]:
     return {
         name: c["api_key"] for name, c in json.loads((settings.data_dir / "tokens.json").read_text()).items()
     }
+
+
+@pytest.fixture
+async def api(
+    dev_env: WorkflowEnvironment, worker: Worker, settings: Settings, db: Database, tokens: dict[str, str]
+) -> AsyncIterator[Api]:
+    app = create_app(settings, temporal=dev_env.client, db=db)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield Api(http, tokens, app)
+
+
+@pytest.fixture
+async def ts_api(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database, tokens: dict[str, str]
+) -> AsyncIterator[Api]:
+    """The API on the time-skipping server, for what takes days."""
+    app = create_app(settings, temporal=ts_env.client, db=db)
+    async with (
+        build_worker(ts_env.client, settings, db),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        yield Api(http, tokens, app)

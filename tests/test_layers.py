@@ -74,10 +74,23 @@ def test_activities_serve_workflows_not_adapters() -> None:
     assert (
         offending(
             "activities",
-            {"activities", "domain", "db", "workflows", "temporal_client", "temporalio", "sqlalchemy"},
+            {
+                "activities",
+                "domain",
+                "db",
+                "workflows",
+                "delivery",
+                "temporal_client",
+                "temporalio",
+                "sqlalchemy",
+            },
         )
         == {}
     )
+
+
+def test_the_channels_know_no_workflow_and_no_database() -> None:
+    assert offending("delivery", {"delivery", "domain", "aiosmtplib", "aiosmtpd", "jinja2", "httpx"}) == {}
 
 
 def test_the_pages_reach_the_database_and_temporal_through_the_use_cases() -> None:

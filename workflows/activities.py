@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.complaint.io import CaseSetup
     from domain.complaint.messages import ComplaintIntake
     from domain.deadlines import Deadline, DeadlinesInput
+    from domain.delivery import PERMANENT_FAILURE, DeadLetter, DeliveryRetry, Planned, Undelivered
     from domain.ids import ActivityName
     from domain.messages import Assignee
     from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
@@ -99,3 +100,36 @@ async def archive_closed_cases() -> int:
         summary="closed cases not archived yet",
     )
     return done
+
+
+async def plan_deliveries(key: str) -> Planned:
+    return await _run(ActivityName.PLAN_DELIVERIES, key, Planned, "recipients, their channels and addresses")
+
+
+async def deliver(delivery_id: int, *, retry: DeliveryRetry) -> None:
+    """Send, trying again as `retry` allows; a permanent failure is not tried again. Raises
+    ActivityError when it will not go."""
+    await workflow.execute_activity(
+        ActivityName.DELIVER,
+        delivery_id,
+        start_to_close_timeout=timedelta(minutes=1),
+        schedule_to_close_timeout=retry.max_age,
+        retry_policy=RetryPolicy(
+            initial_interval=retry.first_interval,
+            backoff_coefficient=retry.backoff,
+            maximum_interval=retry.max_interval,
+            maximum_attempts=retry.max_attempts,
+            non_retryable_error_types=[PERMANENT_FAILURE],
+        ),
+        summary=f"delivery {delivery_id}",
+    )
+
+
+async def dead_letter(letter: DeadLetter) -> None:
+    await _run(ActivityName.DEAD_LETTER, letter, type(None), f"delivery {letter.delivery_id} dead-lettered")
+
+
+async def raise_undelivered(undelivered: Undelivered) -> None:
+    await _run(
+        ActivityName.RAISE_UNDELIVERED, undelivered, type(None), "an escalation undelivered, to the admins"
+    )

@@ -4,7 +4,6 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 import uvicorn
 from sqlalchemy import select
@@ -17,34 +16,6 @@ from db.seed import hash_password
 from db.session import Database
 from settings import Settings
 from tests.support import eventually
-from tests.support.api import Api
-from worker import build_worker
-
-
-@pytest.fixture
-async def api(
-    dev_env: WorkflowEnvironment, worker: Worker, settings: Settings, db: Database, tokens: dict[str, str]
-) -> AsyncIterator[Api]:
-    app = create_app(settings, temporal=dev_env.client, db=db)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-    ):
-        yield Api(http, tokens, app)
-
-
-@pytest.fixture
-async def ts_api(
-    ts_env: WorkflowEnvironment, settings: Settings, db: Database, tokens: dict[str, str]
-) -> AsyncIterator[Api]:
-    """The API on the time-skipping server, for what takes days."""
-    app = create_app(settings, temporal=ts_env.client, db=db)
-    async with (
-        build_worker(ts_env.client, settings, db),
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
-    ):
-        yield Api(http, tokens, app)
 
 
 @pytest.fixture

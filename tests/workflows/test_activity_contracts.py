@@ -7,6 +7,7 @@ import typing
 from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
+from activities.delivery import DeliveryActivities
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from activities.reports import ReportActivities
@@ -18,6 +19,7 @@ CLASSES = (
     ArchiveActivities,
     AssignmentActivities,
     DeadlineActivities,
+    DeliveryActivities,
     IntakeActivities,
     ProjectionActivities,
     ReportActivities,
@@ -36,9 +38,12 @@ def implementations() -> dict[str, object]:
 
 
 def signature(function: object, *, drop_self: bool) -> tuple[list[object], object]:
+    """What is sent and what comes back; a call's keyword-only options (how it retries) are not
+    sent to the activity."""
     hints = typing.get_type_hints(function)
     returned = hints.pop("return")
-    params = list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+    parameters = inspect.signature(function).parameters  # type: ignore[arg-type]
+    params = [p for p, v in parameters.items() if v.kind is not inspect.Parameter.KEYWORD_ONLY]
     if drop_self:
         params = params[1:]
     return [hints[p] for p in params], returned

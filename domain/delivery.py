@@ -1,0 +1,82 @@
+"""Delivering notifications: the channels, what a delivery workflow is given and learns, and
+which failures are worth another try."""
+
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import Field
+
+from domain.messages import Message
+
+# The error type of a failure the channel says is final: the delivery is not tried again.
+PERMANENT_FAILURE = "PermanentFailure"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"  # the last attempt failed, or a permanent failure: an admin may redeliver
+
+
+class AttemptResult(StrEnum):
+    SENT = "sent"
+    TEMPORARY = "temporary"  # tried again after a backoff
+    PERMANENT = "permanent"  # not tried again
+
+
+# Topics that tell supervisors a clock was breached: never dropped. When none of a supervisor's
+# channels takes one, the failure itself goes to the admins.
+ESCALATIONS = frozenset(
+    {
+        "response_overdue",
+        "resolution_overdue",
+        "investigation_overdue",
+        "evidence_overdue",
+        "rectification_overdue",
+        "verification_overdue",
+        "escalated",
+        "task_failed",
+    }
+)
+
+
+class DeliveryRetry(Message):
+    """How long a delivery keeps trying: exponential backoff up to a maximum age."""
+
+    first_interval: timedelta = timedelta(seconds=5)
+    backoff: float = Field(default=2.0, ge=1.0)
+    max_interval: timedelta = timedelta(minutes=30)
+    max_attempts: int = Field(default=10, ge=1)
+    max_age: timedelta = timedelta(hours=24)
+
+
+class NotificationDelivery(Message):
+    """The input of a notification's delivery workflow."""
+
+    key: str
+    retry: DeliveryRetry = Field(default_factory=DeliveryRetry)
+    delivery_ids: list[int] = Field(default_factory=list)  # an admin's redelivery: these only
+
+
+class Planned(Message):
+    """The deliveries a notification needs, each by its row's id; and whether it is an
+    escalation, whose failure must itself be raised."""
+
+    delivery_ids: list[int] = Field(default_factory=list)
+    escalation: bool = False
+
+
+class DeadLetter(Message):
+    delivery_id: int
+    error: str
+
+
+class Undelivered(Message):
+    """An escalation none of whose deliveries went out."""
+
+    key: str
+    errors: list[str]

@@ -1,0 +1,50 @@
+"""A real SMTP server for the tests (aiosmtpd on a free loopback port) that answers as told:
+refuse the next messages with a code, or take them; every message it took, parsed."""
+
+import socket
+from collections import deque
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ScriptedSmtp:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.received: list[EmailMessage] = []
+        self.answers: deque[str] = deque()  # the next DATA replies, before "250"
+        self.refused = 0
+        self._controller: Controller | None = None
+
+    def answer(self, *replies: str) -> None:
+        """Reply to the next messages with these (e.g. "451 busy"), then take them again."""
+        self.answers.extend(replies)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.answers:
+            self.refused += 1
+            return self.answers.popleft()
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append(message)
+        return "250 OK queued as T" + str(len(self.received))
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.received if m["To"] == address]
