@@ -194,17 +194,20 @@ class DeliveryActivities:
             reply = await send_mail(self.outbox.mail, message)
         except Temporary as failure:
             error = _masked(str(failure), address)
-            await self._attempt(d.id, AttemptResult.TEMPORARY, error=error)
+            await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=error)
             delay = timedelta(seconds=failure.retry_after) if failure.retry_after else None
             raise ApplicationError(error, next_retry_delay=delay) from None
         except Permanent as failure:
             error = _masked(str(failure), address)
-            await self._attempt(d.id, AttemptResult.PERMANENT, error=error)
+            await self._attempt(d.notification_key, d.id, AttemptResult.PERMANENT, error=error)
             raise ApplicationError(error, type=PERMANENT_FAILURE, non_retryable=True) from None
-        await self._attempt(d.id, AttemptResult.SENT, provider_id=_masked(reply, address)[:200])
+        await self._attempt(
+            d.notification_key, d.id, AttemptResult.SENT, provider_id=_masked(reply, address)[:200]
+        )
 
     async def _attempt(
         self,
+        key: str,
         delivery_id: int,
         result: AttemptResult,
         *,
@@ -220,6 +223,11 @@ class DeliveryActivities:
             )
             values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": error}
             if result is AttemptResult.SENT:
+                await session.execute(
+                    update(NotificationRow)
+                    .where(NotificationRow.key == key, NotificationRow.delivered_at.is_(None))
+                    .values(delivered_at=now)
+                )
                 values |= {
                     "status": DeliveryStatus.SENT,
                     "sent_at": now,

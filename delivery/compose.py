@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from delivery.wording import SENTENCES
+from domain.wording import sentence_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(
@@ -53,11 +53,13 @@ class Letter:
 
 
 def sentence(letter: Letter) -> str:
-    zh, en = SENTENCES.get(letter.topic, ("", ""))
-    text = zh if letter.locale == "zh_CN" else en
-    if not text:
-        return letter.recorded
-    return text.format(no=letter.tracking_no, name=letter.enterprise_name)
+    return sentence_for(
+        letter.topic,
+        letter.locale,
+        recorded=letter.recorded,
+        tracking_no=letter.tracking_no,
+        enterprise=letter.enterprise_name,
+    )
 
 
 def compose(letter: Letter, *, sender: str, to: str, reply_to: str = "") -> EmailMessage:

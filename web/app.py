@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.routes import cases, public, staff, supervision, tasks
+from web.routes import cases, notifications, public, staff, supervision, tasks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,3 +18,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(cases.router)
     app.include_router(tasks.router)
     app.include_router(supervision.router)
+    app.include_router(notifications.router)

@@ -84,3 +84,27 @@ async def test_notifications_reach_their_recipients(api: Api) -> None:
     assert forwarded["topic"] == "forwarded" and forwarded["recipient_kind"] == "enterprise"
     others = (await api.get("/api/notifications", as_="xunjie")).json()["items"]
     assert all(n["tracking_no"] != case["tracking_no"] for n in others)
+
+
+async def test_a_reader_marks_notifications_read_and_only_its_own(api: Api) -> None:
+    case = await file(api)
+
+    async def unread() -> list:
+        items = (await api.get("/api/notifications?unread=true", as_="minghui")).json()["items"]
+        return [n for n in items if n["tracking_no"] == case["tracking_no"]]
+
+    [forwarded] = await eventually(unread, what="the enterprise's unread notification")
+    assert forwarded["read"] is False and forwarded["enterprise_name"]
+    before = (await api.get("/api/notifications/unread", as_="minghui")).json()["unread"]
+    assert before >= 1
+    # Another enterprise cannot mark it: the id is not among its notifications.
+    theirs = await api.post("/api/notifications/read", {"ids": [forwarded["id"]]}, as_="xunjie")
+    assert theirs.status_code == 200 and (await unread()) == [forwarded]
+    mine = await api.post("/api/notifications/read", {"ids": [forwarded["id"]]}, as_="minghui")
+    assert mine.json() == {"unread": before - 1} and await unread() == []
+    listed = (await api.get("/api/notifications", as_="minghui")).json()["items"]
+    assert next(n for n in listed if n["id"] == forwarded["id"])["read"] is True
+    bad = await api.post("/api/notifications/read", {"ids": ["x"]}, as_="minghui")
+    assert bad.status_code == 422 and "ids" in bad.text
+    everything = await api.post("/api/notifications/read", {}, as_="minghui")
+    assert everything.json() == {"unread": 0}

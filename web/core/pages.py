@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
-from services import auth, files
+from domain.wording import sentence_for
+from services import accounts, auth, files
 from services.context import Audit, Context, Resources
 from services.errors import FieldError, Unauthorized
 from services.principal import Principal
@@ -38,6 +39,7 @@ class Page:
     ctx: Context
     lang: Language
     user: Principal | None  # a staff member signed in
+    unread: int = 0  # the signed-in member's notifications not read yet
     cookies_to_set: dict[str, tuple[str, int | None]] = field(default_factory=dict)
 
     @property
@@ -107,6 +109,13 @@ def _environment(code: str) -> Environment:
             "label": lambda kind, value: labels.label(lang, kind, value),
             "known": labels.known,
             "recorded": Recorded(lang),
+            "notification": lambda n: sentence_for(
+                n.topic,
+                lang.code,
+                recorded=n.subject,
+                tracking_no=n.tracking_no,
+                enterprise=n.enterprise_name or n.enterprise_code or "",
+            ),
         }
         env.filters |= {"when": lang.when, "day": lang.day, "money": lang.money, "size": lang.size}
         _ENVIRONMENTS[code] = env
@@ -142,7 +151,8 @@ async def _page(request: Request) -> AsyncIterator[Page]:
                 user = await auth.signed_in_as(ctx, signed["login"])
             except Unauthorized:
                 user = None
-        yield Page(request, ctx, lang, user)
+        unread = (await accounts.unread_count(ctx, principal=user)).unread if user else 0
+        yield Page(request, ctx, lang, user, unread)
 
 
 PageDep = Annotated[Page, Depends(_page)]

@@ -1,6 +1,6 @@
 """What each notification says, by topic, in Chinese and in English: one sentence naming the
-case (`{no}`) or the enterprise (`{name}`). The workflows record a topic and an English subject;
-a topic without its sentence here is told by that subject."""
+case (`{no}`) or the enterprise (`{name}`), for the e-mail and the pages alike. The workflows
+record a topic and an English subject; a topic without its sentence here is told by that subject."""
 
 SENTENCES: dict[str, tuple[str, str]] = {
     # a complaint
@@ -75,3 +75,10 @@ SENTENCES: dict[str, tuple[str, str]] = {
     # the system
     "undelivered": ("升级通知未能送达", "An escalation could not be delivered"),
 }
+
+
+def sentence_for(topic: str, locale: str, *, recorded: str, tracking_no: str, enterprise: str) -> str:
+    """The topic's sentence in `locale` (zh_CN or en); the recorded subject for a topic it lacks."""
+    zh, en = SENTENCES.get(topic, ("", ""))
+    text = zh if locale == "zh_CN" else en
+    return text.format(no=tracking_no, name=enterprise) if text else recorded

@@ -1,0 +1,48 @@
+"""A staff member's notifications page: the unread count in the header, each notification in the
+page's words with its link, marked read one by one or all at once, and only the reader's own."""
+
+from tests.support import eventually
+from tests.support.web import Browser, SignedIn, filed
+
+
+async def test_the_enterprise_reads_its_notifications_and_marks_them_read(
+    browser: Browser, signed_in: SignedIn
+) -> None:
+    case = await filed(browser)
+    no = case["tracking_no"]
+    enterprise = await signed_in("minghui")
+
+    async def listed() -> str | None:
+        page = (await enterprise.get("/staff/notifications?unread=true")).text
+        return page if f"投诉{no}已转交贵企业" in page else None
+
+    page = await eventually(listed, what="the notification on the page")
+    assert f'href="/staff/cases/{no}"' in page and 'class="badge"' in page and "条未读" in page
+    other = await signed_in("xunjie")
+    assert no not in (await other.get("/staff/notifications")).text
+
+    read = await enterprise.submit(
+        "/staff/notifications/read", {}, form_at="/staff/notifications?unread=true"
+    )
+    assert read.status_code == 200 and str(read.url).endswith("/staff/notifications")
+    assert (
+        'class="badge"' not in read.text
+        and "没有未读通知" in (await enterprise.get("/staff/notifications?unread=true")).text
+    )
+    english = await enterprise.get("/staff/notifications", headers={"Accept-Language": "en"})
+    assert f"Complaint {no} is forwarded to you: respond within 24 hours" in english.text
+
+
+async def test_marking_read_without_the_form_token_changes_nothing(
+    browser: Browser, signed_in: SignedIn
+) -> None:
+    case = await filed(browser)
+    enterprise = await signed_in("minghui")
+
+    async def unread() -> bool:
+        return case["tracking_no"] in (await enterprise.get("/staff/notifications?unread=true")).text
+
+    await eventually(unread, what="the unread notification")
+    forged = await enterprise.http.post("/staff/notifications/read", data={"csrf": "forged"})
+    assert forged.status_code == 400 and "已过期" in forged.text
+    assert await unread()
