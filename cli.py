@@ -120,6 +120,9 @@ def run(settings: Settings) -> int:
             (settings.temporal_port, "AFTERSALES_TEMPORAL_PORT"),
             (settings.temporal_ui_port, "AFTERSALES_TEMPORAL_UI_PORT"),
         ]
+    sink = not settings.smtp_host and settings.environment == "development"
+    if sink:
+        wanted.append((settings.mail_sink_port, "AFTERSALES_MAIL_SINK_PORT"))
     for port, variable in wanted:
         if not _port_free(host, port):
             raise SystemExit(f"port {port} is in use: stop what holds it, or set {variable}")
@@ -166,6 +169,27 @@ def run(settings: Settings) -> int:
                 env,
             )
             _wait_for_port(host, settings.temporal_port, temporal, "the Temporal dev server", 60)
+        if sink:
+            # No SMTP server is configured: the mail is received here, and shown to the admins.
+            mail = services.start(
+                "mail",
+                [
+                    sys.executable,
+                    "-m",
+                    "delivery.sink",
+                    "--port",
+                    str(settings.mail_sink_port),
+                    "--dir",
+                    str(settings.mail_dir.resolve()),
+                ],
+                env,
+            )
+            _wait_for_port(host, settings.mail_sink_port, mail, "the mail sink", 30)
+            env |= {
+                "AFTERSALES_SMTP_HOST": host,
+                "AFTERSALES_SMTP_PORT": str(settings.mail_sink_port),
+                "AFTERSALES_SMTP_SECURITY": "plain",
+            }
         print("Migrating the database ...", flush=True)
         upgrade(settings.database)
         accounts = _seed(settings) if settings.demo_accounts else {}
@@ -229,6 +253,12 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
         if not settings.temporal_address
         else "(external Temporal)"
     )
+    if settings.smtp_host:
+        mail = f"by {settings.smtp_host}:{settings.smtp_port}"
+    elif settings.environment == "development":
+        mail = f"kept by the local sink in {settings.mail_dir.resolve()}, shown at {api}/staff/deliveries"
+    else:
+        mail = "none (set AFTERSALES_SMTP_HOST)"
     lines = [
         "",
         "Aftersales Supervision is running.",
@@ -236,6 +266,7 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
         f"  API docs         {api}/docs",
         f"  Temporal Web UI  {ui}",
         f"  Temporal         {settings.temporal}  (namespace {settings.temporal_namespace})",
+        f"  Mail             {mail}",
         f"  Database         {settings.database}",
         f"  Logs             {logs}",
     ]

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.calendar import WorkingCalendar, parse_overrides
+from domain.delivery import DeliveryRetry
 
 DEFAULTS = Path(__file__).parent / "domain" / "defaults"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -96,6 +98,13 @@ class Settings(BaseSettings):
     @property
     def site_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    def delivery_retry(self) -> DeliveryRetry:
+        return DeliveryRetry(
+            first_interval=timedelta(seconds=self.delivery_first_retry_seconds),
+            max_attempts=self.delivery_max_attempts,
+            max_age=timedelta(hours=self.delivery_max_hours),
+        )
 
     @property
     def mail_dir(self) -> Path:

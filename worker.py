@@ -33,7 +33,6 @@ from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
 from delivery.mail import SmtpServer
-from domain.delivery import DeliveryRetry
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
 from settings import Settings
@@ -73,11 +72,7 @@ def outbox(settings: Settings) -> Outbox:
         sender=settings.mail_from,
         reply_to=settings.mail_reply_to,
         public_url=settings.site_url,
-        retry=DeliveryRetry(
-            first_interval=timedelta(seconds=settings.delivery_first_retry_seconds),
-            max_attempts=settings.delivery_max_attempts,
-            max_age=timedelta(hours=settings.delivery_max_hours),
-        ),
+        retry=settings.delivery_retry(),
     )
 
 

@@ -18,6 +18,7 @@ from api.routes import (
     audit_log,
     auth,
     complaints,
+    deliveries,
     enterprises,
     intake,
     metrics,
@@ -52,6 +53,7 @@ ROUTERS = (
     archive,
     audit_log,
     accounts,
+    deliveries,
 )
 
 

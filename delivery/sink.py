@@ -57,7 +57,7 @@ def read_kept(folder: Path, limit: int = 100) -> list[KeptMessage]:
         found.append(
             KeptMessage(
                 name=path.name,
-                received_at=datetime.strptime(path.name[:22], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC),
+                received_at=datetime.strptime(path.name.split("-")[0], "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC),
                 sender=str(message["From"] or ""),
                 to=str(message["To"] or ""),
                 subject=str(message["Subject"] or ""),

@@ -24,6 +24,7 @@ from settings import Settings
 from temporal_client import data_converter, register_search_attributes
 from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, tool
 from tests.support.api import Api
+from tests.support.smtp import ScriptedSmtp
 from worker import build_worker
 from workflows import search_attributes as sa
 
@@ -112,6 +113,15 @@ async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database)
         handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
         with contextlib.suppress(RPCError):  # it may have closed since it was listed
             await handle.terminate(reason="the test is over")
+
+
+@pytest.fixture
+def smtp() -> Iterator[ScriptedSmtp]:
+    """A real SMTP server on a free loopback port that answers as a test tells it."""
+    server = ScriptedSmtp()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -2,14 +2,26 @@
 
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from delivery.sink import read_kept
 from tests.support.api import complaint
 from tests.support.running import Running, free_port, token
+
+
+def eventually_sync(probe: Callable[[], Any], timeout: float) -> Any:
+    """Call `probe` until it returns something truthy (the system runs in other processes)."""
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+    return found
 
 
 def port_open(port: int) -> bool:
@@ -19,10 +31,11 @@ def port_open(port: int) -> bool:
 
 @pytest.fixture
 def environment(tmp_path: Path) -> Iterator[dict[str, str]]:
-    ports = {name: free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI")}
+    ports = {name: free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")}
     env = {**os.environ, "AFTERSALES_DATA_DIR": str(tmp_path / "data")}
     env.pop("AFTERSALES_TEMPORAL_ADDRESS", None)
     env.pop("AFTERSALES_DATABASE_URL", None)
+    env.pop("AFTERSALES_SMTP_HOST", None)
     env.update({f"AFTERSALES_{name}_PORT": str(port) for name, port in ports.items()})
     yield env
 
@@ -31,7 +44,9 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
     environment: dict[str, str], tmp_path: Path
 ) -> None:
     api = f"http://127.0.0.1:{environment['AFTERSALES_API_PORT']}"
-    ports = [int(environment[f"AFTERSALES_{n}_PORT"]) for n in ("API", "TEMPORAL", "TEMPORAL_UI")]
+    ports = [
+        int(environment[f"AFTERSALES_{n}_PORT"]) for n in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")
+    ]
     first = Running(environment, tmp_path / "first.log")
     output = first.wait_started()
     assert f"{api}/docs" in output and f"http://127.0.0.1:{ports[2]}" in output
@@ -40,6 +55,13 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
     receipt = httpx.post(f"{api}/api/complaints", json=complaint(), timeout=30).json()
     no = receipt["tracking_no"]
     assert receipt["status"] == "forwarded"
+    # The enterprise is told by e-mail, which the local sink keeps for the admins to see.
+    mail = tmp_path / "data" / "mail"
+    told = eventually_sync(lambda: [m for m in read_kept(mail) if no in m.subject], 60)
+    assert told[0].to == "minghui@demo.aftersales.example" and f"/staff/cases/{no}" in told[0].text
+    admin = {"Authorization": f"Bearer {token(output, 'admin')}"}
+    sent = httpx.get(f"{api}/api/deliveries?status=sent", headers=admin, timeout=30).json()["items"]
+    assert any(d["tracking_no"] == no and d["topic"] == "forwarded" for d in sent)
 
     assert first.interrupt() == 0
     assert not any(port_open(p) for p in ports), "a process it started is still listening"

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.routes import cases, notifications, public, staff, supervision, tasks
+from web.routes import cases, deliveries, notifications, public, staff, supervision, tasks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,3 +19,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(tasks.router)
     app.include_router(supervision.router)
     app.include_router(notifications.router)
+    app.include_router(deliveries.router)

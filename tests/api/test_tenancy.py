@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.app import create_app
-from db.models import Account, AuditEntry, IdempotencyRecord
+from db.models import Account, AuditEntry, Delivery, IdempotencyRecord, NotificationRow
 from db.seed import hash_password
 from db.session import Database
 from settings import Settings
@@ -85,6 +85,7 @@ class Ctx:
     archived: str
     label: str
     sealed: dict[str, Any]  # an encrypted payload, for the codec
+    delivery_id: int  # a dead letter, for the admins
     logins: dict[str, dict[str, str]] = field(default_factory=dict)  # fresh logins by use
 
     def token(self, use: str) -> str:
@@ -111,6 +112,7 @@ class Probe:
             "key_id": ctx.key_id,
             "label": ctx.label,
             "token": ctx.token("codec"),
+            "delivery_id": ctx.delivery_id,
         }
         return self.path.format(**values) + self.query.format(code=ctx.code)
 
@@ -324,6 +326,11 @@ PROBES = [
     Probe("GET", "/api/audit-log", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/me", ACCOUNTS),
     Probe("GET", "/api/notifications", ACCOUNTS, foreign=_notifications_foreign),
+    Probe("GET", "/api/notifications/unread", ACCOUNTS),
+    Probe("POST", "/api/notifications/read", ACCOUNTS, lambda _: {"ids": []}),
+    Probe("GET", "/api/deliveries", frozenset({"admin"})),
+    Probe("GET", "/api/deliveries/{delivery_id}", frozenset({"admin"})),
+    Probe("POST", "/api/deliveries/{delivery_id}/redeliver", frozenset({"admin"}), lambda _: {}),
     Probe("GET", "/api/health", EVERYONE),
 ]
 
@@ -454,6 +461,21 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         made = ok(await api.post("/api/keys", {"account_id": account.id, "name": "spare"}, as_="admin"), 201)
         spare[account.username] = made["id"]
 
+    async with db.transaction() as session:  # a dead letter (no mail is sent here)
+        letter = Delivery(
+            notification_key=await session.scalar(select(NotificationRow.key).limit(1)),
+            recipient="admin-1",
+            channel="email",
+            address_masked="a****@demo.aftersales.example",
+            locale="zh_CN",
+            status="dead",
+            attempts=1,
+            last_error="SMTP 550: no such user",
+        )
+        session.add(letter)
+        await session.flush()
+        delivery_id = letter.id
+
     own, other = {}, {}
     m_case, m_inv = serious["minghui"]
     x_case, x_inv = serious["xunjie"]
@@ -474,6 +496,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             archived=archived,
             label=report.label,
             sealed=sealed,
+            delivery_id=delivery_id,
         )
         if username:
             for use in ("refresh", "logout", "codec"):

@@ -150,3 +150,28 @@ async def test_an_escalation_no_supervisor_received_goes_to_the_admins(
     async with db.sessions() as session:
         row = await session.scalar(select(NotificationRow).where(NotificationRow.key == f"{key}:undelivered"))
     assert row is not None and "mailbox full" in row.subject and "supervisor@" not in row.subject
+
+
+async def test_an_admin_sees_a_dead_letter_and_redelivers_it(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    smtp.answer("554 5.7.1 rejected for policy reasons")
+    key = await notify(dev_env, settings, db, "escalated", "admin")
+    [delivery] = await ended(db, key)
+    dead = (await api.get("/api/deliveries?status=dead", as_="admin")).json()["items"]
+    [listed] = [d for d in dead if d["id"] == delivery.id]
+    assert listed["address_masked"] == "a****@demo.aftersales.example" and "554" in listed["last_error"]
+    assert (await api.get("/api/deliveries", as_="supervisor")).status_code == 403
+    sent_one = await api.post(f"/api/deliveries/{delivery.id}/redeliver", {}, as_="admin")
+    assert sent_one.status_code == 202, sent_one.text
+
+    async def sent() -> dict | None:
+        detail = (await api.get(f"/api/deliveries/{delivery.id}", as_="admin")).json()
+        return detail if detail["status"] == "sent" else None
+
+    detail = await eventually(sent, what="the redelivery")
+    assert [t["result"] for t in detail["tries"]] == ["permanent", "sent"]
+    assert len(smtp.to("admin@demo.aftersales.example")) == 1
+    again = await api.post(f"/api/deliveries/{delivery.id}/redeliver", {}, as_="admin")
+    assert again.status_code == 409 and "only a dead letter" in again.text
+    assert (await api.post("/api/deliveries/999999/redeliver", {}, as_="admin")).status_code == 404

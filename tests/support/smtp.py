@@ -9,6 +9,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from settings import Settings
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -48,3 +50,16 @@ class ScriptedSmtp:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.received if m["To"] == address]
+
+
+def mailing(settings: Settings, smtp: ScriptedSmtp) -> Settings:
+    """`settings` sending e-mail to `smtp`, retrying quickly enough to watch."""
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "public_url": "https://aftersales.example",
+            "delivery_first_retry_seconds": 0.2,
+            "delivery_max_attempts": 4,
+        }
+    )

@@ -110,6 +110,11 @@ LABELS: dict[str, dict[str, str]] = {
         "admin": N_("Administrator"),
         "auditor": N_("Auditor"),
     },
+    "delivery_status": {
+        "pending": N_("Being delivered"),
+        "sent": N_("Sent"),
+        "dead": N_("Dead letter"),
+    },
     "penalty_kind": {
         "fine": N_("Fine"),
         "suspension": N_("Suspension of business"),

@@ -1,0 +1,49 @@
+"""The admins' deliveries page: the dead letters with their masked address and error, tried
+again from the page; nobody else's to see."""
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Delivery
+from db.session import Database
+from settings import Settings
+from tests.support import eventually, rows
+from tests.support.smtp import ScriptedSmtp, mailing
+from tests.support.web import Browser, SignedIn, filed
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: ScriptedSmtp) -> Settings:
+    return mailing(settings, smtp)
+
+
+async def test_an_admin_redelivers_a_dead_letter_from_the_page(
+    browser: Browser, signed_in: SignedIn, smtp: ScriptedSmtp, db: Database, dev_env: WorkflowEnvironment
+) -> None:
+    smtp.answer("550 5.1.1 <minghui@demo.aftersales.example>: no such user")
+    case = await filed(browser)
+
+    async def dead() -> Delivery | None:
+        found = await rows(
+            db, Delivery, Delivery.notification_key.contains(":forwarded:"), Delivery.status == "dead"
+        )
+        return found[0] if found else None
+
+    letter = await eventually(dead, what="the dead letter")
+    admin = await signed_in("admin")
+    page = (await admin.get("/staff/deliveries?status=dead")).text
+    assert f'id="delivery-{letter.id}"' in page and "m******@demo.aftersales.example" in page
+    assert "minghui@demo" not in page and "投递失败" in page and case["tracking_no"] in page
+    again = await admin.submit(
+        f"/staff/deliveries/{letter.id}/redeliver", {}, form_at="/staff/deliveries?status=dead"
+    )
+    assert again.status_code == 200 and str(again.url).endswith("/staff/deliveries?status=pending")
+
+    async def sent() -> bool:
+        return bool(await rows(db, Delivery, Delivery.id == letter.id, Delivery.status == "sent"))
+
+    await eventually(sent, what="the redelivered mail")
+    assert len(smtp.to("minghui@demo.aftersales.example")) == 1
+    supervisor = await signed_in("supervisor")
+    assert (await supervisor.get("/staff/deliveries")).status_code == 403
+    assert "/staff/deliveries" not in (await supervisor.get("/staff")).text
