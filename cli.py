@@ -190,6 +190,8 @@ def run(settings: Settings) -> int:
                 "AFTERSALES_SMTP_PORT": str(settings.mail_sink_port),
                 "AFTERSALES_SMTP_SECURITY": "plain",
             }
+        if settings.sms_gateway == "none" and settings.environment == "development":
+            env["AFTERSALES_SMS_GATEWAY"] = "file"  # text messages kept in data/sms.jsonl
         print("Migrating the database ...", flush=True)
         upgrade(settings.database)
         accounts = _seed(settings) if settings.demo_accounts else {}
@@ -259,6 +261,12 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
         mail = f"kept by the local sink in {settings.mail_dir.resolve()}, shown at {api}/staff/deliveries"
     else:
         mail = "none (set AFTERSALES_SMTP_HOST)"
+    if settings.sms_gateway == "http":
+        sms = f"by the gateway at {settings.sms_url}"
+    elif settings.environment == "development" or settings.sms_gateway == "file":
+        sms = f"kept in {settings.sms_file.resolve()}, shown at {api}/staff/deliveries"
+    else:
+        sms = "none (set AFTERSALES_SMS_GATEWAY)"
     lines = [
         "",
         "Aftersales Supervision is running.",
@@ -267,6 +275,7 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
         f"  Temporal Web UI  {ui}",
         f"  Temporal         {settings.temporal}  (namespace {settings.temporal_namespace})",
         f"  Mail             {mail}",
+        f"  SMS              {sms}",
         f"  Database         {settings.database}",
         f"  Logs             {logs}",
     ]

@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     mail_from: str = "售后服务监管 <noreply@aftersales.example>"
     mail_reply_to: str = ""
     mail_sink_port: int = Field(default=8025, ge=1, le=65535)
+    # SMS: none; a file (development: `aftersales run` uses data/sms.jsonl); or an HTTP gateway
+    # that takes a signed POST of a template code and its parameters (AFTERSALES_SMS_*).
+    sms_gateway: Literal["none", "file", "http"] = "none"
+    sms_url: str = ""
+    sms_app_key: str = ""
+    sms_secret: SecretStr | None = None
+    sms_sign_name: str = "市场监管"
+    sms_form: bool = False  # form-encoded instead of JSON
+    sms_templates: dict[str, str] = {}  # topic → approved template code (default AFTERSALES_<TOPIC>)
     # How one delivery keeps trying: exponential backoff from the first retry, this often, this long.
     delivery_first_retry_seconds: float = Field(default=5.0, gt=0)
     delivery_max_attempts: int = Field(default=10, ge=1, le=100)
@@ -91,6 +100,8 @@ class Settings(BaseSettings):
                     "production names its database and Temporal: AFTERSALES_DATABASE_URL, "
                     "AFTERSALES_TEMPORAL_ADDRESS"
                 )
+            if self.sms_gateway == "http" and not self.sms_url.startswith("https://"):
+                raise ValueError("AFTERSALES_SMS_URL must be an https URL in production")
             if self.smtp_host and self.smtp_security == "plain" and self.smtp_host not in LOOPBACK:
                 raise ValueError("AFTERSALES_SMTP_SECURITY must be tls or starttls for a remote SMTP server")
         return self
@@ -105,6 +116,10 @@ class Settings(BaseSettings):
             max_attempts=self.delivery_max_attempts,
             max_age=timedelta(hours=self.delivery_max_hours),
         )
+
+    @property
+    def sms_file(self) -> Path:
+        return self.data_dir / "sms.jsonl"
 
     @property
     def mail_dir(self) -> Path:

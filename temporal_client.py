@@ -62,6 +62,20 @@ class KeyRing:
     def new_key() -> str:
         return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
 
+    def seal(self, data: bytes, purpose: str) -> str:
+        """`data` encrypted under the active key, as text: key id, then nonce and ciphertext."""
+        nonce = os.urandom(12)
+        sealed = self.cipher(self.active).encrypt(nonce, data, f"{self.active}:{purpose}".encode())
+        return f"{self.active}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def unseal(self, text: str, purpose: str) -> bytes:
+        key_id, _, encoded = text.partition(":")
+        raw = base64.b64decode(encoded)
+        try:
+            return self.cipher(key_id).decrypt(raw[:12], raw[12:], f"{key_id}:{purpose}".encode())
+        except InvalidTag:
+            raise ValueError(f"a sealed {purpose} under key {key_id!r} does not decrypt") from None
+
     def cipher(self, key_id: str) -> AESGCM:
         try:
             return self._ciphers[key_id]

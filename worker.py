@@ -33,10 +33,11 @@ from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
 from delivery.mail import SmtpServer
+from delivery.sms import FileSmsSink, HttpSmsGateway, SmsGateway
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
 from settings import Settings
-from temporal_client import connect
+from temporal_client import connect, key_ring
 from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.delivery import NotificationWorkflow
@@ -57,6 +58,20 @@ WORKFLOWS: Sequence[type] = (
 log = logging.getLogger("aftersales.worker")
 
 
+def sms_gateway(settings: Settings) -> SmsGateway | None:
+    if settings.sms_gateway == "file":
+        return FileSmsSink(settings.sms_file)
+    if settings.sms_gateway == "http":
+        return HttpSmsGateway(
+            url=settings.sms_url,
+            app_key=settings.sms_app_key,
+            secret=settings.sms_secret.get_secret_value() if settings.sms_secret else "",
+            sign_name=settings.sms_sign_name,
+            form=settings.sms_form,
+        )
+    return None
+
+
 def outbox(settings: Settings) -> Outbox:
     mail = None
     if settings.smtp_host:
@@ -73,6 +88,10 @@ def outbox(settings: Settings) -> Outbox:
         reply_to=settings.mail_reply_to,
         public_url=settings.site_url,
         retry=settings.delivery_retry(),
+        ring=key_ring(settings),
+        sms=sms_gateway(settings),
+        sms_templates=settings.sms_templates,
+        development=settings.environment == "development",
     )
 
 
@@ -81,7 +100,7 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)
-    notifier = Notifier(client, settings.task_queue, outbox(settings))
+    notifier = Notifier(client, settings.task_queue, outbox(settings), db)
     delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
     projection = ProjectionActivities(db, notifier)
     assignment = AssignmentActivities(db)

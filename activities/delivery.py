@@ -1,10 +1,11 @@
 """Delivering a notification: who receives it by which channel (a row per delivery, written
 once), each send with its attempt recorded, the dead letters, and an escalation that reached
-no one raised to the admins. Addresses are read in clear only here, at the moment of sending;
-rows and errors hold them masked."""
+no one raised to the admins. Addresses are read in clear only here, at the moment of sending
+(a consumer's from the case itself); rows and errors hold them masked."""
 
 import contextlib
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -15,12 +16,23 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from db.models import Account, Delivery, DeliveryAttempt, Enterprise, NotificationRow, utcnow
+from db.models import (
+    Account,
+    Delivery,
+    DeliveryAttempt,
+    Enterprise,
+    NotificationRow,
+    WebhookEndpoint,
+    utcnow,
+)
 from db.session import Database
 from db.writes import insert_missing
-from delivery.compose import Letter, compose
+from delivery import webhooks
+from delivery.compose import Letter, compose, sentence
 from delivery.failures import Permanent, Temporary
 from delivery.mail import SmtpServer, send_mail
+from delivery.sms import SmsGateway, SmsMessage
+from domain.complaint.messages import ConsumerDetails
 from domain.delivery import (
     ESCALATIONS,
     PERMANENT_FAILURE,
@@ -35,45 +47,62 @@ from domain.delivery import (
 )
 from domain.enums import RecipientKind, Role
 from domain.ids import ActivityName, complaint_workflow_id, notification_workflow_id
-from domain.masking import mask_email
+from domain.masking import mask_email, mask_phone
+from temporal_client import KeyRing
 from workflows.complaint import ComplaintWorkflow
 from workflows.delivery import NotificationWorkflow
 
 CONSUMER = "consumer"
+WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
+SECRET = "webhook secret"  # what the key ring seals a signing secret as (services.webhooks)
 
 
 @dataclass(frozen=True)
 class Outbox:
-    """How notifications go out: the SMTP server (None: no e-mail), the sender, the site's
-    address for links, and how long a delivery keeps trying."""
+    """How notifications go out: by e-mail (None: not at all), SMS (None: not at all) and the
+    enterprises' webhooks; the site's address for links; how long a delivery keeps trying."""
 
     mail: SmtpServer | None
     sender: str
     reply_to: str
     public_url: str
     retry: DeliveryRetry
-
-    @property
-    def enabled(self) -> bool:
-        return self.mail is not None
+    ring: KeyRing
+    sms: SmsGateway | None = None
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    development: bool = False
 
 
 class Notifier:
     """Starts each notification's delivery workflow, once: a second start of the same key is
-    refused by Temporal, so a projection retried after a crash starts nothing twice."""
+    refused by Temporal, so a projection retried after a crash starts nothing twice. With no
+    e-mail or SMS, only an enterprise's notification to an enterprise with a webhook starts one."""
 
-    def __init__(self, client: Client, task_queue: str, outbox: Outbox) -> None:
-        self.client, self.task_queue, self.outbox = client, task_queue, outbox
+    def __init__(self, client: Client, task_queue: str, outbox: Outbox, db: Database) -> None:
+        self.client, self.task_queue, self.outbox, self.db = client, task_queue, outbox, db
 
-    async def start(self, keys: list[str], *, only: list[int] | None = None, suffix: str = "") -> None:
-        if not self.outbox.enabled:
-            return
-        for key in keys:
+    async def wanted(self, keys: list[str]) -> list[str]:
+        if self.outbox.mail is not None or self.outbox.sms is not None:
+            return keys
+        async with self.db.sessions() as session:
+            found = await session.scalars(
+                select(NotificationRow.key)
+                .join(WebhookEndpoint, WebhookEndpoint.enterprise_code == NotificationRow.recipient_ref)
+                .where(
+                    NotificationRow.key.in_(keys),
+                    NotificationRow.recipient_kind == RecipientKind.ENTERPRISE.value,
+                    WebhookEndpoint.removed_at.is_(None),
+                )
+            )
+            return sorted(set(found))
+
+    async def start(self, keys: list[str]) -> None:
+        for key in await self.wanted(keys):
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await self.client.start_workflow(
                     NotificationWorkflow.run,
-                    NotificationDelivery(key=key, retry=self.outbox.retry, delivery_ids=only or []),
-                    id=notification_workflow_id(key) + suffix,
+                    NotificationDelivery(key=key, retry=self.outbox.retry),
+                    id=notification_workflow_id(key),
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 )
@@ -89,6 +118,17 @@ def _link(outbox: Outbox, n: NotificationRow, recipient: str) -> str:
     if n.enterprise_code:
         return f"{base}/staff/enterprises/{n.enterprise_code}/supervision"
     return f"{base}/staff"
+
+
+@dataclass
+class _Sending:
+    """One delivery about to be sent, with what it is about."""
+
+    delivery: Delivery
+    notification: NotificationRow
+    account: Account | None
+    endpoint: WebhookEndpoint | None
+    enterprise_name: str
 
 
 class DeliveryActivities:
@@ -116,13 +156,40 @@ class DeliveryActivities:
             )
             return list(found.scalars())
 
-    async def _consumer_email(self, tracking_no: str) -> str | None:
+    async def _consumer(self, tracking_no: str) -> ConsumerDetails | None:
+        """The consumer's details, from the case (its history keeps them encrypted)."""
         handle: WorkflowHandle[Any, Any] = self.client.get_workflow_handle(complaint_workflow_id(tracking_no))
         try:
             state = await handle.query(ComplaintWorkflow.state)
         except RPCError as error:
             raise ApplicationError(f"the case did not answer: {error.message}") from error
-        return state.intake.consumer.email if state is not None else None
+        return state.intake.consumer if state is not None else None
+
+    async def _plan(self, key: str, n: NotificationRow) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
+        if n.recipient_kind == RecipientKind.CONSUMER and (mail or sms):
+            consumer = await self._consumer(n.tracking_no)
+            if consumer is not None and consumer.email and mail:
+                rows.append(_row(key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))
+            if consumer is not None and sms:
+                rows.append(_row(key, CONSUMER, Channel.SMS, mask_phone(consumer.phone), "zh_CN"))
+        for account in await self._accounts(n):
+            if mail and account.email and Channel.EMAIL in account.channels:
+                rows.append(_row(key, account.id, Channel.EMAIL, mask_email(account.email), account.locale))
+            if sms and account.phone and Channel.SMS in account.channels:
+                rows.append(_row(key, account.id, Channel.SMS, mask_phone(account.phone), account.locale))
+        if n.recipient_kind == RecipientKind.ENTERPRISE:
+            async with self.db.sessions() as session:
+                endpoints = await session.scalars(
+                    select(WebhookEndpoint).where(
+                        WebhookEndpoint.enterprise_code == n.recipient_ref,
+                        WebhookEndpoint.removed_at.is_(None),
+                    )
+                )
+                for e in endpoints:
+                    rows.append(_row(key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
+        return rows
 
     @activity.defn(name=ActivityName.PLAN_DELIVERIES)
     async def plan_deliveries(self, key: str) -> Planned:
@@ -130,17 +197,7 @@ class DeliveryActivities:
             n = await session.scalar(select(NotificationRow).where(NotificationRow.key == key))
         if n is None:
             raise ApplicationError(f"no notification {key}", non_retryable=True)
-        rows: list[dict[str, Any]] = []
-        if self.outbox.mail is not None:
-            if n.recipient_kind == RecipientKind.CONSUMER:
-                email = await self._consumer_email(n.tracking_no)
-                if email:
-                    rows.append(_row(key, CONSUMER, Channel.EMAIL, mask_email(email), "zh_CN"))
-            for account in await self._accounts(n):
-                if account.email and Channel.EMAIL in account.channels:
-                    rows.append(
-                        _row(key, account.id, Channel.EMAIL, mask_email(account.email), account.locale)
-                    )
+        rows = await self._plan(key, n)
         async with self.db.transaction() as session:
             await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
             ids = await session.scalars(
@@ -155,8 +212,7 @@ class DeliveryActivities:
 
     # --- one send -----------------------------------------------------------------------------
 
-    @activity.defn(name=ActivityName.DELIVER)
-    async def deliver(self, delivery_id: int) -> None:
+    async def _sending(self, delivery_id: int) -> _Sending | None:
         async with self.db.sessions() as session:
             d = await session.get(Delivery, delivery_id)
             if d is None:
@@ -164,45 +220,122 @@ class DeliveryActivities:
                     f"no delivery {delivery_id}", type=PERMANENT_FAILURE, non_retryable=True
                 )
             if d.status == DeliveryStatus.SENT:
-                return  # sent by an earlier attempt whose completion was lost
+                return None  # sent by an earlier attempt whose completion was lost
             n = await session.scalar(select(NotificationRow).where(NotificationRow.key == d.notification_key))
-            account = await session.get(Account, d.recipient) if d.recipient != CONSUMER else None
+            assert n is not None
+            account = endpoint = None
+            if d.recipient.startswith(WEBHOOK):
+                endpoint = await session.get(WebhookEndpoint, int(d.recipient.removeprefix(WEBHOOK)))
+            elif d.recipient != CONSUMER:
+                account = await session.get(Account, d.recipient)
             name = ""
-            if n is not None and n.enterprise_code:
+            if n.enterprise_code:
                 enterprise = await session.get(Enterprise, n.enterprise_code)
                 name = enterprise.name if enterprise else n.enterprise_code
-        assert n is not None
-        address = await self._consumer_email(n.tracking_no) if account is None else account.email
+        return _Sending(d, n, account, endpoint, name)
+
+    def _letter(self, s: _Sending) -> Letter:
+        d, n = s.delivery, s.notification
+        return Letter(
+            delivery_id=d.id,
+            key=d.notification_key,
+            topic=n.topic,
+            recorded=n.subject,
+            tracking_no=n.tracking_no,
+            enterprise_name=s.enterprise_name,
+            locale=d.locale,
+            link=_link(self.outbox, n, d.recipient),
+            for_consumer=d.recipient == CONSUMER,
+            at=n.created_at,
+        )
+
+    async def _send(self, s: _Sending, clear: list[str]) -> str:
+        """Send by the delivery's channel; its answer. `clear` collects the addresses to mask."""
+        d = s.delivery
+        match d.channel:
+            case Channel.EMAIL:
+                return await self._send_mail(s, clear)
+            case Channel.SMS:
+                return await self._send_sms(s, clear)
+            case Channel.WEBHOOK:
+                return await self._send_webhook(s)
+        raise Permanent(f"no channel {d.channel}")
+
+    async def _address(self, s: _Sending, kind: str) -> str:
+        """The recipient's `email` or `phone`, read now; masked in what is recorded of it."""
+        if s.account is not None:
+            address = getattr(s.account, kind)
+        else:
+            consumer = await self._consumer(s.notification.tracking_no)
+            address = getattr(consumer, kind) if consumer else None
+        if not address:
+            raise Permanent(f"the recipient has no {kind} any more")
+        return str(address)
+
+    async def _send_mail(self, s: _Sending, clear: list[str]) -> str:
+        if self.outbox.mail is None:
+            raise Permanent("e-mail is not configured")
+        address = await self._address(s, "email")
+        clear.append(address)
+        message = compose(
+            self._letter(s), sender=self.outbox.sender, to=address, reply_to=self.outbox.reply_to
+        )
+        return await send_mail(self.outbox.mail, message)
+
+    async def _send_sms(self, s: _Sending, clear: list[str]) -> str:
+        if self.outbox.sms is None:
+            raise Permanent("SMS is not configured")
+        phone = await self._address(s, "phone")
+        clear.append(phone)
+        letter = self._letter(s)
+        topic = s.notification.topic
+        params = {"no": letter.tracking_no, "name": letter.enterprise_name, "link": letter.link}
+        template = self.outbox.sms_templates.get(topic, f"AFTERSALES_{topic.upper()}")
+        return await self.outbox.sms.send(SmsMessage(phone, template, params, sentence(letter)))
+
+    async def _send_webhook(self, s: _Sending) -> str:
+        e, n = s.endpoint, s.notification
+        if e is None or e.removed_at is not None:
+            raise Permanent("the endpoint was removed")
+        now = utcnow()
+        secrets = [self.outbox.ring.unseal(e.secret, SECRET).decode()]
+        if e.previous_secret and e.previous_until and e.previous_until > now:
+            secrets.append(self.outbox.ring.unseal(e.previous_secret, SECRET).decode())
+        body = {
+            "type": f"aftersales.{n.topic}",
+            "timestamp": n.created_at.isoformat(),
+            "data": {
+                "notification": n.key,
+                "topic": n.topic,
+                "subject": n.subject,
+                "tracking_no": n.tracking_no or None,
+                "enterprise_code": n.enterprise_code,
+                "link": _link(self.outbox, n, s.delivery.recipient),
+            },
+        }
+        hook = webhooks.Webhook(url=e.url, secrets=secrets, development=self.outbox.development)
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return await webhooks.deliver(hook, webhooks.message_id(n.key, e.id), content)
+
+    @activity.defn(name=ActivityName.DELIVER)
+    async def deliver(self, delivery_id: int) -> None:
+        s = await self._sending(delivery_id)
+        if s is None:
+            return
+        d, clear = s.delivery, list[str]()
         try:
-            if self.outbox.mail is None:
-                raise Permanent("e-mail is not configured")
-            if not address:
-                raise Permanent("the recipient has no e-mail address any more")
-            letter = Letter(
-                delivery_id=d.id,
-                key=d.notification_key,
-                topic=n.topic,
-                recorded=n.subject,
-                tracking_no=n.tracking_no,
-                enterprise_name=name,
-                locale=d.locale,
-                link=_link(self.outbox, n, d.recipient),
-                for_consumer=account is None,
-                at=n.created_at,
-            )
-            message = compose(letter, sender=self.outbox.sender, to=address, reply_to=self.outbox.reply_to)
-            reply = await send_mail(self.outbox.mail, message)
+            answer = await self._send(s, clear)
         except Temporary as failure:
-            error = _masked(str(failure), address)
+            error = _masked(str(failure), clear)
             await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=error)
             delay = timedelta(seconds=failure.retry_after) if failure.retry_after else None
             raise ApplicationError(error, next_retry_delay=delay) from None
         except Permanent as failure:
-            error = _masked(str(failure), address)
+            error = _masked(str(failure), clear)
             await self._attempt(d.notification_key, d.id, AttemptResult.PERMANENT, error=error)
             raise ApplicationError(error, type=PERMANENT_FAILURE, non_retryable=True) from None
         await self._attempt(
-            d.notification_key, d.id, AttemptResult.SENT, provider_id=_masked(reply, address)[:200]
+            d.notification_key, d.id, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200]
         )
 
     async def _attempt(
@@ -250,20 +383,18 @@ class DeliveryActivities:
     @activity.defn(name=ActivityName.RAISE_UNDELIVERED)
     async def raise_undelivered(self, undelivered: Undelivered) -> None:
         """The admins told that an escalation reached no supervisor: in their list, and by e-mail
-        where that works for them."""
+        or SMS where that works for them."""
         async with self.db.transaction() as session:
             n = await session.scalar(select(NotificationRow).where(NotificationRow.key == undelivered.key))
             assert n is not None
             key = f"{undelivered.key}:undelivered"
-            subject = (
-                f"Undelivered to the supervisors: {n.subject} ({'; '.join(sorted(set(undelivered.errors)))})"
-            )
+            errors = "; ".join(sorted(set(undelivered.errors)))
             row = {
                 "key": key,
                 "recipient_kind": RecipientKind.ROLE.value,
                 "recipient_ref": Role.ADMIN.value,
                 "topic": "undelivered",
-                "subject": subject[:2000],
+                "subject": f"Undelivered to the supervisors: {n.subject} ({errors})"[:2000],
                 "tracking_no": n.tracking_no,
                 "enterprise_code": n.enterprise_code,
             }
@@ -283,5 +414,8 @@ def _row(key: str, recipient: str, channel: Channel, masked: str, locale: str) -
     }
 
 
-def _masked(text: str, address: str | None) -> str:
-    return text.replace(address, mask_email(address)) if address else text
+def _masked(text: str, clear: list[str]) -> str:
+    """`text` with each clear address in it masked."""
+    for value in clear:
+        text = text.replace(value, mask_email(value) if "@" in value else mask_phone(value))
+    return text

@@ -25,6 +25,7 @@ from api.routes import (
     notices,
     reports,
     tasks,
+    webhooks,
 )
 from db.session import Database
 from services.context import Resources
@@ -54,6 +55,7 @@ ROUTERS = (
     audit_log,
     accounts,
     deliveries,
+    webhooks,
 )
 
 

@@ -95,6 +95,7 @@ class Account(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # How the account is told of its notifications, besides its list in the pages.
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
     channels: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["email"], server_default='["email"]')
 
@@ -319,6 +320,25 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("notification_key", "recipient", "channel", name="uq_deliveries_once"),
     )
+
+
+class WebhookEndpoint(Base):
+    """Where an enterprise (or a platform for it) takes its notifications as signed POSTs. The
+    signing secrets are kept sealed with the payload keys; after a rotation the previous one
+    still signs until `previous_until`, so receivers can switch without a gap."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(Text)
+    previous_secret: Mapped[str | None] = mapped_column(Text)
+    previous_until: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rotated_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime | None]
 
 
 class DeliveryAttempt(Base):

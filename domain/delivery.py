@@ -14,6 +14,8 @@ PERMANENT_FAILURE = "PermanentFailure"
 
 class Channel(StrEnum):
     EMAIL = "email"
+    SMS = "sms"
+    WEBHOOK = "webhook"
 
 
 class DeliveryStatus(StrEnum):

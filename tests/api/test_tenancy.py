@@ -86,6 +86,7 @@ class Ctx:
     label: str
     sealed: dict[str, Any]  # an encrypted payload, for the codec
     delivery_id: int  # a dead letter, for the admins
+    endpoint_id: int  # a webhook endpoint of the enterprise in `code`
     logins: dict[str, dict[str, str]] = field(default_factory=dict)  # fresh logins by use
 
     def token(self, use: str) -> str:
@@ -113,13 +114,14 @@ class Probe:
             "label": ctx.label,
             "token": ctx.token("codec"),
             "delivery_id": ctx.delivery_id,
+            "endpoint_id": ctx.endpoint_id,
         }
         return self.path.format(**values) + self.query.format(code=ctx.code)
 
     @property
     def owned(self) -> bool:
         """Whether someone else's object can be named here."""
-        objects = ("{tracking_no}", "{task_id}", "{code}", "{key_id}")
+        objects = ("{tracking_no}", "{task_id}", "{code}", "{key_id}", "{endpoint_id}")
         return self.tenanted or (
             not self.path.startswith("/api/archive/") and any(o in self.path for o in objects)
         )
@@ -331,6 +333,15 @@ PROBES = [
     Probe("GET", "/api/deliveries", frozenset({"admin"})),
     Probe("GET", "/api/deliveries/{delivery_id}", frozenset({"admin"})),
     Probe("POST", "/api/deliveries/{delivery_id}/redeliver", frozenset({"admin"}), lambda _: {}),
+    Probe("GET", "/api/enterprises/{code}/webhooks", frozenset({"minghui", "admin"})),
+    Probe(
+        "POST",
+        "/api/enterprises/{code}/webhooks",
+        frozenset({"minghui", "admin"}),
+        lambda _: {"url": "http://127.0.0.1:9/more"},
+    ),
+    Probe("POST", "/api/enterprises/{code}/webhooks/{endpoint_id}/rotation", frozenset({"minghui", "admin"})),
+    Probe("DELETE", "/api/enterprises/{code}/webhooks/{endpoint_id}", frozenset({"minghui", "admin"})),
     Probe("GET", "/api/health", EVERYONE),
 ]
 
@@ -476,6 +487,16 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         await session.flush()
         delivery_id = letter.id
 
+    hook = {"url": "http://127.0.0.1:9/hooks"}  # nothing listens: deliveries there only retry
+    endpoints = {
+        who: ok(await api.post(f"/api/enterprises/{code}/webhooks", hook, as_=who), 201)["id"]
+        for who, code in (
+            ("minghui", ENTERPRISE_CODE),
+            ("admin", ENTERPRISE_CODE),
+            ("xunjie", OTHER_ENTERPRISE),
+        )
+    }
+
     own, other = {}, {}
     m_case, m_inv = serious["minghui"]
     x_case, x_inv = serious["xunjie"]
@@ -497,6 +518,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             label=report.label,
             sealed=sealed,
             delivery_id=delivery_id,
+            endpoint_id=endpoints["admin" if role == "admin" else "minghui"],
         )
         if username:
             for use in ("refresh", "logout", "codec"):
@@ -512,6 +534,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             code=OTHER_ENTERPRISE,
             key_id=spare[theirs],
             login_username=theirs,
+            endpoint_id=endpoints["xunjie"],
         )
     cases = [c["tracking_no"] for c, _ in (*ordinary.values(), *serious.values())] + evaluated
     return World(own, other, cases, [*verification.values(), *evaluation.values()], list(users.values()))

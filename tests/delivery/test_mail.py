@@ -47,7 +47,7 @@ async def notify(env: WorkflowEnvironment, settings: Settings, db: Database, top
             "enterprise_code": ENTERPRISE_CODE,
         }
         await insert_missing(session, NotificationRow, [row], ["key"])
-    await Notifier(env.client, settings.task_queue, outbox(settings)).start([key])
+    await Notifier(env.client, settings.task_queue, outbox(settings), db).start([key])
     return key
 
 

@@ -1,4 +1,4 @@
-"""notification delivery: accounts' addresses and channels, deliveries and their attempts, reads
+"""notification delivery: accounts' addresses and channels, webhooks, deliveries, attempts, reads
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("accounts") as table:
         table.add_column(sa.Column("email", sa.String(length=254), nullable=True))
+        table.add_column(sa.Column("phone", sa.String(length=32), nullable=True))
         table.add_column(sa.Column("locale", sa.String(length=8), server_default="zh_CN", nullable=False))
         table.add_column(sa.Column("channels", sa.JSON(), server_default='["email"]', nullable=False))
     op.create_table(
@@ -57,6 +58,26 @@ def upgrade() -> None:
     op.create_index(op.f("ix_deliveries_notification_key"), "deliveries", ["notification_key"])
     op.create_index(op.f("ix_deliveries_status"), "deliveries", ["status"])
     op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("enterprise_code", sa.String(length=18), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("secret", sa.Text(), nullable=False),
+        sa.Column("previous_secret", sa.Text(), nullable=True),
+        sa.Column("previous_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("rotated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["enterprise_code"],
+            ["enterprises.credit_code"],
+            name=op.f("fk_webhook_endpoints_enterprise_code_enterprises"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    op.create_index(op.f("ix_webhook_endpoints_enterprise_code"), "webhook_endpoints", ["enterprise_code"])
+    op.create_table(
         "delivery_attempts",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("delivery_id", sa.Integer(), nullable=False),
@@ -79,7 +100,10 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_deliveries_notification_key"), table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_table("notification_reads")
+    op.drop_index(op.f("ix_webhook_endpoints_enterprise_code"), table_name="webhook_endpoints")
+    op.drop_table("webhook_endpoints")
     with op.batch_alter_table("accounts") as table:
         table.drop_column("channels")
         table.drop_column("locale")
+        table.drop_column("phone")
         table.drop_column("email")
