@@ -12,6 +12,16 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "投诉{no}：企业提出了解决方案，请答复",
         "Complaint {no}: the enterprise proposes a resolution; please answer",
     ),
+    "responded": ("投诉{no}：企业已答复", "Complaint {no}: the enterprise has answered"),
+    "investigation_opened": ("投诉{no}：监管部门已介入调查", "Complaint {no}: the regulator investigates it"),
+    "substantiated": (
+        "投诉{no}：经调查，投诉属实",
+        "Complaint {no}: the investigation found it substantiated",
+    ),
+    "evaluation_request": (
+        "投诉{no}：第三方机构将回访您的满意度",
+        "Complaint {no}: an independent agency will ask about your satisfaction",
+    ),
     "escalated": ("投诉{no}已升级处理", "Complaint {no} is escalated"),
     "assigned": ("投诉{no}已分配给您调查", "Complaint {no} is assigned to you for investigation"),
     "evidence_requested": (

@@ -4,12 +4,15 @@ not be, and the API keeping its OpenAPI contract for every role under generated 
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from delivery.sink import read_kept
+from delivery.sms import read_sent
 from tests.support import tool
 from tests.support.api import complaint
 from tests.support.running import Running, free_port, token
@@ -42,9 +45,11 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         "AFTERSALES_DATA_DIR": str(root / "data"),
         "AFTERSALES_INTAKE_RATE_PER_MINUTE": "1000",
     }
-    for variable in ("AFTERSALES_TEMPORAL_ADDRESS", "AFTERSALES_DATABASE_URL"):
+    for variable in ("AFTERSALES_TEMPORAL_ADDRESS", "AFTERSALES_DATABASE_URL", "AFTERSALES_SMTP_HOST"):
         env.pop(variable, None)
-    env.update({f"AFTERSALES_{n}_PORT": str(free_port()) for n in ("API", "TEMPORAL", "TEMPORAL_UI")})
+    env.update(
+        {f"AFTERSALES_{n}_PORT": str(free_port()) for n in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")}
+    )
     running = Running(env, root / "run.log")
     try:
         yield System(root, env, running.wait_started())
@@ -117,6 +122,21 @@ def test_personal_data_is_nowhere_in_clear(system: System) -> None:
     assert any(f.name.startswith("temporal.db") for f in files) and any(f.suffix == ".log" for f in files)
     for path in files:
         assert found(path.read_bytes()) == [], path.name
+
+    # The consumer is told of the proposal where they must see it: their own address, in the To
+    # of their mail, and nowhere else in it; the text message keeps the number masked.
+    mail = data / "mail"
+    deadline = time.monotonic() + 60
+    while not (theirs := [m for m in read_kept(mail) if m.to == CANARY["email"]]):
+        assert time.monotonic() < deadline, "the consumer's mail never came"
+        time.sleep(0.2)
+    assert all(found(f"{m.subject}{m.text}{m.sender}".encode()) == [] for m in theirs)
+    others = [m for m in read_kept(mail) if m.to != CANARY["email"]]
+    assert others and all(found(f"{m.to}{m.subject}{m.text}".encode()) == [] for m in others)
+    while not any(t["to"] == "139****4321" for t in read_sent(data / "sms.jsonl")):
+        assert time.monotonic() < deadline, "the consumer's text message never came"
+        time.sleep(0.2)
+    assert found((data / "sms.jsonl").read_bytes()) == []
 
 
 # --- the schema under generated requests, for every role ------------------------------------

@@ -51,6 +51,10 @@ from workflows.verification import VerificationWorkflow
 # spaces follow-up verification by the enterprise's supervision level.
 SUPERVISION = "enterprise-supervision"
 RETRY_FAILED_TASK = timedelta(hours=1)
+# The patch that tells the consumer more of their case: answered, investigated, substantiated,
+# surveyed. A case begun before it keeps to what it told before.
+CONSUMER_UPDATES = "consumer-updates"
+TOLD_SINCE = frozenset({"responded", "investigation_opened", "substantiated", "evaluation_request"})
 
 
 @workflow.defn
@@ -139,6 +143,8 @@ class ComplaintWorkflow:
 
     async def _record(self) -> None:
         events, notifications, violations = self.process.drain()
+        if any(n.topic in TOLD_SINCE for n in notifications) and not workflow.patched(CONSUMER_UPDATES):
+            notifications = [n for n in notifications if n.topic not in TOLD_SINCE]
         update = CaseUpdate(
             snapshot=snapshot(self.case, workflow.info().workflow_id),
             events=events,

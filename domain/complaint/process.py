@@ -163,6 +163,7 @@ class CaseProcess(Ledger):
         self._event(
             "responded", "the enterprise responded", cmd.actor, message=cmd.message, request_id=cmd.request_id
         )
+        self._notify("responded", f"Case {state.tracking_no}: the enterprise has answered", self._consumer())
 
     def _propose(self, cmd: Propose) -> None:
         state = self.state
@@ -297,6 +298,9 @@ class CaseProcess(Ledger):
             )
             self._start_evaluation()
             return
+        self._notify(
+            "substantiated", f"Case {state.tracking_no}: the complaint is substantiated", self._consumer()
+        )
         self._violation(ViolationKind.SUBSTANTIATED_COMPLAINT, f"{cmd.verdict}: {cmd.summary}", cmd.offence)
         self._order_rectification(1)
 
@@ -443,6 +447,11 @@ class CaseProcess(Ledger):
             self._drop(DeadlineKind.CONSUMER_DECISION)
             self._event("investigation_opened", f"investigation opened: {cause}", by, cause=cause)
             self._want(DeadlineKind.INVESTIGATION)
+            self._notify(
+                "investigation_opened",
+                f"Case {state.tracking_no}: the regulator investigates the complaint",
+                self._consumer(),
+            )
         self._escalate_to(INVESTIGATION, cause, by)
 
     @property
@@ -478,6 +487,11 @@ class CaseProcess(Ledger):
         self.state.status = CaseStatus.EVALUATING
         self.state.resolved_at = self.state.resolved_at or self._now
         self._event("evaluation_due", "the case goes to third-party evaluation")
+        self._notify(
+            "evaluation_request",
+            f"Case {self.state.tracking_no}: an independent agency will ask about your satisfaction",
+            self._consumer(),
+        )
 
     @property
     def needs_task(self) -> TaskKind | None:

@@ -175,3 +175,19 @@ async def test_an_admin_sees_a_dead_letter_and_redelivers_it(
     again = await api.post(f"/api/deliveries/{delivery.id}/redeliver", {}, as_="admin")
     assert again.status_code == 409 and "only a dead letter" in again.text
     assert (await api.post("/api/deliveries/999999/redeliver", {}, as_="admin")).status_code == 404
+
+
+async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(
+    api: Api, smtp: ScriptedSmtp, db: Database
+) -> None:
+    receipt = await file(api)
+    no = receipt["tracking_no"]
+    answered = await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
+    assert answered.status_code == 200
+    [message] = await eventually(lambda: smtp.to("zhang@example.com"), what="the consumer's mail")
+    assert message["Subject"] == f"【售后服务监管】投诉{no}：企业已答复"
+    text, html = parts(message)
+    assert "https://aftersales.example/track" in text and "系统记录" not in text + html
+    assert receipt["access_code"] not in text + html and no not in message["X-Aftersales-Topic"]
+    [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "email")
+    assert delivery.address_masked == "z****@example.com"

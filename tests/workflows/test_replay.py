@@ -12,6 +12,7 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
+from workflows.complaint import CONSUMER_UPDATES
 from workflows.enterprise import PENALTY_PROCEDURE
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -20,8 +21,8 @@ HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 def test_the_stored_histories_cover_every_workflow_and_continue_as_new() -> None:
     names = {p.name for p in HISTORIES}
     # v1: before cases reported to their enterprise's supervision; v2: before penalties had
-    # lives of their own; v3: since.
-    for tag in ("v1", "v2", "v3"):
+    # lives of their own; v3: before the consumer was told more of their case; v4: since.
+    for tag in ("v1", "v2", "v3", "v4"):
         ours = {n for n in names if n.startswith(f"{tag}--")}
         assert any("-evaluation-" in n for n in ours) and any("-verification-" in n for n in ours)
         assert any(n.endswith("__run2.json") for n in ours), f"no {tag} history of a continued case"
@@ -60,6 +61,13 @@ def test_the_stored_enterprise_histories_cover_the_penalty_procedure_and_its_ado
         and PENALTY_PROCEDURE in runs.get(n.replace("__run1", "__run2"), (set(), set()))[1]
     ]
     assert adopted, "no history of a supervision taking up the procedure as it continued as new"
+
+
+def test_the_stored_cases_replay_on_both_sides_of_the_consumer_updates() -> None:
+    cases = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--complaint-" in p.name}
+    told = {n for n, patches in cases.items() if CONSUMER_UPDATES in patches}
+    assert told and all(n.startswith("v4--") for n in told)
+    assert any(n.startswith("v3--") for n in cases if n not in told)
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
