@@ -1,15 +1,16 @@
 """Who am I, and what the system has told me."""
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import EmailStr, Field, model_validator
 from sqlalchemy import and_, func, or_, select
 
-from db.models import Enterprise, NotificationRead, NotificationRow, utcnow
+from db.models import Account, Enterprise, NotificationRead, NotificationRow, utcnow
 from db.writes import insert_missing
 from domain.enums import RecipientKind, Role
 from services.context import Context
-from services.fields import Input
+from services.errors import Forbidden
+from services.fields import Input, Phone
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 
@@ -21,6 +22,32 @@ class Me(Output):
     role: str
     enterprise_code: str | None
     agency_id: str | None
+
+
+class Preferences(Output):
+    """How the account is told of its notifications, besides its list."""
+
+    email: str | None
+    phone: str | None
+    locale: Literal["zh_CN", "en"]
+    channels: list[Literal["email", "sms"]]
+
+
+class PreferencesIn(Input):
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    channels: list[Literal["email", "sms"]] = Field(default_factory=list, max_length=2)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "PreferencesIn":
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("channels: a channel is named twice")
+        if "email" in self.channels and not self.email:
+            raise ValueError("email: needed to be told by e-mail")
+        if "sms" in self.channels and not self.phone:
+            raise ValueError("phone: needed to be told by text message")
+        return self
 
 
 class NotificationItem(Output):
@@ -49,6 +76,36 @@ class ReadIn(Input):
 
 def me(principal: Principal) -> Me:
     return Me.model_validate(principal.account)
+
+
+def _preferences(account: Account) -> Preferences:
+    return Preferences.model_validate(
+        {
+            "email": account.email,
+            "phone": account.phone,
+            "locale": "en" if account.locale == "en" else "zh_CN",
+            "channels": [c for c in account.channels if c in ("email", "sms")],
+        }
+    )
+
+
+def preferences(principal: Principal) -> Preferences:
+    if principal.account is None:
+        raise Forbidden("preferences are an account's")
+    return _preferences(principal.account)
+
+
+async def set_preferences(ctx: Context, *, principal: Principal, chosen: PreferencesIn) -> Preferences:
+    """The account's addresses, language and channels, all at once."""
+    if principal.account is None:
+        raise Forbidden("preferences are an account's")
+    account = await ctx.session.get(Account, principal.account.id)
+    assert account is not None
+    account.email, account.phone = chosen.email, chosen.phone
+    account.locale, account.channels = chosen.locale, list(chosen.channels)
+    await ctx.session.commit()
+    ctx.audit.detail = f"notification preferences: {', '.join(chosen.channels) or 'the list only'}"
+    return _preferences(account)
 
 
 def _addressed_to(principal: Principal) -> Any:

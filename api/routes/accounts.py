@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from api.core.deps import ContextDep, Paging, SignedIn
 from api.core.errors import answers
 from services import accounts
-from services.accounts import Me, NotificationItem, ReadIn, Unread
+from services.accounts import Me, NotificationItem, Preferences, PreferencesIn, ReadIn, Unread
 from services.outputs import Page
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -16,6 +16,21 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 @router.get("/me", response_model=Me, responses=answers(401))
 async def me(principal: SignedIn) -> Me:
     return accounts.me(principal)
+
+
+@router.get("/me/preferences", response_model=Preferences, responses=answers(401, 403))
+async def preferences(principal: SignedIn) -> Preferences:
+    return accounts.preferences(principal)
+
+
+@router.put(
+    "/me/preferences",
+    response_model=Preferences,
+    responses=answers(401, 403),
+    summary="How I am told of my notifications: my e-mail, my phone, my language, the channels",
+)
+async def set_preferences(ctx: ContextDep, principal: SignedIn, body: PreferencesIn) -> Preferences:
+    return await accounts.set_preferences(ctx, principal=principal, chosen=body)
 
 
 @router.get(

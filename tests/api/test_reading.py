@@ -108,3 +108,30 @@ async def test_a_reader_marks_notifications_read_and_only_its_own(api: Api) -> N
     assert bad.status_code == 422 and "ids" in bad.text
     everything = await api.post("/api/notifications/read", {}, as_="minghui")
     assert everything.json() == {"unread": 0}
+
+
+async def test_an_account_chooses_how_it_is_told(api: Api) -> None:
+    mine = (await api.get("/api/me/preferences", as_="supervisor")).json()
+    assert mine == {
+        "email": "supervisor@demo.aftersales.example",
+        "phone": None,
+        "locale": "zh_CN",
+        "channels": ["email"],
+    }
+    chosen = {
+        "email": "zhao.min@scjg.example.cn",
+        "phone": "139 0000 1111",
+        "locale": "en",
+        "channels": ["sms"],
+    }
+    answer = await api.put("/api/me/preferences", chosen, as_="supervisor")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == chosen | {"phone": "13900001111"}
+    refused = await api.put("/api/me/preferences", {"channels": ["sms", "email"]}, as_="supervisor")
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["email"]
+    bad = await api.put(
+        "/api/me/preferences", {"email": "not an address", "channels": ["fax"]}, as_="supervisor"
+    )
+    assert {e["field"] for e in bad.json()["errors"]} == {"email", "channels.0"}
+    assert (await api.get("/api/me/preferences", as_="supervisor")).json()["locale"] == "en"

@@ -329,6 +329,8 @@ PROBES = [
     Probe("GET", "/api/me", ACCOUNTS),
     Probe("GET", "/api/notifications", ACCOUNTS, foreign=_notifications_foreign),
     Probe("GET", "/api/notifications/unread", ACCOUNTS),
+    Probe("GET", "/api/me/preferences", ACCOUNTS),
+    Probe("PUT", "/api/me/preferences", ACCOUNTS, lambda _: {"channels": []}),
     Probe("POST", "/api/notifications/read", ACCOUNTS, lambda _: {"ids": []}),
     Probe("GET", "/api/deliveries", frozenset({"admin"})),
     Probe("GET", "/api/deliveries/{delivery_id}", frozenset({"admin"})),

@@ -27,6 +27,10 @@ class Api:
         headers = {**self.auth(as_), **kwargs.pop("headers", {})}
         return await self.http.post(path, json=body, headers=headers, **kwargs)
 
+    async def put(self, path: str, body: Any, as_: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
+        return await self.http.put(path, json=body, headers=headers, **kwargs)
+
 
 async def login(api: Api, password: str) -> dict:
     got = await api.post("/api/auth/login", {"username": "supervisor", "password": password})

@@ -2,7 +2,7 @@
 page's words with its link, marked read one by one or all at once, and only the reader's own."""
 
 from tests.support import eventually
-from tests.support.web import Browser, SignedIn, filed
+from tests.support.web import Browser, SignedIn, field_error, filed
 
 
 async def test_the_enterprise_reads_its_notifications_and_marks_them_read(
@@ -46,3 +46,21 @@ async def test_marking_read_without_the_form_token_changes_nothing(
     forged = await enterprise.http.post("/staff/notifications/read", data={"csrf": "forged"})
     assert forged.status_code == 400 and "已过期" in forged.text
     assert await unread()
+
+
+async def test_a_member_chooses_how_they_are_told_with_each_bad_field_named(signed_in: SignedIn) -> None:
+    supervisor = await signed_in("supervisor")
+    form = (await supervisor.get("/staff/preferences")).text
+    assert 'value="supervisor@demo.aftersales.example"' in form and "通知方式" in form
+    wrong = await supervisor.submit(
+        "/staff/preferences", {"email": "", "phone": "12345", "locale": "zh_CN", "channels": ["email", "sms"]}
+    )
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "phone") and field_error(wrong.text, "phone") != ""
+    kept = await supervisor.submit(
+        "/staff/preferences",
+        {"email": "zhao@scjg.example.cn", "phone": "139 0000 1111", "locale": "en", "channels": ["sms"]},
+    )
+    assert kept.status_code == 200 and "已保存" in kept.text
+    again = (await supervisor.get("/staff/preferences", headers={"Accept-Language": "zh-CN"})).text
+    assert 'value="13900001111"' in again and 'value="sms" checked' in again

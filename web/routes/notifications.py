@@ -1,11 +1,14 @@
 """A staff member's notifications: what the system told them, newest first, unread marked, each
-in the page's words with a link to where it is acted on."""
+in the page's words with a link to where it is acted on; and how they are told."""
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData, UploadFile
 
 from services import accounts
+from services.accounts import PreferencesIn
 from services.outputs import PageRequest
+from web.core.forms import parse
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
 from web.core.route import PageRoute
 
@@ -38,3 +41,37 @@ async def mark_read(page: StaffPage) -> Response:
     ids = [int(chosen)] if chosen.isdigit() else None
     await accounts.mark_read(page.ctx, principal=page.user, ids=ids)
     return page.redirect("/staff/notifications")
+
+
+def _preferences_page(
+    page: Page, values: FormData, errors: dict[str, str], status: int = 200, saved: bool = False
+) -> Response:
+    return page.render("staff/preferences.html", status=status, values=values, errors=errors, saved=saved)
+
+
+@router.get("/staff/preferences", response_class=HTMLResponse)
+async def preferences_form(page: StaffPage) -> Response:
+    assert page.user is not None
+    mine = accounts.preferences(page.user)
+    fields: list[tuple[str, str | UploadFile]] = [
+        ("email", mine.email or ""),
+        ("phone", mine.phone or ""),
+        ("locale", mine.locale),
+    ]
+    values = FormData(fields + [("channels", c) for c in mine.channels])
+    return _preferences_page(page, values, {})
+
+
+@router.post("/staff/preferences", response_class=HTMLResponse)
+async def set_preferences(page: StaffPage) -> Response:
+    assert page.user is not None
+    data = await form(page.request)
+    if not csrf_ok(page, data):
+        return page.render(
+            "staff/preferences.html", status=400, values=data, errors={}, saved=False, problem=page._(EXPIRED)
+        )
+    chosen, errors = parse(PreferencesIn, data, lists=["channels"])
+    if chosen is None:
+        return _preferences_page(page, data, page.errors(errors), status=422)
+    await accounts.set_preferences(page.ctx, principal=page.user, chosen=chosen)
+    return _preferences_page(page, data, {}, saved=True)
