@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     delivery_first_retry_seconds: float = Field(default=5.0, gt=0)
     delivery_max_attempts: int = Field(default=10, ge=1, le=100)
     delivery_max_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    delivery_attempt_seconds: float = Field(default=60.0, gt=0, le=600)
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
             first_interval=timedelta(seconds=self.delivery_first_retry_seconds),
             max_attempts=self.delivery_max_attempts,
             max_age=timedelta(hours=self.delivery_max_hours),
+            attempt_timeout=timedelta(seconds=self.delivery_attempt_seconds),
         )
 
     @property

@@ -54,6 +54,7 @@ class DeliveryRetry(Message):
     max_interval: timedelta = timedelta(minutes=30)
     max_attempts: int = Field(default=10, ge=1)
     max_age: timedelta = timedelta(hours=24)
+    attempt_timeout: timedelta = timedelta(minutes=1)  # one try; a worker that died is retried after it
 
 
 class NotificationDelivery(Message):

@@ -48,27 +48,33 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
         int(environment[f"AFTERSALES_{n}_PORT"]) for n in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")
     ]
     first = Running(environment, tmp_path / "first.log")
-    output = first.wait_started()
-    assert f"{api}/docs" in output and f"http://127.0.0.1:{ports[2]}" in output
-    supervisor, enterprise = token(output, "supervisor"), token(output, "minghui")
-    assert httpx.get(f"http://127.0.0.1:{ports[2]}/", timeout=10).status_code == 200  # the Web UI
-    receipt = httpx.post(f"{api}/api/complaints", json=complaint(), timeout=30).json()
-    no = receipt["tracking_no"]
-    assert receipt["status"] == "forwarded"
-    # The enterprise is told by e-mail, which the local sink keeps for the admins to see.
-    mail = tmp_path / "data" / "mail"
-    told = eventually_sync(lambda: [m for m in read_kept(mail) if no in m.subject], 60)
-    assert told[0].to == "minghui@demo.aftersales.example" and f"/staff/cases/{no}" in told[0].text
-    admin = {"Authorization": f"Bearer {token(output, 'admin')}"}
-    sent = httpx.get(f"{api}/api/deliveries?status=sent", headers=admin, timeout=30).json()["items"]
-    assert any(d["tracking_no"] == no and d["topic"] == "forwarded" for d in sent)
+    try:
+        output = first.wait_started()
+        assert f"{api}/docs" in output and f"http://127.0.0.1:{ports[2]}" in output
+        supervisor, enterprise = token(output, "supervisor"), token(output, "minghui")
+        assert httpx.get(f"http://127.0.0.1:{ports[2]}/", timeout=10).status_code == 200  # the Web UI
+        receipt = httpx.post(f"{api}/api/complaints", json=complaint(), timeout=30).json()
+        no = receipt["tracking_no"]
+        assert receipt["status"] == "forwarded"
+        # The enterprise is told by e-mail, which the local sink keeps for the admins to see.
+        mail = tmp_path / "data" / "mail"
+        told = eventually_sync(lambda: [m for m in read_kept(mail) if no in m.subject], 60)
+        assert told[0].to == "minghui@demo.aftersales.example" and f"/staff/cases/{no}" in told[0].text
+        admin = {"Authorization": f"Bearer {token(output, 'admin')}"}
 
-    assert first.interrupt() == 0
+        def recorded() -> bool:
+            sent = httpx.get(f"{api}/api/deliveries?status=sent", headers=admin, timeout=30).json()["items"]
+            return any(d["tracking_no"] == no and d["topic"] == "forwarded" for d in sent)
+
+        eventually_sync(recorded, 60)  # recorded once the sink has answered
+    finally:
+        stopped = first.interrupt()
+    assert stopped == 0
     assert not any(port_open(p) for p in ports), "a process it started is still listening"
 
     second = Running(environment, tmp_path / "second.log")
-    output = second.wait_started()
     try:
+        output = second.wait_started()
         assert token(output, "supervisor") == supervisor  # the same demo tokens
         auth = {"Authorization": f"Bearer {supervisor}"}
         view = httpx.get(f"{api}/api/complaints/{no}", headers=auth, timeout=30).json()

@@ -112,7 +112,7 @@ async def deliver(delivery_id: int, *, retry: DeliveryRetry) -> None:
     await workflow.execute_activity(
         ActivityName.DELIVER,
         delivery_id,
-        start_to_close_timeout=timedelta(minutes=1),
+        start_to_close_timeout=retry.attempt_timeout,
         schedule_to_close_timeout=retry.max_age,
         retry_policy=RetryPolicy(
             initial_interval=retry.first_interval,

@@ -1,7 +1,9 @@
 """A real SMTP server for the tests (aiosmtpd on a free loopback port) that answers as told:
 refuse the next messages with a code, or take them; every message it took, parsed."""
 
+import asyncio
 import socket
+import threading
 from collections import deque
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -24,7 +26,18 @@ class ScriptedSmtp:
         self.received: list[EmailMessage] = []
         self.answers: deque[str] = deque()  # the next DATA replies, before "250"
         self.refused = 0
+        self.greeted = threading.Event()  # a client said EHLO
+        self.released = threading.Event()  # cleared: a greeting waits until it is set again
+        self.released.set()
         self._controller: Controller | None = None
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.greeted.set()
+        await asyncio.to_thread(self.released.wait)
+        session.host_name = hostname
+        return responses
 
     def answer(self, *replies: str) -> None:
         """Reply to the next messages with these (e.g. "451 busy"), then take them again."""

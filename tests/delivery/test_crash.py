@@ -1,0 +1,64 @@
+"""A worker killed in the middle of a delivery loses nothing and sends nothing twice: the
+delivery is taken up by another worker once the attempt's time is up, and goes out once."""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from db.session import Database
+from settings import Settings
+from tests.support import TEST_KEYS
+from tests.support.outbox import ended, notify
+from tests.support.smtp import ScriptedSmtp
+from worker import build_worker
+
+
+def worker_environment(env: WorkflowEnvironment, settings: Settings) -> dict[str, str]:
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    return {
+        **os.environ,
+        "AFTERSALES_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "AFTERSALES_DATABASE_URL": settings.database,
+        "AFTERSALES_DATA_DIR": str(settings.data_dir),
+        "AFTERSALES_TASK_QUEUE": settings.task_queue,
+        "AFTERSALES_PAYLOAD_KEYS": TEST_KEYS,
+        "AFTERSALES_SECRET_KEY": secret,
+        "AFTERSALES_SMTP_HOST": settings.smtp_host,
+        "AFTERSALES_SMTP_PORT": str(settings.smtp_port),
+        "AFTERSALES_DELIVERY_FIRST_RETRY_SECONDS": "0.2",
+        "AFTERSALES_DELIVERY_ATTEMPT_SECONDS": str(settings.delivery_attempt_seconds),
+    }
+
+
+async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_once(
+    dev_env: WorkflowEnvironment, settings: Settings, db: Database, smtp: ScriptedSmtp, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(update={"delivery_attempt_seconds": 2.0})
+    smtp.released.clear()  # the first worker's attempt stops at the greeting
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        first = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.support.worker_process",
+            env=worker_environment(dev_env, settings),
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    try:
+        key = await notify(dev_env, settings, db, "escalated", "admin")
+        greeted = await asyncio.to_thread(smtp.greeted.wait, 60)
+        assert greeted, log.read_text()
+        first.kill()  # SIGKILL, mid-delivery
+        assert await asyncio.wait_for(first.wait(), 30) == -9
+    finally:
+        if first.returncode is None:
+            first.kill()
+    smtp.released.set()
+    async with build_worker(dev_env.client, settings, db):
+        [delivery] = await ended(db, key)
+    assert delivery.status == "sent"
+    assert len(smtp.to("admin@demo.aftersales.example")) == 1
