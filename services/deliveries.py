@@ -32,6 +32,8 @@ class DeliveryOut(Output):
     topic: str
     subject: str
     tracking_no: str
+    enterprise_code: str | None
+    enterprise_name: str | None = None
     recipient: str
     channel: str
     address_masked: str
@@ -58,7 +60,13 @@ class KeptMail(Output):
 def _out(row: tuple[Delivery, NotificationRow]) -> DeliveryOut:
     d, n = row
     fields = {name: getattr(d, name) for name in DeliveryOut.model_fields if hasattr(d, name)}
-    return DeliveryOut(**fields, topic=n.topic, subject=n.subject, tracking_no=n.tracking_no)
+    return DeliveryOut(
+        **fields,
+        topic=n.topic,
+        subject=n.subject,
+        tracking_no=n.tracking_no,
+        enterprise_code=n.enterprise_code,
+    )
 
 
 async def list_deliveries(
