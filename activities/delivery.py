@@ -54,7 +54,6 @@ from workflows.delivery import NotificationWorkflow
 
 CONSUMER = "consumer"
 WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
-SECRET = "webhook secret"  # what the key ring seals a signing secret as (services.webhooks)
 
 
 @dataclass(frozen=True)
@@ -298,9 +297,9 @@ class DeliveryActivities:
         if e is None or e.removed_at is not None:
             raise Permanent("the endpoint was removed")
         now = utcnow()
-        secrets = [self.outbox.ring.unseal(e.secret, SECRET).decode()]
+        secrets = [self.outbox.ring.unseal(e.secret, webhooks.SEALED_AS).decode()]
         if e.previous_secret and e.previous_until and e.previous_until > now:
-            secrets.append(self.outbox.ring.unseal(e.previous_secret, SECRET).decode())
+            secrets.append(self.outbox.ring.unseal(e.previous_secret, webhooks.SEALED_AS).decode())
         body = {
             "type": f"aftersales.{n.topic}",
             "timestamp": n.created_at.isoformat(),

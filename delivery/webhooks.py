@@ -22,6 +22,7 @@ from delivery.failures import Permanent
 from delivery.http import post
 
 PREFIX = "whsec_"
+SEALED_AS = "webhook secret"  # the purpose a signing secret is sealed under in the database
 
 
 def new_secret() -> str:
@@ -57,6 +58,10 @@ def url_problem(url: str, *, development: bool) -> str:
         return "must use https"
     if parts.username or parts.password:
         return "must not hold a user name or password"
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return "has a port out of range"
     if not development:
         try:
             address = ipaddress.ip_address(parts.hostname)

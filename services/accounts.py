@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 from sqlalchemy import and_, func, or_, select
 
 from db.models import Account, Enterprise, NotificationRead, NotificationRow, utcnow
@@ -10,7 +10,7 @@ from db.writes import insert_missing
 from domain.enums import RecipientKind, Role
 from services.context import Context
 from services.errors import Forbidden
-from services.fields import Input, Phone
+from services.fields import Email, Input, Phone, requires_if_listed, stated
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 
@@ -34,10 +34,16 @@ class Preferences(Output):
 
 
 class PreferencesIn(Input):
-    email: EmailStr | None = None
+    model_config = stated(
+        requires_if_listed("email", "channels", "email"), requires_if_listed("phone", "channels", "sms")
+    )
+
+    email: Email | None = None
     phone: Phone | None = None
     locale: Literal["zh_CN", "en"] = "zh_CN"
-    channels: list[Literal["email", "sms"]] = Field(default_factory=list, max_length=2)
+    channels: list[Literal["email", "sms"]] = Field(
+        default_factory=list, max_length=2, json_schema_extra={"uniqueItems": True}
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> "PreferencesIn":
@@ -71,7 +77,7 @@ class Unread(Output):
 class ReadIn(Input):
     """Which notifications were read: these, or (none given) every one of the reader's."""
 
-    ids: list[int] | None = Field(default=None, max_length=500)
+    ids: list[StrictInt] | None = Field(default=None, max_length=500)
 
 
 def me(principal: Principal) -> Me:

@@ -11,12 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+import email_validator
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    EmailStr,
     Field,
     GetJsonSchemaHandler,
     StringConstraints,
@@ -35,6 +37,15 @@ _ISO_DATETIME = re.compile(
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def requires_if_listed(field: str, listed: str, value: str) -> dict[str, Any]:
+    """A rule across fields as the schema states it: when the list `listed` holds `value`,
+    `field` is given (the model's own validator gives the reason)."""
+    return {
+        "if": {"properties": {listed: {"contains": {"const": value}}}, "required": [listed]},
+        "then": {"properties": {field: {"not": {"type": "null"}}}, "required": [field]},
+    }
 
 
 def requires(field: str, **when: Sequence[str]) -> dict[str, Any]:
@@ -128,6 +139,24 @@ Phone = Annotated[
         "a mainland mobile number (11 digits, spaced or hyphenated 3-4-4) or a landline with its area "
         "code; +86 may lead",
         pattern=identifiers.PHONE_PATTERN,
+    ),
+]
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# An address under a special-use domain (.local, .test, ...) is refused: the schema says so, so
+# that what it calls valid is accepted.
+SPECIAL_USE = "|".join(_any_case(d) for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+Email = Annotated[
+    EmailStr,
+    _Stated(
+        (
+            ("pattern", rf"^(?!.*@(?:.*\.)?(?:{SPECIAL_USE})$)"),
+            ("description", "an e-mail address, not under a special-use domain (.local, .test, ...)"),
+        )
     ),
 ]
 CreditCode = Annotated[

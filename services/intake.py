@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from pydantic import EmailStr, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -27,6 +27,7 @@ from services.fields import (
     CreditCode,
     Description,
     DivisionCode,
+    Email,
     IdNumber,
     Input,
     IsoDate,
@@ -60,7 +61,7 @@ class ConsumerIn(Input):
     name: Name
     phone: Phone
     id_number: IdNumber | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     address: Address | None = None
 
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from db.models import Enterprise, WebhookEndpoint, utcnow
-from delivery.webhooks import new_secret, shown, url_problem
+from delivery.webhooks import SEALED_AS, new_secret, shown, url_problem
 from domain.enums import Role
 from services.context import Context
 from services.errors import NotFound, invalid
@@ -18,12 +18,20 @@ from services.principal import Principal
 from temporal_client import key_ring
 
 MANAGERS = frozenset({Role.ENTERPRISE, Role.ADMIN})
-SECRET = "webhook secret"  # as the delivery step unseals it
 OVERLAP = timedelta(hours=24)  # a rotated secret still signs this long
 
 
+URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*)?$"
+
+
 class EndpointIn(Input):
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=URL,
+        json_schema_extra={"format": "uri"},
+        description="https (http in development), a host name or address, no user or password",
+    )
 
 
 class EndpointOut(Output):
@@ -88,7 +96,7 @@ async def register(
     row = WebhookEndpoint(
         enterprise_code=code,
         url=endpoint.url,
-        secret=key_ring(ctx.settings).seal(secret.encode(), SECRET),
+        secret=key_ring(ctx.settings).seal(secret.encode(), SEALED_AS),
         created_by=principal.actor.id,
         created_at=utcnow(),
     )
@@ -105,7 +113,7 @@ async def rotate(ctx: Context, *, principal: Principal, code: str, endpoint_id: 
     now: datetime = utcnow()
     secret = new_secret()
     row.previous_secret, row.previous_until = row.secret, now + OVERLAP
-    row.secret, row.rotated_at = key_ring(ctx.settings).seal(secret.encode(), SECRET), now
+    row.secret, row.rotated_at = key_ring(ctx.settings).seal(secret.encode(), SEALED_AS), now
     await ctx.session.commit()
     ctx.audit.detail = f"webhook endpoint {row.id} of {code}: secret rotated"
     return EndpointWithSecret(**_out(row).model_dump(), secret=secret)

@@ -81,7 +81,8 @@ async def test_the_consumer_is_texted_of_the_proposal(
     assert request["phone"] == "13812341234" and request["sign_name"] == "市场监管"
     assert json.loads(request["template_param"])["no"] == case["tracking_no"]
     assert signed_rightly(request)
-    [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "sms")
+    to_consumer = (Delivery.recipient == "consumer", Delivery.channel == "sms")
+    [delivery] = await rows(db, Delivery, *to_consumer, Delivery.notification_key.contains(":proposed:"))
 
     async def done() -> Delivery | None:
         [d] = await rows(db, Delivery, Delivery.id == delivery.id)
