@@ -7,6 +7,7 @@ from temporalio.service import RPCError
 
 from db.models import Delivery, DeliveryAttempt, NotificationRow
 from delivery.sink import read_kept
+from delivery.sms import read_sent
 from domain.delivery import DeliveryStatus, NotificationDelivery
 from domain.enums import Role
 from domain.ids import notification_workflow_id
@@ -47,6 +48,13 @@ class DeliveryOut(Output):
 
 class DeliveryDetail(DeliveryOut):
     tries: list[AttemptOut]
+
+
+class KeptText(Output):
+    at: LocalTime
+    to: str  # masked
+    template: str
+    text: str
 
 
 class KeptMail(Output):
@@ -145,3 +153,11 @@ def kept_mail(ctx: Context, *, principal: Principal, limit: int = 50) -> list[Ke
         KeptMail(received_at=m.received_at, sender=m.sender, to=m.to, subject=m.subject, text=m.text)
         for m in read_kept(ctx.settings.mail_dir, limit)
     ]
+
+
+def kept_texts(ctx: Context, *, principal: Principal, limit: int = 50) -> list[KeptText]:
+    """What the development SMS file holds, newest first (nothing outside development)."""
+    principal.require(ADMINS)
+    if ctx.settings.environment != "development":
+        return []
+    return [KeptText.model_validate(t) for t in read_sent(ctx.settings.sms_file, limit)]

@@ -6,6 +6,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Delivery
 from db.session import Database
+from delivery.sms import FileSmsSink, SmsMessage
 from settings import Settings
 from tests.support import eventually, rows
 from tests.support.smtp import ScriptedSmtp, mailing
@@ -47,3 +48,13 @@ async def test_an_admin_redelivers_a_dead_letter_from_the_page(
     supervisor = await signed_in("supervisor")
     assert (await supervisor.get("/staff/deliveries")).status_code == 403
     assert "/staff/deliveries" not in (await supervisor.get("/staff")).text
+
+
+async def test_in_development_the_admin_reads_the_text_messages_kept(
+    signed_in: SignedIn, settings: Settings
+) -> None:
+    text = "投诉CP-1：企业提出了解决方案，请答复"
+    await FileSmsSink(settings.sms_file).send(SmsMessage("13812341234", "SMS_1", {"no": "CP-1"}, text))
+    page = (await (await signed_in("admin")).get("/staff/deliveries")).text
+    assert "开发环境短信文件中的短信" in page and "138****1234" in page and text in page
+    assert "13812341234" not in page

@@ -20,17 +20,16 @@ async def _list(page: Page, p: int, status: str, *, code: int = 200, problem: st
     listed = await deliveries.list_deliveries(
         page.ctx, principal=page.user, status=chosen, paging=PageRequest(page=max(p, 1), page_size=50)
     )
-    kept = (
-        deliveries.kept_mail(page.ctx, principal=page.user)
-        if page.ctx.settings.environment == "development"
-        else None
-    )
+    development = page.ctx.settings.environment == "development"
+    kept = deliveries.kept_mail(page.ctx, principal=page.user) if development else None
+    texts = deliveries.kept_texts(page.ctx, principal=page.user) if development else None
     return page.render(
         "staff/deliveries.html",
         status=code,
         listed=listed,
         chosen=chosen.value if chosen else "",
         kept=kept,
+        texts=texts,
         problem=problem,
     )
 
