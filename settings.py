@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     smtp_security: Literal["plain", "starttls", "tls"] = "plain"
     smtp_username: str = ""
     smtp_password: SecretStr | None = None
+    smtp_ca_file: str = ""  # a CA bundle to trust for the SMTP server's certificate
     mail_from: str = "售后服务监管 <noreply@aftersales.example>"
     mail_reply_to: str = ""
     mail_sink_port: int = Field(default=8025, ge=1, le=65535)

@@ -81,6 +81,7 @@ def outbox(settings: Settings) -> Outbox:
             security=settings.smtp_security,
             username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else "",
+            ca_file=settings.smtp_ca_file,
         )
     return Outbox(
         mail=mail,

@@ -19,7 +19,7 @@ class SmtpServer:
     username: str = ""
     password: str = ""
     timeout: float = 30.0
-    verify_certificates: bool = True
+    ca_file: str = ""  # certificates to trust besides the system's (a private relay's own CA)
 
 
 async def send_mail(server: SmtpServer, message: EmailMessage) -> str:
@@ -34,7 +34,7 @@ async def send_mail(server: SmtpServer, message: EmailMessage) -> str:
             username=server.username or None,
             password=server.password or None,
             timeout=server.timeout,
-            validate_certs=server.verify_certificates,
+            cert_bundle=server.ca_file or None,
         )
     except aiosmtplib.SMTPRecipientsRefused as error:
         codes = [r.code for r in error.recipients]
