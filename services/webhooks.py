@@ -11,7 +11,7 @@ from db.models import Enterprise, WebhookEndpoint, utcnow
 from delivery.webhooks import SEALED_AS, new_secret, shown, url_problem
 from domain.enums import Role
 from services.context import Context
-from services.errors import NotFound, invalid
+from services.errors import Conflict, NotFound, invalid
 from services.fields import Input
 from services.outputs import LocalTime, Output
 from services.principal import Principal
@@ -19,6 +19,7 @@ from temporal_client import key_ring
 
 MANAGERS = frozenset({Role.ENTERPRISE, Role.ADMIN})
 OVERLAP = timedelta(hours=24)  # a rotated secret still signs this long
+MAX_ENDPOINTS = 5  # an enterprise's endpoints: each event goes to every one
 
 
 URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@/?-]*)?$"
@@ -92,6 +93,8 @@ async def register(
     problem = url_problem(endpoint.url, development=ctx.settings.environment == "development")
     if problem:
         raise invalid("url", problem)
+    if len(await list_endpoints(ctx, principal=principal, code=code)) >= MAX_ENDPOINTS:
+        raise Conflict(f"an enterprise has at most {MAX_ENDPOINTS} endpoints: remove one first")
     secret = new_secret()
     row = WebhookEndpoint(
         enterprise_code=code,

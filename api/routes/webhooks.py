@@ -25,8 +25,8 @@ async def list_endpoints(ctx: ContextDep, principal: SignedIn, code: CodePath) -
     "",
     response_model=EndpointWithSecret,
     status_code=201,
-    responses=answers(401, 403, 404),
-    summary="Register an endpoint: its signing secret is shown in this answer only",
+    responses=answers(401, 403, 404, 409),
+    summary="Register an endpoint (at most 5): its signing secret is shown in this answer only",
 )
 async def register(
     ctx: ContextDep, principal: SignedIn, code: CodePath, body: EndpointIn

@@ -158,3 +158,15 @@ async def test_without_mail_or_sms_only_an_enterprise_with_a_webhook_starts_a_de
     assert await notifier.wanted([forwarded.key]) == []
     await registered(api, receiver[1])
     assert await notifier.wanted([forwarded.key]) == [forwarded.key]
+
+
+async def test_an_enterprise_has_at_most_five_endpoints(api: Api, receiver: tuple[Receiver, str]) -> None:
+    _, url = receiver
+    path = f"/api/enterprises/{ENTERPRISE_CODE}/webhooks"
+    made = [await api.post(path, {"url": f"{url}/{n}"}, as_="minghui") for n in range(5)]
+    assert [m.status_code for m in made] == [201] * 5
+    sixth = await api.post(path, {"url": f"{url}/6"}, as_="minghui")
+    assert sixth.status_code == 409 and "at most 5" in sixth.text
+    first = made[0].json()["id"]
+    assert (await api.http.delete(f"{path}/{first}", headers=api.auth("minghui"))).status_code == 204
+    assert (await api.post(path, {"url": f"{url}/6"}, as_="minghui")).status_code == 201
