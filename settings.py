@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     def site_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
+    @property
+    def delivery_task_queue(self) -> str:
+        """Where notifications are delivered, apart from the cases' work."""
+        return f"{self.task_queue}-delivery"
+
     def delivery_retry(self) -> DeliveryRetry:
         return DeliveryRetry(
             first_interval=timedelta(seconds=self.delivery_first_retry_seconds),

@@ -1,6 +1,7 @@
 """Builds and runs the worker: every workflow and activity on one task queue."""
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Sequence
@@ -53,7 +54,6 @@ WORKFLOWS: Sequence[type] = (
     EnterpriseWorkflow,
     CycleReportWorkflow,
     ArchiveWorkflow,
-    NotificationWorkflow,
 )
 log = logging.getLogger("aftersales.worker")
 
@@ -96,13 +96,11 @@ def outbox(settings: Settings) -> Outbox:
     )
 
 
-def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
+def activities(client: Client, settings: Settings, db: Database, notifier: Notifier) -> list[Any]:
     calendar = settings.working_calendar()
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)
-    notifier = Notifier(client, settings.task_queue, outbox(settings), db)
-    delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
     projection = ProjectionActivities(db, notifier)
     assignment = AssignmentActivities(db)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
@@ -121,22 +119,58 @@ def activities(client: Client, settings: Settings, db: Database) -> list[Any]:
         supervision.supervision_level,
         reports.compute_cycle_report,
         reports.record_cycle_report,
-        delivery.plan_deliveries,
-        delivery.deliver,
-        delivery.dead_letter,
-        delivery.raise_undelivered,
     ]
 
 
-def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Worker:
+class Workers:
+    """The cases' worker and the deliveries' worker, run together: notifications go out on a
+    task queue of their own, with bounded concurrency, so that a storm of retries (a mail
+    server down, a webhook receiver gone) never delays a case's clocks, queries or signals."""
+
+    def __init__(self, main: Worker, delivery: Worker) -> None:
+        self.main, self.delivery = main, delivery
+        self._stack = contextlib.AsyncExitStack()
+
+    @property
+    def task_queue(self) -> str:
+        return self.main.task_queue
+
+    async def __aenter__(self) -> Worker:
+        await self._stack.enter_async_context(self.main)
+        await self._stack.enter_async_context(self.delivery)
+        return self.main
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+
+def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Workers:
+    """The workers of one process: `options` are the cases' worker's."""
     options.setdefault("graceful_shutdown_timeout", timedelta(seconds=10))
-    return Worker(
+    notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
+    delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
+    main = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities(client, settings, db),
+        activities=activities(client, settings, db, notifier),
         **options,
     )
+    deliveries = Worker(
+        client,
+        task_queue=settings.delivery_task_queue,
+        workflows=[NotificationWorkflow],
+        activities=[
+            delivery.plan_deliveries,
+            delivery.deliver,
+            delivery.dead_letter,
+            delivery.raise_undelivered,
+        ],
+        max_concurrent_activities=10,
+        max_concurrent_workflow_tasks=5,
+        graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
+    )
+    return Workers(main, deliveries)
 
 
 async def check_policy(settings: Settings, db: Database) -> Policy:

@@ -131,7 +131,7 @@ async def redeliver(ctx: Context, *, principal: Principal, delivery_id: int) -> 
                 key=d.notification_key, retry=ctx.settings.delivery_retry(), delivery_ids=[d.id]
             ),
             id=f"{notification_workflow_id(d.notification_key)}:redelivery-{d.id}-{d.attempts}",
-            task_queue=ctx.settings.task_queue,
+            task_queue=ctx.settings.delivery_task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
     except RPCError as error:

@@ -108,7 +108,8 @@ async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database)
         yield running
     # The dev server outlives the test: workflows left running on this test's queue (an
     # enterprise's supervision, say) would take the next test's signals with no worker to serve them.
-    query = f'TaskQueue = "{settings.task_queue}" AND ExecutionStatus = "Running"'
+    queues = f'TaskQueue = "{settings.task_queue}" OR TaskQueue = "{settings.delivery_task_queue}"'
+    query = f'({queues}) AND ExecutionStatus = "Running"'
     async for execution in dev_env.client.list_workflows(query):
         handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
         with contextlib.suppress(RPCError):  # it may have closed since it was listed

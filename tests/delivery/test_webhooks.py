@@ -154,7 +154,7 @@ async def test_without_mail_or_sms_only_an_enterprise_with_a_webhook_starts_a_de
     case = await file(api)
     of_the_case = NotificationRow.tracking_no == case["tracking_no"]
     [forwarded] = await eventually(lambda: rows(db, NotificationRow, of_the_case), what="the notification")
-    notifier = Notifier(dev_env.client, settings.task_queue, outbox(settings), db)
+    notifier = Notifier(dev_env.client, settings.delivery_task_queue, outbox(settings), db)
     assert await notifier.wanted([forwarded.key]) == []
     await registered(api, receiver[1])
     assert await notifier.wanted([forwarded.key]) == [forwarded.key]

@@ -37,5 +37,5 @@ async def notify(env: WorkflowEnvironment, settings: Settings, db: Database, top
             "enterprise_code": ENTERPRISE_CODE,
         }
         await insert_missing(session, NotificationRow, [row], ["key"])
-    await Notifier(env.client, settings.task_queue, outbox(settings), db).start([key])
+    await Notifier(env.client, settings.delivery_task_queue, outbox(settings), db).start([key])
     return key
