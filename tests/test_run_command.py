@@ -2,26 +2,15 @@
 
 import os
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from delivery.sink import read_kept
 from tests.support.api import complaint
-from tests.support.running import Running, free_port, token
-
-
-def eventually_sync(probe: Callable[[], Any], timeout: float) -> Any:
-    """Call `probe` until it returns something truthy (the system runs in other processes)."""
-    deadline = time.monotonic() + timeout
-    while not (found := probe()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return found
+from tests.support.running import Running, eventually_sync, free_port, token
 
 
 def port_open(port: int) -> bool:

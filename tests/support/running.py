@@ -5,7 +5,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +45,12 @@ def token(output: str, username: str) -> str:
     """The API key the welcome shows for the username."""
     line = next(line for line in output.splitlines() if line.strip().startswith(username + " "))
     return line.split()[-1]
+
+
+def eventually_sync(probe: Callable[[], Any], timeout: float, what: str = "condition") -> Any:
+    """Call `probe` until it returns something truthy (the system runs in other processes)."""
+    deadline = time.monotonic() + timeout
+    while not (found := probe()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+    return found

@@ -25,7 +25,6 @@ class ScriptedSmtp:
         self.port = port or free_port()
         self.received: list[EmailMessage] = []
         self.answers: deque[str] = deque()  # the next DATA replies, before "250"
-        self.refused = 0
         self.greeted = threading.Event()  # a client said EHLO
         self.released = threading.Event()  # cleared: a greeting waits until it is set again
         self.released.set()
@@ -45,7 +44,6 @@ class ScriptedSmtp:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.answers:
-            self.refused += 1
             return self.answers.popleft()
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
