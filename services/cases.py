@@ -262,6 +262,7 @@ async def act(
             raise invalid("files", f"{action} takes no files")
         command = command.model_copy(update={"files": files})
     handle = ctx.temporal.get_workflow_handle(row.workflow_id)
+    await ctx.release()
     sent = await send(
         handle,
         ComplaintWorkflow,

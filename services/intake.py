@@ -176,9 +176,11 @@ async def file_complaint(
         return _intake(complaint, tracking_no, received_at, recorder.actor, enterprise)
 
     if idempotency_key is None:
+        await ctx.release()
         handle, case = await _start_new(ctx, intake, received_at)
     else:
         tracking_no, received_at = await intake_claim(ctx.session, idempotency_key, complaint, received_at)
+        await ctx.release()
         case = intake(tracking_no, received_at)
         # Starting again with the same id finds the case a first attempt started; a closed one
         # refuses the start, and is the case all the same.

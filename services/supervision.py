@@ -575,6 +575,7 @@ async def act(
     # investigated): a field error, not a refusal.
     if problem := command_problem(state, command, datetime.now(UTC)):
         raise problem_invalid(problem)
+    await ctx.release()
     sent = await send(
         ctx.temporal.get_workflow_handle(enterprise_workflow_id(code)),
         EnterpriseWorkflow,

@@ -135,6 +135,7 @@ async def submit_result(
         raise NotFound(f"no {kind} task {task_id}")
     rid = await request_id(ctx.session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
     handle = ctx.temporal.get_workflow_handle(task_id)
+    await ctx.release()
     sent = await send(
         handle,
         spec.workflow,

@@ -1,5 +1,6 @@
 """Intake: the receipt, who may record what, idempotency, and bad input refused with its field."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,6 +49,19 @@ async def test_a_clerk_records_a_phone_complaint_received_earlier(api: Api) -> N
     assert due == received + timedelta(hours=24)
     view = (await api.get(f"/api/complaints/{response.json()['tracking_no']}", as_="supervisor")).json()
     assert view["channel"] == "phone" and view["consumer"]["phone"] == "13812341234"
+
+
+async def test_a_burst_larger_than_the_connection_pool_is_registered_whole(api: Api, db: Database) -> None:
+    """A request gives its database connection back before it waits on the workflow: a burst of
+    more intakes than the pool has connections neither waits for one nor starves the worker's
+    activities in the same process (each receipt is the registered case, not a pending one)."""
+    pool = db.engine.pool
+    burst = pool.size() + pool._max_overflow + 5  # type: ignore[attr-defined]
+    answers = await asyncio.gather(
+        *(api.post("/api/complaints", complaint(channel="phone"), as_="clerk") for _ in range(burst))
+    )
+    assert [a.status_code for a in answers] == [201] * burst
+    assert {a.json()["status"] for a in answers} == {"forwarded"}
 
 
 async def test_the_same_idempotency_key_makes_one_complaint(api: Api, db: Database) -> None:
