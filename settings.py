@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     intake_wait_seconds: float = 10.0
     # How long an action waits to see its signal applied before answering 202.
     action_wait_seconds: float = 5.0
+    # How many running workflows the worker keeps in memory between their tasks: one that is
+    # not kept is rebuilt from its whole history for its next task. Room for every open case
+    # (and the enterprises' supervisions) keeps a minute full of deadlines from replaying.
+    worker_cached_workflows: int = Field(default=5000, ge=10, le=1_000_000)
     # Files handed in on a case: each at most this large, at most this many at once.
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     upload_max_files: int = Field(default=10, ge=1, le=100)

@@ -147,6 +147,7 @@ class Workers:
 def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Workers:
     """The workers of one process: `options` are the cases' worker's."""
     options.setdefault("graceful_shutdown_timeout", timedelta(seconds=10))
+    options.setdefault("max_cached_workflows", settings.worker_cached_workflows)
     notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
     delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
     main = Worker(
@@ -166,8 +167,8 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
             delivery.dead_letter,
             delivery.raise_undelivered,
         ],
-        max_concurrent_activities=10,
-        max_concurrent_workflow_tasks=5,
+        max_concurrent_activities=20,
+        max_concurrent_workflow_tasks=10,
         graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
     )
     return Workers(main, deliveries)

@@ -73,9 +73,10 @@ class Outbox:
 
 
 class Notifier:
-    """Starts each notification's delivery workflow, once: a second start of the same key is
-    refused by Temporal, so a projection retried after a crash starts nothing twice. With no
-    e-mail or SMS, only an enterprise's notification to an enterprise with a webhook starts one."""
+    """Plans each notification's deliveries (a row per recipient and channel, written once) and
+    starts the workflow that sends them, once: a second start of the same key is refused by
+    Temporal, so a projection retried after a crash starts nothing twice. With no e-mail or SMS,
+    only an enterprise's notification to an enterprise with a webhook is delivered."""
 
     def __init__(self, client: Client, task_queue: str, outbox: Outbox, db: Database) -> None:
         self.client, self.task_queue, self.outbox, self.db = client, task_queue, outbox, db
@@ -96,15 +97,100 @@ class Notifier:
             return sorted(set(found))
 
     async def start(self, keys: list[str]) -> None:
+        """Each notification planned, then its workflow started with the plan (eagerly: a worker
+        of this process takes its first task at once). One with no one to send to starts none."""
         for key in await self.wanted(keys):
+            planned = await self.plan(key)
+            if not planned.delivery_ids:
+                continue
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await self.client.start_workflow(
                     NotificationWorkflow.run,
-                    NotificationDelivery(key=key, retry=self.outbox.retry),
+                    NotificationDelivery(
+                        key=key,
+                        retry=self.outbox.retry,
+                        delivery_ids=planned.delivery_ids,
+                        escalation=planned.escalation,
+                    ),
                     id=notification_workflow_id(key),
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    request_eager_start=True,
                 )
+
+    async def plan(self, key: str) -> Planned:
+        """The notification's deliveries, written where missing: the same rows however often."""
+        async with self.db.sessions() as session:
+            n = await session.scalar(select(NotificationRow).where(NotificationRow.key == key))
+        if n is None:
+            raise ApplicationError(f"no notification {key}", non_retryable=True)
+        rows = await self._rows(key, n)
+        async with self.db.transaction() as session:
+            await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
+            ids = await session.scalars(
+                select(Delivery.id).where(Delivery.notification_key == key).order_by(Delivery.id)
+            )
+            planned = list(ids)
+        escalation = n.topic in ESCALATIONS and (n.recipient_kind, n.recipient_ref) == (
+            RecipientKind.ROLE,
+            Role.SUPERVISOR,
+        )
+        return Planned(delivery_ids=planned, escalation=escalation)
+
+    async def _accounts(self, n: NotificationRow) -> list[Account]:
+        where: Any
+        match n.recipient_kind:
+            case RecipientKind.ACCOUNT:
+                where = Account.id == n.recipient_ref
+            case RecipientKind.ROLE:
+                where = Account.role == n.recipient_ref
+            case RecipientKind.ENTERPRISE:
+                where = Account.enterprise_code == n.recipient_ref
+            case RecipientKind.AGENCY:
+                where = Account.agency_id == n.recipient_ref
+            case _:
+                return []
+        async with self.db.sessions() as session:
+            found = await session.execute(
+                select(Account).where(where, Account.active.is_(True)).order_by(Account.id)
+            )
+            return list(found.scalars())
+
+    async def _rows(self, key: str, n: NotificationRow) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
+        if n.recipient_kind == RecipientKind.CONSUMER and (mail or sms):
+            consumer = await consumer_of(self.client, n.tracking_no)
+            if consumer is not None and consumer.email and mail:
+                rows.append(_row(key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))
+            if consumer is not None and sms:
+                rows.append(_row(key, CONSUMER, Channel.SMS, mask_phone(consumer.phone), "zh_CN"))
+        for account in await self._accounts(n):
+            if mail and account.email and Channel.EMAIL in account.channels:
+                rows.append(_row(key, account.id, Channel.EMAIL, mask_email(account.email), account.locale))
+            if sms and account.phone and Channel.SMS in account.channels:
+                rows.append(_row(key, account.id, Channel.SMS, mask_phone(account.phone), account.locale))
+        if n.recipient_kind == RecipientKind.ENTERPRISE:
+            async with self.db.sessions() as session:
+                endpoints = await session.scalars(
+                    select(WebhookEndpoint).where(
+                        WebhookEndpoint.enterprise_code == n.recipient_ref,
+                        WebhookEndpoint.removed_at.is_(None),
+                    )
+                )
+                for e in endpoints:
+                    rows.append(_row(key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
+        return rows
+
+
+async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | None:
+    """The consumer's details, from the case (its history keeps them encrypted)."""
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(complaint_workflow_id(tracking_no))
+    try:
+        state = await handle.query(ComplaintWorkflow.state)
+    except RPCError as error:
+        raise ApplicationError(f"the case did not answer: {error.message}") from error
+    return state.intake.consumer if state is not None else None
 
 
 def _link(outbox: Outbox, n: NotificationRow, recipient: str) -> str:
@@ -134,80 +220,10 @@ class DeliveryActivities:
     def __init__(self, db: Database, client: Client, outbox: Outbox, notifier: Notifier) -> None:
         self.db, self.client, self.outbox, self.notifier = db, client, outbox, notifier
 
-    # --- who, by what -------------------------------------------------------------------------
-
-    async def _accounts(self, n: NotificationRow) -> list[Account]:
-        where: Any
-        match n.recipient_kind:
-            case RecipientKind.ACCOUNT:
-                where = Account.id == n.recipient_ref
-            case RecipientKind.ROLE:
-                where = Account.role == n.recipient_ref
-            case RecipientKind.ENTERPRISE:
-                where = Account.enterprise_code == n.recipient_ref
-            case RecipientKind.AGENCY:
-                where = Account.agency_id == n.recipient_ref
-            case _:
-                return []
-        async with self.db.sessions() as session:
-            found = await session.execute(
-                select(Account).where(where, Account.active.is_(True)).order_by(Account.id)
-            )
-            return list(found.scalars())
-
-    async def _consumer(self, tracking_no: str) -> ConsumerDetails | None:
-        """The consumer's details, from the case (its history keeps them encrypted)."""
-        handle: WorkflowHandle[Any, Any] = self.client.get_workflow_handle(complaint_workflow_id(tracking_no))
-        try:
-            state = await handle.query(ComplaintWorkflow.state)
-        except RPCError as error:
-            raise ApplicationError(f"the case did not answer: {error.message}") from error
-        return state.intake.consumer if state is not None else None
-
-    async def _plan(self, key: str, n: NotificationRow) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
-        if n.recipient_kind == RecipientKind.CONSUMER and (mail or sms):
-            consumer = await self._consumer(n.tracking_no)
-            if consumer is not None and consumer.email and mail:
-                rows.append(_row(key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))
-            if consumer is not None and sms:
-                rows.append(_row(key, CONSUMER, Channel.SMS, mask_phone(consumer.phone), "zh_CN"))
-        for account in await self._accounts(n):
-            if mail and account.email and Channel.EMAIL in account.channels:
-                rows.append(_row(key, account.id, Channel.EMAIL, mask_email(account.email), account.locale))
-            if sms and account.phone and Channel.SMS in account.channels:
-                rows.append(_row(key, account.id, Channel.SMS, mask_phone(account.phone), account.locale))
-        if n.recipient_kind == RecipientKind.ENTERPRISE:
-            async with self.db.sessions() as session:
-                endpoints = await session.scalars(
-                    select(WebhookEndpoint).where(
-                        WebhookEndpoint.enterprise_code == n.recipient_ref,
-                        WebhookEndpoint.removed_at.is_(None),
-                    )
-                )
-                for e in endpoints:
-                    rows.append(_row(key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
-        return rows
-
     @activity.defn(name=ActivityName.PLAN_DELIVERIES)
     async def plan_deliveries(self, key: str) -> Planned:
-        async with self.db.sessions() as session:
-            n = await session.scalar(select(NotificationRow).where(NotificationRow.key == key))
-        if n is None:
-            raise ApplicationError(f"no notification {key}", non_retryable=True)
-        rows = await self._plan(key, n)
-        async with self.db.transaction() as session:
-            await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
-            ids = await session.scalars(
-                select(Delivery.id).where(Delivery.notification_key == key).order_by(Delivery.id)
-            )
-            planned = list(ids)
-        escalation = n.topic in ESCALATIONS and (n.recipient_kind, n.recipient_ref) == (
-            RecipientKind.ROLE,
-            Role.SUPERVISOR,
-        )
-        return Planned(delivery_ids=planned, escalation=escalation)
+        """The plan, for a delivery workflow started without one."""
+        return await self.notifier.plan(key)
 
     # --- one send -----------------------------------------------------------------------------
 
@@ -265,7 +281,7 @@ class DeliveryActivities:
         if s.account is not None:
             address = getattr(s.account, kind)
         else:
-            consumer = await self._consumer(s.notification.tracking_no)
+            consumer = await consumer_of(self.client, s.notification.tracking_no)
             address = getattr(consumer, kind) if consumer else None
         if not address:
             raise Permanent(f"the recipient has no {kind} any more")

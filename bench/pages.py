@@ -14,28 +14,21 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, update
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 from application import create_app
-from db.migrate import upgrade
+from bench.system import running, scratch
 from db.models import Account, Complaint
 from db.seed import ENTERPRISES, hash_password, seed_demo
 from db.session import Database
 from settings import Settings
-from temporal_client import data_converter, key_ring, register_search_attributes
-from worker import build_worker
-from workflows import search_attributes as sa
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STATUSES = (
@@ -217,18 +210,8 @@ def table(figures: list[Figure], cases: int, rounds: int, database: str) -> str:
 async def run(settings: Settings, db: Database, *, cases: int, rounds: int) -> list[Figure]:
     """`measure` on a Temporal dev server and worker of its own (the cases' workflows and the
     enterprises' supervisions are this run's alone)."""
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-        data_converter=data_converter(key_ring(settings)),
-        search_attributes=sa.ALL,
-        dev_server_log_level="error",
-    )
-    try:
-        await register_search_attributes(env.client)
-        async with build_worker(env.client, settings, db):
-            return await measure(env.client, settings, db, cases=cases, rounds=rounds)
-    finally:
-        await env.shutdown()
+    async with running(settings, db) as client:
+        return await measure(client, settings, db, cases=cases, rounds=rounds)
 
 
 async def main(argv: list[str]) -> None:
@@ -241,17 +224,9 @@ async def main(argv: list[str]) -> None:
         "--database", default="", help="a database URL (default: SQLite in a temporary folder)"
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
-        settings = Settings(
-            data_dir=Path(tmp), database_url=args.database, task_queue=f"bench-{uuid.uuid4()}"
-        )
-        upgrade(settings.database)
-        db = Database(settings.database)
-        try:
-            await seed_demo(db, settings.data_dir / "tokens.json", passwords=False)
-            figures = await run(settings, db, cases=args.cases, rounds=args.rounds)
-        finally:
-            await db.dispose()
+    async with scratch("pages", args.database) as (settings, db):
+        await seed_demo(db, settings.data_dir / "tokens.json", passwords=False)
+        figures = await run(settings, db, cases=args.cases, rounds=args.rounds)
     print(table(figures, args.cases, args.rounds, "PostgreSQL" if "postgres" in args.database else "SQLite"))
 
 

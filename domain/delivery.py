@@ -62,7 +62,10 @@ class NotificationDelivery(Message):
 
     key: str
     retry: DeliveryRetry = Field(default_factory=DeliveryRetry)
-    delivery_ids: list[int] = Field(default_factory=list)  # an admin's redelivery: these only
+    # Planned before the start (or an admin's redelivery): these only. Empty: the workflow
+    # plans them itself first, as runs started by earlier versions do.
+    delivery_ids: list[int] = Field(default_factory=list)
+    escalation: bool = False  # with delivery_ids: see Planned
 
 
 class Planned(Message):

@@ -1,6 +1,9 @@
-"""The page benchmark runs: every page answers with a full read model (its figures are for
-people to read, in the README; nothing here is timed)."""
+"""The benchmarks run: every page answers with a full read model, and every breach is followed
+to its e-mail (their figures are for people to read, in the README; nothing here is timed)."""
 
+from datetime import timedelta
+
+from bench import notifications
 from bench.pages import run, table
 from db.session import Database
 from settings import Settings
@@ -10,3 +13,19 @@ async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Da
     figures = await run(settings, db, cases=300, rounds=2)
     assert len(figures) == 11 and all(f.p50_ms > 0 for f in figures)
     assert "| case page (enterprise) |" in table(figures, 300, 2, "SQLite")
+
+
+async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
+    settings: Settings, db: Database
+) -> None:
+    """A few deadlines a few seconds apart: each breach's e-mails reach the sink (the supervisor's
+    and the enterprise's), and every step is measured from the deadline on."""
+    result = await notifications.run(
+        settings, db, cases=12, wait=120, spread=timedelta(seconds=6), margin=timedelta(seconds=5)
+    )
+    assert [s.count for s in result.stages] == [12, 12, 12, 12]
+    assert all(0 <= s.p50 <= s.p99 <= s.slowest for s in result.stages)
+    written, planned, to_supervisor, _ = result.stages
+    assert written.p50 <= planned.p50 <= to_supervisor.p50  # each step after the one before
+    assert result.written["response_overdue"] == 24 and "escalated" not in result.written
+    assert "| e-mail accepted by the sink (supervisor) | 12 |" in notifications.table(result, "SQLite")

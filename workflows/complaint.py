@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
         Withdraw,
     )
     from domain.complaint.process import CaseProcess
-    from domain.complaint.rules import refusal
+    from domain.complaint.rules import one_notice_per_breach, refusal
     from domain.complaint.state import ActiveTask, CaseState
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
@@ -55,6 +55,8 @@ RETRY_FAILED_TASK = timedelta(hours=1)
 # surveyed. A case begun before it keeps to what it told before.
 CONSUMER_UPDATES = "consumer-updates"
 TOLD_SINCE = frozenset({"responded", "investigation_opened", "substantiated", "evaluation_request"})
+# The patch that tells the supervisors of a missed response once, not twice.
+ONE_BREACH_NOTICE = "one-breach-notice"
 
 
 @workflow.defn
@@ -145,6 +147,9 @@ class ComplaintWorkflow:
         events, notifications, violations = self.process.drain()
         if any(n.topic in TOLD_SINCE for n in notifications) and not workflow.patched(CONSUMER_UPDATES):
             notifications = [n for n in notifications if n.topic not in TOLD_SINCE]
+        once = one_notice_per_breach(notifications)
+        if len(once) < len(notifications) and workflow.patched(ONE_BREACH_NOTICE):
+            notifications = once
         update = CaseUpdate(
             snapshot=snapshot(self.case, workflow.info().workflow_id),
             events=events,

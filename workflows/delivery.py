@@ -12,13 +12,15 @@ with workflow.unsafe.imports_passed_through():
     from workflows import activities
 
 
-@workflow.defn
+# Outside the sandbox: a run is short, its code only awaits activities, and a new sandbox for
+# each of thousands of notifications would cost more than the delivery itself.
+@workflow.defn(sandboxed=False)
 class NotificationWorkflow:
     @workflow.run
     async def run(self, input: NotificationDelivery) -> int:
         """How many deliveries went out."""
-        if input.delivery_ids:  # redelivered by an admin
-            planned = Planned(delivery_ids=input.delivery_ids)
+        if input.delivery_ids:  # planned at the start, or redelivered by an admin
+            planned = Planned(delivery_ids=input.delivery_ids, escalation=input.escalation)
         else:
             planned = await activities.plan_deliveries(input.key)
         errors = await asyncio.gather(*(self._deliver(i, input) for i in planned.delivery_ids))

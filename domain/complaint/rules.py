@@ -3,7 +3,7 @@ workflow, the service layer and the pages learn whether an action fits."""
 
 from domain.complaint.state import CaseState
 from domain.enums import SUPERVISING_ROLES, Action, CaseStatus, Role
-from domain.messages import Actor
+from domain.messages import SUPERVISORS, Actor, Notification
 
 _OPEN = frozenset({CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED, CaseStatus.INVESTIGATING})
 
@@ -60,3 +60,11 @@ def refusal(case: CaseState, action: Action, actor: Actor) -> str | None:
     if action is Action.SUBMIT_EVIDENCE and (inv is None or inv.open_evidence_request() is None):
         return "no evidence has been requested"
     return None
+
+
+def one_notice_per_breach(notifications: list[Notification]) -> list[Notification]:
+    """A missed response is told to the supervisors as overdue and escalated in one notice: the
+    escalation's own notice to them, written with it, would tell them the same thing twice."""
+    if not any(n.topic == "response_overdue" and n.recipient == SUPERVISORS for n in notifications):
+        return notifications
+    return [n for n in notifications if not (n.topic == "escalated" and n.recipient == SUPERVISORS)]

@@ -12,7 +12,7 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
-from workflows.complaint import CONSUMER_UPDATES
+from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE
 from workflows.enterprise import PENALTY_PROCEDURE
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -68,6 +68,17 @@ def test_the_stored_cases_replay_on_both_sides_of_the_consumer_updates() -> None
     told = {n for n, patches in cases.items() if CONSUMER_UPDATES in patches}
     assert told and all(n.startswith("v4--") for n in told)
     assert any(n.startswith("v3--") for n in cases if n not in told)
+
+
+def test_the_stored_cases_replay_on_both_sides_of_the_single_breach_notice() -> None:
+    """v5: a missed response told to the supervisors once; the cases of before told them twice."""
+    cases = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--complaint-" in p.name}
+    once = {n for n, patches in cases.items() if ONE_BREACH_NOTICE in patches}
+    assert once and all(n.startswith("v5--") for n in once)
+    assert (
+        "v4--complaint-CP-REPLAY-LONG__run2.json" in cases
+        and "v5--complaint-CP-REPLAY-LONG__run2.json" in once
+    )
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -6,6 +6,7 @@ from temporalio.worker import Worker
 from db.models import NotificationRow, ViolationRow
 from db.session import Database
 from domain.enums import CaseStatus, DeadlineKind, DeadlineState
+from domain.wording import sentence_for
 from tests.support import case_state, intake, rows, start_case, wait_for_state
 
 
@@ -36,4 +37,9 @@ async def test_an_enterprise_that_never_responds_is_escalated_after_24_hours(
         ("role", "supervisor"),
         ("enterprise", case.enterprise.credit_code),
     }
+    # Told once: the notice says overdue and escalated; no second notice of the escalation.
+    told = await rows(db, NotificationRow, NotificationRow.tracking_no == case.tracking_no)
+    assert "escalated" not in {n.topic for n in told}
+    said = sentence_for("response_overdue", "zh_CN", recorded="", tracking_no=case.tracking_no, enterprise="")
+    assert said.endswith("已升级")
     assert (await case_state(handle)).status is CaseStatus.FORWARDED
