@@ -15,6 +15,7 @@ It starts its own Temporal dev server, worker and mail sink, in a temporary data
 import argparse
 import asyncio
 import math
+import re
 import resource
 import socket
 import statistics
@@ -46,6 +47,7 @@ TOPIC = "response_overdue"
 SUPERVISOR = "supervisor@demo.aftersales.example"
 WARM_UP = 24  # cases filed first, at today's time, to learn how fast filing goes
 CONCURRENCY = 16
+TRACKING_NO = re.compile(r"CP\d{8}-[0-9A-Z]{6}")
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,8 @@ class Sink:
                 headers = self._parser.parse(f)
             if headers["X-Aftersales-Topic"] != TOPIC:
                 continue
-            no = next((n for n in numbers if n in str(headers["Subject"])), None)
-            if no is not None:
+            found = TRACKING_NO.search(str(headers["Subject"]))
+            if found and (no := found.group()) in numbers:
                 arrived = datetime.strptime(path.name.split("-")[0], "%Y%m%dT%H%M%S%f")
                 self.arrivals[(no, str(headers["To"]))] = arrived.replace(tzinfo=UTC)
 
@@ -168,12 +170,8 @@ async def _rows(db: Database, numbers: set[str]) -> tuple[dict[str, datetime], d
                 )
             )
         ).all()
-    written = {no: _utc(at) for _, no, at in notes if no in numbers}
-    return written, {keys[key]: _utc(at) for key, at in planned}
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    written = {no: at for _, no, at in notes if no in numbers}
+    return written, {keys[key]: at for key, at in planned}
 
 
 async def measure(
