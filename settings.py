@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: SecretStr | None = None
     smtp_ca_file: str = ""  # a CA bundle to trust for the SMTP server's certificate
+    # At most this many SMTP sessions open at once, each kept for the next message.
+    smtp_sessions: int = Field(default=8, ge=1, le=100)
     mail_from: str = "售后服务监管 <noreply@aftersales.example>"
     mail_reply_to: str = ""
     mail_sink_port: int = Field(default=8025, ge=1, le=65535)

@@ -33,7 +33,7 @@ from activities.reports import ReportActivities
 from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
-from delivery.mail import SmtpServer
+from delivery.mail import MailRelay, SmtpServer
 from delivery.sms import FileSmsSink, HttpSmsGateway, SmsGateway
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
@@ -75,7 +75,7 @@ def sms_gateway(settings: Settings) -> SmsGateway | None:
 def outbox(settings: Settings) -> Outbox:
     mail = None
     if settings.smtp_host:
-        mail = SmtpServer(
+        server = SmtpServer(
             host=settings.smtp_host,
             port=settings.smtp_port,
             security=settings.smtp_security,
@@ -83,6 +83,7 @@ def outbox(settings: Settings) -> Outbox:
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else "",
             ca_file=settings.smtp_ca_file,
         )
+        mail = MailRelay(server, sessions=settings.smtp_sessions)
     return Outbox(
         mail=mail,
         sender=settings.mail_from,
@@ -127,8 +128,8 @@ class Workers:
     task queue of their own, with bounded concurrency, so that a storm of retries (a mail
     server down, a webhook receiver gone) never delays a case's clocks, queries or signals."""
 
-    def __init__(self, main: Worker, delivery: Worker) -> None:
-        self.main, self.delivery = main, delivery
+    def __init__(self, main: Worker, delivery: Worker, mail: MailRelay | None = None) -> None:
+        self.main, self.delivery, self.mail = main, delivery, mail
         self._stack = contextlib.AsyncExitStack()
 
     @property
@@ -136,6 +137,8 @@ class Workers:
         return self.main.task_queue
 
     async def __aenter__(self) -> Worker:
+        if self.mail is not None:  # its kept sessions closed once the workers have stopped
+            self._stack.push_async_callback(self.mail.close)
         await self._stack.enter_async_context(self.main)
         await self._stack.enter_async_context(self.delivery)
         return self.main
@@ -171,7 +174,7 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
         max_concurrent_workflow_tasks=10,
         graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
     )
-    return Workers(main, deliveries)
+    return Workers(main, deliveries, notifier.outbox.mail)
 
 
 async def check_policy(settings: Settings, db: Database) -> Policy:

@@ -30,7 +30,7 @@ from db.writes import insert_missing
 from delivery import webhooks
 from delivery.compose import Letter, compose, sentence
 from delivery.failures import Permanent, Temporary
-from delivery.mail import SmtpServer, send_mail
+from delivery.mail import MailRelay
 from delivery.sms import SmsGateway, SmsMessage
 from domain.complaint.messages import ConsumerDetails
 from domain.delivery import (
@@ -61,7 +61,7 @@ class Outbox:
     """How notifications go out: by e-mail (None: not at all), SMS (None: not at all) and the
     enterprises' webhooks; the site's address for links; how long a delivery keeps trying."""
 
-    mail: SmtpServer | None
+    mail: MailRelay | None
     sender: str
     reply_to: str
     public_url: str
@@ -295,7 +295,7 @@ class DeliveryActivities:
         message = compose(
             self._letter(s), sender=self.outbox.sender, to=address, reply_to=self.outbox.reply_to
         )
-        return await send_mail(self.outbox.mail, message)
+        return await self.outbox.mail.send(message)
 
     async def _send_sms(self, s: _Sending, clear: list[str]) -> str:
         if self.outbox.sms is None:

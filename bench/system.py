@@ -1,8 +1,10 @@
 """What every benchmark runs on: a Temporal dev server and the workers of its own, and a
 temporary data folder with a migrated database."""
 
+import os
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,3 +49,19 @@ async def scratch(name: str, database: str) -> AsyncIterator[tuple[Settings, Dat
             yield settings, db
         finally:
             await db.dispose()
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """Processor seconds used so far by this process (the API and the workers) and by the
+    Temporal dev servers it started (read from /proc; NaN where there is none)."""
+    server, clock = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            line = stat.read_text()
+        except OSError:  # the process ended
+            continue
+        name, rest = line.split("(", 1)[1].rsplit(")", 1)
+        fields = rest.split()  # from the state on: ppid is fields[1], utime and stime [11], [12]
+        if int(fields[1]) == os.getpid() and name == "temporal":
+            server += (int(fields[11]) + int(fields[12])) / clock
+    return time.process_time(), server or float("nan")

@@ -1,7 +1,9 @@
 """Engines and sessions. One URL names the database; the async driver is chosen from it."""
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -48,10 +50,25 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite writes one transaction at a time: this process's writers queue for their turn
+        # in order, one queue per event loop, rather than poll in SQLite's busy handler.
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] | None = (
+            weakref.WeakKeyDictionary() if self.engine.dialect.name == "sqlite" else None
+        )
+
+    def _turn(self) -> AbstractAsyncContextManager[Any]:
+        if self._turns is None:
+            return nullcontext()
+        return self._turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
+        """A write transaction, committed at the end of the block. On SQLite it takes the write
+        lock at once, where the busy timeout waits for another process's writer, so what it
+        reads stays true until it commits."""
+        async with self._turn(), self.sessions() as session, session.begin():
+            if self._turns is not None:
+                await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
             yield session
 
     async def dispose(self) -> None:

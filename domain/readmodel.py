@@ -1,5 +1,6 @@
 """What the read model keeps of a case, derived from its state: no personal data in clear."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -154,7 +155,10 @@ def supervision_update(
     events: list[CaseEvent],
     notifications: list[Notification],
     notices: list[PublicNotice],
+    recorded: Mapping[str, MeasureRecord] | None = None,
 ) -> SupervisionUpdate:
+    """The enterprise's row, what happened since the last update, and its warnings and
+    penalties: those that differ from `recorded` (what the run wrote before), or all."""
     code, revision = state.credit_code, state.revision
     measures = [
         MeasureRecord(
@@ -200,6 +204,10 @@ def supervision_update(
         ),
         events=events,
         notifications=notifications,
-        measures=measures,
+        measures=[m for m in measures if not _unchanged(m, (recorded or {}).get(m.measure_id))],
         notices=notices,
     )
+
+
+def _unchanged(measure: MeasureRecord, before: MeasureRecord | None) -> bool:
+    return before is not None and before.model_copy(update={"revision": measure.revision}) == measure

@@ -29,3 +29,4 @@ async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
     assert written.p50 <= planned.p50 <= to_supervisor.p50  # each step after the one before
     assert result.written["response_overdue"] == 24 and "escalated" not in result.written
     assert "| e-mail accepted by the sink (supervisor) | 12 |" in notifications.table(result, "SQLite")
+    assert result.cpu[0] > 0 and result.cpu[1] > 0  # the server is found, and both did work

@@ -17,7 +17,7 @@ from temporalio.common import SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import SupervisionAction
-    from domain.readmodel import supervision_update
+    from domain.readmodel import MeasureRecord, supervision_update
     from domain.supervision.io import EnterpriseInput, SupervisionCheck
     from domain.supervision.legacy import LegacyLadder
     from domain.supervision.messages import (
@@ -56,6 +56,7 @@ class EnterpriseWorkflow:
         self._timers = DeadlineTimers(lambda: self.enterprise.deadlines(), self._alarm)
         self._published: list[SearchAttributeUpdate] | None = None
         self._adopt = False  # a legacy run, told of the procedure: continue as new
+        self._measures: dict[str, MeasureRecord] = {}  # warnings and penalties as this run wrote them
 
     @property
     def process(self) -> SupervisionProcess:
@@ -113,9 +114,10 @@ class EnterpriseWorkflow:
     async def _record(self) -> None:
         events, notifications, notices = self.process.drain()
         update = supervision_update(
-            self.enterprise, workflow.info().workflow_id, events, notifications, notices
+            self.enterprise, workflow.info().workflow_id, events, notifications, notices, self._measures
         )
         await activities.record_supervision(update)
+        self._measures.update((m.measure_id, m) for m in update.measures)
         updates = sa.of_enterprise(self.enterprise)
         if updates != self._published:
             workflow.upsert_search_attributes(updates)

@@ -26,6 +26,7 @@ class ScriptedSmtp:
         self.received: list[EmailMessage] = []
         self.answers: deque[str] = deque()  # the next DATA replies, before "250"
         self.greeted = threading.Event()  # a client said EHLO
+        self.sessions = 0  # how many times one did: the sessions opened
         self.released = threading.Event()  # cleared: a greeting waits until it is set again
         self.released.set()
         self._controller: Controller | None = None
@@ -34,6 +35,7 @@ class ScriptedSmtp:
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
         self.greeted.set()
+        self.sessions += 1
         await asyncio.to_thread(self.released.wait)
         session.host_name = hostname
         return responses

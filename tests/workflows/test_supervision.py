@@ -4,9 +4,10 @@ takes the decision, publishes the notice, and lifts what verified rectification 
 
 from datetime import timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,8 +24,10 @@ from domain.enums import (
     Verdict,
     WarningStatus,
 )
+from domain.ids import ActivityName
 from domain.messages import Actor
 from domain.policy import parse_policy
+from domain.readmodel import MeasureRecord, SupervisionUpdate
 from domain.supervision.io import EnterpriseInput
 from domain.supervision.messages import EnterpriseReport, PenaltyDecision, Statement, ViolationReport
 from domain.tasks import VerificationResult
@@ -106,6 +109,30 @@ async def test_a_first_violation_warns_and_an_overdue_order_leads_to_a_decided_p
     assert {(m.measure_id, m.status) for m in measures} == {("W1", "escalated"), ("P1", "payment_due")}
     [p1] = [m for m in measures if m.measure_id == "P1"]
     assert (p1.penalty_kind, p1.amount, p1.tracking_nos) == ("fine", Decimal(30000), [warning.tracking_no])
+
+    # Each update to the read model carries a warning or a penalty only when it changed.
+    updates = await recorded_updates(ts_env.client, handle)
+    written: dict[str, list[MeasureRecord]] = {}
+    for update in updates:
+        for m in update.measures:
+            written.setdefault(m.measure_id, []).append(m.model_copy(update={"revision": 0}))
+    assert len(updates) > len(written["W1"]) >= 2
+    for versions in written.values():
+        assert all(a != b for a, b in pairwise(versions)), versions
+    assert (written["W1"][-1].status, written["P1"][-1].status) == ("escalated", "payment_due")
+
+
+async def recorded_updates(client: Client, handle: WorkflowHandle[Any, Any]) -> list[SupervisionUpdate]:
+    """What the enterprise's workflow asked the read model to write, in order."""
+    updates = []
+    async for e in handle.fetch_history_events():
+        attributes = e.activity_task_scheduled_event_attributes
+        if e.HasField("activity_task_scheduled_event_attributes") and (
+            attributes.activity_type.name == ActivityName.RECORD_SUPERVISION
+        ):
+            [update] = await client.data_converter.decode(attributes.input.payloads, [SupervisionUpdate])
+            updates.append(update)
+    return updates
 
 
 async def test_without_a_statement_the_window_closes_and_then_a_supervisor_decides(
