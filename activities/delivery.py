@@ -3,6 +3,7 @@ once), each send with its attempt recorded, the dead letters, and an escalation 
 no one raised to the admins. Addresses are read in clear only here, at the moment of sending
 (a consumer's from the case itself); rows and errors hold them masked."""
 
+import asyncio
 import contextlib
 import json
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
@@ -99,88 +101,121 @@ class Notifier:
     async def start(self, keys: list[str]) -> None:
         """Each notification planned, then its workflow started with the plan (eagerly: a worker
         of this process takes its first task at once). One with no one to send to starts none."""
-        for key in await self.wanted(keys):
-            planned = await self.plan(key)
-            if not planned.delivery_ids:
-                continue
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await self.client.start_workflow(
-                    NotificationWorkflow.run,
-                    NotificationDelivery(
-                        key=key,
-                        retry=self.outbox.retry,
-                        delivery_ids=planned.delivery_ids,
-                        escalation=planned.escalation,
-                    ),
-                    id=notification_workflow_id(key),
-                    task_queue=self.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    request_eager_start=True,
-                )
+        plans = await self.plans(await self.wanted(keys))
+        await asyncio.gather(*(self._launch(key, p) for key, p in plans.items() if p.delivery_ids))
+
+    async def _launch(self, key: str, planned: Planned) -> None:
+        with contextlib.suppress(WorkflowAlreadyStartedError):
+            await self.client.start_workflow(
+                NotificationWorkflow.run,
+                NotificationDelivery(
+                    key=key,
+                    retry=self.outbox.retry,
+                    delivery_ids=planned.delivery_ids,
+                    escalation=planned.escalation,
+                ),
+                id=notification_workflow_id(key),
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                request_eager_start=True,
+            )
 
     async def plan(self, key: str) -> Planned:
         """The notification's deliveries, written where missing: the same rows however often."""
-        async with self.db.sessions() as session:
-            n = await session.scalar(select(NotificationRow).where(NotificationRow.key == key))
-        if n is None:
-            raise ApplicationError(f"no notification {key}", non_retryable=True)
-        rows = await self._rows(key, n)
-        async with self.db.transaction() as session:
-            await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
-            ids = await session.scalars(
-                select(Delivery.id).where(Delivery.notification_key == key).order_by(Delivery.id)
-            )
-            planned = list(ids)
-        escalation = n.topic in ESCALATIONS and (n.recipient_kind, n.recipient_ref) == (
-            RecipientKind.ROLE,
-            Role.SUPERVISOR,
-        )
-        return Planned(delivery_ids=planned, escalation=escalation)
+        return (await self.plans([key]))[key]
 
-    async def _accounts(self, n: NotificationRow) -> list[Account]:
-        where: Any
-        match n.recipient_kind:
-            case RecipientKind.ACCOUNT:
-                where = Account.id == n.recipient_ref
-            case RecipientKind.ROLE:
-                where = Account.role == n.recipient_ref
-            case RecipientKind.ENTERPRISE:
-                where = Account.enterprise_code == n.recipient_ref
-            case RecipientKind.AGENCY:
-                where = Account.agency_id == n.recipient_ref
-            case _:
-                return []
+    async def plans(self, keys: list[str]) -> dict[str, Planned]:
+        """`plan` for several notifications at once: their recipients read together (each role,
+        enterprise or agency once), their deliveries written in one transaction."""
+        if not keys:
+            return {}
         async with self.db.sessions() as session:
-            found = await session.execute(
-                select(Account).where(where, Account.active.is_(True)).order_by(Account.id)
-            )
-            return list(found.scalars())
-
-    async def _rows(self, key: str, n: NotificationRow) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
-        if n.recipient_kind == RecipientKind.CONSUMER and (mail or sms):
-            consumer = await consumer_of(self.client, n.tracking_no)
-            if consumer is not None and consumer.email and mail:
-                rows.append(_row(key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))
-            if consumer is not None and sms:
-                rows.append(_row(key, CONSUMER, Channel.SMS, mask_phone(consumer.phone), "zh_CN"))
-        for account in await self._accounts(n):
-            if mail and account.email and Channel.EMAIL in account.channels:
-                rows.append(_row(key, account.id, Channel.EMAIL, mask_email(account.email), account.locale))
-            if sms and account.phone and Channel.SMS in account.channels:
-                rows.append(_row(key, account.id, Channel.SMS, mask_phone(account.phone), account.locale))
-        if n.recipient_kind == RecipientKind.ENTERPRISE:
-            async with self.db.sessions() as session:
-                endpoints = await session.scalars(
-                    select(WebhookEndpoint).where(
-                        WebhookEndpoint.enterprise_code == n.recipient_ref,
-                        WebhookEndpoint.removed_at.is_(None),
+            found = await session.scalars(select(NotificationRow).where(NotificationRow.key.in_(keys)))
+            notes = {n.key: n for n in found}
+            if missing := [k for k in keys if k not in notes]:
+                raise ApplicationError(f"no notification {', '.join(missing)}", non_retryable=True)
+            parties = {(n.recipient_kind, n.recipient_ref) for n in notes.values()}
+            accounts = {party: await _accounts(session, *party) for party in parties}
+            endpoints = {
+                ref: list(
+                    await session.scalars(
+                        select(WebhookEndpoint).where(
+                            WebhookEndpoint.enterprise_code == ref, WebhookEndpoint.removed_at.is_(None)
+                        )
                     )
                 )
-                for e in endpoints:
-                    rows.append(_row(key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
+                for kind, ref in parties
+                if kind == RecipientKind.ENTERPRISE
+            }
+        rows: list[dict[str, Any]] = []
+        for key in keys:
+            n = notes[key]
+            rows += await self._consumer_rows(n)
+            hooks = endpoints.get(n.recipient_ref, []) if n.recipient_kind == RecipientKind.ENTERPRISE else []
+            rows += self._rows(n, accounts[(n.recipient_kind, n.recipient_ref)], hooks)
+        async with self.db.transaction() as session:
+            await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
+            written = await session.execute(
+                select(Delivery.notification_key, Delivery.id)
+                .where(Delivery.notification_key.in_(keys))
+                .order_by(Delivery.id)
+            )
+            ids: dict[str, list[int]] = {key: [] for key in keys}
+            for key, delivery_id in written.all():
+                ids[key].append(delivery_id)
+        return {
+            key: Planned(
+                delivery_ids=ids[key],
+                escalation=notes[key].topic in ESCALATIONS
+                and (notes[key].recipient_kind, notes[key].recipient_ref)
+                == (RecipientKind.ROLE, Role.SUPERVISOR),
+            )
+            for key in keys
+        }
+
+    async def _consumer_rows(self, n: NotificationRow) -> list[dict[str, Any]]:
+        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
+        if n.recipient_kind != RecipientKind.CONSUMER or not (mail or sms):
+            return []
+        consumer = await consumer_of(self.client, n.tracking_no)
+        rows = []
+        if consumer is not None and consumer.email and mail:
+            rows.append(_row(n.key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))
+        if consumer is not None and sms:
+            rows.append(_row(n.key, CONSUMER, Channel.SMS, mask_phone(consumer.phone), "zh_CN"))
         return rows
+
+    def _rows(
+        self, n: NotificationRow, accounts: list[Account], endpoints: list[WebhookEndpoint]
+    ) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
+        for account in accounts:
+            if mail and account.email and Channel.EMAIL in account.channels:
+                rows.append(_row(n.key, account.id, Channel.EMAIL, mask_email(account.email), account.locale))
+            if sms and account.phone and Channel.SMS in account.channels:
+                rows.append(_row(n.key, account.id, Channel.SMS, mask_phone(account.phone), account.locale))
+        for e in endpoints:
+            rows.append(_row(n.key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
+        return rows
+
+
+async def _accounts(session: AsyncSession, kind: str, ref: str) -> list[Account]:
+    """The active accounts a notification to (`kind`, `ref`) reaches."""
+    where: Any
+    match kind:
+        case RecipientKind.ACCOUNT:
+            where = Account.id == ref
+        case RecipientKind.ROLE:
+            where = Account.role == ref
+        case RecipientKind.ENTERPRISE:
+            where = Account.enterprise_code == ref
+        case RecipientKind.AGENCY:
+            where = Account.agency_id == ref
+        case _:
+            return []
+    found = await session.scalars(select(Account).where(where, Account.active.is_(True)).order_by(Account.id))
+    return list(found)
 
 
 async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | None:
