@@ -171,7 +171,8 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
             delivery.raise_undelivered,
         ],
         max_concurrent_activities=20,
-        max_concurrent_workflow_tasks=10,
+        max_concurrent_local_activities=20,  # first tries, each in its run's first task
+        max_concurrent_workflow_tasks=20,
         graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
     )
     return Workers(main, deliveries, notifier.outbox.mail)

@@ -56,6 +56,19 @@ class DeliveryRetry(Message):
     max_age: timedelta = timedelta(hours=24)
     attempt_timeout: timedelta = timedelta(minutes=1)  # one try; a worker that died is retried after it
 
+    def after_first_try(self, spent: timedelta) -> "DeliveryRetry | None":
+        """The tries left after the first, which began `spent` before the second will: the same
+        schedule, one try and `spent` less. None if none is left."""
+        if self.max_attempts <= 1 or spent >= self.max_age:
+            return None
+        return self.model_copy(
+            update={
+                "first_interval": min(self.first_interval * self.backoff, self.max_interval),
+                "max_attempts": self.max_attempts - 1,
+                "max_age": self.max_age - spent,
+            }
+        )
+
 
 class NotificationDelivery(Message):
     """The input of a notification's delivery workflow."""

@@ -125,6 +125,18 @@ async def deliver(delivery_id: int, *, retry: DeliveryRetry) -> None:
     )
 
 
+async def deliver_now(delivery_id: int, *, retry: DeliveryRetry) -> None:
+    """One try, as a local activity: in the workflow task that asks for it, with no task of its
+    own on the server. Raises ActivityError if it failed."""
+    await workflow.execute_local_activity(
+        ActivityName.DELIVER,
+        delivery_id,
+        start_to_close_timeout=retry.attempt_timeout,
+        retry_policy=RetryPolicy(maximum_attempts=1),
+        summary=f"delivery {delivery_id}, first try",
+    )
+
+
 async def dead_letter(letter: DeadLetter) -> None:
     await _run(ActivityName.DEAD_LETTER, letter, type(None), f"delivery {letter.delivery_id} dead-lettered")
 

@@ -6,10 +6,12 @@ raised to the admins."""
 from email.message import EmailMessage
 
 from sqlalchemy import select, update
+from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
+from domain.ids import notification_workflow_id
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
@@ -72,6 +74,20 @@ async def test_a_busy_server_is_tried_again_and_the_mail_goes_once(
     assert (delivery.status, delivery.attempts) == ("sent", 3)
     attempts = await rows(db, DeliveryAttempt, DeliveryAttempt.delivery_id == delivery.id)
     assert [a.result for a in sorted(attempts, key=lambda a: a.id)] == ["temporary", "temporary", "sent"]
+    assert len(smtp.to("admin@demo.aftersales.example")) == 1
+
+
+async def test_a_mail_that_goes_at_once_is_sent_within_the_workflows_first_task(
+    dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    key = await notify(dev_env, settings, db, "escalated", "admin")
+    [delivery] = await ended(db, key)
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
+    handle = dev_env.client.get_workflow_handle(notification_workflow_id(key))
+    assert await handle.result() == 1
+    kinds = [EventType.Name(e.event_type) async for e in handle.fetch_history_events()]
+    assert kinds.count("EVENT_TYPE_WORKFLOW_TASK_COMPLETED") == 1  # the send a local activity in it
+    assert "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" not in kinds
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
 
 

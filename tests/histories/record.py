@@ -32,7 +32,7 @@ from domain.complaint.messages import (
     Withdraw,
 )
 from domain.enums import DecisionOutcome, Measure, Offence, Role, Severity, Verdict, ViolationKind
-from domain.ids import enterprise_workflow_id
+from domain.ids import enterprise_workflow_id, notification_workflow_id
 from domain.messages import Actor, Assignee
 from domain.policy import Policy, parse_policy
 from domain.supervision.io import EnterpriseInput
@@ -69,6 +69,8 @@ from tests.support import (
     tool,
     wait_for_state,
 )
+from tests.support.outbox import notify
+from tests.support.smtp import ScriptedSmtp, mailing
 from tests.support.workflows import idle
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
@@ -410,6 +412,21 @@ async def adopted(env: WorkflowEnvironment, settings: Settings, db: Database) ->
     return [d.handle.id]
 
 
+async def delivered(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    """A notification whose e-mail the server refuses for now once, then takes."""
+    smtp = ScriptedSmtp()
+    smtp.start()
+    try:
+        mail = mailing(settings, smtp).model_copy(update={"task_queue": "replay-mail"})
+        smtp.answer("451 4.3.0 try again later")
+        async with build_worker(env.client, mail, db):
+            key = await notify(env, mail, db, "escalated", "admin")
+            await env.client.get_workflow_handle(notification_workflow_id(key)).result()
+    finally:
+        smtp.stop()
+    return [notification_workflow_id(key)]
+
+
 async def write_runs(client: Client, tag: str, workflow_id: str) -> None:
     for n, history in enumerate(await workflow_runs(client, workflow_id), 1):
         (HERE / f"{tag}--{workflow_id}__run{n}.json").write_text(history.to_json())
@@ -432,6 +449,7 @@ SCENARIOS = {
     "long": long_running,
     "ladder": ladder,
     "adopted": adopted,
+    "delivered": delivered,
 }
 
 

@@ -13,6 +13,7 @@ from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
 from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE
+from workflows.delivery import FIRST_TRY_IN_TASK, NotificationWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
@@ -39,7 +40,9 @@ def _signals_and_patches(path: Path) -> tuple[set[str], set[str]]:
     }
     markers = [e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e]
     patches = {
-        json.loads(base64.b64decode(m["details"]["patch-data"]["payloads"][0]["data"]))["id"] for m in markers
+        json.loads(base64.b64decode(m["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+        for m in markers
+        if m["markerName"] == "core_patch"
     }
     return signals, patches
 
@@ -81,11 +84,21 @@ def test_the_stored_cases_replay_on_both_sides_of_the_single_breach_notice() -> 
     )
 
 
+def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:
+    """v6: a delivery's first try a local activity, the tries left an activity after a timer;
+    v5: every try the activity's own."""
+    runs = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--notification-" in p.name}
+    assert {n for n, patches in runs.items() if FIRST_TRY_IN_TASK in patches} == {
+        n for n in runs if n.startswith("v6--")
+    }
+    assert any(n.startswith("v5--") for n in runs)
+
+
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_a_stored_history_replays(path: Path) -> None:
     workflow_id = path.stem.split("--", 1)[1].rsplit("__run", 1)[0]
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
     result = await Replayer(
-        workflows=list(WORKFLOWS), data_converter=data_converter(TEST_RING)
+        workflows=[*WORKFLOWS, NotificationWorkflow], data_converter=data_converter(TEST_RING)
     ).replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
