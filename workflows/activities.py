@@ -127,7 +127,7 @@ async def deliver(delivery_id: int, *, retry: DeliveryRetry) -> None:
 
 async def deliver_now(delivery_id: int, *, retry: DeliveryRetry) -> None:
     """One try, as a local activity: in the workflow task that asks for it, with no task of its
-    own on the server. Raises ActivityError if it failed."""
+    own on the server. Raises the try's failure itself (an ApplicationError, a timeout)."""
     await workflow.execute_local_activity(
         ActivityName.DELIVER,
         delivery_id,
