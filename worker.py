@@ -102,9 +102,9 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
     policies = PolicyStore(settings.policy_file, db)
     intake = IntakeActivities(db, policies, calendar)
     deadlines = DeadlineActivities(calendar)
-    projection = ProjectionActivities(db, notifier)
-    assignment = AssignmentActivities(db)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
+    projection = ProjectionActivities(db, notifier, supervision.report)
+    assignment = AssignmentActivities(db)
     reports = ReportActivities(db, policies, calendar)
     archiver = ArchiveActivities(db, client)
     return [

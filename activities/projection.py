@@ -5,10 +5,12 @@ and notifications are keyed by what caused them, so a retried activity writes no
 Notifications go into the outbox in the same transaction as the change they announce.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.delivery import Notifier
 from db.models import (
@@ -28,6 +30,7 @@ from db.writes import insert_missing
 from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
 from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
+from domain.supervision.messages import CaseReport
 
 
 def _event_rows(tracking_no: str, source: str, events: list[CaseEvent]) -> list[dict[str, Any]]:
@@ -90,8 +93,13 @@ async def _record_events(
 
 
 class ProjectionActivities:
-    def __init__(self, db: Database, notifier: Notifier | None = None) -> None:
-        self.db, self.notifier = db, notifier
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier | None = None,
+        report: Callable[[CaseReport], Awaitable[None]] | None = None,
+    ) -> None:
+        self.db, self.notifier, self.report = db, notifier, report
 
     async def _deliver(self, notifications: list[Notification]) -> None:
         """Once the outbox rows are committed, each one's delivery starts (once)."""
@@ -132,6 +140,10 @@ class ProjectionActivities:
                 ["tracking_no", "seq"],
             )
         await self._deliver(update.notifications)
+        if update.report is not None:
+            if self.report is None:
+                raise ApplicationError("this worker does not report to the enterprises' supervision")
+            await self.report(update.report)
 
     @activity.defn(name=ActivityName.RECORD_TASK)
     async def record_task(self, update: TaskUpdate) -> None:

@@ -22,8 +22,11 @@ class SupervisionActivities:
 
     @activity.defn(name=ActivityName.REPORT_TO_ENTERPRISE)
     async def report_to_enterprise(self, report: CaseReport) -> None:
+        await self.report(report)
+
+    async def report(self, report: CaseReport) -> None:
         """Signal the enterprise's supervision, starting it with this report if it is its first.
-        Each item has a key, so a retried activity is counted once."""
+        Each item has a key, so a report sent again is counted once."""
         policy = await self.policies.in_force(datetime.now(UTC))
         async with self.db.sessions() as session:
             registered = await session.get(Enterprise, report.credit_code)

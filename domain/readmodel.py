@@ -12,6 +12,7 @@ from domain.deadlines import Deadline
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
 from domain.masking import mask_name, mask_phone
 from domain.messages import CaseEvent, Message, Notification
+from domain.supervision.messages import CaseReport
 from domain.supervision.state import EnterpriseState, PublicNotice
 from domain.tasks import TaskRecord
 
@@ -56,6 +57,8 @@ class CaseUpdate(Message):
     events: list[CaseEvent] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
     violations: list[ViolationRecord] = Field(default_factory=list)
+    # Its violations and verifications for the enterprise's supervision, reported once written.
+    report: CaseReport | None = None
 
 
 class TaskUpdate(Message):

@@ -57,6 +57,9 @@ CONSUMER_UPDATES = "consumer-updates"
 TOLD_SINCE = frozenset({"responded", "investigation_opened", "substantiated", "evaluation_request"})
 # The patch that tells the supervisors of a missed response once, not twice.
 ONE_BREACH_NOTICE = "one-breach-notice"
+# The patch that reports to the enterprise's supervision in the activity that records the step,
+# not in one of its own after it.
+REPORT_WITH_RECORD = "report-with-record"
 
 
 @workflow.defn
@@ -156,19 +159,26 @@ class ComplaintWorkflow:
             notifications=notifications,
             violations=violations,
         )
+        together = bool(violations or self._verifications) and workflow.patched(REPORT_WITH_RECORD)
+        if together:
+            verifications, self._verifications = self._verifications, []
+            if workflow.patched(SUPERVISION):
+                update.report = self._report(violations, verifications)
         await activities.record_case(update)
         self._recorded = update.snapshot.revision
         self._publish()
-        verifications, self._verifications = self._verifications, []
+        if together:
+            return
+        verifications, self._verifications = self._verifications, []  # as runs of before did
         if (violations or verifications) and workflow.patched(SUPERVISION):
-            await self._report(violations, verifications)
+            await activities.report_to_enterprise(self._report(violations, verifications))
 
-    async def _report(
+    def _report(
         self, violations: list[ViolationRecord], verifications: list[VerificationReport]
-    ) -> None:
+    ) -> CaseReport:
         case = self.case
         investigator = case.investigation.investigator if case.investigation else None
-        report = CaseReport(
+        return CaseReport(
             credit_code=case.enterprise_code,
             name=case.intake.enterprise.name,
             violations=[
@@ -187,7 +197,6 @@ class ComplaintWorkflow:
             ],
             verifications=verifications,
         )
-        await activities.report_to_enterprise(report)
 
     def _publish(self) -> None:
         """Keep the search attributes in step with the case."""

@@ -12,7 +12,7 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
-from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE
+from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD
 from workflows.delivery import FIRST_TRY_IN_TASK, NotificationWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE
 
@@ -22,7 +22,8 @@ HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 def test_the_stored_histories_cover_every_workflow_and_continue_as_new() -> None:
     names = {p.name for p in HISTORIES}
     # v1: before cases reported to their enterprise's supervision; v2: before penalties had
-    # lives of their own; v3: before the consumer was told more of their case; v4: since.
+    # lives of their own; v3: before the consumer was told more of their case; v4: since; v5:
+    # a missed response told once; v6: reports sent with the record, deliveries tried at once.
     for tag in ("v1", "v2", "v3", "v4"):
         ours = {n for n in names if n.startswith(f"{tag}--")}
         assert any("-evaluation-" in n for n in ours) and any("-verification-" in n for n in ours)
@@ -47,6 +48,11 @@ def _signals_and_patches(path: Path) -> tuple[set[str], set[str]]:
     return signals, patches
 
 
+def _version(name: str) -> int:
+    """The version a stored history was recorded at: `v4--…` is 4."""
+    return int(name[1 : name.index("--")])
+
+
 def test_the_stored_enterprise_histories_cover_the_penalty_procedure_and_its_adoption() -> None:
     """Every step of the procedure is replayed, on both sides of the patch, and the run that
     continued as new from the ladder of before into the procedure."""
@@ -69,7 +75,7 @@ def test_the_stored_enterprise_histories_cover_the_penalty_procedure_and_its_ado
 def test_the_stored_cases_replay_on_both_sides_of_the_consumer_updates() -> None:
     cases = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--complaint-" in p.name}
     told = {n for n, patches in cases.items() if CONSUMER_UPDATES in patches}
-    assert told and all(n.startswith("v4--") for n in told)
+    assert told and all(_version(n) >= 4 for n in told)
     assert any(n.startswith("v3--") for n in cases if n not in told)
 
 
@@ -77,11 +83,32 @@ def test_the_stored_cases_replay_on_both_sides_of_the_single_breach_notice() -> 
     """v5: a missed response told to the supervisors once; the cases of before told them twice."""
     cases = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--complaint-" in p.name}
     once = {n for n, patches in cases.items() if ONE_BREACH_NOTICE in patches}
-    assert once and all(n.startswith("v5--") for n in once)
+    assert once and all(_version(n) >= 5 for n in once)
     assert (
         "v4--complaint-CP-REPLAY-LONG__run2.json" in cases
         and "v5--complaint-CP-REPLAY-LONG__run2.json" in once
     )
+
+
+def _activities(path: Path) -> list[str]:
+    events = json.loads(path.read_text())["events"]
+    return [
+        e["activityTaskScheduledEventAttributes"]["activityType"]["name"]
+        for e in events
+        if "activityTaskScheduledEventAttributes" in e
+    ]
+
+
+def test_the_stored_cases_replay_on_both_sides_of_the_report_with_the_record() -> None:
+    """v6: a step's violations and verifications reported by the activity that records it; the
+    cases of before reported them by an activity of their own."""
+    cases = {p.name: p for p in HISTORIES if "--complaint-" in p.name and "-verification-" not in p.name}
+    together = {n for n, p in cases.items() if REPORT_WITH_RECORD in _signals_and_patches(p)[1]}
+    assert together and all(n.startswith("v6--") for n in together)
+    for before, since in (("v5", "LONG__run2"), ("v4", "INVESTIGATED__run1"), ("v4", "INVESTIGATED__run2")):
+        assert f"v6--complaint-CP-REPLAY-{since}.json" in together
+        assert "report_to_enterprise" in _activities(cases[f"{before}--complaint-CP-REPLAY-{since}.json"])
+        assert "report_to_enterprise" not in _activities(cases[f"v6--complaint-CP-REPLAY-{since}.json"])
 
 
 def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:
