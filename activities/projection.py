@@ -2,7 +2,8 @@
 
 A case row moves only forward (a higher revision replaces a lower one); events, violations
 and notifications are keyed by what caused them, so a retried activity writes nothing twice.
-Notifications go into the outbox in the same transaction as the change they announce.
+Notifications go into the outbox in the same transaction as the change they announce; a case
+step's report to its enterprise's supervision is sent once the step is committed.
 """
 
 from collections.abc import Awaitable, Callable
