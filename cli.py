@@ -1,9 +1,9 @@
 """`aftersales`: run the whole system on one machine, or one part of it.
 
-aftersales run       Temporal dev server, migrations, demo accounts, worker and API; Ctrl-C stops all
+aftersales run       Temporal dev server, migrations, demo accounts, workers and API; Ctrl-C stops all
 aftersales migrate   bring the database to the newest schema
 aftersales seed      create the demo enterprises, agencies and accounts; print their credentials
-aftersales worker    the worker alone
+aftersales worker [cases|deliveries]   the worker alone (both parts, or one)
 aftersales api       the API alone
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
 aftersales verify-archive [--head HASH]   check the history archive's chain (and that it still
@@ -198,8 +198,11 @@ def run(settings: Settings) -> int:
         # The development secrets, made here before the worker and the API would race to make them.
         settings.secret  # noqa: B018
         settings.payload_keys_text()
-        print("Starting the worker and the API ...", flush=True)
-        services.start("worker", [sys.executable, "-m", "worker"], env)
+        print("Starting the workers and the API ...", flush=True)
+        # The deliveries' worker in a process of its own: e-mails are rendered and sent, and
+        # their attempts written, on a processor the cases' clocks do not wait for.
+        services.start("worker", [sys.executable, "-m", "worker", "cases"], env)
+        services.start("delivery", [sys.executable, "-m", "worker", "deliveries"], env)
         api = services.start(
             "api",
             [
@@ -329,6 +332,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulation.main(rest)
     if args.command == "verify-archive":
         return _verify_archive(Settings(), rest)
+    if args.command == "worker":
+        import worker
+
+        asyncio.run(worker.main(worker.part_of(rest)))
+        return 0
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()
@@ -339,10 +347,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{settings.database}: up to date")
     elif args.command == "seed":
         print(json.dumps(_seed(settings), indent=2, ensure_ascii=False))
-    elif args.command == "worker":
-        import worker
-
-        asyncio.run(worker.main())
     else:
         import uvicorn
 

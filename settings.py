@@ -6,6 +6,7 @@ The defaults run the whole system on one machine; production refuses the unsafe 
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -113,6 +114,26 @@ class Settings(BaseSettings):
             if self.smtp_host and self.smtp_security == "plain" and self.smtp_host not in LOOPBACK:
                 raise ValueError("AFTERSALES_SMTP_SECURITY must be tls or starttls for a remote SMTP server")
         return self
+
+    def variables(self) -> dict[str, str]:
+        """These settings as the `AFTERSALES_` variables another process of the system reads
+        them from: those set here, and where the data, the database and Temporal are."""
+        values = self.model_dump(include=self.model_fields_set)
+        values |= {
+            "data_dir": self.data_dir.resolve(),
+            "database_url": self.database,
+            "temporal_address": self.temporal,
+        }
+        found = {}
+        for name, value in values.items():
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            elif isinstance(value, (dict, list)):
+                value = json.dumps(value, ensure_ascii=False)
+            found[f"AFTERSALES_{name.upper()}"] = str(value)
+        return found
 
     @property
     def site_url(self) -> str:

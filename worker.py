@@ -1,9 +1,11 @@
 """Builds and runs the worker: every workflow and activity on one task queue."""
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -124,35 +126,41 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
 
 
 class Workers:
-    """The cases' worker and the deliveries' worker, run together: notifications go out on a
-    task queue of their own, with bounded concurrency, so that a storm of retries (a mail
-    server down, a webhook receiver gone) never delays a case's clocks, queries or signals."""
+    """The workers of one process, run together: the cases' and the deliveries' (notifications
+    go out on a task queue of their own, with bounded concurrency, so that a storm of retries —
+    a mail server down, a webhook receiver gone — never delays a case's clocks, queries or
+    signals), or either alone when the other runs in a process of its own."""
 
-    def __init__(self, main: Worker, delivery: Worker, mail: MailRelay | None = None) -> None:
-        self.main, self.delivery, self.mail = main, delivery, mail
+    def __init__(self, *workers: Worker, mail: MailRelay | None = None) -> None:
+        self.workers, self.mail = workers, mail
         self._stack = contextlib.AsyncExitStack()
 
     @property
     def task_queue(self) -> str:
-        return self.main.task_queue
+        return self.workers[0].task_queue
 
     async def __aenter__(self) -> Worker:
         if self.mail is not None:  # its kept sessions closed once the workers have stopped
             self._stack.push_async_callback(self.mail.close)
-        await self._stack.enter_async_context(self.main)
-        await self._stack.enter_async_context(self.delivery)
-        return self.main
+        for worker in self.workers:
+            await self._stack.enter_async_context(worker)
+        return self.workers[0]
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
 
 
-def build_worker(client: Client, settings: Settings, db: Database, **options: Any) -> Workers:
-    """The workers of one process: `options` are the cases' worker's."""
-    options.setdefault("graceful_shutdown_timeout", timedelta(seconds=10))
+GRACE = timedelta(seconds=10)  # how long a stopping worker lets its running tasks finish
+
+
+def build_worker(
+    client: Client, settings: Settings, db: Database, *, deliveries: bool = True, **options: Any
+) -> Workers:
+    """The cases' worker, and the deliveries' unless they run in a process of their own:
+    `options` are the cases' worker's."""
+    options.setdefault("graceful_shutdown_timeout", GRACE)
     options.setdefault("max_cached_workflows", settings.worker_cached_workflows)
     notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
-    delivery = DeliveryActivities(db, client, notifier.outbox, notifier)
     main = Worker(
         client,
         task_queue=settings.task_queue,
@@ -160,9 +168,24 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
         activities=activities(client, settings, db, notifier),
         **options,
     )
-    deliveries = Worker(
-        client,
-        task_queue=settings.delivery_task_queue,
+    if not deliveries:
+        return Workers(main)
+    return Workers(
+        main, _delivery_worker(notifier, db, options["graceful_shutdown_timeout"]), mail=notifier.outbox.mail
+    )
+
+
+def build_delivery_worker(client: Client, settings: Settings, db: Database) -> Workers:
+    """The deliveries' worker alone, for a process of its own."""
+    notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
+    return Workers(_delivery_worker(notifier, db, GRACE), mail=notifier.outbox.mail)
+
+
+def _delivery_worker(notifier: Notifier, db: Database, grace: timedelta) -> Worker:
+    delivery = DeliveryActivities(db, notifier.client, notifier.outbox, notifier)
+    return Worker(
+        notifier.client,
+        task_queue=notifier.task_queue,
         workflows=[NotificationWorkflow],
         activities=[
             delivery.plan_deliveries,
@@ -173,9 +196,8 @@ def build_worker(client: Client, settings: Settings, db: Database, **options: An
         max_concurrent_activities=20,
         max_concurrent_local_activities=20,  # first tries, each in its run's first task
         max_concurrent_workflow_tasks=20,
-        graceful_shutdown_timeout=options["graceful_shutdown_timeout"],
+        graceful_shutdown_timeout=grace,
     )
-    return Workers(main, deliveries, notifier.outbox.mail)
 
 
 async def check_policy(settings: Settings, db: Database) -> Policy:
@@ -234,24 +256,40 @@ async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -
     await _ensure(client, HISTORY_ARCHIVE, archive_schedule(settings))
 
 
-async def main() -> None:
+def part_of(argv: Sequence[str]) -> str:
+    parser = argparse.ArgumentParser(
+        prog="aftersales worker",
+        description="Run the worker: the cases' and the deliveries' together, or either alone "
+        "(the deliveries in a process of their own: `aftersales run` starts them so).",
+    )
+    parser.add_argument("part", nargs="?", choices=("all", "cases", "deliveries"), default="all")
+    return str(parser.parse_args(argv).part)
+
+
+async def main(part: str = "all") -> None:
+    """Run the worker of `part`: the cases' and the deliveries' together, or either alone."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings()
     db = Database(settings.database)
-    policy = await check_policy(settings, db)
     client = await connect(settings)
-    await ensure_schedules(client, settings, policy)
-    worker = build_worker(client, settings, db)
+    if part == "deliveries":
+        worker = build_delivery_worker(client, settings, db)
+        queue = settings.delivery_task_queue
+    else:
+        policy = await check_policy(settings, db)
+        await ensure_schedules(client, settings, policy)
+        worker = build_worker(client, settings, db, deliveries=part == "all")
+        queue = settings.task_queue
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("worker on task queue %r at %s", settings.task_queue, settings.temporal)
     async with worker:
+        log.info("worker (%s) polling task queue %r at %s", part, queue, settings.temporal)
         await stop.wait()
         log.info("shutting down")
     await db.dispose()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(part_of(sys.argv[1:])))

@@ -1,13 +1,16 @@
 """What every benchmark runs on: a Temporal dev server and the workers of its own, and a
 temporary data folder with a migrated database."""
 
+import contextlib
+import itertools
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from temporalio.client import Client
@@ -22,8 +25,9 @@ from workflows import search_attributes as sa
 
 
 @asynccontextmanager
-async def running(settings: Settings, db: Database) -> AsyncIterator[Client]:
-    """A dev server (its workflows this run's alone) with the workers serving it."""
+async def running(settings: Settings, db: Database, *, apart: bool = False) -> AsyncIterator[Client]:
+    """A dev server (its workflows this run's alone) with the workers serving it: in this
+    process, or (`apart`) the deliveries' in a process of its own, as `aftersales run` has it."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
         data_converter=data_converter(key_ring(settings)),
@@ -32,10 +36,31 @@ async def running(settings: Settings, db: Database) -> AsyncIterator[Client]:
     )
     try:
         await register_search_attributes(env.client)
-        async with build_worker(env.client, settings, db):
-            yield env.client
+        address = env.client.service_client.config.target_host
+        with delivery_worker(settings, address) if apart else contextlib.nullcontext():
+            async with build_worker(env.client, settings, db, deliveries=not apart):
+                yield env.client
     finally:
         await env.shutdown()
+
+
+@contextmanager
+def delivery_worker(settings: Settings, temporal: str) -> Iterator[None]:
+    """`aftersales worker deliveries` in a process of its own, once it polls."""
+    log = settings.data_dir / "delivery-worker.log"
+    env = os.environ | settings.variables() | {"AFTERSALES_TEMPORAL_ADDRESS": temporal}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "worker", "deliveries"], env=env, stderr=out)
+    try:
+        deadline = time.monotonic() + 60
+        while b"polling" not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the delivery worker did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @asynccontextmanager
@@ -51,17 +76,23 @@ async def scratch(name: str, database: str) -> AsyncIterator[tuple[Settings, Dat
             await db.dispose()
 
 
-def cpu_seconds() -> tuple[float, float]:
-    """Processor seconds used so far by this process (the API and the workers) and by the
-    Temporal dev servers it started (read from /proc; NaN where there is none)."""
-    server, clock = 0.0, os.sysconf("SC_CLK_TCK")
+def cpu_seconds() -> dict[str, float]:
+    """Processor seconds used so far by this process ("api and workers") and by each process it
+    started, by name: "temporal" (the dev server), or the Python module it runs ("worker
+    deliveries", "delivery.sink"). Read from /proc."""
+    used, clock = {"api and workers": time.process_time()}, os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             line = stat.read_text()
+            argv = (stat.parent / "cmdline").read_bytes().decode().split("\0")
         except OSError:  # the process ended
             continue
         name, rest = line.split("(", 1)[1].rsplit(")", 1)
         fields = rest.split()  # from the state on: ppid is fields[1], utime and stime [11], [12]
-        if int(fields[1]) == os.getpid() and name == "temporal":
-            server += (int(fields[11]) + int(fields[12])) / clock
-    return time.process_time(), server or float("nan")
+        if int(fields[1]) != os.getpid():
+            continue
+        if "-m" in argv:  # the module and the words after it, up to the first option
+            words = argv[argv.index("-m") + 1 :]
+            name = " ".join(itertools.takewhile(lambda a: a and not a.startswith("-"), words))
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / clock
+    return used
