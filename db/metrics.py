@@ -9,7 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from domain.calendar import WorkingCalendar
 from domain.enums import CaseStatus, TaskKind, TaskStatus
-from domain.metrics import CaseFacts, MeasureFacts, Metrics, MetricsRow, Period, PeriodOut, figures, group
+from domain.metrics import (
+    CaseFacts,
+    MeasureFacts,
+    Metrics,
+    MetricsRow,
+    Period,
+    PeriodOut,
+    SeriesPoint,
+    buckets,
+    figures,
+    group,
+    series,
+)
 from domain.policy import Policy
 
 
@@ -132,3 +144,21 @@ async def compute(
         rows=rows,
         total=figures(cases, measures, calendar, policy.tz, policy.scorecard),
     )
+
+
+async def over_time(
+    session: AsyncSession,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    period: Period,
+    grain: str,
+    *,
+    enterprise: str | None = None,
+    region: str | None = None,
+    category: str | None = None,
+) -> list[SeriesPoint]:
+    """Every figure for each day, week or month of the period."""
+    cases, measures = await load_facts(
+        session, period, policy.tz, enterprise=enterprise, region=region, category=category
+    )
+    return series(cases, measures, buckets(period, grain), calendar, policy.tz, policy.scorecard)

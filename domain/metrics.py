@@ -280,3 +280,66 @@ class Metrics(Message):
     group_by: list[str]
     rows: list[MetricsRow]
     total: Figures
+
+
+# --- over time: the period cut into days, weeks or months ------------------------------------
+
+GRAINS = ("day", "week", "month")
+MAX_BUCKETS = 400  # a year by the day, and room to spare
+
+
+def buckets(period: Period, grain: str) -> list[Period]:
+    """The days, weeks (from Monday) or months the period falls into, in order, each cut to
+    the period: a week or month that begins before it begins with it."""
+    found: list[Period] = []
+    start = period.start
+    while start < period.end:
+        if grain == "day":
+            end = start + timedelta(days=1)
+        elif grain == "week":
+            end = start + timedelta(days=7 - start.weekday())
+        else:
+            end = _months_before(start.replace(day=1), -1)
+        found.append(Period(start, min(end, period.end), grain))
+        start = end
+    return found
+
+
+def bucket_label(bucket: Period) -> str:
+    """2026-11-03 (a day or the week that begins with it), 2026-11 (a month)."""
+    return bucket.start.strftime("%Y-%m") if bucket.kind == "month" else str(bucket.start)
+
+
+class SeriesPoint(Message):
+    label: str
+    start: str
+    end: str
+    figures: Figures
+
+
+def series(
+    cases: list[CaseFacts],
+    measures: list[MeasureFacts],
+    cuts: list[Period],
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    scorecard: ScorecardPolicy,
+) -> list[SeriesPoint]:
+    """The figures of each cut, from the cases received and the measures dated in it."""
+
+    def day(at: datetime) -> date:
+        return at.astimezone(tz).date()
+
+    points = []
+    for cut in cuts:
+        inside = [c for c in cases if cut.start <= day(c.received_at) < cut.end]
+        dated = [m for m in measures if cut.start <= day(m.at) < cut.end]
+        points.append(
+            SeriesPoint(
+                label=bucket_label(cut),
+                start=str(cut.start),
+                end=str(cut.end),
+                figures=figures(inside, dated, calendar, tz, scorecard),
+            )
+        )
+    return points

@@ -33,3 +33,13 @@ async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
     assert {"api and workers", "temporal", "worker deliveries", "delivery.sink"} <= set(result.cpu)
     assert result.cpu["api and workers"] > 0 and result.cpu["temporal"] > 0
     assert result.cpu["worker deliveries"] > 0
+
+
+async def test_with_no_mail_the_benchmark_stops_once_every_breach_is_written(
+    settings: Settings, db: Database
+) -> None:
+    result = await notifications.run(
+        settings, db, cases=6, wait=120, spread=timedelta(seconds=3), margin=timedelta(seconds=5), mail=False
+    )
+    assert [s.count for s in result.stages] == [6, 0, 0, 0]  # written; nothing planned, nothing sent
+    assert result.deliveries == 0 and result.cpu["worker deliveries"] < result.cpu["api and workers"]

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.routes import cases, deliveries, notifications, public, staff, supervision, tasks
+from web.routes import cases, dashboard, deliveries, notifications, public, staff, supervision, tasks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -20,3 +20,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(supervision.router)
     app.include_router(notifications.router)
     app.include_router(deliveries.router)
+    app.include_router(dashboard.router)

@@ -42,3 +42,33 @@ async def test_bad_metrics_parameters_name_the_field(api: Api) -> None:
         assert got.status_code == 422, (query, got.text)
         assert "errors" in got.json(), (query, got.text)
         assert got.json()["errors"][0]["field"] == field, query
+
+
+async def test_the_dashboard_over_time_and_against_the_period_before(api: Api, db: Database) -> None:
+    cases, evaluations, violations, _ = generate(seed=5, n=150)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    got = await api.get("/api/dashboard?period=2026-11&grain=day&group_by=category", as_="auditor")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    november = (await api.get("/api/metrics?period=2026-11&group_by=category", as_="auditor")).json()
+    october = (await api.get("/api/metrics?period=2026-10", as_="auditor")).json()
+    assert body["total"] == november["total"] and body["rows"] == november["rows"]
+    assert body["previous"]["label"] == "2026-10" and body["previous_total"] == october["total"]
+    assert len(body["series"]) == 30 and body["series"][0]["start"] == "2026-11-01"
+    assert sum(p["figures"]["volume"] for p in body["series"]) == body["total"]["volume"] > 0
+    volume = body["total"]["volume"], october["total"]["volume"]
+    assert body["change"]["volume"] == (
+        round(100 * (volume[0] - volume[1]) / volume[1], 1) if volume[1] else None
+    )
+    csv = await api.get("/api/dashboard?period=2026-11&grain=month&format=series.csv", as_="supervisor")
+    assert csv.text.splitlines()[1].startswith("2026-11,2026-11-01,2026-12-01,")
+    assert (await api.get("/api/dashboard?period=2026-11", as_="minghui")).status_code == 403
+    for query, field in [
+        ("period=2026-11&grain=hour", "query.grain"),
+        ("period=2026-11&group_by=channel", "query.group_by"),
+        ("period=2024-01-01..2026-01-01&grain=day", "query.grain"),
+        ("period=2026-11-30..2026-11-01", "query.period"),
+    ]:
+        refused = await api.get(f"/api/dashboard?{query}", as_="supervisor")
+        assert refused.status_code == 422, (query, refused.text)
+        assert refused.json()["errors"][0]["field"] == field, query

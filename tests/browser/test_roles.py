@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
-from db.models import Complaint
+from db.models import Complaint, Task, ViolationRow
 from db.session import Database
 from settings import Settings
 from tests.browser.pages import (
@@ -28,6 +28,7 @@ from tests.browser.pages import (
 )
 from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE
 from tests.support.browser import Site, accessible, seen, shot
+from tests.support.metrics_data import generate, store
 from tests.support.workflows import report_serious
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -237,3 +238,31 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     missing = await visitor.goto("/no-such-page")
     assert missing is not None and missing.status == 404
     await accessible(visitor)
+
+
+async def test_a_supervisor_reads_the_dashboard_its_charts_beside_their_tables(
+    site: Site, db: Database
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=3, n=240)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    supervisor = await site.staff("supervisor")
+    await supervisor.get_by_role("link", name="监管看板").click()
+    await fill(supervisor, {"#period": "2026-11"})
+    await supervisor.locator("#grain").select_option("week")
+    await submit(supervisor, "显示")
+    await expect(supervisor.locator("#series tbody tr")).to_have_count(6)
+    await expect(supervisor.get_by_role("img", name="受理投诉（按周）")).to_be_visible()
+    # over time, the chart with its table beside it; by enterprise, both charts over their table
+    chart = await supervisor.locator(".chart-with-table .chart-box").bounding_box()
+    beside = await supervisor.locator("#series").bounding_box()
+    assert chart and beside and beside["x"] > chart["x"] + chart["width"] - 1
+    charts = await supervisor.locator(".chart-pair").bounding_box()
+    below = await supervisor.locator("#groups").bounding_box()
+    assert charts and below and below["y"] >= charts["y"] + charts["height"] - 1
+    await expect(supervisor.locator("#groups tbody tr")).to_have_count(3)
+    await accessible(supervisor)
+    await shot(supervisor, "dashboard")
+    await fill(supervisor, {"#period": "2026-13"})
+    await submit(supervisor, "显示", status=422)
+    await expect(error_beside(supervisor, "period")).to_contain_text("请写成月份")
+    await accessible(supervisor)

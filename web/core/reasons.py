@@ -73,6 +73,9 @@ OWN = [
     N_("{name}: a file's name is at most {n} characters"),
     N_("{name}: has no name"),
     N_("at most {n} files at once"),
+    N_("use a month (2026-11), a quarter (2026-Q4), a year (2026) or 2026-11-01..2026-12-01"),
+    N_("the period ends before it starts"),
+    N_("more than {n} points: choose a longer grain"),
 ]
 _PART = re.compile(r"\{(\w+)\}")
 

@@ -1,0 +1,108 @@
+"""The supervisor's dashboard: the same figures as the metrics API for the same period, each
+chart drawn from its table, the tables as CSV, and nobody else's to see."""
+
+import re
+
+from db.models import Complaint, Task, ViolationRow
+from db.session import Database
+from tests.support.api import Api
+from tests.support.metrics_data import ENTERPRISES, generate, store
+from tests.support.web import SignedIn, field_error
+
+
+def table(html: str, table_id: str) -> dict[str, list[str]]:
+    """Each row of the table: its first cell (or its data-key) → the other cells' text."""
+    body = html.split(f'id="{table_id}"')[1].split("</table>")[0]
+    found = {}
+    for row in re.findall(r"<tr(.*?)</tr>", body, re.S)[1:]:
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        key = re.search(r'data-key="([^"]+)"', row)
+        found[key.group(1) if key else cells[0]] = cells[1:]
+    return found
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+async def test_the_dashboard_shows_the_metrics_apis_figures_for_the_same_period(
+    signed_in: SignedIn, api: Api, db: Database
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=3, n=120)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    query = "period=2026-11&grain=week&group_by=enterprise"
+    supervisor = await signed_in("supervisor")
+    page = await supervisor.get(f"/staff/dashboard?{query}")
+    assert page.status_code == 200, page.text
+    html = page.text
+
+    metrics = (await api.get("/api/metrics?period=2026-11&group_by=enterprise", as_="supervisor")).json()
+    groups = table(html, "groups")
+    assert sorted(groups) == sorted(ENTERPRISES) == [r["key"]["enterprise"] for r in metrics["rows"]]
+    for row in metrics["rows"]:
+        cells, f = groups[row["key"]["enterprise"]], row["figures"]
+        assert cells[:4] == [
+            str(f["volume"]),
+            share(f["response_within_24h"]),
+            share(f["resolution_within_3_days"]),
+            share(f["resolution_success_rate"]),
+        ]
+
+    # over time: November's weeks from Monday, the first and last cut to the month
+    series = table(html, "series")
+    assert list(series) == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-16",
+        "2026-11-23",
+        "2026-11-30",
+    ]
+    assert sum(int(cells[0]) for cells in series.values()) == metrics["total"]["volume"] > 0
+    chart = html.split('id="over-time"')[1].split("</svg>")[0]
+    assert chart.count('<rect class="s0"') == len(series)  # a column per week, drawn from the table
+
+    # against October, as the metrics API gives October
+    october = (await api.get("/api/metrics?period=2026-10", as_="supervisor")).json()["total"]
+    comparison = html.split('class="table comparison"')[1].split("</table>")[0]
+    received = re.search(
+        r"<tr>\s*<th scope=\"row\">受理投诉</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", comparison
+    )
+    assert received and received.groups() == (str(metrics["total"]["volume"]), str(october["volume"]))
+
+    # the tables as CSV: the groups' the same as the metrics API's
+    csv = await supervisor.get(f"/staff/dashboard/groups.csv?{query}")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert (
+        csv.text
+        == (
+            await api.get("/api/metrics?period=2026-11&group_by=enterprise&format=csv", as_="supervisor")
+        ).text
+    )
+    weeks = (await supervisor.get(f"/staff/dashboard/series.csv?{query}")).text.splitlines()
+    assert weeks[0].startswith("week,start,end,volume,") and len(weeks) == 1 + len(series)
+
+
+async def test_a_period_the_dashboard_cannot_read_is_refused_beside_its_field(signed_in: SignedIn) -> None:
+    auditor = await signed_in("auditor")
+    page = await auditor.get("/staff/dashboard?period=November")
+    assert page.status_code == 422
+    assert (
+        field_error(page.text, "period")
+        == "请写成月份（2026-11）、季度（2026-Q4）、年份（2026）或 2026-11-01..2026-12-01"
+    )
+    assert 'value="November"' in page.text and 'id="groups"' not in page.text
+
+
+async def test_only_supervisors_admins_and_auditors_see_the_dashboard(signed_in: SignedIn) -> None:
+    for username in ("supervisor", "admin", "auditor"):
+        home = (await (await signed_in(username)).get("/staff")).text
+        assert 'href="/staff/dashboard"' in home, username
+    for username in ("minghui", "clerk"):
+        reader = await signed_in(username)
+        assert 'href="/staff/dashboard"' not in (await reader.get("/staff")).text
+        page = await reader.get("/staff/dashboard?period=2026-11")
+        assert page.status_code in (403, 404) and 'id="groups"' not in page.text, username
+        assert (await reader.get("/staff/dashboard/groups.csv?period=2026-11")).status_code in (403, 404)
