@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.routes import cases, dashboard, deliveries, notifications, public, staff, supervision, tasks
+from web.routes import cases, dashboard, deliveries, notifications, public, record, staff, supervision, tasks
 
 STATIC = Path(__file__).parent / "static"
 
@@ -15,6 +15,7 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(public.router)
     app.include_router(staff.router)
+    app.include_router(record.router)
     app.include_router(cases.router)
     app.include_router(tasks.router)
     app.include_router(supervision.router)

@@ -144,6 +144,11 @@ async def test_a_supervisor_opens_an_investigation_from_the_queue(site: Site) ->
     await fill(supervisor, {"#escalate_reason": "同一批次已有多起投诉"})
     await submit(supervisor, "立案调查")
     await expect_text(supervisor, "监管部门调查中")
+    # the case's record, from its Temporal history
+    await supervisor.get_by_role("link", name="案件记录（来自 Temporal 历史）").click()
+    await expect(supervisor.locator("#timeline")).to_contain_text("signal escalate")
+    await accessible(supervisor)
+    await shot(supervisor, "case-record")
 
 
 async def test_an_enterprise_states_its_case_against_a_proposed_fine(

@@ -151,3 +151,46 @@ async def test_files_of_an_action_the_case_refuses_are_not_listed_on_it(
     assert await rows(db, CaseFile) == []
     digest = hashlib.sha256(PDF).hexdigest()
     assert (await minghui.get(f"{page}/files/{digest}")).status_code == 404
+
+
+async def test_an_auditor_reads_the_cases_record_and_downloads_its_raw_history(
+    browser: Browser, signed_in: SignedIn, dev_env: WorkflowEnvironment
+) -> None:
+    no, investigator = await investigating(browser, signed_in)
+    page = f"/staff/cases/{no}"
+    visit = {"visited_on": "2026-12-01", "location": "浦东门店", "notes": "底座松动属实"}
+    upload = [("files", ("现场.png", PNG, "image/png"))]
+    await investigator.submit(f"{page}/record_site_visit", visit, form_at=page, files=upload)
+    auditor = await signed_in("auditor")
+    assert f'href="{page}/record"' in (await auditor.get(page)).text
+
+    async def recorded() -> str | None:
+        text = (await auditor.get(f"{page}/record")).text
+        return text if "signal record_site_visit" in text else None
+
+    html = await eventually(recorded, what="the site visit in the record")
+    digest = hashlib.sha256(PNG).hexdigest()
+    files = html.split('id="files"')[1].split("</table>")[0]
+    assert "现场.png" in files and f'<code class="hash">{digest}</code>' in files
+    deadlines = html.split('id="deadlines"')[1].split("</table>")[0]
+    response = next(r for r in deadlines.split("<tr>") if "企业响应" in r)
+    assert "24h" in response or "24 h" in response or "hours" in response, response  # why this date
+    visit_row = next(r for r in html.split("<tr>") if "signal record_site_visit" in r)
+    assert ("李强" in visit_row or "陈静" in visit_row) and "<code>" in visit_row  # who, and the request
+
+    raw = await auditor.get(f"{page}/history.json")
+    assert (
+        raw.headers["content-type"] == "application/json"
+        and "attachment" in raw.headers["content-disposition"]
+    )
+    [first, *_] = raw.json()
+    assert first["workflow_id"] == f"complaint-{no}"
+    kept = await dev_env.client.get_workflow_handle(f"complaint-{no}").fetch_history()
+    events = kept.to_json_dict()["events"]
+    downloaded = first["history"]["events"]
+    assert downloaded and downloaded == events[: len(downloaded)]  # as Temporal keeps them, so far
+
+    for username in ("minghui", "investigator1"):
+        other = await signed_in(username)
+        assert (await other.get(f"{page}/record")).status_code in (403, 404), username
+        assert (await other.get(f"{page}/history.json")).status_code in (403, 404), username

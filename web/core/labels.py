@@ -109,6 +109,8 @@ LABELS: dict[str, dict[str, str]] = {
         "supervisor": N_("Supervisor"),
         "admin": N_("Administrator"),
         "auditor": N_("Auditor"),
+        "consumer": N_("Consumer"),
+        "system": N_("The system"),
     },
     "delivery_status": {
         "pending": N_("Being delivered"),
@@ -139,6 +141,13 @@ LABELS: dict[str, dict[str, str]] = {
         "lifted": N_("Lifted"),
         "escalated": N_("Escalated to a penalty"),
         "superseded": N_("Ended by the revocation"),
+    },
+    "deadline_state": {
+        "pending": N_("Running"),
+        "met": N_("Met"),
+        "breached": N_("Breached"),
+        "met_late": N_("Met late"),
+        "closed": N_("No longer relevant"),
     },
     "task": {"verification": N_("Follow-up verification"), "evaluation": N_("Satisfaction survey")},
     "task_status": {
