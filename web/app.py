@@ -6,7 +6,18 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from web.routes import cases, dashboard, deliveries, notifications, public, record, staff, supervision, tasks
+from web.routes import (
+    audit,
+    cases,
+    dashboard,
+    deliveries,
+    notifications,
+    public,
+    record,
+    staff,
+    supervision,
+    tasks,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,3 +33,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(notifications.router)
     app.include_router(deliveries.router)
     app.include_router(dashboard.router)
+    app.include_router(audit.router)

@@ -1,11 +1,13 @@
 """The audit log, for auditors and admins, newest first, with filters."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response, StreamingResponse
 
 from api.core.deps import ContextDep, SignedIn, paging
 from api.core.errors import answers
+from domain.enums import Role
 from services import audit_log
 from services.audit_log import AuditEntryOut, AuditFilters
 from services.fields import AwareIsoDateTime
@@ -17,8 +19,8 @@ router = APIRouter(prefix="/api/audit-log", tags=["audit"])
 @router.get(
     "",
     response_model=Page[AuditEntryOut],
-    responses=answers(401, 403),
-    summary="The audit log, newest first, with filters",
+    responses={200: {"content": {"text/csv": {}}}, **answers(401, 403)},
+    summary="The audit log, newest first, with filters; as CSV",
 )
 async def list_entries(
     ctx: ContextDep,
@@ -35,6 +37,25 @@ async def list_entries(
         Query(description="before this moment (with its time zone); not before `since`"),
     ] = None,
     refused: Annotated[bool | None, Query(description="true: only answers of 400 or more")] = None,
-) -> Page[AuditEntryOut]:
-    filters = AuditFilters(actor, object_ref, request_id, since, until, refused)
+    role: Annotated[Role | Literal["anonymous"] | None, Query(description="the actor's role")] = None,
+    action: Annotated[
+        str | None,
+        Query(min_length=1, max_length=120, description='found in the method and route, e.g. "findings"'),
+    ] = None,
+    reads: Annotated[
+        bool | None, Query(description="true: only reads of personal data; false: only writes")
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="csv: every entry found (at most 100,000), not a page")
+    ] = "json",
+) -> Page[AuditEntryOut] | Response:
+    filters = AuditFilters(
+        actor, object_ref, request_id, since, until, refused, role=role, action=action, reads=reads
+    )
+    if format == "csv":
+        return StreamingResponse(
+            audit_log.entries_csv(ctx, principal=principal, filters=filters),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+        )
     return await audit_log.list_entries(ctx, principal=principal, filters=filters, paging=page)

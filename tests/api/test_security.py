@@ -153,6 +153,19 @@ async def test_writes_and_reads_of_personal_data_are_audited(api: Api, db: Datab
     assert window.status_code == 422 and window.json()["errors"][0]["field"] == "query.until"
     naive = await api.get("/api/audit-log?since=2026-12-01T00:00:00", as_="auditor")
     assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "query.since"
+    # by role, by action, reads of personal data only; and every entry found as CSV
+    refusals = (await api.get("/api/audit-log?role=enterprise&action=acceptance", as_="auditor")).json()
+    assert [(e["actor_id"], e["outcome"]) for e in refusals["items"]] == [("ent-minghui", 403)]
+    reads = (await api.get(f"/api/audit-log?object_ref={no}&reads=true", as_="auditor")).json()["items"]
+    assert reads and all(e["action"].startswith("GET ") for e in reads)
+    csv = await api.get(f"/api/audit-log?object_ref={no}&format=csv", as_="auditor")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert (
+        len(csv.text.splitlines())
+        == 1 + (await api.get(f"/api/audit-log?object_ref={no}", as_="auditor")).json()["total"]
+    )
+    bad_role = await api.get("/api/audit-log?role=mayor", as_="auditor")
+    assert bad_role.status_code == 422 and bad_role.json()["errors"][0]["field"] == "query.role"
 
 
 async def test_the_audit_log_cannot_be_changed(db: Database) -> None:

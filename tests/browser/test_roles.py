@@ -235,6 +235,9 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     for username in ("clerk", "minghui", "investigator1", "evaluator1", "supervisor", "admin", "auditor"):
         page = await site.staff(username)
         await accessible(page)
+    await seen(page, "/staff/audit?kind=writes")  # the auditor's log: the sign-ins just made
+    await expect(page.locator("#entries tbody tr[data-id]").first).to_be_visible()
+    await shot(page, "audit-log")
     visitor = await site.person()
     await seen(visitor, "/sign-in")
     await fill(visitor, {"#username": "minghui", "#password": "wrong"})
