@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select
 
-from db.models import CycleReportRow
+from db.models import CycleReportRow, Enterprise
 from domain.enums import Role
 from domain.metrics import FIGURE_NAMES
 from domain.reports import CycleReport
@@ -72,3 +72,14 @@ def report_csv(report: CycleReport) -> str:
 
 def _cell(value: object) -> object:
     return "" if value is None else value
+
+
+async def enterprise_names(ctx: Context, report: CycleReport) -> dict[str, str]:
+    """The names of the enterprises the report names, by credit code."""
+    codes = [s.key for s in report.scopes if s.scope == "enterprise"]
+    if not codes:
+        return {}
+    found = await ctx.session.execute(
+        select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
+    )
+    return {code: name for code, name in found.all()}

@@ -14,6 +14,7 @@ from web.routes import (
     notifications,
     public,
     record,
+    reports,
     staff,
     supervision,
     tasks,
@@ -34,3 +35,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(deliveries.router)
     app.include_router(dashboard.router)
     app.include_router(audit.router)
+    app.include_router(reports.router)

@@ -10,8 +10,11 @@ from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
 
+from activities.reports import ReportActivities
 from db.models import Complaint, Task, ViolationRow
+from db.policies import PolicyStore
 from db.session import Database
+from domain.reports import ReportRequest
 from settings import Settings
 from tests.browser.pages import (
     COMPLAINT,
@@ -249,7 +252,7 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
 
 
 async def test_a_supervisor_reads_the_dashboard_its_charts_beside_their_tables(
-    site: Site, db: Database
+    site: Site, db: Database, settings: Settings
 ) -> None:
     cases, evaluations, violations, _ = generate(seed=3, n=240)
     await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
@@ -274,3 +277,17 @@ async def test_a_supervisor_reads_the_dashboard_its_charts_beside_their_tables(
     await submit(supervisor, "显示", status=422)
     await expect(error_beside(supervisor, "period")).to_contain_text("请写成月份")
     await accessible(supervisor)
+
+    # November's cycle report, printable, each scope charted over its table
+    made = ReportActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
+    await made.record_cycle_report(
+        await made.compute_cycle_report(
+            ReportRequest(period="2026-11", as_of=datetime(2026, 12, 1, 1, tzinfo=BEIJING))
+        )
+    )
+    await supervisor.get_by_role("link", name="报告", exact=True).click()
+    await supervisor.get_by_role("link", name="2026-11", exact=True).click()
+    await expect(supervisor.get_by_role("button", name="打印")).to_be_visible()
+    await expect(supervisor.locator("#enterprise tbody tr")).to_have_count(3)
+    await accessible(supervisor)
+    await shot(supervisor, "cycle-report")

@@ -20,6 +20,16 @@ class Bar:
     text: str  # the value as the table shows it
 
 
+def share(value: float | None) -> str:
+    """A share as the tables show it: 53.3%, or a dash where there is none."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def mean(value: float | None) -> str:
+    """A mean score as the tables show it: 3.25, or a dash."""
+    return "—" if value is None else f"{value:.2f}"
+
+
 def _top(values: list[float], given: float | None) -> float:
     """The axis' top: `given`, or the first of 1, 2, 4, 6, 8 or 10 times a power of ten at or
     above the largest value."""

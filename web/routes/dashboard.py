@@ -16,6 +16,7 @@ from services import dashboard
 from services.errors import Invalid
 from services.outputs import DISPLAY_TZ
 from web.core import charts, labels
+from web.core.charts import mean, share
 from web.core.i18n import N_
 from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
@@ -23,14 +24,6 @@ from web.core.route import PageRoute
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 GRAINS = {"day": N_("by day"), "week": N_("by week"), "month": N_("by month")}
 GROUPS = {"enterprise": N_("by enterprise"), "region": N_("by region"), "category": N_("by category")}
-
-
-def share(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def mean(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
 
 
 def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:

@@ -1,0 +1,58 @@
+"""The cycle reports' pages: the list, and a report whose tables hold the figures of the
+report the API serves, each scope charted beside its table, and its CSV the API's."""
+
+import re
+from datetime import UTC, datetime
+
+from activities.reports import ReportActivities
+from db.models import Complaint, Task, ViolationRow
+from db.policies import PolicyStore
+from db.session import Database
+from domain.reports import ReportRequest
+from settings import Settings
+from tests.support.api import Api
+from tests.support.metrics_data import ENTERPRISES, generate, store
+from tests.support.web import SignedIn
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+async def test_a_cycle_report_as_a_page_with_its_tables_charts_and_csv(
+    signed_in: SignedIn, api: Api, db: Database, settings: Settings
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=11, n=160)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    made = ReportActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
+    await made.record_cycle_report(
+        await made.compute_cycle_report(
+            ReportRequest(period="2026-11", as_of=datetime(2026, 12, 1, 1, tzinfo=UTC))
+        )
+    )
+    supervisor = await signed_in("supervisor")
+    listing = (await supervisor.get("/staff/reports")).text
+    assert 'href="/staff/reports/2026-11"' in listing and "2026-10" in listing
+
+    page = await supervisor.get("/staff/reports/2026-11")
+    assert page.status_code == 200, page.text
+    served = (await api.get("/api/reports/2026-11", as_="auditor")).json()
+    by_enterprise = {s["key"]: s for s in served["scopes"] if s["scope"] == "enterprise"}
+    table = page.text.split('<table class="table" id="enterprise">')[1].split("</table>")[0]
+    rows = dict(re.findall(r'<tr data-key="(\w+)">(.*?)</tr>', table, re.S))
+    assert sorted(rows) == sorted(ENTERPRISES) == sorted(by_enterprise)
+    for code, row in rows.items():
+        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        figures = by_enterprise[code]["current"]
+        assert cells[0] == str(figures["volume"]) and cells[2] == share(figures["response_within_24h"])
+    section = page.text.split('id="scope-enterprise"')[1].split("</svg>")[0]
+    assert section.count('<rect class="s0"') + section.count('<rect class="s1"') >= len(
+        rows
+    )  # this cycle and the last
+    csv = await supervisor.get("/staff/reports/2026-11.csv")
+    assert csv.text == (await api.get("/api/reports/2026-11?format=csv", as_="auditor")).text
+    assert (await supervisor.get("/staff/reports/2019-01")).status_code == 404
+
+    for username in ("minghui", "clerk"):
+        reader = await signed_in(username)
+        assert (await reader.get("/staff/reports/2026-11")).status_code == 403, username

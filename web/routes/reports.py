@@ -1,0 +1,98 @@
+"""The cycle reports: the list, newest first, and each report as a printable page — every
+figure against the cycle before, charted by enterprise, region and category beside its table —
+and as CSV."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from domain.reports import CycleReport, ScopeFigures
+from services import reports
+from services.outputs import PageRequest
+from web.core import charts, labels
+from web.core.charts import mean, share
+from web.core.pages import Page, StaffPage
+from web.core.route import PageRoute
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+Label = Annotated[str, Path(pattern=r"^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$")]
+SCOPES = ("enterprise", "region", "category")
+
+
+@router.get("/staff/reports", response_class=HTMLResponse)
+async def reports_page(page: StaffPage, p: int = 1) -> Response:
+    assert page.user is not None
+    listed = await reports.list_reports(
+        page.ctx, principal=page.user, paging=PageRequest(page=max(p, 1), page_size=24)
+    )
+    return page.render("staff/reports.html", listed=listed)
+
+
+def _name(page: Page, scope: str, key: str, names: dict[str, str]) -> str:
+    if scope == "category":
+        return labels.label(page.lang, "category", key)
+    return names.get(key, key)
+
+
+def _chart(
+    page: Page, report: CycleReport, scope: str, rows: list[ScopeFigures], names: dict[str, str]
+) -> Markup:
+    """Answered within 24 hours, this cycle against the one before, by `scope`."""
+    by = {
+        "enterprise": page._("by enterprise"),
+        "region": page._("by region"),
+        "category": page._("by category"),
+    }
+    groups = [
+        (
+            _name(page, scope, r.key, names),
+            [
+                charts.Bar(report.label, r.current.response_within_24h, share(r.current.response_within_24h)),
+                charts.Bar(
+                    report.previous_label,
+                    r.previous.response_within_24h,
+                    share(r.previous.response_within_24h),
+                ),
+            ],
+        )
+        for r in rows
+    ]
+    title = page._(
+        "Answered within 24 hours, {label} against {previous}, {by}",
+        label=report.label,
+        previous=report.previous_label,
+        by=by[scope],
+    )
+    return charts.rows(title, groups, top=1.0, percent=True)
+
+
+@router.get("/staff/reports/{label}.csv")
+async def report_csv(page: StaffPage, label: Label) -> Response:
+    assert page.user is not None
+    report = await reports.get_report(page.ctx, principal=page.user, label=label)
+    return Response(
+        reports.report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="report-{report.label}.csv"'},
+    )
+
+
+@router.get("/staff/reports/{label}", response_class=HTMLResponse)
+async def report_page(page: StaffPage, label: Label) -> Response:
+    assert page.user is not None
+    report = await reports.get_report(page.ctx, principal=page.user, label=label)
+    names = await reports.enterprise_names(page.ctx, report)
+    total = next(s for s in report.scopes if s.scope == "total")
+    scopes = {scope: [s for s in report.scopes if s.scope == scope] for scope in SCOPES}
+    return page.render(
+        "staff/report.html",
+        report=report,
+        total=total,
+        scopes={scope: rows for scope, rows in scopes.items() if rows},
+        charts={scope: _chart(page, report, scope, rows, names) for scope, rows in scopes.items() if rows},
+        name=lambda scope, key: _name(page, scope, key, names),
+        share=share,
+        mean=mean,
+    )
