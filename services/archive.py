@@ -4,12 +4,15 @@ import json
 from typing import Any
 
 from sqlalchemy import select
+from temporalio.client import ScheduleActionExecutionStartWorkflow
+from temporalio.service import RPCError, RPCStatusCode
 
 from db import archive
 from db.models import HistoryArchiveEntry
 from domain.enums import Role
+from domain.ids import HISTORY_ARCHIVE
 from services.context import Context
-from services.errors import NotFound
+from services.errors import NotFound, Unavailable
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 
@@ -34,11 +37,58 @@ class EntryOut(Output):
     entry_hash: str
 
 
+class ArchiveRun(Output):
+    started_at: LocalTime
+    workflow_id: str
+    run_id: str
+
+
+class ArchiveSchedule(Output):
+    """The hourly archiving: its last runs, newest first, and when it runs next."""
+
+    recent: list[ArchiveRun]
+    next_runs: list[LocalTime]
+    paused: bool
+
+
+async def schedule(ctx: Context, *, principal: Principal) -> ArchiveSchedule | None:
+    """The archive Schedule as Temporal describes it; None where it has not been created (the
+    worker creates it when it starts)."""
+    principal.require(READERS)
+    try:
+        described = await ctx.temporal.get_schedule_handle(HISTORY_ARCHIVE).describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            return None
+        raise Unavailable(f"the archive schedule cannot be read: {exc.message}") from exc
+    recent = [
+        ArchiveRun(
+            started_at=a.started_at, workflow_id=a.action.workflow_id, run_id=a.action.first_execution_run_id
+        )
+        for a in reversed(described.info.recent_actions)
+        if isinstance(a.action, ScheduleActionExecutionStartWorkflow)
+    ]
+    return ArchiveSchedule(
+        recent=recent,
+        next_runs=list(described.info.next_action_times[:3]),
+        paused=described.schedule.state.paused,
+    )
+
+
 async def verify(ctx: Context, *, principal: Principal, head: str | None) -> ChainOut:
     """Check every entry: none edited, reordered or deleted (nor cut from the end, given a head)."""
     principal.require(VERIFIERS)
     report = await archive.verify(ctx.session, head)
     return ChainOut(entries=report.entries, intact=report.intact, problems=report.problems, head=report.head)
+
+
+async def chain_head(ctx: Context, *, principal: Principal) -> str:
+    """The last entry's hash, as the chain stands now ("" while it is empty)."""
+    principal.require(READERS)
+    last = await ctx.session.scalar(
+        select(HistoryArchiveEntry.entry_hash).order_by(HistoryArchiveEntry.seq.desc()).limit(1)
+    )
+    return last or ""
 
 
 async def list_entries(ctx: Context, *, principal: Principal, paging: PageRequest) -> Page[EntryOut]:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from web.routes import (
+    archive,
     audit,
     cases,
     dashboard,
@@ -36,3 +37,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(dashboard.router)
     app.include_router(audit.router)
     app.include_router(reports.router)
+    app.include_router(archive.router)

@@ -241,6 +241,8 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     await seen(page, "/staff/audit?kind=writes")  # the auditor's log: the sign-ins just made
     await expect(page.locator("#entries tbody tr[data-id]").first).to_be_visible()
     await shot(page, "audit-log")
+    await seen(page, "/staff/archive?verify=true")  # the archive, verified now
+    await expect(page.locator("#verification")).to_contain_text("完好")
     visitor = await site.person()
     await seen(visitor, "/sign-in")
     await fill(visitor, {"#username": "minghui", "#password": "wrong"})
