@@ -4,16 +4,17 @@ Each checks the role and the object: another party's case is not there."""
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import CaseEventRow, Complaint, Enterprise
 from domain.complaint.io import ActionCheck
 from domain.complaint.rules import roles_for
 from domain.complaint.state import CaseState
-from domain.enums import Action, CaseStatus, Category, Priority, Role
+from domain.enums import Action, CaseStatus, Category, Channel, Priority, Role, Severity
 from domain.files import FileRef
 from services.actions import ACTIONS
 from services.case_view import FULL_CONTACT, CaseView, case_view
@@ -66,9 +67,24 @@ class CaseFilters:
     region: str | None = None  # division code
     category: Category | None = None
     open: bool | None = None  # not closed; or closed
+    severity: Severity | None = None
+    escalated: int | None = None  # at this escalation level or above
+    channel: Channel | None = None
+    since: datetime | None = None  # received from this moment on
+    until: datetime | None = None  # received before this moment
 
     def where(self) -> list[Any]:
         where: list[Any] = []
+        if self.severity is not None:
+            where.append(Complaint.severity == self.severity.value)
+        if self.escalated is not None:
+            where.append(Complaint.escalation_level >= self.escalated)
+        if self.channel is not None:
+            where.append(Complaint.channel == self.channel.value)
+        if self.since is not None:
+            where.append(Complaint.received_at >= self.since)
+        if self.until is not None:
+            where.append(Complaint.received_at < self.until)
         if self.open is not None:
             closed = Complaint.status == CaseStatus.CLOSED.value
             where.append(~closed if self.open else closed)
@@ -139,6 +155,33 @@ async def queue(
         .order_by(*order, Complaint.received_at)
     )
     return await paginate(ctx.session, statement, paging, _list_item)
+
+
+class QueueCounts(Output):
+    """How many cases the filters find, and how many of them by status, priority and overdue."""
+
+    total: int
+    status: dict[str, int]
+    priority: dict[str, int]
+    overdue: int
+
+
+async def queue_counts(ctx: Context, *, principal: Principal, filters: CaseFilters) -> QueueCounts:
+    principal.require(READERS)
+    where = [*_scope(principal), *filters.where()]
+    counted: dict[str, dict[str, int]] = {}
+    for name, column in (("status", Complaint.status), ("priority", Complaint.priority)):
+        found = await ctx.session.execute(select(column, func.count()).where(*where).group_by(column))
+        counted[name] = {value: n for value, n in found.all()}
+    overdue = await ctx.session.scalar(
+        select(func.count()).select_from(Complaint).where(*where, Complaint.overdue.is_(True))
+    )
+    return QueueCounts(
+        total=sum(counted["status"].values()),
+        status=counted["status"],
+        priority=counted["priority"],
+        overdue=overdue or 0,
+    )
 
 
 # What a consumer follows of its case; staff read every event.

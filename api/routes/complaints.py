@@ -7,13 +7,13 @@ from fastapi import APIRouter, Query
 from api.core.actions import Perform, add_action_route
 from api.core.deps import CaseReader, ContextDep, Paging, SignedIn, case_reader
 from api.core.errors import answers
-from domain.enums import Action, CaseStatus, Category, Priority
+from domain.enums import Action, CaseStatus, Category, Channel, Priority, Severity
 from services import cases
 from services.actions import ACTIONS
 from services.case_view import CaseView
 from services.cases import CaseFilters, CaseListItem
 from services.context import Context
-from services.fields import CreditCode, DivisionCode
+from services.fields import AwareIsoDateTime, CreditCode, DivisionCode
 from services.history import CaseHistory
 from services.outputs import Page
 from services.principal import Principal
@@ -37,8 +37,31 @@ async def list_complaints(
     priority: Priority | None = None,
     region: Annotated[DivisionCode | None, Query()] = None,
     category: Category | None = None,
+    severity: Severity | None = None,
+    escalated: Annotated[
+        int | None, Query(ge=0, le=100, description="at this escalation level or above")
+    ] = None,
+    channel: Channel | None = None,
+    received_since: Annotated[
+        AwareIsoDateTime | None, Query(description="received from this moment on (with its time zone)")
+    ] = None,
+    received_until: Annotated[
+        AwareIsoDateTime | None, Query(description="received before this moment (with its time zone)")
+    ] = None,
 ) -> Page[CaseListItem]:
-    filters = CaseFilters(status_, enterprise, overdue, priority, region, category)
+    filters = CaseFilters(
+        status_,
+        enterprise,
+        overdue,
+        priority,
+        region,
+        category,
+        severity=severity,
+        escalated=escalated,
+        channel=channel,
+        since=received_since,
+        until=received_until,
+    )
     return await cases.queue(ctx, principal=principal, filters=filters, paging=paging)
 
 

@@ -4,6 +4,7 @@ the input model's own validation gives each field's reason, as it does for the A
 
 import secrets
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -75,3 +76,16 @@ def new_key() -> str:
 def key_of(data: FormData) -> str | None:
     key = data.get("key")
     return key if isinstance(key, str) and key.startswith("page-") and 8 <= len(key) <= 100 else None
+
+
+def day_in(values: FormData, name: str, errors: list[FieldError]) -> date | None:
+    """The day a query's field names (YYYY-MM-DD); None if it names none, and the reason added
+    to `errors` if it cannot be read."""
+    text = str(values.get(name, "")).strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(FieldError(name, "must be a date written YYYY-MM-DD", "query"))
+        return None

@@ -1,7 +1,7 @@
 """The audit log for auditors and admins: who did what to which object, with what outcome,
 filtered by actor, role, action, case, days (Beijing time) and kind, paged, and as CSV."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +13,7 @@ from domain.enums import Role
 from services import audit_log
 from services.errors import FieldError, Invalid
 from services.outputs import DISPLAY_TZ, PageRequest
+from web.core.forms import day_in
 from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
 
@@ -22,21 +23,10 @@ ROLES = [r.value for r in Role] + ["anonymous"]
 PAGE_SIZE = 50
 
 
-def _day(values: FormData, name: str, errors: list[FieldError]) -> date | None:
-    text = str(values.get(name, "")).strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(FieldError(name, "must be a date written YYYY-MM-DD", "query"))
-        return None
-
-
 def _filters(values: FormData) -> audit_log.AuditFilters:
     """The form's filters; Invalid naming each field that cannot be read."""
     errors: list[FieldError] = []
-    since, until = _day(values, "since", errors), _day(values, "until", errors)
+    since, until = day_in(values, "since", errors), day_in(values, "until", errors)
     if since and until and until < since:
         errors.append(FieldError("until", "must not be before since", "query"))
     role = str(values.get("role", ""))

@@ -1,18 +1,25 @@
 """Staff sign in with their accounts (the API's logins) and land on their role's home page."""
 
+from collections.abc import Iterable
+from enum import StrEnum
+from urllib.parse import urlencode
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from domain.enums import Role
+from domain.enums import CaseStatus, Category, Channel, Priority, Role, Severity
 from services import auth, cases, tasks
 from services.auth import Login
 from services.cases import CaseFilters
-from services.errors import RateLimited, Unauthorized
+from services.errors import Invalid, RateLimited, Unauthorized
 from services.outputs import PageRequest
 from web.core import cookies
 from web.core.forms import new_key, parse
-from web.core.pages import EXPIRED, SESSION_DAYS, PageDep, StaffPage, csrf_ok, form, local
+from web.core.labels import label
+from web.core.pages import EXPIRED, SESSION_DAYS, Page, PageDep, StaffPage, csrf_ok, form, local
+from web.core.queue import FIELDS as QUEUE_FIELDS
+from web.core.queue import queue_filters
 from web.core.route import PageRoute
 from web.routes.public import complaint_form, file_from_form
 
@@ -67,27 +74,55 @@ async def home(page: StaffPage, p: int = 1) -> Response:
     user = page.user
     assert user is not None
     paging = PageRequest(page=max(p, 1), page_size=25)
-    listed = tasks_listed = None
+    listed = tasks_listed = counts = None
+    inbox = user.role in (Role.ENTERPRISE, Role.INVESTIGATOR)
+    values = FormData([(k, v) for k, v in page.request.query_params.multi_items() if k in QUEUE_FIELDS and v])
+    errors: dict[str, str] = {}
     if user.role in cases.READERS:
-        inbox = user.role in (Role.ENTERPRISE, Role.INVESTIGATOR)
+        try:
+            filters = CaseFilters(open=True) if inbox else queue_filters(values)
+        except Invalid as refused:
+            errors, filters = page.errors(refused.errors), CaseFilters()
         listed = await cases.queue(
-            page.ctx,
-            principal=user,
-            filters=CaseFilters(open=True if inbox else None),
-            paging=paging,
-            nearest_first=inbox,
+            page.ctx, principal=user, filters=filters, paging=paging, nearest_first=inbox
         )
+        if not inbox:
+            counts = await cases.queue_counts(page.ctx, principal=user, filters=filters)
     if user.role in (Role.INVESTIGATOR, Role.EVALUATOR):
         tasks_listed = await tasks.list_tasks(
             page.ctx, principal=user, kind=None, status=None, paging=PageRequest(page=1, page_size=50)
         )
     return page.render(
         "staff/home.html",
+        status=422 if errors else 200,
         cases=listed,
         tasks=tasks_listed,
         records=user.role in RECORDING,
         supervised=user.role is Role.ENTERPRISE,
+        queue=not inbox,
+        counts=counts,
+        values=values,
+        errors=errors,
+        query=urlencode(list(values.multi_items())),
+        choices=_queue_choices(page),
     )
+
+
+def _queue_choices(page: Page) -> dict[str, list[tuple[str, str]]]:
+    """The queue form's choices, each in the page's language."""
+
+    def of(kind: str, values: Iterable[StrEnum]) -> list[tuple[str, str]]:
+        return [(v.value, label(page.lang, kind, v)) for v in values]
+
+    return {
+        "status": of("status", CaseStatus),
+        "priority": of("priority", Priority),
+        "severity": of("severity", Severity),
+        "category": of("category", Category),
+        "channel": of("channel", Channel),
+        "escalated": [(n, page._("level {n} or above", n=n)) for n in ("1", "2", "3")],
+        "overdue": [("yes", page._("Overdue")), ("no", page._("Not overdue"))],
+    }
 
 
 @router.get("/staff/complaints/new", response_class=HTMLResponse)
