@@ -168,6 +168,14 @@ async def test_an_enterprise_states_its_case_against_a_proposed_fine(
     await submit(minghui, "提交陈述申辩")
     await expect_text(minghui, "已召回问题批次，请求从轻处罚。")
     await expect(minghui.get_by_role("button", name="提交陈述申辩")).to_have_count(0)
+    supervisor = await site.staff("supervisor")  # decides, within the law's bounds
+    await shown(supervisor, record, supervisor.get_by_role("button", name="作出决定"))
+    await accessible(supervisor)
+    await refused(supervisor, "作出决定", "reason", "必填")
+    await fill(supervisor, {"#reason": "事实清楚，证据确凿"}, {"#outcome": "confirm"})
+    await submit(supervisor, "作出决定")
+    await expect_text(supervisor, "事实清楚，证据确凿")
+    await shot(supervisor, "supervisor-decision")
     other = await minghui.goto(f"/staff/enterprises/{OTHER_ENTERPRISE}/supervision")
     assert other is not None and other.status == 404
 

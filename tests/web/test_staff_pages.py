@@ -165,3 +165,33 @@ async def test_an_enterprise_states_its_case_on_its_supervision_page(
     stated = await minghui.submit(f"{record}/P1/submit_statement", {"text": "已召回问题批次"}, form_at=record)
     assert stated.status_code == 200 and "已召回问题批次" in stated.text and "提交陈述申辩" not in stated.text
     assert (await minghui.get(f"/staff/enterprises/{OTHER_ENTERPRISE}/supervision")).status_code == 404
+
+
+async def test_a_supervisor_decides_a_penalty_on_the_supervision_page(
+    signed_in: SignedIn, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    await report_serious(dev_env, settings, ENTERPRISE_CODE, "CP-WEB-2")
+    record = f"/staff/enterprises/{ENTERPRISE_CODE}/supervision"
+    minghui = await signed_in("minghui")
+    await eventually(lambda: _text_has(minghui, record, "提交陈述申辩"), what="the statement window")
+    await minghui.submit(f"{record}/P1/submit_statement", {"text": "已召回问题批次"}, form_at=record)
+    supervisor = await signed_in("supervisor")
+    await eventually(lambda: _text_has(supervisor, record, "作出处罚决定"), what="the decision form")
+    assert "提交陈述申辩" not in (await supervisor.get(record)).text  # the enterprise's form is not theirs
+
+    decide = f"{record}/P1/decide_penalty"
+    amend = await supervisor.submit(decide, {"outcome": "amend", "reason": "情节较轻"}, form_at=record)
+    assert amend.status_code == 422 and field_error(amend.text, "kind")  # amending names the penalty
+    unreasoned = await supervisor.submit(decide, {"outcome": "confirm", "reason": ""}, form_at=record)
+    assert unreasoned.status_code == 422 and field_error(unreasoned.text, "reason") == "必填"
+    decided = await supervisor.submit(
+        decide, {"outcome": "confirm", "reason": "事实清楚，证据确凿"}, form_at=record
+    )
+    assert decided.status_code == 200 and "事实清楚，证据确凿" in decided.text
+    assert "作出处罚决定" not in decided.text  # decided once
+    refused = await minghui.submit(decide, {"outcome": "drop", "reason": "x"}, form_at=record)
+    assert refused.status_code in (403, 404, 409)  # not the enterprise's to decide
+
+
+async def _text_has(browser: Browser, path: str, text: str) -> bool:
+    return text in (await browser.get(path)).text

@@ -2,6 +2,7 @@
 their rectification orders, its penalties with the statement window, the hearing it may ask
 for, and what a fine leaves to pay."""
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -19,14 +20,8 @@ from web.core.route import PageRoute
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Code = Annotated[CreditCode, Path()]
 Target = Annotated[str, Path(pattern=r"^[WP][0-9]{1,4}$")]
-ENTERPRISE_STEPS = "|".join(
-    a.value
-    for a in (
-        SupervisionAction.SUBMIT_STATEMENT,
-        SupervisionAction.REQUEST_HEARING,
-        SupervisionAction.SUBMIT_ORDER_REPORT,
-    )
-)
+STEPS = "|".join(a.value for a in SupervisionAction)  # whose step each is, the use case checks
+BEIJING_TIMES = ("at", "held_at")  # datetime-local fields, read as Beijing time
 
 
 async def _record_page(
@@ -68,7 +63,7 @@ async def record_page(page: StaffPage, code: Code) -> Response:
 
 @router.post("/staff/enterprises/{code}/supervision/{target}/{step}", response_class=HTMLResponse)
 async def take_step(
-    page: StaffPage, code: Code, target: Target, step: Annotated[str, Path(pattern=f"^({ENTERPRISE_STEPS})$")]
+    page: StaffPage, code: Code, target: Target, step: Annotated[str, Path(pattern=f"^({STEPS})$")]
 ) -> Response:
     assert page.user is not None
     action = SupervisionAction(step)
@@ -76,7 +71,7 @@ async def take_step(
     active = f"{target}-{step}"
     if not csrf_ok(page, data):
         return await _record_page(page, code, status=400, problem=page._(EXPIRED))
-    body, errors = parse(supervision.ACTIONS[action].body, data)
+    body, errors = parse(supervision.ACTIONS[action].body, _beijing(data))
     if body is None:
         return await _record_page(page, code, status=422, active=active, errors=errors, values=data)
     try:
@@ -95,3 +90,17 @@ async def take_step(
         problem = page._("This cannot be done now: {reason}", reason=refused.reason)
         return await _record_page(page, code, status=409, problem=problem)
     return page.redirect(f"/staff/enterprises/{code}/supervision")
+
+
+def _beijing(data: FormData) -> FormData:
+    """The form with each moment a datetime-local field gives (2026-12-20T09:30) in Beijing time."""
+    items = []
+    for name, value in data.multi_items():
+        if (
+            name in BEIJING_TIMES
+            and isinstance(value, str)
+            and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value)
+        ):
+            value += ":00+08:00"
+        items.append((name, value))
+    return FormData(items)
