@@ -210,6 +210,23 @@ class NewKey(KeyOut):
     key: str  # shown this once
 
 
+class AccountItem(Output):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    active: bool
+
+
+async def key_holders(ctx: Context, *, principal: Principal) -> list[AccountItem]:
+    """The active accounts an admin may make a key for, by username."""
+    principal.require([Role.ADMIN])
+    found = await ctx.session.scalars(
+        select(Account).where(Account.active.is_(True)).order_by(Account.username)
+    )
+    return [AccountItem.model_validate(a) for a in found]
+
+
 async def list_keys(ctx: Context, *, principal: Principal) -> list[KeyOut]:
     """All keys for an admin; anyone else's own."""
     statement = select(ApiKey).order_by(ApiKey.created_at)

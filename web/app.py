@@ -12,6 +12,7 @@ from web.routes import (
     cases,
     dashboard,
     deliveries,
+    keys,
     notifications,
     public,
     record,
@@ -38,3 +39,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(audit.router)
     app.include_router(reports.router)
     app.include_router(archive.router)
+    app.include_router(keys.router)

@@ -251,6 +251,13 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     await shot(page, "audit-log")
     await seen(page, "/staff/archive?verify=true")  # the archive, verified now
     await expect(page.locator("#verification")).to_contain_text("完好")
+    admin = await site.staff("admin")  # makes an API key, shown once
+    await seen(admin, "/staff/keys")
+    await fill(admin, {"#name": "12315 平台对接"}, {"#account_id": "clerk-1"})
+    await submit(admin, "生成", status=201)
+    await expect(admin.locator("#new-key")).to_be_visible()
+    await accessible(admin)
+    await shot(admin, "api-keys")
     visitor = await site.person()
     await seen(visitor, "/sign-in")
     await fill(visitor, {"#username": "minghui", "#password": "wrong"})

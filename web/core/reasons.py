@@ -76,6 +76,7 @@ OWN = [
     N_("use a month (2026-11), a quarter (2026-Q4), a year (2026) or 2026-11-01..2026-12-01"),
     N_("the period ends before it starts"),
     N_("must not be before since"),
+    N_("no such account"),
     N_("must be one of the choices offered"),
     N_("more than {n} points: choose a longer grain"),
 ]
