@@ -112,6 +112,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    scope: Mapped[str] = mapped_column(String(8), default="full", server_default="full")  # full | read
+    expires_at: Mapped[datetime | None]  # none: until revoked
 
 
 class LoginSession(Base):

@@ -8,10 +8,11 @@ code. Sign-in is rate limited by address and by username."""
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 import jwt
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 from sqlalchemy import select
 
 from db.models import Account, ApiKey, LoginSession
@@ -20,7 +21,7 @@ from domain.enums import Role
 from domain.ids import access_code_matches
 from services.context import Context
 from services.errors import BadRequest, NotFound, Unauthorized
-from services.fields import Input, ShortText
+from services.fields import AwareIsoDateTime, Input, ShortText
 from services.outputs import LocalTime, Output
 from services.principal import Principal
 from services.tokens import issue_access, read_access
@@ -50,14 +51,16 @@ class Tokens(Output):
 
 async def authenticate(ctx: Context, token: str) -> Principal:
     """The account behind a bearer token: an access token from a login, or an API key."""
-    session_id = None
+    session_id, read_only = None, False
     if token.startswith(API_KEY_PREFIX):
         key = (
             await ctx.session.execute(select(ApiKey).where(ApiKey.key_hash == token_hash(token)))
         ).scalar_one_or_none()
         if key is None or key.revoked_at is not None:
             raise Unauthorized("unknown or revoked API key")
-        account_id = key.account_id
+        if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
+            raise Unauthorized("the API key has expired")
+        account_id, read_only = key.account_id, key.scope == KeyScope.READ
     else:
         try:
             claims = read_access(ctx.settings, token)
@@ -72,7 +75,7 @@ async def authenticate(ctx: Context, token: str) -> Principal:
     account = await ctx.session.get(Account, account_id)
     if account is None or not account.active:
         raise Unauthorized("the account is disabled")
-    principal = Principal.of(account, session_id)
+    principal = Principal.of(account, session_id, read_only=read_only)
     ctx.audit.actor = principal.actor
     return principal
 
@@ -192,9 +195,34 @@ async def logout(ctx: Context, *, principal: Principal) -> None:
 # --- API keys ------------------------------------------------------------------------------------
 
 
+class KeyScope(StrEnum):
+    FULL = "full"  # whatever its account may do
+    READ = "read"  # only reads: GET requests
+
+
+MAX_KEY_DAYS = 2 * 366  # a key lives at most about two years
+
+
 class KeyCreate(Input):
     account_id: ShortText
     name: ShortText
+    scope: KeyScope = Field(
+        default=KeyScope.FULL, description="full: whatever the account may do; read: only GET"
+    )
+    expires_at: AwareIsoDateTime | None = Field(
+        default=None, description="when the key stops working, with its offset; none: until revoked"
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def _ahead(cls, value: datetime | None) -> datetime | None:
+        if value is not None:
+            now = datetime.now(UTC)
+            if value <= now:
+                raise ValueError("must be in the future")
+            if value > now + timedelta(days=MAX_KEY_DAYS):
+                raise ValueError(f"must be within {MAX_KEY_DAYS} days")
+        return value
 
 
 class KeyOut(Output):
@@ -202,7 +230,9 @@ class KeyOut(Output):
     account_id: str
     name: str
     prefix: str
+    scope: KeyScope
     created_at: LocalTime
+    expires_at: LocalTime | None
     revoked_at: LocalTime | None
 
 
@@ -242,6 +272,7 @@ async def create_key(ctx: Context, *, principal: Principal, body: KeyCreate) -> 
     if account is None:
         raise NotFound(f"no account {body.account_id}")
     key, row = new_api_key(account.id, body.name)
+    row.scope, row.expires_at = body.scope.value, body.expires_at
     ctx.session.add(row)
     await ctx.session.commit()
     return NewKey(**KeyOut.model_validate(row).model_dump(), key=key)

@@ -15,6 +15,7 @@ class Principal:
     actor: Actor
     account: Account | None = None
     session_id: str | None = None  # the login, when signed in with a password
+    read_only: bool = False  # by an API key whose scope is to read
 
     @property
     def role(self) -> Role:
@@ -26,13 +27,14 @@ class Principal:
         return self.actor.org
 
     @classmethod
-    def of(cls, account: Account, session_id: str | None = None) -> "Principal":
+    def of(cls, account: Account, session_id: str | None = None, *, read_only: bool = False) -> "Principal":
         role = Role(account.role)
         org = account.enterprise_code if role is Role.ENTERPRISE else account.agency_id
         return cls(
             actor=Actor(id=account.id, role=role, org=org, name=account.display_name),
             account=account,
             session_id=session_id,
+            read_only=read_only,
         )
 
     @classmethod

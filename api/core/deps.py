@@ -8,7 +8,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from services import auth
 from services.context import Audit, Context, Resources
-from services.errors import Unauthorized
+from services.errors import Forbidden, Unauthorized
 from services.outputs import PageRequest
 from services.principal import Principal
 
@@ -51,6 +51,9 @@ async def context(request: Request) -> AsyncIterator[Context]:
 ContextDep = Annotated[Context, Depends(context)]
 
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})  # all a read-only API key may ask
+
+
 async def optional_principal(
     request: Request,
     ctx: ContextDep,
@@ -65,9 +68,12 @@ async def optional_principal(
     if not token:
         raise Unauthorized("Authorization: expected 'Bearer <token>'")
     try:
-        return await auth.authenticate(ctx, token)
+        principal = await auth.authenticate(ctx, token)
     except Unauthorized as refused:
         raise Unauthorized(f"Authorization: {refused.reason}") from None
+    if principal.read_only and request.method not in READS:
+        raise Forbidden("this API key may only read (GET)")
+    return principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

@@ -6,7 +6,7 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from db.models import AuditEntry
+from db.models import ApiKey, AuditEntry
 from db.session import Database
 from settings import Settings
 from tests.support import rows
@@ -84,6 +84,33 @@ async def test_api_keys_are_created_once_listed_and_revoked(api: Api) -> None:
     assert (await api.http.delete(f"/api/keys/{key['id']}", headers=api.auth("xunjie"))).status_code == 404
     assert (await api.http.delete(f"/api/keys/{key['id']}", headers=bearer)).status_code == 204
     assert (await api.get("/api/me", headers=bearer)).status_code == 401
+
+
+async def test_an_api_key_may_be_read_only_and_expires(api: Api, db: Database) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    body = {"account_id": "clerk-1", "name": "报表只读", "scope": "read", "expires_at": soon}
+    created = await api.post("/api/keys", body, as_="admin")
+    assert created.status_code == 201, created.text
+    key = created.json()
+    assert key["scope"] == "read" and key["expires_at"] is not None
+    bearer = {"Authorization": f"Bearer {key['key']}"}
+    assert (await api.get("/api/complaints", headers=bearer)).status_code == 200
+    write = await api.post("/api/complaints", complaint(), headers=bearer)
+    assert write.status_code == 403 and "only read" in write.text  # and nothing filed
+    assert (await api.get("/api/complaints", headers=bearer)).json()["total"] == 0
+    for expires, reason in [
+        ("2020-01-01T00:00:00+08:00", "in the future"),
+        ("2099-01-01T00:00:00+08:00", "within"),
+    ]:
+        refused = await api.post("/api/keys", body | {"expires_at": expires}, as_="admin")
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "expires_at", expires
+        assert reason in refused.json()["errors"][0]["reason"]
+    async with db.transaction() as session:  # its day comes
+        row = await session.get(ApiKey, key["id"])
+        assert row is not None
+        row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    expired = await api.get("/api/me", headers=bearer)
+    assert expired.status_code == 401 and "expired" in expired.text
 
 
 async def test_logins_and_public_intake_are_rate_limited(api: Api, settings: Settings) -> None:

@@ -77,6 +77,8 @@ OWN = [
     N_("the period ends before it starts"),
     N_("must not be before since"),
     N_("no such account"),
+    N_("must be in the future"),
+    N_("must be within {n} days"),
     N_("must be one of the choices offered"),
     N_("more than {n} points: choose a longer grain"),
 ]

@@ -1,6 +1,9 @@
 """API keys on a page: an admin makes one for an account (shown once) and revokes any; everyone
 else sees and revokes their own — the same rules as `/api/keys`."""
 
+from dataclasses import replace
+from datetime import datetime, time, timedelta
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
@@ -8,7 +11,8 @@ from starlette.datastructures import FormData
 from domain.enums import Role
 from services import auth
 from services.errors import FieldError, Invalid, NotFound
-from web.core.forms import parse
+from services.outputs import DISPLAY_TZ
+from web.core.forms import day_in, parse
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
 from web.core.route import PageRoute
 
@@ -50,8 +54,18 @@ async def make_key(page: StaffPage) -> Response:
     data = await form(page.request)
     if not csrf_ok(page, data):
         return await _page(page, status=400, problem=page._(EXPIRED))
-    body, errors = parse(auth.KeyCreate, data)
+    day_errors: list[FieldError] = []
+    last_day = day_in(data, "expires_on", day_errors)
+    if day_errors:
+        return await _page(page, status=422, errors=day_errors, values=data)
+    # The key works through the last day named, Beijing time.
+    until = datetime.combine(last_day + timedelta(days=1), time(0), DISPLAY_TZ) if last_day else None
+    fields = [(k, v) for k, v in data.multi_items() if k != "expires_on"]
+    body, errors = parse(
+        auth.KeyCreate, FormData(fields + ([("expires_at", until.isoformat())] if until else []))
+    )
     if body is None:
+        errors = [replace(e, field="expires_on") if e.field == "expires_at" else e for e in errors]
         return await _page(page, status=422, errors=errors, values=data)
     try:
         made = await auth.create_key(page.ctx, principal=page.user, body=body)
