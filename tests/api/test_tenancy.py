@@ -320,6 +320,7 @@ PROBES = [
         tenanted=True,
         foreign=_metrics_foreign,
     ),
+    Probe("GET", "/api/dashboard", OVERSIGHT, query="?period=2026-11"),
     Probe("GET", "/api/reports", OVERSIGHT),
     Probe("GET", "/api/reports/{label}", OVERSIGHT),
     Probe("GET", "/api/archive/verify", frozenset({"auditor", "admin"})),
