@@ -94,6 +94,11 @@ async def test_a_period_the_dashboard_cannot_read_is_refused_beside_its_field(si
         == "请写成月份（2026-11）、季度（2026-Q4）、年份（2026）或 2026-11-01..2026-12-01"
     )
     assert 'value="November"' in page.text and 'id="groups"' not in page.text
+    long = await auditor.get("/staff/dashboard?period=2024-01-01..2026-01-01&grain=day")
+    assert (
+        long.status_code == 422
+        and field_error(long.text, "grain") == "超过 400 个数据点：请选择更长的时间粒度"
+    )
 
 
 async def test_only_supervisors_admins_and_auditors_see_the_dashboard(signed_in: SignedIn) -> None:
