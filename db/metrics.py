@@ -130,6 +130,36 @@ async def compute(
     cases, measures = await load_facts(
         session, period, policy.tz, enterprise=enterprise, region=region, category=category
     )
+    return _metrics(cases, measures, policy, calendar, period, by)
+
+
+async def compute_over_time(
+    session: AsyncSession,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    period: Period,
+    by: tuple[str, ...],
+    grain: str,
+    *,
+    region: str | None = None,
+    category: str | None = None,
+) -> tuple[Metrics, list[SeriesPoint]]:
+    """`compute`, and every figure for each day, week or month of the period, from one read."""
+    cases, measures = await load_facts(session, period, policy.tz, region=region, category=category)
+    cuts = buckets(period, grain)
+    return _metrics(cases, measures, policy, calendar, period, by), series(
+        cases, measures, cuts, calendar, policy.tz, policy.scorecard
+    )
+
+
+def _metrics(
+    cases: list[CaseFacts],
+    measures: list[MeasureFacts],
+    policy: Policy,
+    calendar: WorkingCalendar,
+    period: Period,
+    by: tuple[str, ...],
+) -> Metrics:
     rows = (
         [
             MetricsRow(key=g.key, figures=figures(g.cases, g.measures, calendar, policy.tz, policy.scorecard))
@@ -144,21 +174,3 @@ async def compute(
         rows=rows,
         total=figures(cases, measures, calendar, policy.tz, policy.scorecard),
     )
-
-
-async def over_time(
-    session: AsyncSession,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    period: Period,
-    grain: str,
-    *,
-    enterprise: str | None = None,
-    region: str | None = None,
-    category: str | None = None,
-) -> list[SeriesPoint]:
-    """Every figure for each day, week or month of the period."""
-    cases, measures = await load_facts(
-        session, period, policy.tz, enterprise=enterprise, region=region, category=category
-    )
-    return series(cases, measures, buckets(period, grain), calendar, policy.tz, policy.scorecard)

@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select
 
-from db.metrics import compute, over_time
+from db.metrics import compute, compute_over_time
 from db.models import Enterprise
 from domain.enums import Category, Role
 from domain.metrics import (
@@ -74,7 +74,7 @@ async def get_dashboard(
     policy = await ctx.resources.policies.sync()
     calendar = ctx.resources.calendar
     where = {"region": region, "category": category.value if category else None}
-    now = await compute(ctx.session, policy, calendar, chosen, (group_by,), **where)
+    now, series = await compute_over_time(ctx.session, policy, calendar, chosen, (group_by,), grain, **where)
     before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where)
     current, previous = now.total.model_dump(), before.total.model_dump()
     names: dict[str, str] = {}
@@ -92,7 +92,7 @@ async def get_dashboard(
         total=now.total,
         previous_total=before.total,
         change={name: change(current[name], previous[name]) for name in FIGURE_NAMES},
-        series=await over_time(ctx.session, policy, calendar, chosen, grain, **where),
+        series=series,
         rows=now.rows,
         names=names,
     )
