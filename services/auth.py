@@ -201,6 +201,8 @@ class KeyScope(StrEnum):
 
 
 MAX_KEY_DAYS = 2 * 366  # a key lives at most about two years
+# A named format: "in the future, within 732 days" is what the schema cannot say itself.
+Expiry = Annotated[AwareIsoDateTime, Field(json_schema_extra={"format": "expiry-date-time"})]
 
 
 class KeyCreate(Input):
@@ -209,8 +211,10 @@ class KeyCreate(Input):
     scope: KeyScope = Field(
         default=KeyScope.FULL, description="full: whatever the account may do; read: only GET"
     )
-    expires_at: AwareIsoDateTime | None = Field(
-        default=None, description="when the key stops working, with its offset; none: until revoked"
+    expires_at: Expiry | None = Field(
+        default=None,
+        description="when the key stops working, an ISO 8601 date and time with its offset, in the "
+        "future and within 732 days; none: until revoked",
     )
 
     @field_validator("expires_at")

@@ -10,7 +10,8 @@ generator cannot know, so that generated requests the schema calls valid are val
   the audit log's window running forward;
 - `staff-username`: a supervisor's or an admin's username, who may preside over a hearing;
 - `notice-date-time`: a hearing's moment, the policy's notice ahead (weeks ahead, past any
-  holiday).
+  holiday);
+- `expiry-date-time`: when an API key stops working, ahead and within the 732 days allowed.
 """
 
 import itertools
@@ -56,6 +57,7 @@ schemathesis.openapi.format(
 )
 schemathesis.openapi.format("staff-username", st.sampled_from(["supervisor", "admin"]))
 schemathesis.openapi.format("notice-date-time", st.integers(30 * 86400, 90 * 86400).map(lambda s: _ago(-s)))
+schemathesis.openapi.format("expiry-date-time", st.integers(3600, 700 * 86400).map(lambda s: _ago(-s)))
 
 
 @schemathesis.hook
