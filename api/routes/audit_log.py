@@ -3,9 +3,10 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
 from api.core.deps import ContextDep, SignedIn, paging
+from api.core.downloads import attachment
 from api.core.errors import answers
 from domain.enums import Role
 from services import audit_log
@@ -54,9 +55,5 @@ async def list_entries(
         actor, object_ref, request_id, since, until, refused, role=role, action=action, reads=reads
     )
     if format == "csv":
-        return StreamingResponse(
-            audit_log.entries_csv(ctx, principal=principal, filters=filters),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
-        )
+        return attachment(audit_log.entries_csv(ctx, principal=principal, filters=filters), "audit-log.csv")
     return await audit_log.list_entries(ctx, principal=principal, filters=filters, paging=page)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.core.deps import ContextDep, SignedIn
+from api.core.downloads import attachment
 from api.core.errors import answers
 from domain.enums import Category
 from domain.metrics import Metrics
@@ -56,11 +57,7 @@ async def get_metrics(
         category=category,
     )
     if format == "csv":
-        return Response(
-            metrics.metrics_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="metrics-{result.period.label}.csv"'},
-        )
+        return attachment(metrics.metrics_csv(result), f"metrics-{result.period.label}.csv")
     return result
 
 
@@ -97,8 +94,4 @@ async def get_dashboard(
         return result
     table = dashboard.series_csv(result) if format == "series.csv" else dashboard.groups_csv(result)
     name = f"dashboard-{result.period.label}-{format.removesuffix('.csv')}.csv"
-    return Response(
-        table,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(table, name)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.core.deps import ContextDep, Paging, SignedIn
+from api.core.downloads import attachment
 from api.core.errors import answers
 from domain.reports import CycleReport
 from services import reports
@@ -37,8 +38,4 @@ async def get_report(
     report = await reports.get_report(ctx, principal=principal, label=label)
     if format == "json":
         return report
-    return Response(
-        reports.report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="report-{label}.csv"'},
-    )
+    return attachment(reports.report_csv(report), f"report-{label}.csv")

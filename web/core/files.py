@@ -1,13 +1,16 @@
 """Files on the pages: what a form hands in, and a stored file sent back as a download."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Path
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
 from services.files import StoredFile, Upload
+
+CSV = "text/csv; charset=utf-8"
 
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 
@@ -31,3 +34,11 @@ def file_response(stored: StoredFile) -> Response:
             "x-content-type-options": "nosniff",
         },
     )
+
+
+def attachment(body: str | AsyncIterator[str], filename: str, media_type: str = CSV) -> Response:
+    """An answer to keep as a file: CSV (a text, or lines as they are read) or JSON."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if isinstance(body, str):
+        return Response(body, media_type=media_type, headers=headers)
+    return StreamingResponse(body, media_type=media_type, headers=headers)

@@ -142,6 +142,8 @@ LABELS: dict[str, dict[str, str]] = {
         "escalated": N_("Escalated to a penalty"),
         "superseded": N_("Ended by the revocation"),
     },
+    "grain": {"day": N_("by day"), "week": N_("by week"), "month": N_("by month")},
+    "grouping": {"enterprise": N_("by enterprise"), "region": N_("by region"), "category": N_("by category")},
     "deadline_state": {
         "pending": N_("Running"),
         "met": N_("Met"),

@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import Role
 from services import audit_log
 from services.errors import FieldError, Invalid
 from services.outputs import DISPLAY_TZ, PageRequest
+from web.core.files import attachment
 from web.core.forms import day_in
 from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
@@ -81,8 +82,4 @@ async def audit_page(page: StaffPage, p: int = 1) -> Response:
 async def audit_csv(page: StaffPage) -> Response:
     assert page.user is not None
     lines = audit_log.entries_csv(page.ctx, principal=page.user, filters=_filters(_values(page.request)))
-    return StreamingResponse(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
-    )
+    return attachment(lines, "audit-log.csv")

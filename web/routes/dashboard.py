@@ -17,13 +17,12 @@ from services.errors import Invalid
 from services.outputs import DISPLAY_TZ
 from web.core import charts, labels
 from web.core.charts import mean, share
-from web.core.i18n import N_
+from web.core.files import attachment
 from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-GRAINS = {"day": N_("by day"), "week": N_("by week"), "month": N_("by month")}
-GROUPS = {"enterprise": N_("by enterprise"), "region": N_("by region"), "category": N_("by category")}
+GRAINS, GROUPS = labels.LABELS["grain"], labels.LABELS["grouping"]  # value → its words
 
 
 def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:
@@ -109,8 +108,4 @@ async def dashboard_csv(
         page.ctx, principal=page.user, period=_period(period), grain=grain, group_by=group_by
     )
     text = dashboard.series_csv(d) if table == "series" else dashboard.groups_csv(d)
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="dashboard-{d.period.label}-{table}.csv"'},
-    )
+    return attachment(text, f"dashboard-{d.period.label}-{table}.csv")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from services import cases
+from web.core.files import attachment
 from web.core.pages import StaffPage
 from web.core.route import PageRoute
 from web.routes.cases import CaseNo
@@ -51,8 +52,8 @@ async def raw_history(page: StaffPage, tracking_no: CaseNo) -> Response:
     --output json` gives them (payloads encrypted, as Temporal keeps them)."""
     assert page.user is not None
     history = await cases.get_history(page.ctx, principal=page.user, tracking_no=tracking_no, raw=True)
-    return Response(
+    return attachment(
         json.dumps(history.raw, ensure_ascii=False, indent=1),
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{history.workflow_id}-history.json"'},
+        f"{history.workflow_id}-history.json",
+        "application/json",
     )

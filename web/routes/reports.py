@@ -13,6 +13,7 @@ from services import reports
 from services.outputs import PageRequest
 from web.core import charts, labels
 from web.core.charts import mean, share
+from web.core.files import attachment
 from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
 
@@ -40,11 +41,6 @@ def _chart(
     page: Page, report: CycleReport, scope: str, rows: list[ScopeFigures], names: dict[str, str]
 ) -> Markup:
     """Answered within 24 hours, this cycle against the one before, by `scope`."""
-    by = {
-        "enterprise": page._("by enterprise"),
-        "region": page._("by region"),
-        "category": page._("by category"),
-    }
     groups = [
         (
             _name(page, scope, r.key, names),
@@ -63,7 +59,7 @@ def _chart(
         "Answered within 24 hours, {label} against {previous}, {by}",
         label=report.label,
         previous=report.previous_label,
-        by=by[scope],
+        by=labels.label(page.lang, "grouping", scope),
     )
     return charts.rows(title, groups, top=1.0, percent=True)
 
@@ -72,11 +68,7 @@ def _chart(
 async def report_csv(page: StaffPage, label: Label) -> Response:
     assert page.user is not None
     report = await reports.get_report(page.ctx, principal=page.user, label=label)
-    return Response(
-        reports.report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="report-{report.label}.csv"'},
-    )
+    return attachment(reports.report_csv(report), f"report-{report.label}.csv")
 
 
 @router.get("/staff/reports/{label}", response_class=HTMLResponse)
