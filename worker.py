@@ -28,10 +28,11 @@ from temporalio.worker import Worker
 from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
-from activities.delivery import DeliveryActivities, Notifier, Outbox
+from activities.delivery import DeliveryActivities, Notifier
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from activities.reports import ReportActivities
+from activities.sending import Outbox
 from activities.supervision import SupervisionActivities
 from db.policies import PolicyStore
 from db.session import Database
@@ -126,10 +127,11 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
 
 
 class Workers:
-    """The workers of one process, run together: the cases' and the deliveries' (notifications
-    go out on a task queue of their own, with bounded concurrency, so that a storm of retries —
-    a mail server down, a webhook receiver gone — never delays a case's clocks, queries or
-    signals), or either alone when the other runs in a process of its own."""
+    """The workers of one process, run together: the cases' and the deliveries' (a notification's
+    first try is made by the step that wrote it, within a few seconds; its retries go out on a
+    task queue of their own, with bounded concurrency, so that a storm of retries — a mail
+    server down, a webhook receiver gone — never delays a case's clocks, queries or signals),
+    or either alone when the other runs in a process of its own."""
 
     def __init__(self, *workers: Worker, mail: MailRelay | None = None) -> None:
         self.workers, self.mail = workers, mail
@@ -168,21 +170,21 @@ def build_worker(
         activities=activities(client, settings, db, notifier),
         **options,
     )
-    if not deliveries:
-        return Workers(main)
+    if not deliveries:  # the first tries are made here all the same
+        return Workers(main, mail=notifier.outbox.mail)
     return Workers(
-        main, _delivery_worker(notifier, db, options["graceful_shutdown_timeout"]), mail=notifier.outbox.mail
+        main, _delivery_worker(notifier, options["graceful_shutdown_timeout"]), mail=notifier.outbox.mail
     )
 
 
 def build_delivery_worker(client: Client, settings: Settings, db: Database) -> Workers:
     """The deliveries' worker alone, for a process of its own."""
     notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
-    return Workers(_delivery_worker(notifier, db, GRACE), mail=notifier.outbox.mail)
+    return Workers(_delivery_worker(notifier, GRACE), mail=notifier.outbox.mail)
 
 
-def _delivery_worker(notifier: Notifier, db: Database, grace: timedelta) -> Worker:
-    delivery = DeliveryActivities(db, notifier.client, notifier.outbox, notifier)
+def _delivery_worker(notifier: Notifier, grace: timedelta) -> Worker:
+    delivery = DeliveryActivities(notifier)
     return Worker(
         notifier.client,
         task_queue=notifier.task_queue,
@@ -194,7 +196,7 @@ def _delivery_worker(notifier: Notifier, db: Database, grace: timedelta) -> Work
             delivery.raise_undelivered,
         ],
         max_concurrent_activities=20,
-        max_concurrent_local_activities=20,  # first tries, each in its run's first task
+        max_concurrent_local_activities=20,  # a redelivery's first try, in its run's first task
         max_concurrent_workflow_tasks=20,
         graceful_shutdown_timeout=grace,
     )

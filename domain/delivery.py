@@ -79,6 +79,10 @@ class NotificationDelivery(Message):
     # plans them itself first, as runs started by earlier versions do.
     delivery_ids: list[int] = Field(default_factory=list)
     escalation: bool = False  # with delivery_ids: see Planned
+    # Set when the first tries were made before the start: these are retried after this wait,
+    # and `failed` says why the others of an escalation never went out.
+    retry_in: timedelta | None = None
+    failed: list[str] = Field(default_factory=list)
 
 
 class Planned(Message):

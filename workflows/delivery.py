@@ -1,6 +1,8 @@
 """A notification's delivery: each recipient by each of its channels, retried with backoff until
 it goes out or its time is up, then dead-lettered for an admin to see and redeliver. An
-escalation that reached no one is itself raised to the admins."""
+escalation that reached no one is itself raised to the admins. Most notifications never need
+one: the step that wrote them tried them first (activities/delivery.py), and starts a run only
+for the deliveries that failed for now, or an admin's redelivery does."""
 
 import asyncio
 
@@ -35,16 +37,18 @@ class NotificationWorkflow:
             planned = Planned(delivery_ids=input.delivery_ids, escalation=input.escalation)
         else:
             planned = await activities.plan_deliveries(input.key)
+        if input.retry_in is not None:  # the first tries were made where it was planned
+            await workflow.sleep(input.retry_in, summary="the first try failed for now")
         errors = await asyncio.gather(*(self._deliver(i, input) for i in planned.delivery_ids))
         failed = [e for e in errors if e]
         if planned.escalation and planned.delivery_ids and len(failed) == len(errors):
-            await activities.raise_undelivered(Undelivered(key=input.key, errors=failed))
+            await activities.raise_undelivered(Undelivered(key=input.key, errors=[*input.failed, *failed]))
         return len(errors) - len(failed)
 
     async def _deliver(self, delivery_id: int, input: NotificationDelivery) -> str:
         """ "" once it went out; else why it did not, once dead-lettered."""
         try:
-            if workflow.patched(FIRST_TRY_IN_TASK):
+            if input.retry_in is None and workflow.patched(FIRST_TRY_IN_TASK):
                 await self._now_then_again(delivery_id, input.retry)
             else:
                 await activities.deliver(delivery_id, retry=input.retry)

@@ -5,8 +5,10 @@ raised to the admins."""
 
 from email.message import EmailMessage
 
+import pytest
 from sqlalchemy import select, update
 from temporalio.api.enums.v1 import EventType
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
@@ -77,17 +79,32 @@ async def test_a_busy_server_is_tried_again_and_the_mail_goes_once(
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
 
 
-async def test_a_mail_that_goes_at_once_is_sent_within_the_workflows_first_task(
+async def test_a_mail_that_goes_at_once_costs_no_workflow(
     dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
 ) -> None:
     key = await notify(dev_env, settings, db, "escalated", "admin")
-    [delivery] = await ended(db, key)
+    [delivery] = await rows(db, Delivery, Delivery.notification_key == key)  # sent before notify returned
     assert (delivery.status, delivery.attempts) == ("sent", 1)
+    assert len(smtp.to("admin@demo.aftersales.example")) == 1
+    with pytest.raises(RPCError) as no_run:
+        await dev_env.client.get_workflow_handle(notification_workflow_id(key)).describe()
+    assert no_run.value.status is RPCStatusCode.NOT_FOUND
+
+
+async def test_a_first_try_failed_for_now_is_retried_by_a_workflow_that_waits_first(
+    dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    smtp.answer("451 4.3.0 try again later")
+    key = await notify(dev_env, settings, db, "escalated", "admin")
+    [tried] = await rows(db, Delivery, Delivery.notification_key == key)
+    assert (tried.status, tried.attempts) == ("pending", 1)  # the first try made before notify returned
     handle = dev_env.client.get_workflow_handle(notification_workflow_id(key))
     assert await handle.result() == 1
     kinds = [EventType.Name(e.event_type) async for e in handle.fetch_history_events()]
-    assert kinds.count("EVENT_TYPE_WORKFLOW_TASK_COMPLETED") == 1  # the send a local activity in it
-    assert "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" not in kinds
+    assert kinds.index("EVENT_TYPE_TIMER_STARTED") < kinds.index("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED")
+    assert kinds.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 1  # the retry, not the first try again
+    [delivery] = await ended(db, key)
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
 
 

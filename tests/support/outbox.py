@@ -37,5 +37,10 @@ async def notify(env: WorkflowEnvironment, settings: Settings, db: Database, top
             "enterprise_code": ENTERPRISE_CODE,
         }
         await insert_missing(session, NotificationRow, [row], ["key"])
-    await Notifier(env.client, settings.delivery_task_queue, outbox(settings), db).start([key])
+    notifier = Notifier(env.client, settings.delivery_task_queue, outbox(settings), db)
+    try:
+        await notifier.start([key])  # the first try made here, as by the step that wrote it
+    finally:
+        if notifier.outbox.mail is not None:
+            await notifier.outbox.mail.close()
     return key

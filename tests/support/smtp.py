@@ -29,6 +29,7 @@ class ScriptedSmtp:
         self.sessions = 0  # how many times one did: the sessions opened
         self.released = threading.Event()  # cleared: a greeting waits until it is set again
         self.released.set()
+        self.held_after = 0  # the greetings that wait on `released`: those after this many
         self._controller: Controller | None = None
 
     async def handle_EHLO(
@@ -36,7 +37,8 @@ class ScriptedSmtp:
     ) -> list[str]:
         self.greeted.set()
         self.sessions += 1
-        await asyncio.to_thread(self.released.wait)
+        if self.sessions > self.held_after:
+            await asyncio.to_thread(self.released.wait)
         session.host_name = hostname
         return responses
 

@@ -112,13 +112,19 @@ def test_the_stored_cases_replay_on_both_sides_of_the_report_with_the_record() -
 
 
 def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:
-    """v6: a delivery's first try a local activity, the tries left an activity after a timer;
-    v5: every try the activity's own."""
-    runs = {p.name: _signals_and_patches(p)[1] for p in HISTORIES if "--notification-" in p.name}
+    """v7: the first try made before the start, the run only the retries after a timer; v6: a
+    delivery's first try a local activity, the tries left an activity after a timer; v5: every
+    try the activity's own."""
+    paths = {p.name: p for p in HISTORIES if "--notification-" in p.name}
+    runs = {n: _signals_and_patches(p)[1] for n, p in paths.items()}
     assert {n for n, patches in runs.items() if FIRST_TRY_IN_TASK in patches} == {
         n for n in runs if n.startswith("v6--")
     }
     assert any(n.startswith("v5--") for n in runs)
+    [retried] = [n for n in runs if n.startswith("v7--")]
+    events = json.loads(paths[retried].read_text())["events"]
+    kinds = [e["eventType"].removeprefix("EVENT_TYPE_") for e in events]
+    assert kinds.index("TIMER_STARTED") < kinds.index("ACTIVITY_TASK_SCHEDULED") and not runs[retried]
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

@@ -1,0 +1,295 @@
+"""One send of one delivery: the recipient's address read in clear only here, at the moment of
+sending (a consumer's from the case itself), the message composed for its channel, and the
+attempt recorded with every address in it masked."""
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from db.models import Account, Delivery, DeliveryAttempt, Enterprise, NotificationRow, WebhookEndpoint, utcnow
+from db.session import Database
+from delivery import webhooks
+from delivery.compose import Letter, compose, sentence
+from delivery.failures import Permanent, Temporary
+from delivery.mail import MailRelay
+from delivery.sms import SmsGateway, SmsMessage
+from domain.complaint.messages import ConsumerDetails
+from domain.delivery import PERMANENT_FAILURE, AttemptResult, Channel, DeliveryRetry, DeliveryStatus
+from domain.ids import complaint_workflow_id
+from domain.masking import mask_email, mask_phone
+from temporal_client import KeyRing
+from workflows.complaint import ComplaintWorkflow
+
+CONSUMER = "consumer"
+WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """How notifications go out: by e-mail (None: not at all), SMS (None: not at all) and the
+    enterprises' webhooks; the site's address for links; how long a delivery keeps trying."""
+
+    mail: MailRelay | None
+    sender: str
+    reply_to: str
+    public_url: str
+    retry: DeliveryRetry
+    ring: KeyRing
+    sms: SmsGateway | None = None
+    sms_templates: dict[str, str] = field(default_factory=dict)
+    development: bool = False
+
+
+@dataclass(frozen=True)
+class Tried:
+    """What a delivery's first try came to: sent (now or before); else `error`, and `wait`
+    before the next try, or None when it is dead-lettered."""
+
+    sent: bool = False
+    error: str = ""
+    wait: timedelta | None = None
+
+
+@dataclass
+class _Sending:
+    """One delivery about to be sent, with what it is about."""
+
+    delivery: Delivery
+    notification: NotificationRow
+    account: Account | None
+    endpoint: WebhookEndpoint | None
+    enterprise_name: str
+
+
+class Sender:
+    def __init__(self, db: Database, client: Client, outbox: Outbox) -> None:
+        self.db, self.client, self.outbox = db, client, outbox
+
+    async def send(self, delivery_id: int) -> None:
+        """Send the delivery unless it went out before; a failure raised as Temporal's error,
+        final (PERMANENT_FAILURE) or to be retried (after the receiver's Retry-After)."""
+        s = await self._sending(delivery_id)
+        if s is not None:
+            await self._try(s, limit=None)
+
+    async def first_try(self, delivery_id: int, limit: timedelta) -> Tried:
+        """The first try, where the notification was planned, given `limit` to answer. A delivery
+        tried before (this step retried after a crash) is left to its retries, and one that
+        failed for good is dead-lettered."""
+        s = await self._sending(delivery_id)
+        if s is None:
+            return Tried(sent=True)
+        d, first_interval = s.delivery, self.outbox.retry.first_interval
+        if d.status == DeliveryStatus.DEAD:
+            return Tried(error=d.last_error or "dead-lettered")
+        if d.attempts:
+            return Tried(error=d.last_error or "tried before", wait=first_interval)
+        try:
+            await self._try(s, limit=limit.total_seconds())
+        except ApplicationError as failure:
+            if failure.type == PERMANENT_FAILURE:
+                await self.dead_letter(d.id, failure.message)
+                return Tried(error=failure.message)
+            return Tried(error=failure.message, wait=failure.next_retry_delay or first_interval)
+        return Tried(sent=True)
+
+    async def dead_letter(self, delivery_id: int, error: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.SENT)
+                .values(status=DeliveryStatus.DEAD, ended_at=utcnow(), last_error=error)
+            )
+
+    async def _sending(self, delivery_id: int) -> _Sending | None:
+        async with self.db.sessions() as session:
+            d = await session.get(Delivery, delivery_id)
+            if d is None:
+                raise ApplicationError(
+                    f"no delivery {delivery_id}", type=PERMANENT_FAILURE, non_retryable=True
+                )
+            if d.status == DeliveryStatus.SENT:
+                return None  # sent by an earlier attempt whose completion was lost
+            n = await session.scalar(select(NotificationRow).where(NotificationRow.key == d.notification_key))
+            assert n is not None
+            account = endpoint = None
+            if d.recipient.startswith(WEBHOOK):
+                endpoint = await session.get(WebhookEndpoint, int(d.recipient.removeprefix(WEBHOOK)))
+            elif d.recipient != CONSUMER:
+                account = await session.get(Account, d.recipient)
+            name = ""
+            if n.enterprise_code:
+                enterprise = await session.get(Enterprise, n.enterprise_code)
+                name = enterprise.name if enterprise else n.enterprise_code
+        return _Sending(d, n, account, endpoint, name)
+
+    async def _try(self, s: _Sending, limit: float | None) -> None:
+        """One attempt, recorded; within `limit` seconds if given, else the activity's own."""
+        d, clear = s.delivery, list[str]()
+        try:
+            try:
+                answer = await asyncio.wait_for(self._send(s, clear), limit)
+            except TimeoutError:
+                raise Temporary(f"no answer within {limit:g} s") from None
+        except Temporary as failure:
+            error = _masked(str(failure), clear)
+            await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=error)
+            delay = timedelta(seconds=failure.retry_after) if failure.retry_after else None
+            raise ApplicationError(error, next_retry_delay=delay) from None
+        except Permanent as failure:
+            error = _masked(str(failure), clear)
+            await self._attempt(d.notification_key, d.id, AttemptResult.PERMANENT, error=error)
+            raise ApplicationError(error, type=PERMANENT_FAILURE, non_retryable=True) from None
+        await self._attempt(
+            d.notification_key, d.id, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200]
+        )
+
+    def _letter(self, s: _Sending) -> Letter:
+        d, n = s.delivery, s.notification
+        return Letter(
+            delivery_id=d.id,
+            key=d.notification_key,
+            topic=n.topic,
+            recorded=n.subject,
+            tracking_no=n.tracking_no,
+            enterprise_name=s.enterprise_name,
+            locale=d.locale,
+            link=_link(self.outbox, n, d.recipient),
+            for_consumer=d.recipient == CONSUMER,
+            at=n.created_at,
+        )
+
+    async def _send(self, s: _Sending, clear: list[str]) -> str:
+        """Send by the delivery's channel; its answer. `clear` collects the addresses to mask."""
+        d = s.delivery
+        match d.channel:
+            case Channel.EMAIL:
+                return await self._send_mail(s, clear)
+            case Channel.SMS:
+                return await self._send_sms(s, clear)
+            case Channel.WEBHOOK:
+                return await self._send_webhook(s)
+        raise Permanent(f"no channel {d.channel}")
+
+    async def _address(self, s: _Sending, kind: str) -> str:
+        """The recipient's `email` or `phone`, read now; masked in what is recorded of it."""
+        if s.account is not None:
+            address = getattr(s.account, kind)
+        else:
+            consumer = await consumer_of(self.client, s.notification.tracking_no)
+            address = getattr(consumer, kind) if consumer else None
+        if not address:
+            raise Permanent(f"the recipient has no {kind} any more")
+        return str(address)
+
+    async def _send_mail(self, s: _Sending, clear: list[str]) -> str:
+        if self.outbox.mail is None:
+            raise Permanent("e-mail is not configured")
+        address = await self._address(s, "email")
+        clear.append(address)
+        message = compose(
+            self._letter(s), sender=self.outbox.sender, to=address, reply_to=self.outbox.reply_to
+        )
+        return await self.outbox.mail.send(message)
+
+    async def _send_sms(self, s: _Sending, clear: list[str]) -> str:
+        if self.outbox.sms is None:
+            raise Permanent("SMS is not configured")
+        phone = await self._address(s, "phone")
+        clear.append(phone)
+        letter = self._letter(s)
+        topic = s.notification.topic
+        params = {"no": letter.tracking_no, "name": letter.enterprise_name, "link": letter.link}
+        template = self.outbox.sms_templates.get(topic, f"AFTERSALES_{topic.upper()}")
+        return await self.outbox.sms.send(SmsMessage(phone, template, params, sentence(letter)))
+
+    async def _send_webhook(self, s: _Sending) -> str:
+        e, n = s.endpoint, s.notification
+        if e is None or e.removed_at is not None:
+            raise Permanent("the endpoint was removed")
+        now = utcnow()
+        secrets = [self.outbox.ring.unseal(e.secret, webhooks.SEALED_AS).decode()]
+        if e.previous_secret and e.previous_until and e.previous_until > now:
+            secrets.append(self.outbox.ring.unseal(e.previous_secret, webhooks.SEALED_AS).decode())
+        body = {
+            "type": f"aftersales.{n.topic}",
+            "timestamp": n.created_at.isoformat(),
+            "data": {
+                "notification": n.key,
+                "topic": n.topic,
+                "subject": n.subject,
+                "tracking_no": n.tracking_no or None,
+                "enterprise_code": n.enterprise_code,
+                "link": _link(self.outbox, n, s.delivery.recipient),
+            },
+        }
+        hook = webhooks.Webhook(url=e.url, secrets=secrets, development=self.outbox.development)
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        return await webhooks.deliver(hook, webhooks.message_id(n.key, e.id), content)
+
+    async def _attempt(
+        self,
+        key: str,
+        delivery_id: int,
+        result: AttemptResult,
+        *,
+        provider_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        now = utcnow()
+        async with self.db.transaction() as session:
+            session.add(
+                DeliveryAttempt(
+                    delivery_id=delivery_id, at=now, result=result, provider_id=provider_id, error=error
+                )
+            )
+            values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": error}
+            if result is AttemptResult.SENT:
+                await session.execute(
+                    update(NotificationRow)
+                    .where(NotificationRow.key == key, NotificationRow.delivered_at.is_(None))
+                    .values(delivered_at=now)
+                )
+                values |= {
+                    "status": DeliveryStatus.SENT,
+                    "sent_at": now,
+                    "ended_at": now,
+                    "provider_id": provider_id,
+                }
+            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+
+
+async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | None:
+    """The consumer's details, from the case (its history keeps them encrypted)."""
+    handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(complaint_workflow_id(tracking_no))
+    try:
+        state = await handle.query(ComplaintWorkflow.state)
+    except RPCError as error:
+        raise ApplicationError(f"the case did not answer: {error.message}") from error
+    return state.intake.consumer if state is not None else None
+
+
+def _link(outbox: Outbox, n: NotificationRow, recipient: str) -> str:
+    """The page the notification is acted on: no personal data, no access code."""
+    base = outbox.public_url.rstrip("/")
+    if recipient == CONSUMER:
+        return f"{base}/track"
+    if n.tracking_no:
+        return f"{base}/staff/cases/{n.tracking_no}"
+    if n.enterprise_code:
+        return f"{base}/staff/enterprises/{n.enterprise_code}/supervision"
+    return f"{base}/staff"
+
+
+def _masked(text: str, clear: list[str]) -> str:
+    """`text` with each clear address in it masked."""
+    for value in clear:
+        text = text.replace(value, mask_email(value) if "@" in value else mask_phone(value))
+    return text
