@@ -24,6 +24,7 @@ from api.routes import (
     metrics,
     notices,
     reports,
+    staff_accounts,
     tasks,
     webhooks,
 )
@@ -54,6 +55,7 @@ ROUTERS = (
     archive,
     audit_log,
     accounts,
+    staff_accounts,
     deliveries,
     webhooks,
 )

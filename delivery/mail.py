@@ -105,6 +105,9 @@ class MailRelay:
         """Send over `session`; kept for the next message unless something failed."""
         try:
             refused, reply = await session.send_message(message)
+        except asyncio.CancelledError:  # out of time: no farewell to a server that did not answer
+            session.close()
+            raise
         except BaseException:
             await _quit(session)
             raise

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from web.routes import (
+    accounts,
     archive,
     audit,
     cases,
@@ -40,3 +41,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(reports.router)
     app.include_router(archive.router)
     app.include_router(keys.router)
+    app.include_router(accounts.router)

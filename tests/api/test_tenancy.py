@@ -87,6 +87,7 @@ class Ctx:
     sealed: dict[str, Any]  # an encrypted payload, for the codec
     delivery_id: int  # a dead letter, for the admins
     endpoint_id: int  # a webhook endpoint of the enterprise in `code`
+    account_id: str = ""  # a spare account, for the admins' account probes
     logins: dict[str, dict[str, str]] = field(default_factory=dict)  # fresh logins by use
 
     def token(self, use: str) -> str:
@@ -115,6 +116,7 @@ class Probe:
             "token": ctx.token("codec"),
             "delivery_id": ctx.delivery_id,
             "endpoint_id": ctx.endpoint_id,
+            "account_id": ctx.account_id,
         }
         return self.path.format(**values) + self.query.format(code=ctx.code)
 
@@ -185,6 +187,18 @@ PROBES = [
     Probe("GET", "/api/keys", ACCOUNTS, foreign=_keys_foreign),
     Probe("POST", "/api/keys", frozenset({"admin"}), lambda c: {"account_id": "admin-1", "name": "matrix"}),
     Probe("DELETE", "/api/keys/{key_id}", ACCOUNTS),
+    Probe("GET", "/api/accounts", frozenset({"admin"})),
+    Probe(
+        "POST",
+        "/api/accounts",
+        frozenset({"admin"}),
+        lambda _: {"username": f"matrix-{uuid.uuid4().hex[:8]}", "display_name": "矩阵", "role": "clerk"},
+    ),
+    Probe("GET", "/api/accounts/{account_id}", frozenset({"admin"})),
+    Probe(
+        "PATCH", "/api/accounts/{account_id}", frozenset({"admin"}), lambda _: {"display_name": "矩阵备用"}
+    ),
+    Probe("POST", "/api/accounts/{account_id}/password", frozenset({"admin"}), lambda _: {}),
     Probe(
         "POST",
         "/api/complaints",
@@ -475,6 +489,9 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         made = ok(await api.post("/api/keys", {"account_id": account.id, "name": "spare"}, as_="admin"), 201)
         spare[account.username] = made["id"]
 
+    clerk = {"username": "matrix-spare", "display_name": "备用受理员", "role": "clerk"}
+    spare_account = ok(await api.post("/api/accounts", clerk, as_="admin"), 201)["account"]["id"]
+
     async with db.transaction() as session:  # a dead letter (no mail is sent here)
         letter = Delivery(
             notification_key=await session.scalar(select(NotificationRow.key).limit(1)),
@@ -522,6 +539,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             sealed=sealed,
             delivery_id=delivery_id,
             endpoint_id=endpoints["admin" if role == "admin" else "minghui"],
+            account_id=spare_account,
         )
         if username:
             for use in ("refresh", "logout", "codec"):
@@ -566,6 +584,7 @@ async def snapshot(api: Api, world: World) -> dict[str, Any]:
     for code in world.enterprises:
         seen[code] = (await api.get(f"/api/enterprises/{code}/supervision", as_="supervisor")).json()
     seen["keys"] = (await api.get("/api/keys", as_="admin")).json()
+    seen["accounts"] = (await api.get("/api/accounts", as_="admin")).json()
     return seen
 
 

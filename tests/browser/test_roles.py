@@ -258,6 +258,16 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     await expect(admin.locator("#new-key")).to_be_visible()
     await accessible(admin)
     await shot(admin, "api-keys")
+    await seen(admin, "/staff/accounts")  # makes an account, its password shown once
+    await fill(admin, {"#username": "li.kefu", "#display_name": "李客服"}, {"#role": "enterprise"})
+    await submit(admin, "创建账号", status=422)  # an enterprise's account names its enterprise
+    await expect(admin.locator("#enterprise_code-error")).to_contain_text("企业账号须指明所属企业")
+    await accessible(admin)
+    await admin.locator("#enterprise_code").select_option(ENTERPRISE_CODE)
+    await submit(admin, "创建账号", status=201)
+    await expect(admin.locator("#new-password")).to_be_visible()
+    await accessible(admin)
+    await shot(admin, "accounts")
     visitor = await site.person()
     await seen(visitor, "/sign-in")
     await fill(visitor, {"#username": "minghui", "#password": "wrong"})

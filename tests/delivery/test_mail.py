@@ -83,8 +83,8 @@ async def test_a_mail_that_goes_at_once_costs_no_workflow(
     dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
 ) -> None:
     key = await notify(dev_env, settings, db, "escalated", "admin")
-    [delivery] = await rows(db, Delivery, Delivery.notification_key == key)  # sent before notify returned
-    assert (delivery.status, delivery.attempts) == ("sent", 1)
+    [delivery] = await ended(db, key)  # the relay's first try
+    assert (delivery.status, delivery.attempts, delivery.handed_at) == ("sent", 1, None)
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
     with pytest.raises(RPCError) as no_run:
         await dev_env.client.get_workflow_handle(notification_workflow_id(key)).describe()
@@ -96,16 +96,31 @@ async def test_a_first_try_failed_for_now_is_retried_by_a_workflow_that_waits_fi
 ) -> None:
     smtp.answer("451 4.3.0 try again later")
     key = await notify(dev_env, settings, db, "escalated", "admin")
-    [tried] = await rows(db, Delivery, Delivery.notification_key == key)
-    assert (tried.status, tried.attempts) == ("pending", 1)  # the first try made before notify returned
+    [delivery] = await ended(db, key)
+    assert (delivery.status, delivery.attempts) == ("sent", 2) and delivery.handed_at is not None
     handle = dev_env.client.get_workflow_handle(notification_workflow_id(key))
     assert await handle.result() == 1
     kinds = [EventType.Name(e.event_type) async for e in handle.fetch_history_events()]
     assert kinds.index("EVENT_TYPE_TIMER_STARTED") < kinds.index("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED")
     assert kinds.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 1  # the retry, not the first try again
-    [delivery] = await ended(db, key)
-    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
+
+
+async def test_a_first_try_with_no_answer_in_time_is_left_to_the_retries(
+    dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    smtp.released.clear()  # the server greets no one
+    key = await notify(dev_env, settings, db, "escalated", "admin")
+
+    async def tried() -> Delivery | None:
+        found = await rows(db, Delivery, Delivery.notification_key == key, Delivery.attempts >= 1)
+        return found[0] if found else None
+
+    first = await eventually(tried, what="the first try given up", timeout=30)
+    assert (first.status, first.last_error) == ("pending", "no answer within 5 s")
+    smtp.released.set()
+    [delivery] = await ended(db, key)
+    assert delivery.status == "sent" and len(smtp.to("admin@demo.aftersales.example")) == 1
 
 
 async def test_a_refused_address_is_not_tried_again_and_the_error_keeps_it_masked(

@@ -9,6 +9,7 @@ generator cannot know, so that generated requests the schema calls valid are val
   within the last 30 days, purchases since 1980 and before receipt, visits not in the future), and
   the audit log's window running forward;
 - `staff-username`: a supervisor's or an admin's username, who may preside over a hearing;
+- `agency-id`: the demo's evaluation agencies, which an evaluator's account names;
 - `notice-date-time`: a hearing's moment, the policy's notice ahead (weeks ahead, past any
   holiday);
 - `expiry-date-time`: when an API key stops working, ahead and within the 732 days allowed.
@@ -23,7 +24,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.hooks import HookContext
 
-from db.seed import ENTERPRISES
+from db.seed import AGENCIES, ENTERPRISES
 from domain.identifiers import resident_id_check_character
 
 CREDIT_CODES = [code for code, _, _ in ENTERPRISES]
@@ -56,6 +57,7 @@ schemathesis.openapi.format(
     st.integers(60, 29 * 86400).map(_ago),
 )
 schemathesis.openapi.format("staff-username", st.sampled_from(["supervisor", "admin"]))
+schemathesis.openapi.format("agency-id", st.sampled_from([agency for agency, _ in AGENCIES]))
 schemathesis.openapi.format("notice-date-time", st.integers(30 * 86400, 90 * 86400).map(lambda s: _ago(-s)))
 schemathesis.openapi.format("expiry-date-time", st.integers(3600, 700 * 86400).map(lambda s: _ago(-s)))
 
