@@ -31,7 +31,6 @@ from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities, Notifier
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
-from activities.relay import Relay
 from activities.reports import ReportActivities
 from activities.sending import Outbox
 from activities.supervision import SupervisionActivities
@@ -128,14 +127,14 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
 
 
 class Workers:
-    """The workers of one process, run together: the cases' and the deliveries' (with the relay
-    that makes each delivery's first try; the retries go out on a task queue of their own, with
-    bounded concurrency, so that a storm of retries — a mail server down, a webhook receiver
-    gone — never delays a case's clocks, queries or signals), or either alone when the other
-    runs in a process of its own."""
+    """The workers of one process, run together: the cases' and the deliveries' (a notification's
+    first try is made by the step that wrote it, within a few seconds; its retries go out on a
+    task queue of their own, with bounded concurrency, so that a storm of retries — a mail
+    server down, a webhook receiver gone — never delays a case's clocks, queries or signals),
+    or either alone when the other runs in a process of its own."""
 
-    def __init__(self, *workers: Worker, mail: MailRelay | None = None, relay: Relay | None = None) -> None:
-        self.workers, self.mail, self.relay = workers, mail, relay
+    def __init__(self, *workers: Worker, mail: MailRelay | None = None) -> None:
+        self.workers, self.mail = workers, mail
         self._stack = contextlib.AsyncExitStack()
 
     @property
@@ -147,18 +146,10 @@ class Workers:
             self._stack.push_async_callback(self.mail.close)
         for worker in self.workers:
             await self._stack.enter_async_context(worker)
-        if self.relay is not None:  # stopped first, its tries finished, before the workers stop
-            running = asyncio.create_task(self.relay.run())
-            self._stack.push_async_callback(_stopped, self.relay, running)
         return self.workers[0]
 
     async def __aexit__(self, *exc: object) -> None:
         await self._stack.aclose()
-
-
-async def _stopped(relay: Relay, running: "asyncio.Task[None]") -> None:
-    relay.stop()
-    await running
 
 
 GRACE = timedelta(seconds=10)  # how long a stopping worker lets its running tasks finish
@@ -179,16 +170,17 @@ def build_worker(
         activities=activities(client, settings, db, notifier),
         **options,
     )
-    if not deliveries:
-        return Workers(main)
-    grace = options["graceful_shutdown_timeout"]
-    return Workers(main, _delivery_worker(notifier, grace), mail=notifier.outbox.mail, relay=Relay(notifier))
+    if not deliveries:  # the first tries are made here all the same
+        return Workers(main, mail=notifier.outbox.mail)
+    return Workers(
+        main, _delivery_worker(notifier, options["graceful_shutdown_timeout"]), mail=notifier.outbox.mail
+    )
 
 
 def build_delivery_worker(client: Client, settings: Settings, db: Database) -> Workers:
     """The deliveries' worker alone, for a process of its own."""
     notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
-    return Workers(_delivery_worker(notifier, GRACE), mail=notifier.outbox.mail, relay=Relay(notifier))
+    return Workers(_delivery_worker(notifier, GRACE), mail=notifier.outbox.mail)
 
 
 def _delivery_worker(notifier: Notifier, grace: timedelta) -> Worker:

@@ -1,8 +1,10 @@
 """Delivering a notification: who receives it by which channel (a row per delivery, written
-once, for the relay to try first), the workflow that retries what failed for now, the dead
-letters, and an escalation that reached no one raised to the admins."""
+once), the first try made at once by the step that wrote it, and a workflow only for what is
+left to retry; the dead letters, and an escalation that reached no one raised to the admins."""
 
+import asyncio
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -31,12 +33,18 @@ from domain.ids import ActivityName, notification_workflow_id
 from domain.masking import mask_email, mask_phone
 from workflows.delivery import NotificationWorkflow
 
+# How long a first try may hold up the step that made it; a slower answer is a failure for now,
+# retried by the notification's workflow like any other.
+FIRST_TRY_LIMIT = timedelta(seconds=5)
+
 
 class Notifier:
-    """Plans each notification's deliveries: a row per recipient and channel, written once, the
-    same rows however often a step is retried. The relay (activities/relay.py) makes each one's
-    first try and hands what failed for now to a delivery workflow. With no e-mail or SMS, only
-    an enterprise's notification to an enterprise with a webhook is delivered."""
+    """Plans each notification's deliveries (a row per recipient and channel, written once),
+    tries each at once, and starts a workflow for those left to retry, once: a second start of
+    the same key is refused by Temporal. A step retried after a crash plans the same rows, finds
+    what went out, and hands what was tried before to the retries, so nothing is sent twice by
+    it. With no e-mail or SMS, only an enterprise's notification to an enterprise with a webhook
+    is delivered."""
 
     def __init__(self, client: Client, task_queue: str, outbox: Outbox, db: Database) -> None:
         self.client, self.task_queue, self.outbox, self.db = client, task_queue, outbox, db
@@ -58,12 +66,42 @@ class Notifier:
             return sorted(set(found))
 
     async def start(self, keys: list[str]) -> None:
-        """Each notification's deliveries planned, for the relay to try."""
-        await self.plans(await self.wanted(keys))
+        """Each notification planned and tried; one with no one to send to, nothing more."""
+        plans = await self.plans(await self.wanted(keys))
+        await asyncio.gather(*(self._deliver(key, p) for key, p in plans.items() if p.delivery_ids))
 
-    async def launch(self, delivery: NotificationDelivery) -> None:
-        """The delivery workflow of these deliveries, once: Temporal refuses a second start of
-        the same notification."""
+    async def _deliver(self, key: str, planned: Planned) -> None:
+        """The first tries; the ones that failed for now handed to a workflow that retries them
+        after the first interval (or the receiver's Retry-After). An escalation none of whose
+        deliveries went out, and none is left to retry, is raised to the admins now."""
+        limit = min(self.outbox.retry.attempt_timeout, FIRST_TRY_LIMIT)
+        tries = await asyncio.gather(*(self.sender.first_try(i, limit) for i in planned.delivery_ids))
+        later = {i: t for i, t in zip(planned.delivery_ids, tries, strict=True) if t.wait is not None}
+        failed = [t.error for t in tries if t.error and t.wait is None]
+        unheard = planned.escalation and not any(t.sent for t in tries)
+        if not later:
+            if unheard:
+                await self.raise_undelivered(Undelivered(key=key, errors=failed))
+            return
+        wait = max(t.wait for t in later.values() if t.wait is not None)
+        retry = self.outbox.retry.after_first_try(wait)
+        if retry is None:  # no try left: what failed for now is dead
+            await asyncio.gather(*(self.sender.dead_letter(i, t.error) for i, t in later.items()))
+            if unheard:
+                errors = [*failed, *(t.error for t in later.values())]
+                await self.raise_undelivered(Undelivered(key=key, errors=errors))
+            return
+        retries = NotificationDelivery(
+            key=key,
+            retry=retry,
+            delivery_ids=list(later),
+            escalation=unheard,
+            retry_in=wait,
+            failed=failed,
+        )
+        await self._launch(retries)
+
+    async def _launch(self, delivery: NotificationDelivery) -> None:
         with contextlib.suppress(WorkflowAlreadyStartedError):
             await self.client.start_workflow(
                 NotificationWorkflow.run,
@@ -136,7 +174,15 @@ class Notifier:
             ids: dict[str, list[int]] = {key: [] for key in keys}
             for key, delivery_id in written.all():
                 ids[key].append(delivery_id)
-        return {key: Planned(delivery_ids=ids[key], escalation=is_escalation(notes[key])) for key in keys}
+        return {
+            key: Planned(
+                delivery_ids=ids[key],
+                escalation=notes[key].topic in ESCALATIONS
+                and (notes[key].recipient_kind, notes[key].recipient_ref)
+                == (RecipientKind.ROLE, Role.SUPERVISOR),
+            )
+            for key in keys
+        }
 
     async def _consumer_rows(self, n: NotificationRow) -> list[dict[str, Any]]:
         mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
@@ -163,12 +209,6 @@ class Notifier:
         for e in endpoints:
             rows.append(_row(n.key, f"{WEBHOOK}{e.id}", Channel.WEBHOOK, webhooks.shown(e.url), "en"))
         return rows
-
-
-def is_escalation(n: NotificationRow) -> bool:
-    """A breached clock told to the supervisors: never dropped."""
-    to_supervisors = (n.recipient_kind, n.recipient_ref) == (RecipientKind.ROLE, Role.SUPERVISOR)
-    return n.topic in ESCALATIONS and to_supervisors
 
 
 async def _accounts(session: AsyncSession, kind: str, ref: str) -> list[Account]:

@@ -4,6 +4,7 @@ attempt recorded with every address in it masked."""
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,10 @@ from workflows.complaint import ComplaintWorkflow
 
 CONSUMER = "consumer"
 WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
+# After a first try that had no answer in time, first tries by the same way (the mail server,
+# the SMS gateway, one webhook endpoint) are held back this long, handed straight to their
+# retries: a server that hangs holds up one step of the cases, not each of them.
+HOLD_BACK = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class _Sending:
 class Sender:
     def __init__(self, db: Database, client: Client, outbox: Outbox) -> None:
         self.db, self.client, self.outbox = db, client, outbox
+        self._held: dict[str, float] = {}  # the ways held back, until (monotonic seconds)
 
     async def send(self, delivery_id: int) -> None:
         """Send the delivery unless it went out before; a failure raised as Temporal's error,
@@ -91,6 +97,10 @@ class Sender:
             return Tried(error=d.last_error or "dead-lettered")
         if d.attempts:
             return Tried(error=d.last_error or "tried before", wait=first_interval)
+        if time.monotonic() < self._held.get(_way(d), 0.0):
+            held = f"held back: no answer within {limit.total_seconds():g} s a moment ago"
+            await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=held)
+            return Tried(error=held, wait=first_interval)
         try:
             await self._try(s, limit=limit.total_seconds())
         except ApplicationError as failure:
@@ -137,6 +147,7 @@ class Sender:
             try:
                 answer = await asyncio.wait_for(self._send(s, clear), limit)
             except TimeoutError:
+                self._held[_way(d)] = time.monotonic() + HOLD_BACK.total_seconds()
                 raise Temporary(f"no answer within {limit:g} s") from None
         except Temporary as failure:
             error = _masked(str(failure), clear)
@@ -274,6 +285,11 @@ async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | Non
     except RPCError as error:
         raise ApplicationError(f"the case did not answer: {error.message}") from error
     return state.intake.consumer if state is not None else None
+
+
+def _way(d: Delivery) -> str:
+    """How the delivery goes: its channel, or for a webhook its endpoint."""
+    return d.recipient if d.channel == Channel.WEBHOOK else d.channel
 
 
 def _link(outbox: Outbox, n: NotificationRow, recipient: str) -> str:

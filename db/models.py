@@ -318,15 +318,9 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
-    # The first try is the relay's (activities/relay.py) until a delivery workflow takes the
-    # delivery over: its retries, or an admin's redelivery.
-    handed_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(40))  # the relay trying it now
-    claimed_until: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("notification_key", "recipient", "channel", name="uq_deliveries_once"),
-        Index("ix_deliveries_first_try", "status", "handed_at"),
     )
 
 

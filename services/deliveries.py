@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError
 
-from db.models import Delivery, DeliveryAttempt, NotificationRow, utcnow
+from db.models import Delivery, DeliveryAttempt, NotificationRow
 from delivery.sink import read_kept
 from delivery.sms import read_sent
 from domain.delivery import DeliveryStatus, NotificationDelivery
@@ -121,7 +121,7 @@ async def redeliver(ctx: Context, *, principal: Principal, delivery_id: int) -> 
     await ctx.session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status=DeliveryStatus.PENDING.value, ended_at=None, handed_at=utcnow())
+        .values(status=DeliveryStatus.PENDING.value, ended_at=None)
     )
     await ctx.session.commit()
     try:

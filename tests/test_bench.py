@@ -32,7 +32,6 @@ async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
     # each process is found, the deliveries' worker apart as `aftersales run` has it
     assert {"api and workers", "temporal", "worker deliveries", "delivery.sink"} <= set(result.cpu)
     assert result.cpu["api and workers"] > 0 and result.cpu["temporal"] > 0
-    assert result.cpu["worker deliveries"] > 0  # its relay sent them
 
 
 async def test_with_no_mail_the_benchmark_stops_once_every_breach_is_written(

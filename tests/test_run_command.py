@@ -49,7 +49,8 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
         mail = tmp_path / "data" / "mail"
         told = eventually_sync(lambda: [m for m in read_kept(mail) if no in m.subject], 60)
         assert told[0].to == "minghui@demo.aftersales.example" and f"/staff/cases/{no}" in told[0].text
-        # sent by the deliveries' worker's relay, in a process of its own beside the cases' worker
+        # sent by the cases' worker that wrote it; the deliveries' worker, in a process of its
+        # own, waits for retries
         logs = tmp_path / "data" / "logs"
         assert "worker (deliveries) polling" in (logs / "delivery.log").read_text()
         assert "worker (cases) polling" in (logs / "worker.log").read_text()

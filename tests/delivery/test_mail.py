@@ -11,6 +11,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from activities.delivery import Notifier
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
 from domain.ids import notification_workflow_id
@@ -19,6 +20,7 @@ from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
 from tests.support.outbox import ended, notify
 from tests.support.smtp import ScriptedSmtp
+from worker import outbox
 
 ENTERPRISE_MAIL = "minghui@demo.aftersales.example"
 
@@ -83,8 +85,8 @@ async def test_a_mail_that_goes_at_once_costs_no_workflow(
     dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
 ) -> None:
     key = await notify(dev_env, settings, db, "escalated", "admin")
-    [delivery] = await ended(db, key)  # the relay's first try
-    assert (delivery.status, delivery.attempts, delivery.handed_at) == ("sent", 1, None)
+    [delivery] = await rows(db, Delivery, Delivery.notification_key == key)  # sent before notify returned
+    assert (delivery.status, delivery.attempts) == ("sent", 1)
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
     with pytest.raises(RPCError) as no_run:
         await dev_env.client.get_workflow_handle(notification_workflow_id(key)).describe()
@@ -96,31 +98,36 @@ async def test_a_first_try_failed_for_now_is_retried_by_a_workflow_that_waits_fi
 ) -> None:
     smtp.answer("451 4.3.0 try again later")
     key = await notify(dev_env, settings, db, "escalated", "admin")
-    [delivery] = await ended(db, key)
-    assert (delivery.status, delivery.attempts) == ("sent", 2) and delivery.handed_at is not None
+    [tried] = await rows(db, Delivery, Delivery.notification_key == key)
+    assert (tried.status, tried.attempts) == ("pending", 1)  # the first try made before notify returned
     handle = dev_env.client.get_workflow_handle(notification_workflow_id(key))
     assert await handle.result() == 1
     kinds = [EventType.Name(e.event_type) async for e in handle.fetch_history_events()]
     assert kinds.index("EVENT_TYPE_TIMER_STARTED") < kinds.index("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED")
     assert kinds.count("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED") == 1  # the retry, not the first try again
+    [delivery] = await ended(db, key)
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(smtp.to("admin@demo.aftersales.example")) == 1
 
 
-async def test_a_first_try_with_no_answer_in_time_is_left_to_the_retries(
+async def test_a_first_try_with_no_answer_in_time_holds_back_the_next_and_leaves_both_to_retries(
     dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
 ) -> None:
+    settings = settings.model_copy(update={"delivery_attempt_seconds": 1.0})
+    notifier = Notifier(dev_env.client, settings.delivery_task_queue, outbox(settings), db)
     smtp.released.clear()  # the server greets no one
-    key = await notify(dev_env, settings, db, "escalated", "admin")
-
-    async def tried() -> Delivery | None:
-        found = await rows(db, Delivery, Delivery.notification_key == key, Delivery.attempts >= 1)
-        return found[0] if found else None
-
-    first = await eventually(tried, what="the first try given up", timeout=30)
-    assert (first.status, first.last_error) == ("pending", "no answer within 5 s")
+    first = await notify(dev_env, settings, db, "escalated", "admin", notifier)  # after its second
+    second = await notify(dev_env, settings, db, "task_failed", "admin", notifier)  # at once
+    [waited] = await rows(db, Delivery, Delivery.notification_key == first)
+    [held] = await rows(db, Delivery, Delivery.notification_key == second)
+    assert (waited.status, waited.attempts, waited.last_error) == ("pending", 1, "no answer within 1 s")
+    assert (held.status, held.attempts) == ("pending", 1)
+    assert held.last_error == "held back: no answer within 1 s a moment ago"
     smtp.released.set()
-    [delivery] = await ended(db, key)
-    assert delivery.status == "sent" and len(smtp.to("admin@demo.aftersales.example")) == 1
+    assert [d.status for d in await ended(db, first) + await ended(db, second)] == ["sent", "sent"]
+    assert len(smtp.to("admin@demo.aftersales.example")) == 2
+    assert notifier.outbox.mail is not None
+    await notifier.outbox.mail.close()
 
 
 async def test_a_refused_address_is_not_tried_again_and_the_error_keeps_it_masked(

@@ -23,8 +23,16 @@ async def ended(db: Database, key_part: str, count: int = 1) -> list[Delivery]:
     return found
 
 
-async def notify(env: WorkflowEnvironment, settings: Settings, db: Database, topic: str, ref: str) -> str:
-    """A notification written to the outbox as a workflow writes it, and its delivery started."""
+async def notify(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    db: Database,
+    topic: str,
+    ref: str,
+    notifier: Notifier | None = None,
+) -> str:
+    """A notification written to the outbox as a workflow writes it, and its delivery started
+    (by `notifier`, kept open, or by one of its own)."""
     key = f"test:{settings.task_queue}:{topic}:{ref}"
     async with db.transaction() as session:
         row = {
@@ -37,6 +45,9 @@ async def notify(env: WorkflowEnvironment, settings: Settings, db: Database, top
             "enterprise_code": ENTERPRISE_CODE,
         }
         await insert_missing(session, NotificationRow, [row], ["key"])
+    if notifier is not None:
+        await notifier.start([key])
+        return key
     notifier = Notifier(env.client, settings.delivery_task_queue, outbox(settings), db)
     try:
         await notifier.start([key])  # the first try made here, as by the step that wrote it
