@@ -251,6 +251,31 @@ async def revisions(
         await asyncio.sleep(every)
 
 
+async def queue_revision(ctx: Context, *, principal: Principal) -> int:
+    """The number of the reader's cases and the sum of their revisions: it grows with every case
+    filed and every step of one."""
+    principal.require(READERS)
+    counted = select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*_scope(principal))
+    return int(await ctx.session.scalar(counted) or 0)
+
+
+async def queue_revisions(
+    resources: Resources, *, principal: Principal, seconds: float, every: float = 2.0
+) -> AsyncIterator[int]:
+    """The reader's queue's revision now, and again each time it changes, for `seconds`."""
+    loop = asyncio.get_running_loop()
+    until, last = loop.time() + seconds, None
+    while True:
+        async with resources.db.sessions() as session:
+            revision = await queue_revision(Context(resources, session), principal=principal)
+        if revision != last:
+            last = revision
+            yield revision
+        if loop.time() + every > until:
+            return
+        await asyncio.sleep(every)
+
+
 async def visible_case(ctx: Context, principal: Principal, tracking_no: str) -> Complaint:
     """The case's row, if this reader may see it; NotFound otherwise, without telling which."""
     row = await ctx.session.get(Complaint, tracking_no)

@@ -154,6 +154,26 @@ async def test_a_supervisor_opens_an_investigation_from_the_queue(site: Site) ->
     await shot(supervisor, "case-record")
 
 
+async def test_the_queue_shows_a_new_case_by_itself_and_escalates_it_from_its_row(site: Site) -> None:
+    supervisor = await site.staff("supervisor")
+    await seen(supervisor, "/staff?status=forwarded")
+    await staying(supervisor)
+    consumer = await site.person()
+    no, _ = await file_complaint(consumer)
+    link = supervisor.locator(f'#queue a[href="/staff/cases/{no}"]')
+    await expect(link).to_be_visible(timeout=60_000)  # the queue changed in place, without a reload
+    assert await stayed(supervisor)
+    row = supervisor.locator("#queue tbody tr", has=supervisor.locator(f'a[href="/staff/cases/{no}"]'))
+    await row.locator("summary").click()
+    await accessible(supervisor)
+    await shot(supervisor, "queue-row-actions")
+    await row.get_by_label("立案调查的理由").fill("同一批次已有多起投诉")
+    async with supervisor.expect_navigation():
+        await row.get_by_role("button", name="立案调查").click()
+    assert supervisor.url.endswith("/staff?status=forwarded")  # back to the queue as it was filtered
+    await expect(link).to_have_count(0, timeout=60_000)  # investigating now: no longer forwarded
+
+
 async def test_an_enterprise_states_its_case_against_a_proposed_fine(
     site: Site, dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:

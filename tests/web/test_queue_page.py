@@ -7,9 +7,10 @@ from sqlalchemy import update
 
 from db.models import Complaint
 from db.session import Database
-from tests.support.api import Api
+from tests.support import eventually
+from tests.support.api import Api, file
 from tests.support.metrics_data import ENTERPRISES, generate, store
-from tests.support.web import SignedIn, field_error
+from tests.support.web import Browser, SignedIn, field_error
 
 
 def listed(html: str) -> list[str]:
@@ -67,3 +68,41 @@ async def test_a_queue_filter_that_cannot_be_read_is_named_beside_it(signed_in: 
     assert field_error(page.text, "priority") == "请从选项中选择"
     assert field_error(page.text, "until") == "不得早于起始日期"
     assert 'value="31"' in page.text  # what was typed stays
+
+
+async def test_a_case_is_escalated_from_its_row_and_a_bad_rejection_is_named_on_its_page(
+    signed_in: SignedIn, api: Api
+) -> None:
+    first, second = (await file(api))["tracking_no"], (await file(api))["tracking_no"]
+    supervisor = await signed_in("supervisor")
+    queue = "/staff?status=forwarded"
+    await eventually(lambda: _listed_at(supervisor, queue, first, second), what="both in the queue")
+    page = (await supervisor.get(queue)).text
+    assert (
+        f'action="/staff/cases/{first}/escalate"' in page
+        and 'name="back" value="/staff?status=forwarded"' in page
+    )
+    escalated = await supervisor.submit(
+        f"/staff/cases/{first}/escalate",
+        {"escalate_reason": "同一批次已有多起投诉", "back": queue},
+        form_at=queue,
+    )
+    assert escalated.status_code == 200 and str(escalated.url).endswith(queue)  # back to the queue
+    case = (await api.get(f"/api/complaints/{first}", as_="supervisor")).json()
+    assert case["status"] == "investigating"
+    refused = await supervisor.submit(
+        f"/staff/cases/{second}/reject", {"reject_reason": "duplicate", "back": queue}, form_at=queue
+    )
+    assert refused.status_code == 422  # shown on the case's page, the reason beside its field
+    assert field_error(refused.text, "duplicate_of") and f"/staff/cases/{second}/reject" in refused.text
+    offsite = await supervisor.submit(
+        f"/staff/cases/{second}/reject",
+        {"reject_reason": "out_of_scope", "back": "https://elsewhere.example/"},
+        form_at=queue,
+    )
+    assert str(offsite.url).endswith(f"/staff/cases/{second}")  # a return elsewhere is not followed
+
+
+async def _listed_at(browser: Browser, path: str, *numbers: str) -> bool:
+    page = (await browser.get(path)).text
+    return all(f"/staff/cases/{n}" in page for n in numbers)

@@ -14,7 +14,7 @@ from services.errors import FieldError, field_errors
 from web.core.cookies import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
-CONTROL = frozenset({CSRF_FIELD, "key", "next"})  # the form's own fields, not the input's
+CONTROL = frozenset({CSRF_FIELD, "key", "next", "back"})  # the form's own fields, not the input's
 
 
 def nested(

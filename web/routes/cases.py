@@ -107,6 +107,14 @@ def _findings_form(data: FormData) -> FormData:
     return FormData(items)
 
 
+@router.get("/staff/queue/version")
+async def queue_version(page: StaffPage) -> Response:
+    """The queue's revision as server-sent events: the queue page shows itself anew when it grows."""
+    assert page.user is not None
+    revisions = cases.queue_revisions(page.ctx.resources, principal=page.user, seconds=WATCH_SECONDS)
+    return watch(page.request, revisions)
+
+
 @router.post("/staff/cases/{tracking_no}/{action}", response_class=HTMLResponse)
 async def act(
     page: StaffPage, tracking_no: CaseNo, action: Annotated[str, Path(pattern=f"^({STAFF_ACTIONS})$")]
@@ -137,4 +145,12 @@ async def act(
     except Conflict as refused:
         problem = page._("This cannot be done now: {reason}", reason=refused.reason)
         return await _case_page(page, tracking_no, status=409, problem=problem)
-    return page.redirect(f"/staff/cases/{tracking_no}")
+    return page.redirect(_back(data) or f"/staff/cases/{tracking_no}")
+
+
+def _back(data: FormData) -> str | None:
+    """Where a form sent from another page (the queue) returns once done: a staff page only."""
+    back = data.get("back")
+    if isinstance(back, str) and back.startswith("/staff") and not any(c in back for c in "\\\r\n"):
+        return back
+    return None

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from domain.enums import CaseStatus, Category, Channel, Priority, Role, Severity
+from domain.enums import CaseStatus, Category, Channel, Priority, RejectionReason, Role, Severity
 from services import auth, cases, tasks
 from services.auth import Login
 from services.cases import CaseFilters
@@ -74,7 +74,7 @@ async def home(page: StaffPage, p: int = 1) -> Response:
     user = page.user
     assert user is not None
     paging = PageRequest(page=max(p, 1), page_size=25)
-    listed = tasks_listed = counts = None
+    listed = tasks_listed = counts = revision = None
     inbox = user.role in (Role.ENTERPRISE, Role.INVESTIGATOR)
     values = FormData([(k, v) for k, v in page.request.query_params.multi_items() if k in QUEUE_FIELDS and v])
     errors: dict[str, str] = {}
@@ -88,6 +88,7 @@ async def home(page: StaffPage, p: int = 1) -> Response:
         )
         if not inbox:
             counts = await cases.queue_counts(page.ctx, principal=user, filters=filters)
+        revision = await cases.queue_revision(page.ctx, principal=user)
     if user.role in (Role.INVESTIGATOR, Role.EVALUATOR):
         tasks_listed = await tasks.list_tasks(
             page.ctx, principal=user, kind=None, status=None, paging=PageRequest(page=1, page_size=50)
@@ -105,6 +106,10 @@ async def home(page: StaffPage, p: int = 1) -> Response:
         errors=errors,
         query=urlencode(list(values.multi_items())),
         choices=_queue_choices(page),
+        revision=revision,
+        acting=user.role in (Role.SUPERVISOR, Role.ADMIN),  # escalate or reject from the list
+        rejections=[(r.value, label(page.lang, "rejection", r)) for r in RejectionReason],
+        back=str(page.request.url.path) + (f"?{page.request.url.query}" if page.request.url.query else ""),
     )
 
 

@@ -31,9 +31,9 @@ function printing() {
   }
 }
 
-// A case page shows its case as it is now: told by server-sent events that the case has a newer
-// revision, it fetches itself and puts the new case in place of the old. If the reader has begun
-// filling in a form, it leaves the page alone and says the case has changed instead.
+// A case page (and the queue) shows its case as it is now: told by server-sent events that the
+// case has a newer revision, it fetches itself and puts the new case in place of the old. If the
+// reader has begun filling in a form, it leaves the page alone and says the case has changed.
 function watching() {
   const live = document.getElementById("live");
   if (!live || !window.EventSource || !window.fetch) return;
@@ -46,7 +46,7 @@ function watching() {
       document.getElementById("live-note").hidden = false;
       return;
     }
-    const answer = await fetch(window.location.pathname, { headers: { accept: "text/html" } });
+    const answer = await fetch(window.location.pathname + window.location.search, { headers: { accept: "text/html" } });
     if (!answer.ok) return;
     const page = new DOMParser().parseFromString(await answer.text(), "text/html");
     const fresh = page.getElementById("live");
