@@ -73,16 +73,23 @@ async def load_facts(
             satisfaction=(result or {}).get("satisfaction"),
             service_attitude=(result or {}).get("service_attitude"),
             evaluated_resolved=(result or {}).get("resolved"),
+            channel=c.channel,
         )
         for c, result in rows
     ]
 
     violations = await session.execute(
-        select(ViolationRow.at, Complaint.enterprise_code, Complaint.region_code, Complaint.category)
+        select(
+            ViolationRow.at,
+            Complaint.enterprise_code,
+            Complaint.region_code,
+            Complaint.category,
+            Complaint.channel,
+        )
         .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
         .where(ViolationRow.at >= start, ViolationRow.at < end, *filters)
     )
-    measures = [MeasureFacts("violation", at, code, reg, cat) for at, code, reg, cat in violations]
+    measures = [MeasureFacts("violation", *found) for found in violations]
 
     issued = (
         (
@@ -102,16 +109,17 @@ async def load_facts(
     where = {}
     if first_cases:
         found = await session.execute(
-            select(Complaint.tracking_no, Complaint.region_code, Complaint.category).where(
+            select(Complaint.tracking_no, Complaint.region_code, Complaint.category, Complaint.channel).where(
                 Complaint.tracking_no.in_(first_cases)
             )
         )
-        where = {no: (reg, cat) for no, reg, cat in found}
+        where = {no: (reg, cat, chan) for no, reg, cat, chan in found}
     for m in issued:
-        reg, cat = where.get(m.tracking_nos[0], (None, None)) if m.tracking_nos else (None, None)
+        first = where.get(m.tracking_nos[0]) if m.tracking_nos else None
+        reg, cat, chan = first or (None, None, None)
         if (region and reg != region) or (category and cat != category):
             continue
-        measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat))
+        measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat, chan))
     return cases, measures
 
 

@@ -18,7 +18,7 @@ from domain.policy import ScorecardPolicy
 
 RESOLVED = {Outcome.RESOLVED, Outcome.RESOLVED_BY_DEFAULT, Outcome.RESOLVED_AFTER_RECTIFICATION}
 NOT_JUDGED = {Outcome.WITHDRAWN, Outcome.REJECTED_DUPLICATE, Outcome.REJECTED_OUT_OF_SCOPE}
-DIMENSIONS = ("enterprise", "region", "category")
+DIMENSIONS = ("enterprise", "region", "category", "channel")
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,20 @@ class CaseFacts:
     satisfaction: int | None = None  # from the third-party evaluation, when evaluated
     service_attitude: int | None = None
     evaluated_resolved: bool | None = None
+    channel: str = ""  # phone, web, store or platform
 
 
 @dataclass(frozen=True)
 class MeasureFacts:
-    """A violation, warning or penalty: when, against whom, in which case's region and category."""
+    """A violation, warning or penalty: when, against whom, in which case's region, category and
+    channel."""
 
     kind: str  # violation | warning | penalty
     at: datetime
     enterprise: str
     region: str | None
     category: str | None
+    channel: str | None = None
 
 
 class Figures(Message):
@@ -180,7 +183,8 @@ class Group:
 
 
 def group(cases: Iterable[CaseFacts], measures: Iterable[MeasureFacts], by: tuple[str, ...]) -> list[Group]:
-    """Cases and measures by the dimensions in `by` (enterprise, region, category), in key order."""
+    """Cases and measures by the dimensions in `by` (enterprise, region, category, channel), in
+    key order."""
 
     def key_of(item: CaseFacts | MeasureFacts) -> tuple[str, ...]:
         return tuple(getattr(item, d) or "" for d in by)

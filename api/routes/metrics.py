@@ -65,15 +65,15 @@ async def get_metrics(
     "/api/dashboard",
     response_model=dashboard.Dashboard,
     responses={200: {"content": {"text/csv": {}}}, **answers(401, 403)},
-    summary="The figures of each day, week or month and of each enterprise, region or category, "
-    "against the period before",
+    summary="The figures of each day, week or month and of each enterprise, region, category or "
+    "channel, against the period before",
 )
 async def get_dashboard(
     ctx: ContextDep,
     principal: SignedIn,
     period: Period,
     grain: Literal["day", "week", "month"] = "day",
-    group_by: Literal["enterprise", "region", "category"] = "enterprise",
+    group_by: Literal["enterprise", "region", "category", "channel"] = "enterprise",
     region: Annotated[DivisionCode | None, Query()] = None,
     category: Category | None = None,
     format: Annotated[

@@ -65,7 +65,7 @@ async def test_the_dashboard_over_time_and_against_the_period_before(api: Api, d
     assert (await api.get("/api/dashboard?period=2026-11", as_="minghui")).status_code == 403
     for query, field in [
         ("period=2026-11&grain=hour", "query.grain"),
-        ("period=2026-11&group_by=channel", "query.group_by"),
+        ("period=2026-11&group_by=product", "query.group_by"),
         ("period=2024-01-01..2026-01-01&grain=day", "query.grain"),
         ("period=2026-11-30..2026-11-01", "query.period"),
     ]:

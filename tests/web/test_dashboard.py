@@ -111,3 +111,24 @@ async def test_only_supervisors_admins_and_auditors_see_the_dashboard(signed_in:
         page = await reader.get("/staff/dashboard?period=2026-11")
         assert page.status_code in (403, 404) and 'id="groups"' not in page.text, username
         assert (await reader.get("/staff/dashboard/groups.csv?period=2026-11")).status_code in (403, 404)
+
+
+async def test_the_dashboard_compares_the_channels_as_the_metrics_api_does(
+    signed_in: SignedIn, api: Api, db: Database
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=5, n=80)
+    for n, case in enumerate(cases):
+        case["channel"] = ("web", "phone", "store", "platform")[n % 4]
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    supervisor = await signed_in("supervisor")
+    page = await supervisor.get("/staff/dashboard?period=2026-11&grain=month&group_by=channel")
+    assert page.status_code == 200, page.text
+    metrics = (await api.get("/api/metrics?period=2026-11&group_by=channel", as_="supervisor")).json()
+    groups = table(page.text, "groups")
+    by_api = {r["key"]["channel"]: r["figures"]["volume"] for r in metrics["rows"]}
+    assert len(by_api) >= 2 and {k: int(v[0]) for k, v in groups.items()} == by_api
+    assert "按渠道" in page.text and "电话" in page.text  # the channels named in the page's words
+    same = (
+        await api.get("/api/dashboard?period=2026-11&grain=month&group_by=channel", as_="supervisor")
+    ).json()
+    assert {r["key"]["channel"]: r["figures"]["volume"] for r in same["rows"]} == by_api

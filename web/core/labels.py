@@ -143,7 +143,12 @@ LABELS: dict[str, dict[str, str]] = {
         "superseded": N_("Ended by the revocation"),
     },
     "grain": {"day": N_("by day"), "week": N_("by week"), "month": N_("by month")},
-    "grouping": {"enterprise": N_("by enterprise"), "region": N_("by region"), "category": N_("by category")},
+    "grouping": {
+        "enterprise": N_("by enterprise"),
+        "region": N_("by region"),
+        "category": N_("by category"),
+        "channel": N_("by channel"),
+    },
     "deadline_state": {
         "pending": N_("Running"),
         "met": N_("Met"),

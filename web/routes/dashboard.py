@@ -26,11 +26,12 @@ GRAINS, GROUPS = labels.LABELS["grain"], labels.LABELS["grouping"]  # value → 
 
 
 def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:
-    """A group's name on the page: an enterprise's name, a category's word, a region's code."""
+    """A group's name on the page: an enterprise's name, a category's or a channel's word, a
+    region's code."""
     if d.group_by == "enterprise":
         return lambda code: d.names.get(code, code)
-    if d.group_by == "category":
-        return lambda value: labels.label(page.lang, "category", value)
+    if d.group_by in ("category", "channel"):
+        return lambda value: labels.label(page.lang, d.group_by, value)
     return str
 
 
