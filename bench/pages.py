@@ -1,6 +1,7 @@
 """How long the pages take with a full read model: 10,000 cases spread over the demo enterprises,
-a few of them real (running workflows, for the case pages), each page asked for many times in
-turn over the whole application (in process, no socket), with its p50, p95 and slowest time.
+a few of them real (running workflows, for the case pages; one with a history of 500 events and
+more, for its record), each page asked for many times in turn over the whole application (in
+process, no socket), with its p50, p95 and slowest time.
 
     .venv/bin/python -m bench.pages                 # SQLite, 10,000 cases, 40 rounds
     .venv/bin/python -m bench.pages --database postgresql+psycopg://127.0.0.1/test --cases 10000
@@ -15,12 +16,14 @@ import re
 import statistics
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, update
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from application import create_app
@@ -28,13 +31,19 @@ from bench.system import running, scratch
 from db.models import Account, Complaint
 from db.seed import ENTERPRISES, hash_password, seed_demo
 from db.session import Database
+from domain.complaint.messages import Respond
+from domain.enums import Role
+from domain.ids import complaint_workflow_id
+from domain.messages import Actor
 from settings import Settings
+from workflows.complaint import ComplaintWorkflow
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STATUSES = (
     ["forwarded"] * 4 + ["responded", "proposed", "investigating", "rectifying", "verifying"] + ["closed"] * 6
 )
 REAL_CASES = 5
+LONG_HISTORY = 500  # events in the history of the case whose record is read
 PASSWORD = "bench-password-1"
 
 
@@ -142,6 +151,29 @@ async def _real_cases(app: Any, db: Database, n: int) -> list[tuple[str, str]]:
     raise SystemExit("the real cases never reached the read model")
 
 
+async def _long_history(client: Client, tracking_no: str, events: int) -> int:
+    """The case's history grown to `events` events or more: the enterprise's answer sent again
+    and again, as a client repeating itself would (each one after the first refused, and the
+    refusal recorded). How many events it has once the workflow has taken them all."""
+    handle = client.get_workflow_handle(complaint_workflow_id(tracking_no))
+    actor = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=ENTERPRISES[0][0], name="明辉电器")
+
+    async def counted() -> tuple[int, bool]:
+        kinds = [e.event_type async for e in handle.fetch_history_events()]
+        return len(kinds), kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+
+    while (await counted())[0] < events:
+        for _ in range(10):
+            answer = Respond(request_id=str(uuid.uuid4()), actor=actor, message="已联系")
+            await handle.signal(ComplaintWorkflow.respond, answer)
+    for _ in range(600):  # the last signal taken in, its refusal recorded
+        count, idle = await counted()
+        if idle:
+            return count
+        await asyncio.sleep(0.1)
+    raise SystemExit("the long case never settled")
+
+
 async def _time(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
     for _ in range(3):  # warm: templates compiled, caches filled
         await http.get(path)
@@ -155,14 +187,17 @@ async def _time(http: httpx.AsyncClient, path: str, rounds: int) -> list[float]:
 
 
 async def measure(
-    client: Client, settings: Settings, db: Database, *, cases: int, rounds: int
+    client: Client, settings: Settings, db: Database, *, cases: int, rounds: int, long: int = LONG_HISTORY
 ) -> list[Figure]:
-    """Each page's times with `cases` cases in the read model."""
+    """Each page's times with `cases` cases in the read model; a case's record with `long` events
+    or more in its history."""
     app = create_app(settings, temporal=client, db=db)
     async with app.router.lifespan_context(app):
         await fill(db, cases)
         real = await _real_cases(app, db, REAL_CASES)
         no, code = real[0]
+        long_no = real[1][0]
+        events = await _long_history(client, long_no, long)
         code_ent = ENTERPRISES[0][0]
         public = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench", follow_redirects=True
@@ -184,6 +219,11 @@ async def measure(
             ("case page (supervisor)", staff["supervisor"], f"/staff/cases/{no}"),
             ("case page (enterprise)", staff["minghui"], f"/staff/cases/{no}"),
             ("supervision record", staff["minghui"], f"/staff/enterprises/{code_ent}/supervision"),
+            (
+                f"case record, {events} events (supervisor)",
+                staff["supervisor"],
+                f"/staff/cases/{long_no}/record",
+            ),
         ]
         figures = []
         for name, http, path in pages:
@@ -207,11 +247,13 @@ def table(figures: list[Figure], cases: int, rounds: int, database: str) -> str:
     return "\n".join(lines)
 
 
-async def run(settings: Settings, db: Database, *, cases: int, rounds: int) -> list[Figure]:
+async def run(
+    settings: Settings, db: Database, *, cases: int, rounds: int, long: int = LONG_HISTORY
+) -> list[Figure]:
     """`measure` on a Temporal dev server and worker of its own (the cases' workflows and the
     enterprises' supervisions are this run's alone)."""
     async with running(settings, db) as client:
-        return await measure(client, settings, db, cases=cases, rounds=rounds)
+        return await measure(client, settings, db, cases=cases, rounds=rounds, long=long)
 
 
 async def main(argv: list[str]) -> None:

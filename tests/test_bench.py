@@ -10,9 +10,11 @@ from settings import Settings
 
 
 async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Database) -> None:
-    figures = await run(settings, db, cases=300, rounds=2)
-    assert len(figures) == 11 and all(f.p50_ms > 0 for f in figures)
+    figures = await run(settings, db, cases=300, rounds=2, long=60)
+    assert len(figures) == 12 and all(f.p50_ms > 0 for f in figures)
     assert "| case page (enterprise) |" in table(figures, 300, 2, "SQLite")
+    [record] = [f for f in figures if f.page.startswith("case record, ")]
+    assert int(record.page.split()[2]) >= 60  # its history as long as asked for, or longer
 
 
 async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
