@@ -13,6 +13,7 @@ import random
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -437,8 +438,10 @@ async def simulate(
     seed: int,
     policy_file: Path | None = None,
     settle_days: int = 45,
+    progress: Callable[[float], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the simulation; returns the metrics (total and by enterprise) and each enterprise's outcome."""
+    """Run the simulation; returns the metrics (total and by enterprise) and each enterprise's
+    outcome. `progress` is told the share of simulated time run, at each step."""
     rng = random.Random(seed)
     codes = credit_codes(enterprises, rng)
     with tempfile.TemporaryDirectory() as tmp:
@@ -484,6 +487,8 @@ async def simulate(
                     await env.sleep(TICK)
                     await asyncio.sleep(0.05)  # let the projections catch up
                     now = await env.get_current_time()
+                    if progress is not None:
+                        progress(min(1.0, (now - start) / (settled - start)))
                 # Measures taken after the last arrival count too: the period runs to the end.
                 start_day = start.astimezone(policy.tz).date()
                 period = Period(
@@ -580,6 +585,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--policy", type=Path, help="a policy file to try (default: the one in force)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--json-file", type=Path, help="write the result as JSON to this file")
+    parser.add_argument(
+        "--progress", action="store_true", help="tell the share of simulated time run on stderr, as it goes"
+    )
     args = parser.parse_args(argv)
     shares = {name: getattr(args, name) for name in asdict(Behaviour())}
     for name, value in shares.items():
@@ -597,7 +606,15 @@ def main(argv: list[str]) -> int:
             behaviour=Behaviour(**shares),
             seed=args.seed,
             policy_file=args.policy,
+            progress=_told if args.progress else None,
         )
     )
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
+    if args.json_file:
+        args.json_file.write_text(json.dumps(result, ensure_ascii=False))
+    else:
+        print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else render(result))
     return 0
+
+
+def _told(share: float) -> None:
+    print(f"progress {share:.3f}", file=sys.stderr, flush=True)

@@ -70,6 +70,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = await Resources.open(settings, temporal=temporal, db=db)
         yield
+        await app.state.resources.background.close()
         if db is None:
             await app.state.resources.db.dispose()
 

@@ -10,6 +10,7 @@ from db.policies import PolicyStore
 from db.session import Database
 from domain.calendar import WorkingCalendar
 from domain.messages import Actor
+from services.background import Background
 from services.limits import RateLimiter
 from settings import Settings
 from temporal_client import connect
@@ -24,6 +25,7 @@ class Resources:
     calendar: WorkingCalendar
     login_limiter: RateLimiter
     intake_limiter: RateLimiter
+    background: Background = field(default_factory=Background)
 
     @classmethod
     async def open(

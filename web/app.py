@@ -21,6 +21,7 @@ from web.routes import (
     staff,
     supervision,
     tasks,
+    whatif,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -42,3 +43,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(archive.router)
     app.include_router(keys.router)
     app.include_router(accounts.router)
+    app.include_router(whatif.router)

@@ -338,3 +338,21 @@ async def test_a_supervisor_reads_the_dashboard_its_charts_beside_their_tables(
     await expect(supervisor.locator("#enterprise tbody tr")).to_have_count(3)
     await accessible(supervisor)
     await shot(supervisor, "cycle-report")
+
+
+async def test_a_supervisor_tries_a_shorter_response_window_on_the_what_if_page(site: Site) -> None:
+    supervisor = await site.staff("supervisor")
+    await supervisor.get_by_role("link", name="政策推演").click()
+    await accessible(supervisor)
+    await fill(supervisor, {"#enterprises": "2", "#complaints": "4", "#days": "2", "#response_hours": "0"})
+    await submit(supervisor, "开始推演", status=422)
+    await expect(supervisor.locator("#response_hours-error")).to_contain_text("不能小于1")
+    await accessible(supervisor)
+    await fill(supervisor, {"#response_hours": "12"})
+    await submit(supervisor, "开始推演")
+    await expect(supervisor.locator("#done")).to_be_visible()  # its progress, while it runs
+    await accessible(supervisor)
+    await expect(supervisor.locator("#compared")).to_be_visible(timeout=300_000)  # the page renews itself
+    await expect(supervisor.get_by_role("img", name="现行政策与调整后政策（占投诉的比例）")).to_be_visible()
+    await accessible(supervisor)
+    await shot(supervisor, "whatif")
