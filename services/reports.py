@@ -1,21 +1,25 @@
-"""Cycle reports: the list, newest first, and each report with every figure against the cycle
-before, as figures or CSV."""
+"""Cycle reports: the list, newest first, each report with every figure against the cycle before,
+as figures or CSV, and a report made on demand for any month, quarter or year."""
 
 import csv
 import io
+import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from db.models import CycleReportRow, Enterprise
 from domain.enums import Role
-from domain.metrics import FIGURE_NAMES
+from domain.metrics import FIGURE_NAMES, parse_period
 from domain.reports import CycleReport
 from services.context import Context
-from services.errors import NotFound
-from services.outputs import LocalTime, Output, Page, PageRequest, paginate
+from services.errors import NotFound, invalid
+from services.outputs import DISPLAY_TZ, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
+from workflows.report import CycleReportWorkflow, ReportInput
 
 READERS = frozenset({Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR})
+MAKERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
 
 class ReportItem(Output):
@@ -83,3 +87,27 @@ async def enterprise_names(ctx: Context, report: CycleReport) -> dict[str, str]:
         select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
     )
     return {code: name for code, name in found.all()}
+
+
+async def make_report(ctx: Context, *, principal: Principal, period: str) -> str:
+    """The report of a month, quarter or year, made now by the cycle report's own workflow
+    (stored, replacing one of the same period, and the supervisors told); its label."""
+    principal.require(MAKERS)
+    try:
+        chosen = parse_period(period)
+    except ValueError as exc:
+        raise invalid("period", str(exc)) from exc
+    if chosen.kind == "range":
+        raise invalid("period", "must be a month (2026-11), a quarter (2026-Q3) or a year (2026)")
+    today = datetime.now(DISPLAY_TZ).date()
+    if chosen.start > today:
+        raise invalid("period", "has not begun")
+    made = await ctx.temporal.execute_workflow(
+        CycleReportWorkflow.run,
+        ReportInput(period=chosen.label),
+        id=f"cycle-report-{chosen.label}-{secrets.token_hex(4)}",
+        task_queue=ctx.settings.task_queue,
+        execution_timeout=timedelta(minutes=5),
+    )
+    ctx.audit.detail = f"cycle report {made.label} made on demand"
+    return made.label

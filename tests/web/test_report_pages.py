@@ -12,7 +12,7 @@ from domain.reports import ReportRequest
 from settings import Settings
 from tests.support.api import Api
 from tests.support.metrics_data import ENTERPRISES, generate, store
-from tests.support.web import SignedIn
+from tests.support.web import SignedIn, field_error
 
 
 def share(value: float | None) -> str:
@@ -56,3 +56,27 @@ async def test_a_cycle_report_as_a_page_with_its_tables_charts_and_csv(
     for username in ("minghui", "clerk"):
         reader = await signed_in(username)
         assert (await reader.get("/staff/reports/2026-11")).status_code == 403, username
+
+
+async def test_a_supervisor_makes_the_report_of_a_chosen_period_now(
+    signed_in: SignedIn, api: Api, db: Database
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=9, n=60)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    supervisor = await signed_in("supervisor")
+    for period, reason in (
+        ("2026-11-01..2026-11-15", "须为月（2026-11）、季度（2026-Q3）或年（2026）"),
+        ("2099-01", "尚未开始"),
+    ):
+        refused = await supervisor.submit("/staff/reports", {"period": period})
+        assert refused.status_code == 422 and field_error(refused.text, "period") == reason
+    assert (await api.get("/api/reports/2026-10", as_="supervisor")).status_code == 404  # nothing made
+    made = await supervisor.submit("/staff/reports", {"period": "2026-10"})
+    assert made.status_code == 200 and str(made.url).endswith("/staff/reports/2026-10")
+    report = (await api.get("/api/reports/2026-10", as_="supervisor")).json()
+    assert report["previous_label"] == "2026-09" and report["label"] in made.text
+    auditor = await signed_in("auditor")
+    assert 'action="/staff/reports"' not in (await auditor.get("/staff/reports")).text  # reads only
+    assert (
+        await auditor.submit("/staff/reports", {"period": "2026-10"}, form_at="/staff/reports")
+    ).status_code == 403

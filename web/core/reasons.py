@@ -78,6 +78,8 @@ OWN = [
     N_("must not be before since"),
     N_("no such account"),
     N_("is taken"),
+    N_("must be a month (2026-11), a quarter (2026-Q3) or a year (2026)"),
+    N_("has not begun"),
     N_("no such enterprise in the registry"),
     N_("no such agency"),
     N_("given only with the role it belongs to"),

@@ -7,14 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from domain.reports import CycleReport, ScopeFigures
 from services import reports
+from services.errors import FieldError, Invalid
 from services.outputs import PageRequest
 from web.core import charts, labels
 from web.core.charts import mean, share
 from web.core.files import attachment
-from web.core.pages import Page, StaffPage
+from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
 from web.core.route import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -22,13 +24,50 @@ Label = Annotated[str, Path(pattern=r"^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$")]
 SCOPES = ("enterprise", "region", "category")
 
 
-@router.get("/staff/reports", response_class=HTMLResponse)
-async def reports_page(page: StaffPage, p: int = 1) -> Response:
+async def _list(
+    page: Page,
+    p: int = 1,
+    *,
+    status: int = 200,
+    errors: list[FieldError] | None = None,
+    period: str = "",
+    problem: str = "",
+) -> Response:
     assert page.user is not None
     listed = await reports.list_reports(
         page.ctx, principal=page.user, paging=PageRequest(page=max(p, 1), page_size=24)
     )
-    return page.render("staff/reports.html", listed=listed)
+    return page.render(
+        "staff/reports.html",
+        status=status,
+        listed=listed,
+        makes=page.user.role in reports.MAKERS,
+        errors=page.errors(errors or []),
+        values=FormData([("period", period)] if period else []),
+        problem=problem,
+    )
+
+
+@router.get("/staff/reports", response_class=HTMLResponse)
+async def reports_page(page: StaffPage, p: int = 1) -> Response:
+    return await _list(page, p)
+
+
+@router.post("/staff/reports", response_class=HTMLResponse)
+async def make_report(page: StaffPage) -> Response:
+    """A report for the month, quarter or year asked for, made now."""
+    assert page.user is not None
+    data = await form(page.request)
+    period = str(data.get("period", "")).strip()
+    if not csrf_ok(page, data):
+        return await _list(page, status=400, period=period, problem=page._(EXPIRED))
+    if not period:
+        return await _list(page, status=422, errors=[FieldError("period", "is required")])
+    try:
+        label = await reports.make_report(page.ctx, principal=page.user, period=period)
+    except Invalid as refused:
+        return await _list(page, status=422, errors=refused.errors, period=period)
+    return page.redirect(f"/staff/reports/{label}")
 
 
 def _name(page: Page, scope: str, key: str, names: dict[str, str]) -> str:
