@@ -288,6 +288,9 @@ async def test_every_staff_home_is_accessible(site: Site) -> None:
     await expect(admin.locator("#new-password")).to_be_visible()
     await accessible(admin)
     await shot(admin, "accounts")
+    await admin.locator("#new-password a").click()  # the account's own page
+    await expect(admin.locator("h1")).to_contain_text("li.kefu")
+    await accessible(admin)
     visitor = await site.person()
     await seen(visitor, "/sign-in")
     await fill(visitor, {"#username": "minghui", "#password": "wrong"})

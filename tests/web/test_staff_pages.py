@@ -9,8 +9,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.models import Complaint
 from db.session import Database
+from services.outputs import DISPLAY_TZ
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, POLICY, eventually, rows
+from tests.support.api import Api
 from tests.support.web import GOOD, Browser, NewBrowser, SignedIn, field_error, filed
 from tests.support.workflows import report_serious
 
@@ -167,8 +169,8 @@ async def test_an_enterprise_states_its_case_on_its_supervision_page(
     assert (await minghui.get(f"/staff/enterprises/{OTHER_ENTERPRISE}/supervision")).status_code == 404
 
 
-async def test_a_supervisor_decides_a_penalty_on_the_supervision_page(
-    signed_in: SignedIn, dev_env: WorkflowEnvironment, settings: Settings
+async def test_a_supervisor_decides_a_penalty_and_records_its_payment_on_the_supervision_page(
+    signed_in: SignedIn, api: Api, dev_env: WorkflowEnvironment, settings: Settings
 ) -> None:
     await report_serious(dev_env, settings, ENTERPRISE_CODE, "CP-WEB-2")
     record = f"/staff/enterprises/{ENTERPRISE_CODE}/supervision"
@@ -191,6 +193,23 @@ async def test_a_supervisor_decides_a_penalty_on_the_supervision_page(
     assert "作出处罚决定" not in decided.text  # decided once
     refused = await minghui.submit(decide, {"outcome": "drop", "reason": "x"}, form_at=record)
     assert refused.status_code in (403, 404, 409)  # not the enterprise's to decide
+
+    # The fine paid, recorded from the bank's receipt on the same page: a wrong sum is named.
+    pay = f"{record}/P1/record_payment"
+    assert f'action="{pay}"' in decided.text
+    today = str(datetime.now(DISPLAY_TZ).date())
+    wrong = await supervisor.submit(
+        pay, {"receipt_no": "R-2026-001", "paid_on": today, "amount": "1"}, form_at=record
+    )
+    assert wrong.status_code == 422 and field_error(wrong.text, "amount")
+    seen = (await api.get(f"/api/enterprises/{ENTERPRISE_CODE}/supervision", as_="supervisor")).json()
+    [fine] = [p for p in seen["penalties"] if p["id"] == "P1"]
+    due = fine["payment"]["amount_due"]
+    paid = await supervisor.submit(
+        pay, {"receipt_no": "R-2026-001", "paid_on": today, "amount": due}, form_at=record
+    )
+    assert paid.status_code == 200 and "R-2026-001" in paid.text
+    assert f'action="{pay}"' not in paid.text  # paid once
 
 
 async def _text_has(browser: Browser, path: str, text: str) -> bool:

@@ -2,6 +2,7 @@
 empty fields are left out (so an optional field is absent and a required one is missing), and
 the input model's own validation gives each field's reason, as it does for the API."""
 
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import date
@@ -89,3 +90,18 @@ def day_in(values: FormData, name: str, errors: list[FieldError]) -> date | None
     except ValueError:
         errors.append(FieldError(name, "must be a date written YYYY-MM-DD", "query"))
         return None
+
+
+LOCAL_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")  # as a datetime-local field gives it
+
+
+def in_beijing(data: FormData, names: Iterable[str]) -> FormData:
+    """The form with each moment its datetime-local fields `names` give (2026-12-20T09:30) read
+    as Beijing time, the time every page shows; anything else left for the input to refuse."""
+    names = set(names)
+    items = []
+    for name, value in data.multi_items():
+        if name in names and isinstance(value, str) and LOCAL_MOMENT.fullmatch(value):
+            value += ":00+08:00"
+        items.append((name, value))
+    return FormData(items)

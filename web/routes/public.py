@@ -16,7 +16,7 @@ from services.outputs import PageRequest
 from services.principal import Principal
 from web.core import cookies
 from web.core.files import Sha256, file_response
-from web.core.forms import key_of, new_key, parse
+from web.core.forms import in_beijing, key_of, new_key, parse
 from web.core.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.core.labels import label
 from web.core.pages import EXPIRED, Page, PageDep, csrf_ok, form, local
@@ -92,9 +92,7 @@ async def file_from_form(page: Page, data: FormData, principal: Principal | None
             problem=page._(EXPIRED),
             **again,
         )
-    if clerk and isinstance(received := data.get("received_at"), str) and len(received) == 16:
-        data = _with(data, "received_at", received + ":00+08:00")  # the form's local time is Beijing's
-    complaint, errors = parse(intake.ComplaintCreate, data)
+    complaint, errors = parse(intake.ComplaintCreate, in_beijing(data, ["received_at"] if clerk else []))
     if complaint is None:
         return page.render("public/file.html", status=422, errors=page.errors(errors), **again)
     try:
@@ -104,11 +102,6 @@ async def file_from_form(page: Page, data: FormData, principal: Principal | None
     except Invalid as refused:
         return page.render("public/file.html", status=422, errors=page.errors(refused.errors), **again)
     return page.render("public/receipt.html", status=201, receipt=filed.receipt)
-
-
-def _with(data: FormData, name: str, value: str) -> FormData:
-    items = [(k, v) for k, v in data.multi_items() if k != name]
-    return FormData([*items, (name, value)])
 
 
 @router.post("/complaints/new", response_class=HTMLResponse)

@@ -2,7 +2,6 @@
 their rectification orders, its penalties with the statement window, the hearing it may ask
 for, and what a fine leaves to pay."""
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -13,7 +12,7 @@ from domain.enums import Role, SupervisionAction
 from services import supervision
 from services.errors import Conflict, FieldError, Invalid, NotFound
 from services.fields import CreditCode
-from web.core.forms import key_of, new_key, parse
+from web.core.forms import in_beijing, key_of, new_key, parse
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
 from web.core.route import PageRoute
 
@@ -71,7 +70,7 @@ async def take_step(
     active = f"{target}-{step}"
     if not csrf_ok(page, data):
         return await _record_page(page, code, status=400, problem=page._(EXPIRED))
-    body, errors = parse(supervision.ACTIONS[action].body, _beijing(data))
+    body, errors = parse(supervision.ACTIONS[action].body, in_beijing(data, BEIJING_TIMES))
     if body is None:
         return await _record_page(page, code, status=422, active=active, errors=errors, values=data)
     try:
@@ -90,17 +89,3 @@ async def take_step(
         problem = page._("This cannot be done now: {reason}", reason=refused.reason)
         return await _record_page(page, code, status=409, problem=problem)
     return page.redirect(f"/staff/enterprises/{code}/supervision")
-
-
-def _beijing(data: FormData) -> FormData:
-    """The form with each moment a datetime-local field gives (2026-12-20T09:30) in Beijing time."""
-    items = []
-    for name, value in data.multi_items():
-        if (
-            name in BEIJING_TIMES
-            and isinstance(value, str)
-            and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d", value)
-        ):
-            value += ":00+08:00"
-        items.append((name, value))
-    return FormData(items)
