@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 from sqlalchemy import select, update
 
 from db.models import Account, Agency, Enterprise, LoginSession
@@ -83,7 +83,7 @@ class AccountChange(Input):
     role: StaffRole | None = None
     enterprise_code: CreditCode | None = None
     agency_id: AgencyId | None = None
-    active: bool | None = Field(default=None, description="false: the account is disabled")
+    active: StrictBool | None = Field(default=None, description="false: the account is disabled")
 
     @model_validator(mode="after")
     def _organisation(self) -> "AccountChange":

@@ -113,6 +113,8 @@ async def test_a_role_changes_with_its_organisation_and_an_admin_always_remains(
         None,
         "孙受理",
     )
+    numbered = await api.http.patch(path, json={"active": 0}, headers=admin)  # a yes or no, not a number
+    assert numbered.status_code == 422 and numbered.json()["errors"][0]["field"] == "active"
     alone = await api.http.patch(path, json={"enterprise_code": ENTERPRISE_CODE}, headers=admin)
     assert alone.status_code == 422 and alone.json()["errors"][0]["field"] == "enterprise_code"
     me = (await api.get("/api/me", as_="admin")).json()
