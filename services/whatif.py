@@ -81,18 +81,11 @@ def asked_now(ctx: Context) -> dict[str, Any]:
     data = tomllib.loads(ctx.settings.policy_file.read_text())
     response = data["windows"]["response"]
     return {
-        "enterprises": 5,
-        "complaints": 60,
-        "days": 30,
-        "late": 0.2,
-        "never": 0.1,
-        "dispute": 0.15,
-        "fail_rectification": 0.3,
+        **{name: f.default for name, f in WhatIfIn.model_fields.items() if not f.is_required()},
         "response_hours": response.get("hours", response.get("days", 1) * 24),
         "resolution_working_days": data["windows"]["resolution"].get("working_days", 3),
         "warning_fraction": data.get("warning_fraction", 0.75),
         "repeat_window_days": data["supervision"]["repeat_window_days"],
-        "seed": 1,
     }
 
 

@@ -80,6 +80,7 @@ OWN = [
     N_("is taken"),
     N_("must be a month (2026-11), a quarter (2026-Q3) or a year (2026)"),
     N_("has not begun"),
+    N_("with the late ones, more than every complaint"),
     N_("no such enterprise in the registry"),
     N_("no such agency"),
     N_("given only with the role it belongs to"),
