@@ -68,7 +68,7 @@ class WhatIfRun:
 
     def compared(self) -> dict[str, Any]:
         """Each total figure with the changes, in force, and its change in per cent."""
-        now, before = (r["metrics"]["total"] for r in reversed(self.results))
+        before, now = (r["metrics"]["total"] for r in self.results)
         return {
             "now": now,
             "before": before,

@@ -51,6 +51,11 @@ async def test_a_supervisor_runs_a_what_if_and_reads_it_against_the_policy_in_fo
     html = await eventually(done, timeout=300, what="the what-if's result")
     row = html.split("受理投诉</th>")[1].split("</tr>")[0]
     assert re.findall(r"<td>(\d+)</td>", row) == ["4", "4"]  # the same complaints, both ways
+    header = html.split('id="compared"')[1].split("</tr>")[0]
+    assert header.index("调整后") < header.index("现行政策")  # the changed policy's column first
+    late = html.split("已超时</th>")[1].split("</tr>")[0]
+    changed, in_force = (int(n) for n in re.findall(r"<td>(\d+)</td>", late))
+    assert changed >= in_force  # a shorter response window breaches no fewer of the same cases
     assert "<svg" in html and "response 12 h" not in html  # charted, in the page's words
     runs = (await supervisor.get("/staff/whatif")).text
     assert 'id="runs"' in runs and "已完成" in runs
