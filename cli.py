@@ -4,7 +4,8 @@ aftersales run       Temporal dev server, migrations, demo accounts, workers and
 aftersales migrate   bring the database to the newest schema
 aftersales seed      create the demo enterprises, agencies and accounts; print their credentials
 aftersales worker [cases|deliveries]   the worker alone (both parts, or one)
-aftersales api       the API alone
+aftersales check     compare every case's workflow with the read model; exits 1 on a difference
+aftersales api [--fd N]   the API alone (on its port, or on a socket it is given)
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
 aftersales verify-archive [--head HASH]   check the history archive's chain (and that it still
                      holds a head printed before); exits 1 if it was altered
@@ -28,11 +29,9 @@ from db import archive
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
+from processes import Supervisor
 from settings import Settings
 from workflows import search_attributes as sa
-
-STOP_GRACE_SECONDS = 15
-
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
@@ -62,40 +61,6 @@ def _temporal_binary() -> str:
     if not path.exists():
         raise SystemExit("the temporal CLI is missing: install the project (pip install -e .) first")
     return str(path)
-
-
-class Services:
-    """The processes `run` starts, stopped in reverse order."""
-
-    def __init__(self, logs: Path) -> None:
-        self.logs = logs
-        self.started: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(self, name: str, argv: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-        self.started.append((name, process))
-        return process
-
-    def exited(self) -> tuple[str, int] | None:
-        for name, process in self.started:
-            if process.poll() is not None:
-                return name, process.returncode
-        return None
-
-    def stop(self) -> None:
-        for name, process in reversed(self.started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(STOP_GRACE_SECONDS)
-                except subprocess.TimeoutExpired:
-                    print(f"  {name} did not stop in {STOP_GRACE_SECONDS} s: killed", flush=True)
-                    process.kill()
-                    process.wait()
-            print(f"  stopped {name}", flush=True)
 
 
 def _seed(settings: Settings) -> dict[str, dict[str, str]]:
@@ -134,7 +99,8 @@ def run(settings: Settings) -> int:
         "AFTERSALES_TEMPORAL_ADDRESS": settings.temporal,
         "PYTHONUNBUFFERED": "1",
     }
-    services = Services(logs)
+    services = Supervisor(logs)
+    listener: socket.socket | None = None
     stopping = False
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -201,40 +167,37 @@ def run(settings: Settings) -> int:
         print("Starting the workers and the API ...", flush=True)
         # The deliveries' worker in a process of its own: e-mails are rendered and sent, and
         # their attempts written, on a processor the cases' clocks do not wait for.
-        services.start("worker", [sys.executable, "-m", "worker", "cases"], env)
+        for n in range(1, settings.workers + 1):
+            services.start(_numbered("worker", n), [sys.executable, "-m", "worker", "cases"], env)
         services.start("delivery", [sys.executable, "-m", "worker", "deliveries"], env)
-        api = services.start(
-            "api",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "application:create_app",
-                "--factory",
-                "--host",
-                settings.api_host,
-                "--port",
-                str(settings.api_port),
-            ],
-            env,
-        )
+        # The API's processes share one listening socket, held here: a restarted process takes
+        # up the connections waiting on it, and none is refused meanwhile.
+        listener = socket.create_server((settings.api_host, settings.api_port), backlog=2048)
+        listener.set_inheritable(True)
+        for n in range(1, settings.api_processes + 1):
+            api = services.start(
+                _numbered("api", n),
+                [sys.executable, "-m", "cli", "api", "--fd", str(listener.fileno())],
+                env,
+                pass_fds=[listener.fileno()],
+            )
         _wait_for_port(settings.api_host, settings.api_port, api, "the API", 60)
         _wait_healthy(f"http://{settings.api_host}:{settings.api_port}/api/health", api)
         _welcome(settings, accounts, logs)
         while not stopping:
-            failed = services.exited()
-            if failed:
-                name, code = failed
-                print(
-                    f"\n{name} exited with code {code}; see {logs / (name + '.log')}. Stopping.", flush=True
-                )
-                return 1
+            services.watch()
             time.sleep(0.5)
         print("\nStopping ...", flush=True)
         return 0
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         services.stop()
+        if listener is not None:
+            listener.close()
+
+
+def _numbered(name: str, n: int) -> str:
+    return name if n == 1 else f"{name}-{n}"
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -318,6 +281,31 @@ def _verify_archive(settings: Settings, argv: Sequence[str]) -> int:
     return 0 if report.intact else 1
 
 
+def _api(settings: Settings, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aftersales api")
+    parser.add_argument(
+        "--fd", type=int, help="serve on this listening socket (one `aftersales run` holds and shares)"
+    )
+    args = parser.parse_args(argv)
+    import uvicorn
+
+    # The client's address behind a proxy is the application's to read (api/core/proxies.py),
+    # from the proxies the settings trust, the same under any server.
+    config = uvicorn.Config(
+        "application:create_app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        proxy_headers=False,
+    )
+    server = uvicorn.Server(config)
+    if args.fd is None:
+        server.run()
+    else:
+        asyncio.run(server.serve(sockets=[socket.socket(fileno=args.fd)]))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="aftersales", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -337,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         asyncio.run(worker.main(worker.part_of(rest)))
         return 0
+    if args.command == "api":
+        return _api(Settings(), rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()
@@ -347,10 +337,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{settings.database}: up to date")
     elif args.command == "seed":
         print(json.dumps(_seed(settings), indent=2, ensure_ascii=False))
-    else:
-        import uvicorn
-
-        uvicorn.run("application:create_app", factory=True, host=settings.api_host, port=settings.api_port)
     return 0
 
 

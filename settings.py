@@ -6,16 +6,17 @@ The defaults run the whole system on one machine; production refuses the unsafe 
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.calendar import WorkingCalendar, parse_overrides
 from domain.delivery import DeliveryRetry
@@ -51,6 +52,16 @@ class Settings(BaseSettings):
     # Requests a minute, per client address: logins (also per username) and anonymous intake.
     login_rate_per_minute: int = Field(default=10, ge=1)
     intake_rate_per_minute: int = Field(default=30, ge=1)
+    # With a Redis server, the limits are counted there, shared by every API process;
+    # without, each process counts for itself.
+    redis_url: str = ""
+    # The proxies (addresses or networks) whose X-Forwarded-For / Forwarded header names the
+    # client: a request from anywhere else is its socket's peer, whatever it claims.
+    # Comma-separated, e.g. "10.0.0.0/8,192.168.1.5".
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    # How many processes `aftersales run` starts for the cases' worker and for the API.
+    workers: int = Field(default=1, ge=1, le=32)
+    api_processes: int = Field(default=1, ge=1, le=32)
     # Origins allowed to call the codec server; default: the dev server's Web UI.
     codec_cors_origins: list[str] = []
     demo_accounts: bool = True
@@ -94,6 +105,16 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = Field(default=10, ge=1, le=100)
     delivery_max_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     delivery_attempt_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for part in value:
+                ipaddress.ip_network(str(part), strict=False)  # a ValueError names the bad one
+        return value
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":

@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.core import codec, errors, openapi
 from api.core.audit import AuditMiddleware
+from api.core.proxies import ForwardedClient
 from api.core.security import BodyLimit, RedactPathTokens, SecurityHeaders
 from api.routes import (
     accounts,
@@ -70,9 +71,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = await Resources.open(settings, temporal=temporal, db=db)
         yield
-        await app.state.resources.background.close()
-        if db is None:
-            await app.state.resources.db.dispose()
+        await app.state.resources.close(dispose_db=db is None)
 
     app = FastAPI(
         title="Aftersales Supervision",
@@ -93,6 +92,8 @@ def create_app(
         allow_headers=["content-type", "authorization", "x-namespace"],
         allow_credentials=False,
     )
+    # Outermost: the audit log and the rate limits see the client behind the proxies.
+    app.add_middleware(ForwardedClient, trusted=settings.trusted_proxies)
     logging.getLogger("uvicorn.access").addFilter(RedactPathTokens())
     for module in ROUTERS:
         app.include_router(module.router)

@@ -111,15 +111,15 @@ async def _open(ctx: Context, account: Account) -> tuple[LoginSession, str]:
     return login, refresh
 
 
-def _limit_address(ctx: Context) -> None:
-    ctx.resources.login_limiter.enforce(ctx.client, "sign-in attempts from this address")
+async def _limit_address(ctx: Context) -> None:
+    await ctx.resources.login_limiter.enforce(ctx.client, "sign-in attempts from this address")
 
 
 async def _password_holds(ctx: Context, credentials: Login) -> Account:
     """The account, if the password holds. Whoever asks, a refusal takes the same time and says
     the same; attempts are limited by address and by username."""
-    _limit_address(ctx)
-    ctx.resources.login_limiter.enforce(f"user:{credentials.username}", "sign-in attempts for this username")
+    await _limit_address(ctx)
+    await ctx.resources.login_limiter.enforce(f"user:{credentials.username}", "sign-in attempts for this username")
     account = (
         await ctx.session.execute(select(Account).where(Account.username == credentials.username))
     ).scalar_one_or_none()
@@ -163,7 +163,7 @@ async def signed_in_as(ctx: Context, login_id: str) -> Principal:
 
 async def refresh(ctx: Context, *, body: Refresh) -> Tokens:
     """A new access token for a refresh token; each refresh token is good once."""
-    _limit_address(ctx)
+    await _limit_address(ctx)
     now = datetime.now(UTC)
     login = (
         await ctx.session.execute(

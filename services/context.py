@@ -3,6 +3,7 @@ request's own database session, client address and audit note."""
 
 from dataclasses import dataclass, field
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -11,7 +12,7 @@ from db.session import Database
 from domain.calendar import WorkingCalendar
 from domain.messages import Actor
 from services.background import Background
-from services.limits import RateLimiter
+from services.limits import RateLimiter, SharedRateLimiter
 from settings import Settings
 from temporal_client import connect
 
@@ -26,21 +27,37 @@ class Resources:
     login_limiter: RateLimiter
     intake_limiter: RateLimiter
     background: Background = field(default_factory=Background)
+    redis: Redis | None = None
 
     @classmethod
     async def open(
         cls, settings: Settings, *, temporal: Client | None = None, db: Database | None = None
     ) -> "Resources":
         database = db or Database(settings.database)
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+
+        def limiter(name: str, per_minute: int) -> RateLimiter:
+            if redis is None:
+                return RateLimiter(name, per_minute)
+            return SharedRateLimiter(name, per_minute, redis)
+
         return cls(
             settings=settings,
             db=database,
             temporal=temporal or await connect(settings),
             policies=PolicyStore(settings.policy_file, database),
             calendar=settings.working_calendar(),
-            login_limiter=RateLimiter(settings.login_rate_per_minute),
-            intake_limiter=RateLimiter(settings.intake_rate_per_minute),
+            login_limiter=limiter("login", settings.login_rate_per_minute),
+            intake_limiter=limiter("intake", settings.intake_rate_per_minute),
+            redis=redis,
         )
+
+    async def close(self, *, dispose_db: bool) -> None:
+        await self.background.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if dispose_db:
+            await self.db.dispose()
 
 
 @dataclass

@@ -166,7 +166,7 @@ async def file_complaint(
 ) -> Filed:
     """Start the case's workflow (once per Idempotency-Key) and wait until it is registered."""
     if principal is None:
-        ctx.resources.intake_limiter.enforce(ctx.client, "complaints from this address")
+        await ctx.resources.intake_limiter.enforce(ctx.client, "complaints from this address")
     recorder = principal or Principal.consumer()
     _authorise(recorder, complaint)
     enterprise = await _enterprise(ctx, complaint)

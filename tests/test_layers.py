@@ -54,7 +54,7 @@ def test_the_use_cases_hold_no_http_and_no_html() -> None:
             "services",
             {"services", "domain", "db", "workflows", "delivery", "settings", "temporal_client", "temporalio"}
             | {"pydantic", "email_validator"}
-            | {"sqlalchemy", "jwt", "google"},
+            | {"sqlalchemy", "jwt", "google", "redis"},
         )
         == {}
     )

@@ -1,6 +1,8 @@
 """`aftersales run`: the whole system from one command; Ctrl-C stops it; cases survive a restart."""
 
 import os
+import re
+import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from delivery.sink import read_kept
 from tests.support.api import complaint
-from tests.support.running import Running, eventually_sync, free_port, token
+from tests.support.running import Running, children, eventually_sync, free_port, token
 
 
 def port_open(port: int) -> bool:
@@ -82,3 +84,54 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
         assert answered.status_code == 200 and answered.json()["status"] == "responded"
     finally:
         assert second.interrupt() == 0
+
+
+def test_a_crashed_worker_or_api_process_is_restarted_while_the_others_serve_on(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    environment |= {"AFTERSALES_WORKERS": "2", "AFTERSALES_API_PROCESSES": "2"}
+    api = f"http://127.0.0.1:{environment['AFTERSALES_API_PORT']}"
+    log = tmp_path / "run.log"
+    running = Running(environment, log)
+    try:
+        output = running.wait_started()
+        clerk = {"Authorization": f"Bearer {token(output, 'clerk')}"}
+        logs = tmp_path / "data" / "logs"
+        started = children(running.process.pid)
+        workers = [pid for pid, line in started.items() if line.endswith("-m worker cases")]
+        apis = [pid for pid, line in started.items() if "-m cli api --fd" in line]
+        assert len(workers) == 2 and len(apis) == 2
+        eventually_sync(lambda: "polling" in (logs / "worker-2.log").read_text(), 60, "the second worker")
+
+        os.kill(workers[0], signal.SIGKILL)
+        os.kill(apis[0], signal.SIGKILL)
+        # The other worker and API process serve on meanwhile: a case is filed and forwarded.
+        filed = httpx.post(f"{api}/api/complaints", json=complaint(), headers=clerk, timeout=30)
+        assert filed.status_code == 201 and filed.json()["status"] == "forwarded"
+
+        def restarted() -> dict[int, str]:
+            now = children(running.process.pid)
+            return now if len(now) == len(started) and not set(workers[:1] + apis[:1]) & set(now) else {}
+
+        eventually_sync(restarted, 60, "both restarted")
+        said = log.read_text()
+        for name in ("worker", "api"):
+            assert re.search(rf"{name}(-2)? killed by SIGKILL; restarting it in 1 s", said), said
+            assert re.search(rf"{name}(-2)? restarted \(restart 1\)", said), said
+
+        def polling() -> int:
+            return sum(
+                (logs / f).read_text().count("worker (cases) polling") for f in ("worker.log", "worker-2.log")
+            )
+
+        eventually_sync(lambda: polling() == 3, 60, "the restarted worker polling")
+        eventually_sync(  # every API process answers again, each many times over the shared socket
+            lambda: all(
+                httpx.get(f"{api}/api/health", timeout=10).status_code == 200 for _ in range(10)
+            ),
+            60,
+        )
+        view = httpx.get(f"{api}/api/complaints/{filed.json()['tracking_no']}", headers=clerk, timeout=30)
+        assert view.status_code == 200
+    finally:
+        assert running.interrupt() == 0
