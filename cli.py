@@ -33,6 +33,7 @@ from processes import Supervisor
 from settings import Settings
 from workflows import search_attributes as sa
 
+
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -281,6 +282,38 @@ def _verify_archive(settings: Settings, argv: Sequence[str]) -> int:
     return 0 if report.intact else 1
 
 
+def _check(settings: Settings, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aftersales check")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to keep asking about a case that differs, while its steps are on their way",
+    )
+    args = parser.parse_args(argv)
+    from services import consistency
+    from temporal_client import connect
+
+    async def go() -> consistency.Consistency:
+        db = Database(settings.database)
+        try:
+            return await consistency.check(
+                db, await connect(settings), settings.task_queue, settle_seconds=args.settle
+            )
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(go())
+    print(
+        f"{report.cases} cases and {report.enterprises} enterprises compared with the read model: "
+        + ("they agree" if report.agrees else f"{len(report.differences)} differences")
+    )
+    for difference in report.differences:
+        print(f"  {difference.subject}: {difference.detail}")
+    return 0 if report.agrees else 1
+
+
 def _api(settings: Settings, argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="aftersales api")
     parser.add_argument(
@@ -311,7 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="aftersales", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "command", choices=["run", "migrate", "seed", "worker", "api", "simulate", "verify-archive"]
+        "command",
+        choices=["run", "migrate", "seed", "worker", "api", "check", "simulate", "verify-archive"],
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "simulate":
@@ -327,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "api":
         return _api(Settings(), rest)
+    if args.command == "check":
+        return _check(Settings(), rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()

@@ -51,9 +51,9 @@ class Supervisor:
     ) -> subprocess.Popen[bytes]:
         child = Child(name, list(argv), env, tuple(pass_fds))
         self.children.append(child)
-        return self._spawn(child)
+        return self._spawn(child, time.monotonic())
 
-    def _spawn(self, child: Child) -> subprocess.Popen[bytes]:
+    def _spawn(self, child: Child, now: float) -> subprocess.Popen[bytes]:
         with (self.logs / f"{child.name}.log").open("ab") as log:
             child.process = subprocess.Popen(
                 child.argv,
@@ -63,7 +63,7 @@ class Supervisor:
                 pass_fds=child.pass_fds,
                 start_new_session=True,  # Ctrl-C reaches `run` alone, which stops them in order
             )
-        child.started_at, child.restart_at = time.monotonic(), None
+        child.started_at, child.restart_at = now, None
         return child.process
 
     def watch(self, now: float | None = None) -> None:
@@ -86,7 +86,7 @@ class Supervisor:
                 )
             elif child.restart_at is not None and now >= child.restart_at:
                 child.restarts += 1
-                self._spawn(child)
+                self._spawn(child, now)
                 self.say(f"{child.name} restarted (restart {child.restarts})")
 
     def stop(self) -> None:

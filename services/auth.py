@@ -119,7 +119,8 @@ async def _password_holds(ctx: Context, credentials: Login) -> Account:
     """The account, if the password holds. Whoever asks, a refusal takes the same time and says
     the same; attempts are limited by address and by username."""
     await _limit_address(ctx)
-    await ctx.resources.login_limiter.enforce(f"user:{credentials.username}", "sign-in attempts for this username")
+    limiter = ctx.resources.login_limiter
+    await limiter.enforce(f"user:{credentials.username}", "sign-in attempts for this username")
     account = (
         await ctx.session.execute(select(Account).where(Account.username == credentials.username))
     ).scalar_one_or_none()

@@ -126,9 +126,7 @@ def test_a_crashed_worker_or_api_process_is_restarted_while_the_others_serve_on(
 
         eventually_sync(lambda: polling() == 3, 60, "the restarted worker polling")
         eventually_sync(  # every API process answers again, each many times over the shared socket
-            lambda: all(
-                httpx.get(f"{api}/api/health", timeout=10).status_code == 200 for _ in range(10)
-            ),
+            lambda: all(httpx.get(f"{api}/api/health", timeout=10).status_code == 200 for _ in range(10)),
             60,
         )
         view = httpx.get(f"{api}/api/complaints/{filed.json()['tracking_no']}", headers=clerk, timeout=30)

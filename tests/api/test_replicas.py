@@ -42,7 +42,9 @@ async def replicas(
             await stack.enter_async_context(app.router.lifespan_context(app))
             transport = httpx.ASGITransport(app=app)
             clients.append(
-                await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url=f"http://api{n}"))
+                await stack.enter_async_context(
+                    httpx.AsyncClient(transport=transport, base_url=f"http://api{n}")
+                )
             )
         yield clients
 
@@ -52,7 +54,9 @@ async def test_a_limit_is_counted_once_across_the_api_processes(
 ) -> None:
     client = {"X-Forwarded-For": address()}
     answers = [
-        await replicas[n % 2].post("/api/auth/login", json=BAD_LOGIN | {"username": uuid.uuid4().hex}, headers=client)
+        await replicas[n % 2].post(
+            "/api/auth/login", json=BAD_LOGIN | {"username": uuid.uuid4().hex}, headers=client
+        )
         for n in range(settings.login_rate_per_minute)
     ]
     assert [a.status_code for a in answers] == [401] * settings.login_rate_per_minute
@@ -76,7 +80,9 @@ async def test_the_client_is_the_first_address_the_trusted_proxies_did_not_add(
     assert (await replicas[1].get("/api/health", headers=by_rfc)).headers["strict-transport-security"]
     async with db.sessions() as session:
         entry = (
-            await session.execute(select(AuditEntry).where(AuditEntry.request_id == filed.headers["x-request-id"]))
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.request_id == filed.headers["x-request-id"])
+            )
         ).scalar_one()
     assert entry.client == client
 

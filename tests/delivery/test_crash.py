@@ -2,7 +2,6 @@
 the delivery is taken up by another worker once the attempt's time is up, and goes out once."""
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -10,27 +9,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.session import Database
 from settings import Settings
-from tests.support import TEST_KEYS, eventually
+from tests.support import eventually
 from tests.support.outbox import ended, notify
 from tests.support.smtp import ScriptedSmtp
+from tests.support.worker_process import worker_environment
 from worker import build_worker
-
-
-def worker_environment(env: WorkflowEnvironment, settings: Settings) -> dict[str, str]:
-    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
-    return {
-        **os.environ,
-        "AFTERSALES_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "AFTERSALES_DATABASE_URL": settings.database,
-        "AFTERSALES_DATA_DIR": str(settings.data_dir),
-        "AFTERSALES_TASK_QUEUE": settings.task_queue,
-        "AFTERSALES_PAYLOAD_KEYS": TEST_KEYS,
-        "AFTERSALES_SECRET_KEY": secret,
-        "AFTERSALES_SMTP_HOST": settings.smtp_host,
-        "AFTERSALES_SMTP_PORT": str(settings.smtp_port),
-        "AFTERSALES_DELIVERY_FIRST_RETRY_SECONDS": "0.2",
-        "AFTERSALES_DELIVERY_ATTEMPT_SECONDS": str(settings.delivery_attempt_seconds),
-    }
 
 
 async def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_once(

@@ -1,0 +1,232 @@
+"""`aftersales check`: does the read model say what the workflows say?
+
+Each complaint's and each enterprise's workflow is asked for its state (Temporal's histories
+are the truth), and its row in the read model compared with what the projection would write
+from that state: every column of a case's row, its events one for each revision, its
+violations one for each the case recorded; an enterprise's row and its events. A row whose
+workflow Temporal no longer knows is fine if the case's history is in the archive. A delivery
+sent more than once is reported too. What is still moving is asked again until it settles or
+the time given runs out; only what still differs then is reported.
+"""
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func, select
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from db.models import (
+    CaseEventRow,
+    Complaint,
+    Delivery,
+    DeliveryAttempt,
+    EnterpriseSupervision,
+    HistoryArchiveEntry,
+    SupervisionEventRow,
+    ViolationRow,
+)
+from db.session import Database
+from domain.complaint.state import CaseState
+from domain.readmodel import snapshot, supervision_update
+from domain.supervision.state import EnterpriseState
+from services.errors import Unavailable
+from services.signals import query
+from workflows.complaint import ComplaintWorkflow
+from workflows.enterprise import EnterpriseWorkflow
+
+CONCURRENT_QUERIES = 16
+
+
+@dataclass(frozen=True)
+class Difference:
+    subject: str  # "case CP…", "enterprise 9131…", "delivery 12"
+    detail: str
+    workflow_id: str = ""  # set where asking the workflow again may find it settled
+
+
+@dataclass
+class Consistency:
+    cases: int = 0
+    enterprises: int = 0
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differences
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):  # the same instant, whatever its zone
+        return value.astimezone(UTC).isoformat()
+    return value
+
+
+def _case_differences(state: CaseState | None, row: Complaint | None, workflow_id: str) -> list[str]:
+    if state is None:
+        return ["the workflow has not registered its case yet"]
+    if row is None:
+        return [f"no row in the read model (the workflow is at revision {state.revision})"]
+    expected = snapshot(state, workflow_id).model_dump()
+    expected.pop("enterprise_name")
+    if row.revision != state.revision:
+        return [f"the row is at revision {row.revision}, the workflow at {state.revision}"]
+    return [
+        f"{name}: the row says {_plain(getattr(row, name))!r}, the workflow {_plain(value)!r}"
+        for name, value in expected.items()
+        if _plain(getattr(row, name)) != _plain(value)
+    ]
+
+
+async def _listed(temporal: Client, task_queue: str, workflow_type: str) -> list[str]:
+    """The workflows of the type on the task queue, each once (runs continued as new left out)."""
+    ids: list[str] = []
+    listing = f"WorkflowType = '{workflow_type}' AND TaskQueue = '{task_queue}'"
+    async for execution in temporal.list_workflows(listing):
+        if execution.status != WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            ids.append(execution.id)
+    return sorted(set(ids))
+
+
+async def _states(temporal: Client, ids: Iterable[str], query_of: Any) -> dict[str, Any]:
+    limit = asyncio.Semaphore(CONCURRENT_QUERIES)
+
+    async def one(workflow_id: str) -> tuple[str, Any]:
+        async with limit:
+            try:
+                return workflow_id, await query(temporal.get_workflow_handle(workflow_id), query_of)
+            except Unavailable:
+                return workflow_id, None
+
+    return dict(await asyncio.gather(*(one(i) for i in ids)))
+
+
+async def _check_cases(
+    db: Database, temporal: Client, task_queue: str, ids: list[str] | None
+) -> tuple[int, list[Difference]]:
+    listed = await _listed(temporal, task_queue, "ComplaintWorkflow") if ids is None else ids
+    states: dict[str, CaseState | None] = await _states(temporal, listed, ComplaintWorkflow.state)
+    async with db.sessions() as session:
+        rows = {r.workflow_id: r for r in (await session.execute(select(Complaint))).scalars()}
+        events = dict(
+            (
+                await session.execute(select(CaseEventRow.source, func.count()).group_by(CaseEventRow.source))
+            ).all()
+        )
+        violations: dict[str, set[int]] = {}
+        for tracking_no, seq in await session.execute(select(ViolationRow.tracking_no, ViolationRow.seq)):
+            violations.setdefault(tracking_no, set()).add(seq)
+        archived = set((await session.execute(select(HistoryArchiveEntry.workflow_id))).scalars())
+    found: list[Difference] = []
+    for workflow_id in listed:
+        state, row = states.get(workflow_id), rows.get(workflow_id)
+        subject = f"case {row.tracking_no if row else workflow_id}"
+        problems = _case_differences(state, row, workflow_id)
+        if not problems and state is not None:
+            counted = events.get(workflow_id, 0)
+            if counted != state.revision:
+                problems.append(f"{counted} events recorded for {state.revision} revisions")
+            recorded, own = violations.get(state.tracking_no, set()), {v.seq for v in state.violations}
+            if recorded != own:
+                problems.append(f"violations recorded {sorted(recorded)}, the workflow's {sorted(own)}")
+        found += [Difference(subject, p, workflow_id) for p in problems]
+    if ids is None:
+        known = set(listed)
+        found += [
+            Difference(f"case {row.tracking_no}", "in the read model, but neither in Temporal nor archived")
+            for workflow_id, row in rows.items()
+            if workflow_id not in known and workflow_id not in archived
+        ]
+    return len(listed), found
+
+
+async def _check_enterprises(
+    db: Database, temporal: Client, task_queue: str, ids: list[str] | None
+) -> tuple[int, list[Difference]]:
+    listed = await _listed(temporal, task_queue, "EnterpriseWorkflow") if ids is None else ids
+    states: dict[str, EnterpriseState | None] = await _states(temporal, listed, EnterpriseWorkflow.state)
+    async with db.sessions() as session:
+        rows = {r.workflow_id: r for r in (await session.execute(select(EnterpriseSupervision))).scalars()}
+        events = dict(
+            (
+                await session.execute(
+                    select(SupervisionEventRow.source, func.count()).group_by(SupervisionEventRow.source)
+                )
+            ).all()
+        )
+    found: list[Difference] = []
+    for workflow_id in listed:
+        state, row = states.get(workflow_id), rows.get(workflow_id)
+        subject = f"enterprise {state.credit_code if state else workflow_id}"
+        if state is None:
+            found.append(Difference(subject, "the workflow did not answer", workflow_id))
+            continue
+        if row is None:
+            if state.revision:
+                problem = f"no row (the workflow is at revision {state.revision})"
+                found.append(Difference(subject, problem, workflow_id))
+            continue
+        expected = supervision_update(state, workflow_id, [], [], []).snapshot.model_dump()
+        problems = [
+            f"{name}: the row says {_plain(getattr(row, name))!r}, the workflow {_plain(value)!r}"
+            for name, value in expected.items()
+            if _plain(getattr(row, name)) != _plain(value)
+        ]
+        if not problems and events.get(workflow_id, 0) != state.revision:
+            problems.append(f"{events.get(workflow_id, 0)} events recorded for {state.revision} revisions")
+        found += [Difference(subject, p, workflow_id) for p in problems]
+    return len(listed), found
+
+
+async def _deliveries_sent_twice(db: Database) -> list[Difference]:
+    async with db.sessions() as session:
+        twice = await session.execute(
+            select(DeliveryAttempt.delivery_id, func.count())
+            .where(DeliveryAttempt.result == "sent")
+            .group_by(DeliveryAttempt.delivery_id)
+            .having(func.count() > 1)
+        )
+        found = [Difference(f"delivery {d}", f"sent {n} times") for d, n in twice.all()]
+        unsent = await session.execute(
+            select(Delivery.id).where(Delivery.status == "sent", Delivery.sent_at.is_(None))
+        )
+        found += [
+            Difference(f"delivery {d}", "marked sent, with no time") for d in unsent.scalars()
+        ]
+    return found
+
+
+async def check(
+    db: Database, temporal: Client, task_queue: str, *, settle_seconds: float = 0.0
+) -> Consistency:
+    """Compare everything once; then, while differences remain and `settle_seconds` allow, ask
+    again about those cases and enterprises alone (their steps may still be on their way)."""
+    cases, case_differences = await _check_cases(db, temporal, task_queue, None)
+    enterprises, enterprise_differences = await _check_enterprises(db, temporal, task_queue, None)
+    deadline = time.monotonic() + settle_seconds
+    while time.monotonic() < deadline:
+        moving = [d for d in case_differences if d.workflow_id]
+        moving_enterprises = [d for d in enterprise_differences if d.workflow_id]
+        if not moving and not moving_enterprises:
+            break
+        await asyncio.sleep(0.5)
+        _, again = await _check_cases(db, temporal, task_queue, _ids(moving))
+        case_differences = [d for d in case_differences if not d.workflow_id] + again
+        _, enterprise_differences = await _check_enterprises(
+            db, temporal, task_queue, _ids(moving_enterprises)
+        )
+    return Consistency(
+        cases=cases,
+        enterprises=enterprises,
+        differences=case_differences + enterprise_differences + await _deliveries_sent_twice(db),
+    )
+
+
+def _ids(differences: list[Difference]) -> list[str]:
+    return sorted({d.workflow_id for d in differences})

@@ -1,0 +1,70 @@
+"""`aftersales check`: the read model compared with the workflows, and each kind of difference
+found and named."""
+
+import asyncio
+import sys
+
+from sqlalchemy import delete, select, update
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import CaseEventRow, Complaint, Delivery, DeliveryAttempt
+from db.session import Database
+from domain.ids import complaint_workflow_id
+from services.consistency import check
+from settings import Settings
+from tests.support.api import Api, complaint
+from tests.support.worker_process import worker_environment
+
+
+async def check_command(env: WorkflowEnvironment, settings: Settings) -> tuple[int, str]:
+    """`aftersales check`, as an operator runs it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cli",
+        "check",
+        "--settle",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        env=worker_environment(env, settings),
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode()
+
+
+async def test_the_check_waits_for_what_moves_and_names_each_difference(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    nos = []
+    for _ in range(3):
+        filed = await api.post("/api/complaints", complaint(channel="phone"), as_="clerk")
+        assert filed.status_code == 201
+        nos.append(filed.json()["tracking_no"])
+    responded = await api.post(f"/api/complaints/{nos[0]}/response", {"message": "已联系消费者"}, as_="minghui")
+    assert responded.status_code == 200
+    # Asked at once: what the projection has not written yet is asked about again until it has.
+    report = await check(db, dev_env.client, settings.task_queue, settle_seconds=60)
+    assert report.agrees, report.differences
+    assert report.cases == 3
+
+    async with db.transaction() as session:  # the read model altered behind the workflows' back
+        await session.execute(update(Complaint).where(Complaint.tracking_no == nos[0]).values(status="closed"))
+        last = select(CaseEventRow.id).where(CaseEventRow.source == complaint_workflow_id(nos[1]))
+        await session.execute(delete(CaseEventRow).where(CaseEventRow.id == (await session.scalar(last))))
+        await session.execute(delete(Complaint).where(Complaint.tracking_no == nos[2]))
+        delivery = Delivery(
+            notification_key="k", recipient="admin", channel="email", address_masked="a***", locale="zh_CN",
+            status="sent",
+        )  # fmt: skip
+        session.add(delivery)
+        await session.flush()
+        session.add_all([DeliveryAttempt(delivery_id=delivery.id, result="sent") for _ in range(2)])
+
+    code, out = await check_command(dev_env, settings)
+    assert code == 1, out
+    assert "3 cases and" in out and "5 differences" in out
+    assert f"case {nos[0]}: status: the row says 'closed', the workflow 'responded'" in out
+    assert f"case {nos[1]}: " in out and "events recorded for" in out
+    assert f"case {complaint_workflow_id(nos[2])}: no row in the read model" in out
+    assert f"delivery {delivery.id}: sent 2 times" in out
+    assert f"delivery {delivery.id}: marked sent, with no time" in out

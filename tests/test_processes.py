@@ -1,0 +1,39 @@
+"""The supervisor of `aftersales run`'s processes: a crash restarts the one process, after a
+pause that doubles while it keeps crashing and starts over once it has run steadily."""
+
+import sys
+from pathlib import Path
+
+from processes import FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, STEADY_SECONDS, Supervisor
+
+
+def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone(tmp_path: Path) -> None:
+    said: list[str] = []
+    supervisor = Supervisor(tmp_path, say=said.append)
+    crashing = supervisor.start("crash", [sys.executable, "-c", "import sys; print('up'); sys.exit(3)"], {})
+    steady = supervisor.start("steady", [sys.executable, "-c", "import time; time.sleep(60)"], {})
+    try:
+        crashing.wait(30)
+        child = supervisor.children[0]
+        pauses = []
+        now = child.started_at + 1
+        for _ in range(7):
+            supervisor.watch(now)  # seen down: a pause
+            pauses.append(child.pause)
+            now = child.restart_at or now
+            supervisor.watch(now)  # the pause over: started again, and crashes at once
+            assert child.process is not None
+            child.process.wait(30)
+            now += 1
+        assert pauses == [1, 2, 4, 8, 16, 30, 30]
+        assert pauses[0] == FIRST_PAUSE_SECONDS and pauses[-1] == LONGEST_PAUSE_SECONDS
+        assert child.restarts == 7 and (tmp_path / "crash.log").read_text().count("up") == 8
+        assert said[0] == f"crash exited with code 3; restarting it in 1 s (see {tmp_path / 'crash.log'})"
+        assert "crash restarted (restart 7)" in said
+        # After running steadily, the next crash waits the first pause again.
+        supervisor.watch(child.started_at + STEADY_SECONDS + 1)
+        assert child.pause == FIRST_PAUSE_SECONDS
+        assert steady.poll() is None and supervisor.children[1].restarts == 0
+    finally:
+        supervisor.stop()
+    assert steady.returncode == -15 and said[-2:] == ["  stopped steady", "  stopped crash"]
