@@ -196,9 +196,7 @@ async def _deliveries_sent_twice(db: Database) -> list[Difference]:
         unsent = await session.execute(
             select(Delivery.id).where(Delivery.status == "sent", Delivery.sent_at.is_(None))
         )
-        found += [
-            Difference(f"delivery {d}", "marked sent, with no time") for d in unsent.scalars()
-        ]
+        found += [Difference(f"delivery {d}", "marked sent, with no time") for d in unsent.scalars()]
     return found
 
 

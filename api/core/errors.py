@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from db.session import UNREACHABLE
 from services.errors import (
     BadRequest,
     Conflict,
@@ -131,7 +132,22 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=headers)
 
 
+# How long a client is asked to wait when the database did not answer.
+DATABASE_RETRY_SECONDS = 2
+
+
+async def database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    """The database down or restarting: nothing was done, and the request may be tried again."""
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "the database did not answer; nothing was done, try again shortly"},
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ServiceError, _service)  # type: ignore[arg-type]
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, database_unreachable)

@@ -40,7 +40,8 @@ async def test_the_check_waits_for_what_moves_and_names_each_difference(
         filed = await api.post("/api/complaints", complaint(channel="phone"), as_="clerk")
         assert filed.status_code == 201
         nos.append(filed.json()["tracking_no"])
-    responded = await api.post(f"/api/complaints/{nos[0]}/response", {"message": "已联系消费者"}, as_="minghui")
+    answer = {"message": "已联系消费者"}
+    responded = await api.post(f"/api/complaints/{nos[0]}/response", answer, as_="minghui")
     assert responded.status_code == 200
     # Asked at once: what the projection has not written yet is asked about again until it has.
     report = await check(db, dev_env.client, settings.task_queue, settle_seconds=60)
@@ -48,7 +49,8 @@ async def test_the_check_waits_for_what_moves_and_names_each_difference(
     assert report.cases == 3
 
     async with db.transaction() as session:  # the read model altered behind the workflows' back
-        await session.execute(update(Complaint).where(Complaint.tracking_no == nos[0]).values(status="closed"))
+        first = Complaint.tracking_no == nos[0]
+        await session.execute(update(Complaint).where(first).values(status="closed"))
         last = select(CaseEventRow.id).where(CaseEventRow.source == complaint_workflow_id(nos[1]))
         await session.execute(delete(CaseEventRow).where(CaseEventRow.id == (await session.scalar(last))))
         await session.execute(delete(Complaint).where(Complaint.tracking_no == nos[2]))

@@ -38,3 +38,25 @@ async def test_intake_without_a_worker_answers_202_and_the_case_registers_later(
 
             view = await eventually(registered, what="the case registered")
             assert view["status"] == "forwarded"
+
+
+async def test_a_database_that_does_not_answer_is_a_503_to_try_again_on_the_api_and_the_pages(
+    dev_env: WorkflowEnvironment, settings: Settings, tokens: dict[str, str]
+) -> None:
+    from application import create_app as create_application
+    from tests.support.running import free_port
+
+    down = settings.model_copy(
+        update={"database_url": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere"}
+    )
+    app = create_application(down, temporal=dev_env.client)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        listed = await Api(http, tokens).get("/api/complaints", as_="supervisor")
+        assert listed.status_code == 503 and listed.headers["retry-after"] == "2"
+        assert listed.json()["detail"] == "the database did not answer; nothing was done, try again shortly"
+        page = await http.get("/notices", headers={"Accept-Language": "zh-CN"})
+        assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+        assert page.headers["retry-after"] == "2" and "服务繁忙" in page.text
