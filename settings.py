@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # not kept is rebuilt from its whole history for its next task. Room for every open case
     # (and the enterprises' supervisions) keeps a minute full of deadlines from replaying.
     worker_cached_workflows: int = Field(default=5000, ge=10, le=1_000_000)
+    # Run the workflows in Temporal's sandbox, which re-imports their modules for every new
+    # workflow and checks each call for determinism: a fifth of the worker's time a complaint.
+    # The test suite runs every workflow in it; a worker may leave it off.
+    workflow_sandbox: bool = False
     # Files handed in on a case: each at most this large, at most this many at once.
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     upload_max_files: int = Field(default=10, ge=1, le=100)

@@ -23,7 +23,7 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
 )
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
@@ -162,6 +162,8 @@ def build_worker(
     `options` are the cases' worker's."""
     options.setdefault("graceful_shutdown_timeout", GRACE)
     options.setdefault("max_cached_workflows", settings.worker_cached_workflows)
+    if not settings.workflow_sandbox:
+        options.setdefault("workflow_runner", UnsandboxedWorkflowRunner())
     notifier = Notifier(client, settings.delivery_task_queue, outbox(settings), db)
     main = Worker(
         client,

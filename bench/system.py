@@ -4,6 +4,7 @@ temporary data folder with a migrated database."""
 import contextlib
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -96,3 +97,102 @@ def cpu_seconds() -> dict[str, float]:
             name = " ".join(itertools.takewhile(lambda a: a and not a.startswith("-"), words))
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / clock
     return used
+
+
+class System:
+    """`aftersales run` as a user starts it, on free ports and a temporary data folder."""
+
+    def __init__(self, data: Path, **settings: str) -> None:
+        self.data = data
+        ports = {name: _free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")}
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
+        self.env |= {f"AFTERSALES_{name}_PORT": str(port) for name, port in ports.items()}
+        self.env |= {"AFTERSALES_DATA_DIR": str(data)} | {
+            f"AFTERSALES_{k.upper()}": v for k, v in settings.items()
+        }
+        self.api = f"http://127.0.0.1:{ports['API']}"
+        self.temporal = f"127.0.0.1:{ports['TEMPORAL']}"
+        self.output = ""
+
+    def start(self) -> None:
+        self.data.mkdir(parents=True, exist_ok=True)
+        log = self.data / "run.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "run"], env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while "Press Ctrl-C to stop" not in (text := log.read_text()):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"aftersales run did not start:\n{text}")
+            time.sleep(0.3)
+        self.output = text
+
+    def key(self, username: str) -> str:
+        line = next(line for line in self.output.splitlines() if line.strip().startswith(username + " "))
+        return line.split()[-1]
+
+    def settings(self) -> Settings:
+        return Settings(data_dir=self.data, _env_file=None)  # type: ignore[call-arg]
+
+    def cpu(self) -> dict[str, float]:
+        """Processor seconds used so far by each process `run` started, by its log's name."""
+        used: dict[str, float] = {}
+        clock = os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                argv = (stat.parent / "cmdline").read_bytes().decode().split("\0")
+            except OSError:
+                continue
+            if int(fields[1]) != self.process.pid:
+                continue
+            words = " ".join(argv)
+            name = (
+                "temporal" if "start-dev" in words
+                else "api" if "cli api" in words
+                else "cases' worker" if "worker cases" in words
+                else "deliveries' worker" if "worker deliveries" in words
+                else "mail sink"
+            )  # fmt: skip
+            used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / clock
+        return used
+
+    def rss_mb(self, name: str) -> float:
+        """The resident memory of the process named as `cpu` names them, in MB."""
+        for stat in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = stat.read_text()
+                argv = " ".join((stat.parent / "cmdline").read_bytes().decode().split("\0"))
+            except OSError:
+                continue
+            parent = int(next(line.split()[1] for line in text.splitlines() if line.startswith("PPid:")))
+            wanted = {"cases' worker": "worker cases", "api": "cli api", "temporal": "start-dev"}[name]
+            if parent == self.process.pid and wanted in argv:
+                return (
+                    int(next(line.split()[1] for line in text.splitlines() if line.startswith("VmRSS:")))
+                    / 1024
+                )
+        return 0.0
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(120)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def system(name: str, **settings: str) -> Iterator[System]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        running_system = System(Path(tmp) / "data", **settings)
+        running_system.start()
+        try:
+            yield running_system
+        finally:
+            running_system.stop()

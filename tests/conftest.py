@@ -77,6 +77,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         task_queue=f"test-{uuid.uuid4()}",
         secret_key="test-secret-" + "x" * 32,
         payload_keys=TEST_KEYS,
+        workflow_sandbox=True,  # every workflow checked for determinism as it runs
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -38,13 +38,29 @@ async def _run(name: ActivityName, arg: Any, result_type: type[R], summary: str)
     return result
 
 
-async def prepare_case(intake: ComplaintIntake) -> CaseSetup:
-    return await _run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines")
+async def _here(name: ActivityName, arg: Any, result_type: type[R], summary: str) -> R:
+    """The activity run by the worker inside the workflow task that asks for it (a local
+    activity): no task of its own on the server, its result recorded with the task's."""
+    result: R = await workflow.execute_local_activity(
+        name,
+        arg,
+        result_type=result_type,
+        summary=summary or None,
+        start_to_close_timeout=START_TO_CLOSE,
+        retry_policy=RETRY,
+    )
+    return result
 
 
-async def compute_deadlines(input: DeadlinesInput) -> list[Deadline]:
+async def prepare_case(intake: ComplaintIntake, *, here: bool = False) -> CaseSetup:
+    run = _here if here else _run
+    return await run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines")
+
+
+async def compute_deadlines(input: DeadlinesInput, *, here: bool = False) -> list[Deadline]:
     summary = ", ".join(r.kind for r in input.requests)
-    return await _run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
+    run = _here if here else _run
+    return await run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
 
 
 async def record_case(update: CaseUpdate) -> None:

@@ -471,6 +471,7 @@ async def main(tag: str, names: list[str]) -> None:
                 policy_file=policy,
                 secret_key="x" * 40,
                 payload_keys=TEST_KEYS,
+                workflow_sandbox=True,
                 _env_file=None,
             )  # type: ignore[call-arg]
             upgrade(settings.database)

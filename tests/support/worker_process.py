@@ -20,6 +20,7 @@ def worker_environment(env: WorkflowEnvironment, settings: Settings) -> dict[str
         "AFTERSALES_DATABASE_URL": settings.database,
         "AFTERSALES_DATA_DIR": str(settings.data_dir),
         "AFTERSALES_TASK_QUEUE": settings.task_queue,
+        "AFTERSALES_WORKFLOW_SANDBOX": "true",
         "AFTERSALES_PAYLOAD_KEYS": TEST_KEYS,
         "AFTERSALES_SECRET_KEY": secret,
         "AFTERSALES_SMTP_HOST": settings.smtp_host,

@@ -12,7 +12,7 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
-from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD
+from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, STEPS_IN_TASK
 from workflows.delivery import FIRST_TRY_IN_TASK, NotificationWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE
 
@@ -109,6 +109,17 @@ def test_the_stored_cases_replay_on_both_sides_of_the_report_with_the_record() -
         assert f"v6--complaint-CP-REPLAY-{since}.json" in together
         assert "report_to_enterprise" in _activities(cases[f"{before}--complaint-CP-REPLAY-{since}.json"])
         assert "report_to_enterprise" not in _activities(cases[f"v6--complaint-CP-REPLAY-{since}.json"])
+
+
+def test_the_stored_cases_replay_on_both_sides_of_the_steps_in_task() -> None:
+    """v8: a case's setup and deadlines worked out in the task that asks for them (local
+    activities, recorded as markers); the cases of before scheduled an activity for each."""
+    cases = {p.name: p for p in HISTORIES if p.name.endswith("--complaint-CP-REPLAY-RESOLVED__run1.json")}
+    here = {n for n, p in cases.items() if STEPS_IN_TASK in _signals_and_patches(p)[1]}
+    assert here == {"v8--complaint-CP-REPLAY-RESOLVED__run1.json"}
+    assert "prepare_case" in _activities(cases["v4--complaint-CP-REPLAY-RESOLVED__run1.json"])
+    assert "prepare_case" not in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
+    assert "record_case" in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
 
 
 def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:
