@@ -57,10 +57,9 @@ async def prepare_case(intake: ComplaintIntake, *, here: bool = False) -> CaseSe
     return await run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines")
 
 
-async def compute_deadlines(input: DeadlinesInput, *, here: bool = False) -> list[Deadline]:
+async def compute_deadlines(input: DeadlinesInput) -> list[Deadline]:
     summary = ", ".join(r.kind for r in input.requests)
-    run = _here if here else _run
-    return await run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
+    return await _run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
 
 
 async def record_case(update: CaseUpdate) -> None:

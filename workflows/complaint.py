@@ -60,10 +60,10 @@ ONE_BREACH_NOTICE = "one-breach-notice"
 # The patch that reports to the enterprise's supervision in the activity that records the step,
 # not in one of its own after it.
 REPORT_WITH_RECORD = "report-with-record"
-# The patch that works out a case's setup and its deadlines inside the workflow task that asks
-# for them, as local activities (reads and arithmetic, a few milliseconds): a task and an
-# activity less on the server for each. Its record stays an activity of its own: it writes,
-# and makes the first tries of its deliveries, while the case answers queries.
+# The patch that works out a case's setup (policy, triage, first deadlines: reads and
+# arithmetic, a few milliseconds) inside its first workflow task, as a local activity: a task
+# and an activity less on the server for each complaint. Its record stays an activity of its
+# own: it writes, and makes the first tries of its deliveries, while the case answers queries.
 STEPS_IN_TASK = "steps-in-task"
 
 
@@ -149,8 +149,7 @@ class ComplaintWorkflow:
         self._timers.sync()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        request = DeadlinesInput(policy=self.case.policy, requests=requests)
-        return await activities.compute_deadlines(request, here=workflow.patched(STEPS_IN_TASK))
+        return await activities.compute_deadlines(DeadlinesInput(policy=self.case.policy, requests=requests))
 
     async def _record(self) -> None:
         events, notifications, violations = self.process.drain()
