@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     temporal_namespace: str = "default"
+    # A cluster reached over TLS: its CA (none: the system's), a client certificate and key for
+    # mutual TLS, the name its certificate is for (default: the address's host), or an API key
+    # (Temporal Cloud; implies TLS).
+    temporal_tls: bool = False
+    temporal_tls_ca_file: Path | None = None
+    temporal_tls_cert_file: Path | None = None
+    temporal_tls_key_file: Path | None = None
+    temporal_tls_server_name: str = ""
+    temporal_api_key: SecretStr | None = None
     task_queue: str = "aftersales"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -119,6 +128,14 @@ class Settings(BaseSettings):
             for part in value:
                 ipaddress.ip_network(str(part), strict=False)  # a ValueError names the bad one
         return value
+
+    @model_validator(mode="after")
+    def _client_certificate_whole(self) -> "Settings":
+        if (self.temporal_tls_cert_file is None) != (self.temporal_tls_key_file is None):
+            raise ValueError(
+                "AFTERSALES_TEMPORAL_TLS_CERT_FILE and AFTERSALES_TEMPORAL_TLS_KEY_FILE go together"
+            )
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> "Settings":

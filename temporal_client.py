@@ -22,6 +22,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+from temporalio.service import TLSConfig
 
 from settings import Settings
 from workflows import search_attributes as sa
@@ -154,9 +155,27 @@ async def workflow_runs(client: Client, workflow_id: str) -> list[WorkflowHistor
         run_id = started.continued_execution_run_id
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """How the client speaks TLS to the cluster: not at all (the dev server), with the system's
+    CAs (an API key alone, as Temporal Cloud), or with the files the settings name."""
+    files = (settings.temporal_tls_ca_file, settings.temporal_tls_cert_file, settings.temporal_tls_key_file)
+    if not settings.temporal_tls and not any(files) and not settings.temporal_tls_server_name:
+        return settings.temporal_api_key is not None
+    ca, cert, key = (path.read_bytes() if path else None for path in files)
+    return TLSConfig(
+        server_root_ca_cert=ca,
+        client_cert=cert,
+        client_private_key=key,
+        domain=settings.temporal_tls_server_name or None,
+    )
+
+
 async def connect(settings: Settings) -> Client:
+    api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(key_ring(settings)),
+        tls=tls_config(settings),
+        api_key=api_key.get_secret_value() if api_key else None,
     )

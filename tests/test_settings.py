@@ -36,3 +36,45 @@ def test_the_variables_of_settings_give_the_same_settings_in_another_process(
         "smtp_password": there.smtp_password,
     }
     assert there.smtp_password is not None and there.smtp_password.get_secret_value() == "s3cret"
+
+
+def test_a_cluster_is_reached_over_tls_as_the_settings_say(tmp_path: Path) -> None:
+    from temporalio.service import TLSConfig
+
+    from temporal_client import tls_config
+
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key")}
+    for name, path in files.items():
+        path.write_bytes(f"-----{name}-----".encode())
+    base = {"_env_file": None}
+    assert tls_config(Settings(**base)) is False  # the dev server: plain
+    assert tls_config(Settings(**base, temporal_api_key="cloud-key")) is True  # the system's CAs
+    mutual = tls_config(
+        Settings(
+            **base,
+            temporal_tls_ca_file=files["ca"],
+            temporal_tls_cert_file=files["cert"],
+            temporal_tls_key_file=files["key"],
+            temporal_tls_server_name="temporal.internal",
+        )
+    )
+    assert isinstance(mutual, TLSConfig)
+    assert (mutual.server_root_ca_cert, mutual.client_cert, mutual.client_private_key, mutual.domain) == (
+        b"-----ca-----",
+        b"-----cert-----",
+        b"-----key-----",
+        "temporal.internal",
+    )
+    with pytest.raises(
+        ValueError, match="AFTERSALES_TEMPORAL_TLS_CERT_FILE and AFTERSALES_TEMPORAL_TLS_KEY_FILE"
+    ):
+        Settings(**base, temporal_tls_cert_file=files["cert"])
+
+
+def test_proxies_are_given_as_a_list_of_addresses_or_networks() -> None:
+    assert Settings(_env_file=None, trusted_proxies="10.0.0.0/8, 192.168.1.5").trusted_proxies == [  # type: ignore[call-arg, arg-type]
+        "10.0.0.0/8",
+        "192.168.1.5",
+    ]
+    with pytest.raises(ValueError, match="'proxy' does not appear to be an IPv4 or IPv6 network"):
+        Settings(_env_file=None, trusted_proxies="10.0.0.0/8,proxy")  # type: ignore[call-arg, arg-type]
