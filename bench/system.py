@@ -104,7 +104,7 @@ class System:
 
     def __init__(self, data: Path, **settings: str) -> None:
         self.data = data
-        ports = {name: _free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")}
+        ports = {name: free_port() for name in ("API", "TEMPORAL", "TEMPORAL_UI", "MAIL_SINK")}
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_")}
         self.env |= {f"AFTERSALES_{name}_PORT": str(port) for name, port in ports.items()}
         self.env |= {"AFTERSALES_DATA_DIR": str(data)} | {
@@ -133,6 +133,19 @@ class System:
 
     def settings(self) -> Settings:
         return Settings(data_dir=self.data, _env_file=None)  # type: ignore[call-arg]
+
+    def children(self) -> dict[int, str]:
+        """The processes `run` started, each with its command line."""
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except (OSError, IndexError, ValueError):
+                continue  # it exited while being read
+            if parent == self.process.pid:
+                found[int(stat.parent.name)] = line
+        return found
 
     def cpu(self) -> dict[str, float]:
         """Processor seconds used so far by each process `run` started, by its log's name."""
@@ -179,7 +192,7 @@ class System:
         self.process.wait(120)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as s:

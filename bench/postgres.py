@@ -1,5 +1,5 @@
-"""A PostgreSQL server of the test's own, on a loopback port, that the test may stop and start
-as it likes (the machine's shared server is left alone)."""
+"""A PostgreSQL server of one's own, on a loopback port, to stop and start at will (the
+machine's shared server is left alone): for the fault scenario and its test."""
 
 import os
 import shutil
