@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from temporalio.client import Client
 
 from application import create_app
-from bench.system import cpu_seconds, running, scratch
+from bench.system import cpu_seconds, free_port, running, scratch
 from db.models import Delivery, NotificationRow
 from db.seed import ENTERPRISES, seed_demo
 from db.session import Database
@@ -290,9 +290,7 @@ def table(result: Result, database: str) -> str:
 @contextmanager
 def mail_sink(folder: Path) -> Iterator[int]:
     """The development mail sink in a process of its own; yields its port once it listens."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "delivery.sink", "--port", str(port), "--dir", str(folder)],
         stdout=subprocess.DEVNULL,

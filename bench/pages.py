@@ -215,6 +215,7 @@ async def measure(
             ("consumer's case", consumer, "/track/case"),
             ("enterprise inbox", staff["minghui"], "/staff"),
             ("supervisor queue", staff["supervisor"], "/staff"),
+            ("dashboard (the metrics)", staff["supervisor"], "/staff/dashboard"),
             ("investigator workbench", staff["investigator1"], "/staff"),
             ("case page (supervisor)", staff["supervisor"], f"/staff/cases/{no}"),
             ("case page (enterprise)", staff["minghui"], f"/staff/cases/{no}"),

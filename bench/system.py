@@ -4,7 +4,9 @@ temporary data folder with a migrated database."""
 import contextlib
 import itertools
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -193,11 +195,22 @@ class System:
 
 
 def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nothing listens on, below the range the kernel hands out as the source
+    ports of outgoing connections: none made meanwhile (a server starting up connects to its
+    own parts) can take it before the server it is meant for binds it."""
+    try:
+        first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first_ephemeral = 32768
+    for _ in range(1000):
+        port = random.randrange(10000, max(first_ephemeral, 10001))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @contextmanager

@@ -1,7 +1,6 @@
 """The API end to end: a real Temporal dev server, a worker, the app over ASGI, a real database."""
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,6 +15,7 @@ from db.seed import hash_password
 from db.session import Database
 from settings import Settings
 from tests.support import eventually
+from tests.support.running import free_port
 
 
 @pytest.fixture
@@ -24,9 +24,7 @@ async def served(
 ) -> AsyncIterator[str]:
     """The API on a real port, for tools that speak HTTP themselves (the temporal CLI's codec)."""
     app = create_app(settings, temporal=dev_env.client, db=db)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
     await eventually(lambda: server.started, what="the API listening")

@@ -1,7 +1,6 @@
 """`aftersales run` as a process the tests start, wait for and stop."""
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,12 +11,6 @@ from typing import Any
 import pytest
 
 RUN = [sys.executable, "-m", "cli", "run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Running:

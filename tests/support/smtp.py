@@ -2,7 +2,6 @@
 refuse the next messages with a code, or take them; every message it took, parsed."""
 
 import asyncio
-import socket
 import threading
 from collections import deque
 from email import message_from_bytes, policy
@@ -11,13 +10,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from bench.system import free_port
 from settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ScriptedSmtp:
