@@ -1,9 +1,11 @@
-"""The benchmarks run: every page answers with a full read model, and every breach is followed
-to its e-mail (their figures are for people to read, in the README; nothing here is timed)."""
+"""The benchmarks run, small: every page answers with a full read model, every breach is
+followed to its e-mail, intakes beside bare starts and whole cases through `aftersales run`
+(their figures are for people to read, in BENCHMARKS.md; nothing here is timed)."""
 
 from datetime import timedelta
 
-from bench import notifications
+from bench import intake, lifecycle, notifications
+from bench.__main__ import written
 from bench.pages import run, table
 from db.session import Database
 from settings import Settings
@@ -11,7 +13,8 @@ from settings import Settings
 
 async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Database) -> None:
     figures = await run(settings, db, cases=300, rounds=2, long=60)
-    assert len(figures) == 12 and all(f.p50_ms > 0 for f in figures)
+    assert len(figures) == 13 and all(f.p50_ms > 0 for f in figures)
+    assert "dashboard (the metrics)" in [f.page for f in figures]
     assert "| case page (enterprise) |" in table(figures, 300, 2, "SQLite")
     [record] = [f for f in figures if f.page.startswith("case record, ")]
     assert int(record.page.split()[2]) >= 60  # its history as long as asked for, or longer
@@ -44,3 +47,24 @@ async def test_with_no_mail_the_benchmark_stops_once_every_breach_is_written(
     )
     assert [s.count for s in result.stages] == [6, 0, 0, 0]  # written; nothing planned, nothing sent
     assert result.deliveries == 0 and result.cpu["worker deliveries"] < result.cpu["api and workers"]
+
+
+async def test_the_intake_and_whole_case_benchmarks_run_against_aftersales_run() -> None:
+    """Small: a few intakes beside as many bare starts, a few whole cases to closure; the report
+    names each side's rate, the ratio and each process's processor time."""
+    report = await intake.run(cases=8, concurrency=4, rounds=1)
+    assert "| bare `start_workflow` on the dev server |" in report and "| **ratio** |" in report
+    assert "cases' worker" in report and "temporal" in report
+    whole = await lifecycle.run(cases=4, concurrency=4)
+    assert whole.startswith("4 whole cases, 4 at a time:") and "cases a second" in whole
+    assert "from its 200 to the case listed as responded" in whole
+
+
+def test_the_bench_command_writes_a_scenario_into_its_own_section() -> None:
+    section = "<!-- bench:intake -->\nold\n<!-- /bench:intake -->"
+    text = f"# Benchmarks\n\nnotes\n\n## intake\n\n{section}\n\nmore notes\n"
+    once = written(text, "intake", "new figures", "today")
+    assert "old" not in once and "new figures" in once and once.endswith("more notes\n")
+    assert written(once, "intake", "newer", "today").count("<!-- bench:intake -->") == 1
+    added = written(once, "lifecycle", "cases", "today")
+    assert added.index("## lifecycle") > added.index("more notes") and "<!-- /bench:lifecycle -->" in added

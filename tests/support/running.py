@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from bench.system import free_port as free_port  # the ports the tests start servers on
+
 RUN = [sys.executable, "-m", "cli", "run"]
 
 
