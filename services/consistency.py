@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from db.models import (
@@ -107,6 +108,12 @@ async def _states(temporal: Client, ids: Iterable[str], query_of: Any) -> dict[s
     return dict(await asyncio.gather(*(one(i) for i in ids)))
 
 
+async def _events_by_source(session: AsyncSession, source: Any) -> dict[str, int]:
+    """How many events the read model holds for each workflow."""
+    counted = await session.execute(select(source, func.count()).group_by(source))
+    return {workflow_id: n for workflow_id, n in counted.all()}
+
+
 async def _check_cases(
     db: Database, temporal: Client, task_queue: str, ids: list[str] | None
 ) -> tuple[int, list[Difference]]:
@@ -114,11 +121,7 @@ async def _check_cases(
     states: dict[str, CaseState | None] = await _states(temporal, listed, ComplaintWorkflow.state)
     async with db.sessions() as session:
         rows = {r.workflow_id: r for r in (await session.execute(select(Complaint))).scalars()}
-        events = dict(
-            (
-                await session.execute(select(CaseEventRow.source, func.count()).group_by(CaseEventRow.source))
-            ).all()
-        )
+        events = await _events_by_source(session, CaseEventRow.source)
         violations: dict[str, set[int]] = {}
         for tracking_no, seq in await session.execute(select(ViolationRow.tracking_no, ViolationRow.seq)):
             violations.setdefault(tracking_no, set()).add(seq)
@@ -153,13 +156,7 @@ async def _check_enterprises(
     states: dict[str, EnterpriseState | None] = await _states(temporal, listed, EnterpriseWorkflow.state)
     async with db.sessions() as session:
         rows = {r.workflow_id: r for r in (await session.execute(select(EnterpriseSupervision))).scalars()}
-        events = dict(
-            (
-                await session.execute(
-                    select(SupervisionEventRow.source, func.count()).group_by(SupervisionEventRow.source)
-                )
-            ).all()
-        )
+        events = await _events_by_source(session, SupervisionEventRow.source)
     found: list[Difference] = []
     for workflow_id in listed:
         state, row = states.get(workflow_id), rows.get(workflow_id)

@@ -26,22 +26,12 @@ RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 R = TypeVar("R")
 
 
-async def _run(name: ActivityName, arg: Any, result_type: type[R], summary: str) -> R:
-    result: R = await workflow.execute_activity(
-        name,
-        arg,
-        result_type=result_type,
-        summary=summary or None,
-        start_to_close_timeout=START_TO_CLOSE,
-        retry_policy=RETRY,
-    )
-    return result
-
-
-async def _here(name: ActivityName, arg: Any, result_type: type[R], summary: str) -> R:
-    """The activity run by the worker inside the workflow task that asks for it (a local
-    activity): no task of its own on the server, its result recorded with the task's."""
-    result: R = await workflow.execute_local_activity(
+async def _run(name: ActivityName, arg: Any, result_type: type[R], summary: str, *, here: bool = False) -> R:
+    """The activity by its name and the one set of options. `here`: run by the worker inside the
+    workflow task that asks for it (a local activity), no task of its own on the server, its
+    result recorded with the task's."""
+    execute: Any = workflow.execute_local_activity if here else workflow.execute_activity
+    result: R = await execute(
         name,
         arg,
         result_type=result_type,
@@ -53,8 +43,7 @@ async def _here(name: ActivityName, arg: Any, result_type: type[R], summary: str
 
 
 async def prepare_case(intake: ComplaintIntake, *, here: bool = False) -> CaseSetup:
-    run = _here if here else _run
-    return await run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines")
+    return await _run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines", here=here)
 
 
 async def compute_deadlines(input: DeadlinesInput) -> list[Deadline]:

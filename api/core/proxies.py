@@ -48,10 +48,10 @@ class ForwardedClient:
         if scope["type"] == "http" and self.trusted:
             peer = scope.get("client")
             if peer and self._trusts(str(peer[0])):
-                scope = self._rewritten(scope, peer)
+                scope = self._rewritten(scope)
         await self.app(scope, receive, send)
 
-    def _rewritten(self, scope: Scope, peer: tuple[str, int]) -> Scope:
+    def _rewritten(self, scope: Scope) -> Scope:
         headers: dict[bytes, list[str]] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name.lower(), []).append(value.decode("latin-1"))
