@@ -73,6 +73,7 @@ class Result:
     # processor seconds from the first deadline to the last e-mail, by process
     cpu: dict[str, float]
     apart: bool  # the deliveries' worker in a process of its own
+    open_cases: int = 0  # cases open during the minute, the breaching ones among them
 
 
 def _stage(name: str, lags: list[float]) -> Stage:
@@ -189,9 +190,11 @@ async def measure(
     margin: timedelta = timedelta(seconds=30),
     apart: bool = True,
     mail: bool = True,
+    open_cases: int = 0,
 ) -> Result:
     """The deadlines fall over `spread`, from the first whole minute after filing (and `margin`)
-    is done; a spread under a minute starts at once after that instead (for a quick check)."""
+    is done; a spread under a minute starts at once after that instead (for a quick check).
+    `open_cases` more are filed first, their deadlines a day ahead: open all through the minute."""
     app = create_app(settings, temporal=client, db=db)
     tokens = await seed_demo(db, settings.data_dir / "tokens.json", passwords=False)
     headers = {"Authorization": f"Bearer {tokens['clerk']['api_key']}"}
@@ -204,6 +207,9 @@ async def measure(
         started = time.monotonic()
         await _file(http, [_complaint(i, None) for i in range(WARM_UP)])
         rate = WARM_UP / (time.monotonic() - started)
+        if open_cases:
+            print(f"filing {open_cases} cases that stay open ...", file=sys.stderr)
+            await _file(http, [_complaint(WARM_UP + i, None) for i in range(open_cases)])
         # The deadlines' minute: after every case is filed, with room to spare, on a whole minute.
         minute = (datetime.now(UTC) + timedelta(seconds=cases / rate * 1.5) + margin).replace(microsecond=0)
         if spread >= timedelta(minutes=1):
@@ -253,6 +259,7 @@ async def measure(
         written=topics,
         deliveries=deliveries,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        open_cases=WARM_UP + open_cases + cases,
         cpu={name: used - cpu_before.get(name, 0.0) for name, used in cpu_after.items()},
         apart=apart,
     )
@@ -262,7 +269,8 @@ def table(result: Result, database: str) -> str:
     workers = "the cases' worker" if result.apart else "both workers"
     lines = [
         f"{result.cases:,} response deadlines in the minute from {result.first_deadline:%H:%M} UTC "
-        f"({database}; filed at {result.filed_per_second:.1f} cases/s); seconds after each deadline:",
+        f"({database}; filed at {result.filed_per_second:.1f} cases/s; {result.open_cases:,} cases open); "
+        "seconds after each deadline:",
         "",
         "| step | breaches | p50 s | p99 s | slowest s |",
         "|---|---:|---:|---:|---:|",
@@ -339,6 +347,9 @@ async def main(argv: list[str]) -> None:
     )
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument(
+        "--open", type=int, default=0, help="cases filed first that stay open through the minute"
+    )
+    parser.add_argument(
         "--wait", type=float, default=300, help="seconds to wait for the last e-mail after the minute"
     )
     parser.add_argument(
@@ -353,7 +364,13 @@ async def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     async with scratch("notifications", args.database) as (settings, db):
         result = await run(
-            settings, db, cases=args.cases, wait=args.wait, apart=not args.one_process, mail=not args.no_mail
+            settings,
+            db,
+            cases=args.cases,
+            wait=args.wait,
+            apart=not args.one_process,
+            mail=not args.no_mail,
+            open_cases=args.open,
         )
     print(table(result, "PostgreSQL" if "postgres" in args.database else "SQLite"))
 
