@@ -138,30 +138,17 @@ class System:
 
     def children(self) -> dict[int, str]:
         """The processes `run` started, each with its command line."""
-        found = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-                line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-            except (OSError, IndexError, ValueError):
-                continue  # it exited while being read
-            if parent == self.process.pid:
-                found[int(stat.parent.name)] = line
-        return found
+        return children(self.process.pid)
 
     def cpu(self) -> dict[str, float]:
         """Processor seconds used so far by each process `run` started, by its log's name."""
         used: dict[str, float] = {}
         clock = os.sysconf("SC_CLK_TCK")
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        for pid, words in self.children().items():
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-                argv = (stat.parent / "cmdline").read_bytes().decode().split("\0")
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
-                continue
-            if int(fields[1]) != self.process.pid:
-                continue
-            words = " ".join(argv)
+                continue  # it exited meanwhile
             name = (
                 "temporal" if "start-dev" in words
                 else "api" if "cli api" in words
@@ -172,26 +159,23 @@ class System:
             used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / clock
         return used
 
-    def rss_mb(self, name: str) -> float:
-        """The resident memory of the process named as `cpu` names them, in MB."""
-        for stat in Path("/proc").glob("[0-9]*/status"):
-            try:
-                text = stat.read_text()
-                argv = " ".join((stat.parent / "cmdline").read_bytes().decode().split("\0"))
-            except OSError:
-                continue
-            parent = int(next(line.split()[1] for line in text.splitlines() if line.startswith("PPid:")))
-            wanted = {"cases' worker": "worker cases", "api": "cli api", "temporal": "start-dev"}[name]
-            if parent == self.process.pid and wanted in argv:
-                return (
-                    int(next(line.split()[1] for line in text.splitlines() if line.startswith("VmRSS:")))
-                    / 1024
-                )
-        return 0.0
-
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(120)
+
+
+def children(pid: int) -> dict[int, str]:
+    """The processes `pid` started, each with its command line."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except (OSError, IndexError, ValueError):
+            continue  # it exited while being read
+        if parent == pid:
+            found[int(stat.parent.name)] = line
+    return found
 
 
 def free_port() -> int:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bench.system import children as children  # the processes a test started
 from bench.system import free_port as free_port  # the ports the tests start servers on
 
 RUN = [sys.executable, "-m", "cli", "run"]
@@ -48,18 +49,4 @@ def eventually_sync(probe: Callable[[], Any], timeout: float, what: str = "condi
     while not (found := probe()):
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.2)
-    return found
-
-
-def children(pid: int) -> dict[int, str]:
-    """The processes `pid` started, each with its command line."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-                found[int(stat.parent.name)] = cmdline
-        except (OSError, IndexError, ValueError):
-            continue  # it exited while being read
     return found
