@@ -4,6 +4,8 @@ worker on the dev server with the demo accounts' API keys."""
 import contextlib
 import functools
 import json
+import shutil
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,6 +31,12 @@ from worker import build_worker
 from workflows import search_attributes as sa
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: spread over several processes (`-n`), none is left running alone at
+    the end while the others idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own: its clock and its open workflows are the test's."""
@@ -38,6 +46,20 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(env.client)
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated and seeded SQLite database, made once a session; each test's own is a copy,
+    with the demo keys file beside it. (PostgreSQL migrates a new database faster than it copies
+    a template.)"""
+    folder = tmp_path_factory.mktemp("seeded")
+    url = f"sqlite:///{folder / 'app.db'}"
+    upgrade(url)
+    database = Database(url)
+    await seed_demo(database, folder / "tokens.json", passwords=False)
+    await database.dispose()
+    return folder
 
 
 @functools.cache
@@ -83,10 +105,20 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Database]:
-    upgrade(settings.database)
+async def db(settings: Settings, seeded_sqlite: Path) -> AsyncIterator[Database]:
+    url = make_url(settings.database)
+    if url.get_backend_name() == "sqlite":
+        with (
+            contextlib.closing(sqlite3.connect(seeded_sqlite / "app.db")) as seeded,
+            contextlib.closing(sqlite3.connect(url.database or "")) as copy,
+        ):
+            seeded.backup(copy)
+        shutil.copy(seeded_sqlite / "tokens.json", settings.data_dir / "tokens.json")
+    else:
+        upgrade(settings.database)
     database = Database(settings.database)
-    await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
+    if url.get_backend_name() != "sqlite":
+        await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
     yield database
     await database.dispose()
 

@@ -4,11 +4,15 @@ followed to its e-mail, intakes beside bare starts and whole cases through `afte
 
 from datetime import timedelta
 
+import pytest
+
 from bench import intake, lifecycle, notifications
 from bench.__main__ import written
 from bench.pages import run, table
 from db.session import Database
 from settings import Settings
+
+pytestmark = pytest.mark.slow
 
 
 async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Database) -> None:

@@ -5,7 +5,11 @@ cases' worker is killed three times, the Temporal dev server is stopped and star
 for, none is made twice, the enterprises are told of each, and `aftersales check` finds the
 read model agreeing with every workflow and no delivery sent twice."""
 
+import pytest
+
 from bench.faults import run
+
+pytestmark = pytest.mark.slow
 
 
 def test_cases_in_flight_survive_worker_kills_and_temporal_and_postgresql_restarts() -> None:

@@ -14,6 +14,8 @@ from delivery.sink import read_kept
 from tests.support.api import complaint
 from tests.support.running import Running, children, eventually_sync, free_port, token
 
+pytestmark = pytest.mark.slow
+
 
 def port_open(port: int) -> bool:
     with socket.socket() as s:

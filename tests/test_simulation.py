@@ -1,6 +1,10 @@
 """The what-if simulation: behaviours change what the ladder and the metrics show."""
 
+import pytest
+
 from simulation import Behaviour, render, simulate
+
+pytestmark = pytest.mark.slow
 
 
 async def test_well_behaved_enterprises_stay_clear_and_silent_ones_climb_the_ladder() -> None:

@@ -16,6 +16,8 @@ from tests.support import tool
 from tests.support.api import complaint
 from tests.support.running import Running, eventually_sync, free_port, token
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parent.parent
 CANARY = {
     "name": "甄卡纳",

@@ -6,6 +6,7 @@ place; and axe-core on every page."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 from temporalio.testing import WorkflowEnvironment
@@ -343,6 +344,7 @@ async def test_a_supervisor_reads_the_dashboard_its_charts_beside_their_tables(
     await shot(supervisor, "cycle-report")
 
 
+@pytest.mark.slow
 async def test_a_supervisor_tries_a_shorter_response_window_on_the_what_if_page(site: Site) -> None:
     supervisor = await site.staff("supervisor")
     await supervisor.get_by_role("link", name="政策推演").click()

@@ -5,6 +5,8 @@ time, and only for the supervisors."""
 
 import re
 
+import pytest
+
 from tests.support import eventually
 from tests.support.web import SignedIn, field_error
 
@@ -25,6 +27,9 @@ SMALL = {
 }
 
 
+# The runs simulate in databases of their own: the system's database takes no part in them.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
 async def test_a_supervisor_runs_a_what_if_and_reads_it_against_the_policy_in_force(
     signed_in: SignedIn,
 ) -> None:
