@@ -11,6 +11,7 @@ It starts its own Temporal dev server and worker, in a temporary data folder.
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import statistics
@@ -35,6 +36,7 @@ from domain.complaint.messages import Respond
 from domain.enums import Role
 from domain.ids import complaint_workflow_id
 from domain.messages import Actor
+from services.outputs import DISPLAY_TZ
 from settings import Settings
 from workflows.complaint import ComplaintWorkflow
 
@@ -207,6 +209,15 @@ async def measure(
         )
         await _submit(consumer, "/track", {"tracking_no": no, "access_code": code}, "/track")
         staff = {u: await _signed_in(app, u) for u in ("minghui", "supervisor", "investigator1")}
+        keys = json.loads((settings.data_dir / "tokens.json").read_text())
+        api = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench",
+            headers={"Authorization": f"Bearer {keys['supervisor']['api_key']}"},
+        )
+        today = datetime.now(DISPLAY_TZ).date()
+        last_month = f"{today.replace(day=1) - timedelta(days=1):%Y-%m}"  # a whole month's cases
+        last_year = f"{today - timedelta(days=364)}..{today + timedelta(days=1)}"  # all it made
         pages = [
             ("home", public, "/"),
             ("complaint form", public, "/complaints/new"),
@@ -216,6 +227,16 @@ async def measure(
             ("enterprise inbox", staff["minghui"], "/staff"),
             ("supervisor queue", staff["supervisor"], "/staff"),
             ("dashboard (the metrics)", staff["supervisor"], "/staff/dashboard"),
+            (
+                "metrics API, last month by enterprise",
+                api,
+                f"/api/metrics?period={last_month}&group_by=enterprise",
+            ),
+            (
+                "metrics API, the last 365 days by enterprise",
+                api,
+                f"/api/metrics?period={last_year}&group_by=enterprise",
+            ),
             ("investigator workbench", staff["investigator1"], "/staff"),
             ("case page (supervisor)", staff["supervisor"], f"/staff/cases/{no}"),
             ("case page (enterprise)", staff["minghui"], f"/staff/cases/{no}"),
@@ -232,7 +253,7 @@ async def measure(
             figures.append(
                 Figure(name, statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], times[-1])
             )
-        for http in [public, consumer, *staff.values()]:
+        for http in [public, consumer, api, *staff.values()]:
             await http.aclose()
         return figures
 

@@ -120,11 +120,14 @@ def figures(
         sum(bool(c.responded_at) and not late(c) for c in answered), len(answered)
     )
 
+    spans: dict[tuple[date, date], float] = {}  # a year's cases share a few thousand spans
+
     def working_days(c: CaseFacts) -> float:
         assert c.resolved_at is not None
-        return calendar.working_days_between(
-            c.received_at.astimezone(tz).date(), c.resolved_at.astimezone(tz).date()
-        )
+        span = (c.received_at.astimezone(tz).date(), c.resolved_at.astimezone(tz).date())
+        if span not in spans:
+            spans[span] = calendar.working_days_between(*span)
+        return spans[span]
 
     resolved = [c for c in cases if c.resolved_at]
     days = [working_days(c) for c in resolved]
