@@ -185,6 +185,26 @@ class Simulation:
         )
         self.cases[no] = Case(no, code, answer)
 
+    async def caught_up(self) -> bool:
+        """Whether the read model holds each case not yet closed as its workflow has it now: a
+        tick acts on what it reads there, and a projection still being written would otherwise
+        make the outcome depend on how busy the machine is."""
+        async with self.db.sessions() as session:
+            rows = {
+                no: (revision, status)
+                for no, revision, status in await session.execute(
+                    select(Complaint.tracking_no, Complaint.revision, Complaint.status)
+                )
+            }
+        for no in self.cases:
+            revision, status = rows.get(no, (None, None))
+            if status == CaseStatus.CLOSED.value:
+                continue
+            handle = self.client.get_workflow_handle(complaint_workflow_id(no))
+            if revision != (await handle.query(ComplaintWorkflow.state)).revision:
+                return False
+        return True
+
     async def tick(self, now: datetime) -> None:
         """Every party does what is due: each case by its status and how long it has had it."""
         async with self.db.sessions() as session:
@@ -429,6 +449,16 @@ class Simulation:
         return out
 
 
+async def settle(sim: Simulation, within: float = 60.0) -> None:
+    """Wait until the read model has caught up with the workflows."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + within
+    while not await sim.caught_up():
+        if loop.time() > until:
+            raise RuntimeError(f"the read model did not catch up with the cases within {within:.0f} s")
+        await asyncio.sleep(0.01)
+
+
 async def simulate(
     *,
     enterprises: int,
@@ -485,7 +515,7 @@ async def simulate(
                         await sim.file(now)
                     await sim.tick(now)
                     await env.sleep(TICK)
-                    await asyncio.sleep(0.05)  # let the projections catch up
+                    await settle(sim)
                     now = await env.get_current_time()
                     if progress is not None:
                         progress(min(1.0, (now - start) / (settled - start)))
