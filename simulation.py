@@ -201,7 +201,8 @@ class Simulation:
             if status == CaseStatus.CLOSED.value:
                 continue
             handle = self.client.get_workflow_handle(complaint_workflow_id(no))
-            if revision != (await handle.query(ComplaintWorkflow.state)).revision:
+            state = await handle.query(ComplaintWorkflow.state)
+            if state is None or revision != state.revision:
                 return False
         return True
 
