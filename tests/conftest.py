@@ -114,10 +114,10 @@ async def db(settings: Settings, seeded_sqlite: Path) -> AsyncIterator[Database]
         ):
             seeded.backup(copy)
         shutil.copy(seeded_sqlite / "tokens.json", settings.data_dir / "tokens.json")
+        database = Database(settings.database)
     else:
         upgrade(settings.database)
-    database = Database(settings.database)
-    if url.get_backend_name() != "sqlite":
+        database = Database(settings.database)
         await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
     yield database
     await database.dispose()
