@@ -1,8 +1,18 @@
 """The what-if simulation: behaviours change what the ladder and the metrics show."""
 
-import pytest
+import random
 
-from simulation import Behaviour, render, simulate
+import pytest
+from sqlalchemy import update
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Complaint
+from db.policies import PolicyStore
+from db.seed import ENTERPRISES
+from db.session import Database
+from settings import Settings
+from simulation import Behaviour, Simulation, render, settle, simulate
+from worker import build_worker
 
 pytestmark = pytest.mark.slow
 
@@ -60,3 +70,21 @@ async def test_the_ladder_carries_out_penalties_and_never_lifts_a_fine_or_a_revo
     volume = result["metrics"]["total"]["volume"]
     assert text.startswith(f"Policy 2026.3: {volume} complaints arriving over 30 days (")
     assert "penalties by kind and state: fine " in text
+
+
+async def test_each_step_waits_until_the_read_model_holds_every_open_case_as_its_workflow(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    policy = await PolicyStore(settings.policy_file, db).sync()
+    code = ENTERPRISES[0][0]
+    async with build_worker(ts_env.client, settings, db):
+        sim = Simulation(ts_env.client, db, settings, Behaviour(), random.Random(1), [code], policy)
+        await sim.file(await ts_env.get_current_time())
+        await settle(sim)
+        assert await sim.caught_up()
+
+        async with db.transaction() as session:  # the row one event behind its workflow
+            await session.execute(update(Complaint).values(revision=Complaint.revision - 1))
+        assert not await sim.caught_up()
+        with pytest.raises(RuntimeError, match="did not catch up"):
+            await settle(sim, within=0.3)
