@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -503,6 +503,11 @@ async def simulate(
             await register_search_attributes(env.client)
             async with build_worker(env.client, settings, db):
                 sim = Simulation(env.client, db, settings, behaviour, rng, codes, policy)
+                # The simulated days begin at the next midnight in the policy's zone, whatever
+                # the time of day the run began at.
+                began = await env.get_current_time()
+                day = began.astimezone(policy.tz).date() + timedelta(days=1)
+                await env.sleep(datetime.combine(day, time(0), policy.tz) - began)
                 start = await env.get_current_time()
                 arrivals = sorted(
                     start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(complaints)
