@@ -186,9 +186,9 @@ class Simulation:
         self.cases[no] = Case(no, code, answer)
 
     async def caught_up(self) -> bool:
-        """Whether the read model holds each case not yet closed as its workflow has it now: a
-        tick acts on what it reads there, and a projection still being written would otherwise
-        make the outcome depend on how busy the machine is."""
+        """Whether the read model holds each case not yet closed as its workflow has it now, and
+        the task it waits on: a tick acts on what it reads there, and a projection still being
+        written would otherwise make the outcome depend on how busy the machine is."""
         async with self.db.sessions() as session:
             rows = {
                 no: (revision, status)
@@ -196,6 +196,7 @@ class Simulation:
                     select(Complaint.tracking_no, Complaint.revision, Complaint.status)
                 )
             }
+            tasks = set(await session.scalars(select(Task.task_id)))
         for no in self.cases:
             revision, status = rows.get(no, (None, None))
             if status == CaseStatus.CLOSED.value:
@@ -203,6 +204,8 @@ class Simulation:
             handle = self.client.get_workflow_handle(complaint_workflow_id(no))
             state = await handle.query(ComplaintWorkflow.state)
             if state is None or revision != state.revision:
+                return False
+            if state.task is not None and state.task.task_id not in tasks:
                 return False
         return True
 
