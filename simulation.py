@@ -214,7 +214,11 @@ class Simulation:
         async with self.db.sessions() as session:
             rows = {c.tracking_no: c for c in (await session.execute(select(Complaint))).scalars()}
             tasks = list(
-                (await session.execute(select(Task).where(Task.status == TaskStatus.OPEN.value))).scalars()
+                (
+                    await session.execute(
+                        select(Task).where(Task.status == TaskStatus.OPEN.value).order_by(Task.task_id)
+                    )
+                ).scalars()
             )
         for no, case in self.cases.items():
             row = rows.get(no)
@@ -453,6 +457,10 @@ class Simulation:
         return out
 
 
+class DayBegun(ValueError):
+    """The day asked for the simulation to begin on is no longer ahead."""
+
+
 async def settle(sim: Simulation, within: float = 60.0) -> None:
     """Wait until the read model has caught up with the workflows."""
     loop = asyncio.get_running_loop()
@@ -473,9 +481,12 @@ async def simulate(
     policy_file: Path | None = None,
     settle_days: int = 45,
     progress: Callable[[float], None] | None = None,
+    start_day: date | None = None,
 ) -> dict[str, Any]:
     """Run the simulation; returns the metrics (total and by enterprise) and each enterprise's
-    outcome. `progress` is told the share of simulated time run, at each step."""
+    outcome. `progress` is told the share of simulated time run, at each step. The simulated
+    days begin at the midnight that begins `start_day` (tomorrow by default) in the policy's
+    zone, so runs of the same seed and policy from that day give the same figures."""
     rng = random.Random(seed)
     codes = credit_codes(enterprises, rng)
     with tempfile.TemporaryDirectory() as tmp:
@@ -506,11 +517,12 @@ async def simulate(
             await register_search_attributes(env.client)
             async with build_worker(env.client, settings, db):
                 sim = Simulation(env.client, db, settings, behaviour, rng, codes, policy)
-                # The simulated days begin at the next midnight in the policy's zone, whatever
-                # the time of day the run began at.
                 began = await env.get_current_time()
-                day = began.astimezone(policy.tz).date() + timedelta(days=1)
-                await env.sleep(datetime.combine(day, time(0), policy.tz) - began)
+                day = start_day or began.astimezone(policy.tz).date() + timedelta(days=1)
+                midnight = datetime.combine(day, time(0), policy.tz)
+                if midnight <= began:
+                    raise DayBegun(f"the simulation cannot begin on {day}: that day has begun")
+                await env.sleep(midnight - began)
                 start = await env.get_current_time()
                 arrivals = sorted(
                     start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(complaints)
@@ -623,6 +635,11 @@ def main(argv: list[str]) -> int:
         )
     parser.add_argument("--policy", type=Path, help="a policy file to try (default: the one in force)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--start-day",
+        type=date.fromisoformat,
+        help="the day the simulated days begin, YYYY-MM-DD, after today (default: tomorrow)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--json-file", type=Path, help="write the result as JSON to this file")
     parser.add_argument(
@@ -637,17 +654,21 @@ def main(argv: list[str]) -> int:
         parser.error("--late and --never together exceed 1")
     if args.enterprises < 1 or args.complaints < 0 or args.days < 1:
         parser.error("--enterprises and --days must be at least 1, --complaints at least 0")
-    result = asyncio.run(
-        simulate(
-            enterprises=args.enterprises,
-            complaints=args.complaints,
-            days=args.days,
-            behaviour=Behaviour(**shares),
-            seed=args.seed,
-            policy_file=args.policy,
-            progress=_told if args.progress else None,
+    try:
+        result = asyncio.run(
+            simulate(
+                enterprises=args.enterprises,
+                complaints=args.complaints,
+                days=args.days,
+                behaviour=Behaviour(**shares),
+                seed=args.seed,
+                policy_file=args.policy,
+                progress=_told if args.progress else None,
+                start_day=args.start_day,
+            )
         )
-    )
+    except DayBegun as exc:
+        parser.error(f"--start-day: {exc}")
     if args.json_file:
         args.json_file.write_text(json.dumps(result, ensure_ascii=False))
     else:

@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -147,6 +147,9 @@ def start(ctx: Context, *, principal: Principal, asked: WhatIfIn) -> WhatIfRun:
 
 
 async def _simulate_both(run: WhatIfRun, policy_text: str) -> None:
+    # Both runs from the same day, or their working days would differ: the day after tomorrow,
+    # still ahead when the second run begins, whatever the time zone of the policy.
+    start_day = datetime.now(UTC).date() + timedelta(days=2)
     try:
         with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
             folder = Path(tmp)
@@ -154,14 +157,14 @@ async def _simulate_both(run: WhatIfRun, policy_text: str) -> None:
             (folder / "changed.toml").write_text(candidate_policy(policy_text, run.asked))
             for n, name in enumerate(("in-force", "changed")):
                 out = folder / f"{name}.json"
-                await _simulate(run, folder / f"{name}.toml", out, n)
+                await _simulate(run, folder / f"{name}.toml", out, n, start_day)
                 run.results.append(json.loads(out.read_text()))
         run.state, run.progress = "done", 1.0
     except Exception as error:  # told on the page; the next run may begin
         run.state, run.error = "failed", str(error) or type(error).__name__
 
 
-async def _simulate(run: WhatIfRun, policy: Path, out: Path, n: int) -> None:
+async def _simulate(run: WhatIfRun, policy: Path, out: Path, n: int, start_day: date) -> None:
     """One simulation in a process of its own; its progress is the half `n` of the run's."""
     a = run.asked
     argv = [
@@ -174,6 +177,7 @@ async def _simulate(run: WhatIfRun, policy: Path, out: Path, n: int) -> None:
         f"--dispute={a.dispute}",
         f"--fail-rectification={a.fail_rectification}",
         f"--seed={a.seed}",
+        f"--start-day={start_day}",
         f"--policy={policy}",
         f"--json-file={out}",
         "--progress",
