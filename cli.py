@@ -6,6 +6,7 @@ aftersales seed      create the demo enterprises, agencies and accounts; print t
 aftersales worker [cases|deliveries]   the worker alone (both parts, or one)
 aftersales check     compare every case's workflow with the read model; exits 1 on a difference
 aftersales api [--fd N]   the API alone (on its port, or on a socket it is given)
+aftersales import FILE   record a hotline or platform export's complaints (CSV or XLSX; see --help)
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
 aftersales verify-archive [--head HASH]   check the history archive's chain (and that it still
                      holds a head printed before); exits 1 if it was altered
@@ -22,6 +23,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -29,6 +31,7 @@ from db import archive
 from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
+from domain.imports import load_mapping, template
 from processes import Supervisor
 from settings import Settings
 from workflows import search_attributes as sa
@@ -314,6 +317,89 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
     return 0 if report.agrees else 1
 
 
+def _import(settings: Settings, argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="aftersales import",
+        description="Record each row of a hotline or platform export (CSV in UTF-8 or GB18030, or "
+        "XLSX) as a complaint, as an intake clerk would. Importing the same rows again creates "
+        "nothing new, so an interrupted import is resumed by running it again. Exits 1 if any "
+        "row was refused.",
+    )
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--mapping", type=Path, help="a mapping file (TOML) for another export")
+    parser.add_argument("--dry-run", action="store_true", help="check every row; create nothing")
+    parser.add_argument(
+        "--clerk", default="", metavar="USERNAME", help="the intake clerk's account the cases are recorded by"
+    )
+    parser.add_argument(
+        "--errors", type=Path, metavar="CSV", help="where the refused rows are written (FILE.errors.csv)"
+    )
+    args = parser.parse_args(argv)
+    from services import imports as bulk
+    from services.import_files import Table, UnreadableFile
+
+    try:
+        mapping = load_mapping(args.mapping.read_text("utf-8")) if args.mapping else template()
+        table = Table(args.file)
+        bulk.check_headings(table, mapping)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc) if isinstance(exc, UnreadableFile | bulk.ImportRefused) else f"{exc}")
+    return asyncio.run(_imported(settings, args, mapping, table))
+
+
+async def _imported(settings: Settings, args: argparse.Namespace, mapping: Any, table: Any) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from services import imports as bulk
+    from temporal_client import connect
+
+    db = Database(settings.database)
+    problems: list[bulk.Problem] = []
+    try:
+        recorder = await _clerk(db, args.clerk)
+        temporal = None if args.dry_run else await connect(settings)
+        importer = bulk.Importer(db, temporal, settings, recorder, mapping, dry_run=args.dry_run)
+        total = table.count()
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
+        ) as bar:
+            task = bar.add_task("checking" if args.dry_run else "importing", total=total)
+
+            async def told(tally: bulk.Tally, found: list[bulk.Problem], _settled: int) -> None:
+                problems.extend(found)
+                bar.update(task, completed=tally.done)
+
+            tally = await importer.run(table, tally=bulk.Tally(total=total), progress=told)
+    finally:
+        await db.dispose()
+    made = "would be created" if args.dry_run else "created"
+    print(f"{tally.done} rows: {tally.created} {made}, {tally.already} already imported, ", end="")
+    print(f"{tally.refused} refused")
+    if problems:
+        report = args.errors or args.file.with_name(args.file.name + ".errors.csv")
+        with report.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(bulk.problem_report(sorted(problems, key=lambda p: (p.row, p.field))))
+        print(f"the refused rows, with each field and reason: {report}")
+    return 1 if tally.refused else 0
+
+
+async def _clerk(db: Database, username: str) -> Any:
+    """The account the cases are recorded by; without one, the import itself as an intake clerk."""
+    from sqlalchemy import select
+
+    from db.models import Account
+    from domain.enums import Role
+    from domain.messages import Actor
+
+    if not username:
+        return Actor(id="import", role=Role.CLERK, name="bulk import")
+    async with db.sessions() as session:
+        account = await session.scalar(select(Account).where(Account.username == username, Account.active))
+    if account is None:
+        raise SystemExit(f"--clerk: no active account {username!r}")
+    return Actor(id=account.id, role=Role(account.role), name=account.display_name)
+
+
 def _api(settings: Settings, argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="aftersales api")
     parser.add_argument(
@@ -345,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["run", "migrate", "seed", "worker", "api", "check", "simulate", "verify-archive"],
+        choices=["run", "migrate", "seed", "worker", "api", "check", "import", "simulate", "verify-archive"],
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "simulate":
@@ -363,6 +449,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _api(Settings(), rest)
     if args.command == "check":
         return _check(Settings(), rest)
+    if args.command == "import":
+        return _import(Settings(), rest)
     if rest:
         parser.error(f"unrecognised arguments: {' '.join(rest)}")
     settings = Settings()

@@ -485,3 +485,40 @@ class HistoryArchiveEntry(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ImportRun(Base):
+    """A bulk import begun on a page: its file (stored encrypted under its SHA-256), how its
+    columns map, and how far it has gone."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    file_format: Mapped[str] = mapped_column(String(8))  # csv | xlsx
+    mapping: Mapped[dict[str, Any]]
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    total: Mapped[int] = mapped_column(Integer, default=0)  # rows in the file
+    done: Mapped[int] = mapped_column(Integer, default=0)  # rows gone through
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    already: Mapped[int] = mapped_column(Integer, default=0)  # imported before: nothing new
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[str] = mapped_column(String(40))  # the account, which records the cases
+    started_role: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImportProblem(Base):
+    """Why a row of an import was refused: one entry for each field at fault."""
+
+    __tablename__ = "import_problems"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"), primary_key=True)
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    field: Mapped[str] = mapped_column(String(60), primary_key=True)
+    column: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)

@@ -173,7 +173,7 @@ async def file_complaint(
     received_at = complaint.received_at or datetime.now(UTC).replace(microsecond=0)
 
     def intake(tracking_no: str, received_at: datetime) -> ComplaintIntake:
-        return _intake(complaint, tracking_no, received_at, recorder.actor, enterprise)
+        return complaint_intake(complaint, tracking_no, received_at, recorder.actor, enterprise)
 
     if idempotency_key is None:
         await ctx.release()
@@ -185,7 +185,7 @@ async def file_complaint(
         # Starting again with the same id finds the case a first attempt started; a closed one
         # refuses the start, and is the case all the same.
         try:
-            handle = await _start(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.USE_EXISTING)
+            handle = await start_case(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.USE_EXISTING)
         except WorkflowAlreadyStartedError:
             handle = ctx.temporal.get_workflow_handle_for(
                 ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
@@ -214,7 +214,7 @@ async def _enterprise(ctx: Context, complaint: ComplaintCreate) -> EnterpriseRef
     )
 
 
-def _intake(
+def complaint_intake(
     complaint: ComplaintCreate,
     tracking_no: str,
     received_at: datetime,
@@ -243,13 +243,13 @@ async def _start_new(
     for _ in range(TRACKING_NO_TRIES):
         case = intake(new_tracking_no(received_at, DISPLAY_TZ), received_at)
         try:
-            return await _start(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.FAIL), case
+            return await start_case(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.FAIL), case
         except WorkflowAlreadyStartedError:
             continue
     raise Unavailable("no free tracking number; try again")
 
 
-async def _start(
+async def start_case(
     client: Client, settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
 ) -> WorkflowHandle[ComplaintWorkflow, CaseResult]:
     try:

@@ -1,0 +1,189 @@
+"""Bulk import of hotline exports: a GB18030 CSV and an XLSX workbook with bad rows, each
+refused with its field and the API's own reason; imported again, nothing new; an interrupted
+import resumed with no case twice; `aftersales import` from the command line."""
+
+import asyncio
+import csv
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from temporalio.testing import WorkflowEnvironment
+
+from db.models import Complaint, IntakeRequest
+from db.session import Database
+from domain.enums import Role
+from domain.imports import template
+from domain.messages import Actor
+from services.import_files import Table
+from services.imports import Importer, Problem, Tally
+from settings import Settings
+from tests.support import eventually
+from tests.support.api import Api, complaint
+from tests.support.exports import BEIJING, csv_bytes, good_row, xlsx_file
+from workflows.complaint import ComplaintWorkflow
+
+CLERK = Actor(id="import-test", role=Role.CLERK, name="bulk import")
+
+
+async def cases(db: Database) -> dict[datetime, Complaint]:
+    """The read model's cases by their time of receipt (each row's own)."""
+    async with db.sessions() as session:
+        return {c.received_at: c for c in (await session.scalars(select(Complaint))).all()}
+
+
+def received(row: dict[str, str]) -> datetime:
+    return datetime.strptime(row["受理时间"], "%Y/%m/%d %H:%M:%S").replace(tzinfo=BEIJING)
+
+
+async def claims(db: Database) -> int:
+    async with db.sessions() as session:
+        return await session.scalar(select(func.count()).select_from(IntakeRequest)) or 0
+
+
+async def imported(
+    env: WorkflowEnvironment, settings: Settings, db: Database, table: Table, *, dry_run: bool = False
+) -> tuple[Tally, list[Problem]]:
+    found: list[Problem] = []
+
+    async def told(_tally: Tally, problems: list[Problem], _settled: int) -> None:
+        found.extend(problems)
+
+    importer = Importer(db, env.client, settings, CLERK, template(), dry_run=dry_run)
+    tally = await importer.run(table, progress=told, every=0.05)
+    return tally, sorted(found, key=lambda p: (p.row, p.field))
+
+
+async def test_a_gb18030_export_is_imported_its_bad_rows_refused_and_again_creates_nothing(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    rows = [good_row(i) for i in range(5)]
+    rows[1]["联系电话"] = "12345"
+    rows[3]["受理时间"] = (datetime.now(BEIJING) - timedelta(days=40)).strftime("%Y/%m/%d %H:%M:%S")
+    path = tmp_path / "12345热线导出.csv"
+    path.write_bytes(csv_bytes(rows))
+    table = Table(path)
+    assert (table.format, table.encoding) == ("csv", "gb18030")
+
+    tally, problems = await imported(dev_env, settings, db, table)
+
+    assert (tally.total, tally.done, tally.created, tally.already, tally.refused) == (5, 5, 3, 0, 2)
+    assert [(p.row, p.field, p.column) for p in problems] == [
+        (3, "consumer.phone", "联系电话"),
+        (5, "received_at", "受理时间"),
+    ]
+    # The reason is the API's own for the same value.
+    refused = await api.post("/api/complaints", complaint(consumer={"name": "王小明", "phone": "12345"}))
+    assert refused.status_code == 422
+    [api_reason] = [e["reason"] for e in refused.json()["errors"] if e["field"] == "consumer.phone"]
+    assert problems[0].reason == api_reason
+    assert "30 days" in problems[1].reason
+    # Each case has the row's own time of receipt, and the phone channel the export's word names.
+    recorded = await eventually(lambda: _all(db, 3), what="the imported cases in the read model")
+    assert set(recorded) == {received(rows[i]) for i in (0, 2, 4)}
+    assert {(c.channel, c.category) for c in recorded.values()} == {("phone", "product_quality")}
+
+    again, problems_again = await imported(dev_env, settings, db, Table(path))
+
+    assert (again.created, again.already, again.refused) == (0, 3, 2)
+    assert [(p.row, p.field) for p in problems_again] == [(p.row, p.field) for p in problems]
+    assert len(await cases(db)) == 3 and await claims(db) == 3
+
+
+async def _all(db: Database, n: int) -> dict[datetime, Complaint] | None:
+    found = await cases(db)
+    return found if len(found) == n else None
+
+
+async def test_a_dry_run_of_a_workbook_reports_each_bad_row_and_creates_nothing(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    rows = [good_row(i) for i in range(4)]
+    rows[0]["投诉类别"] = "不知道"
+    rows[2]["统一社会信用代码"] = ""
+    rows[3]["受理时间"] = ""
+    table = Table(xlsx_file(tmp_path / "平台导出.xlsx", rows))
+    assert table.format == "xlsx"
+
+    tally, problems = await imported(dev_env, settings, db, table, dry_run=True)
+
+    assert (tally.done, tally.created, tally.refused) == (4, 1, 3)
+    assert [(p.row, p.field, p.column) for p in problems] == [
+        (2, "category", "投诉类别"),
+        (4, "enterprise.credit_code", "统一社会信用代码"),
+        (5, "received_at", "受理时间"),
+    ]
+    assert "product_quality" in problems[0].reason and "required" in problems[2].reason
+    assert await claims(db) == 0 and await cases(db) == {}
+    query = f'TaskQueue = "{settings.task_queue}"'
+    assert [w async for w in dev_env.client.list_workflows(query)] == []
+
+
+async def test_an_interrupted_import_resumes_with_no_case_twice(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    rows = [good_row(i) for i in range(8)]
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    halfway = asyncio.Event()
+
+    async def told(tally: Tally, _problems: list[Problem], _settled: int) -> None:
+        if tally.created >= 3:
+            halfway.set()
+
+    first = Importer(db, dev_env.client, settings, CLERK, template(), dry_run=False)
+    running = asyncio.create_task(first.run(Table(path), progress=told, every=0.05))
+    await asyncio.wait_for(halfway.wait(), 60)
+    running.cancel()  # as a process killed part way
+    await asyncio.gather(running, return_exceptions=True)
+    before = len(await cases(db))
+    assert before < 8
+
+    tally, problems = await imported(dev_env, settings, db, Table(path))
+
+    assert problems == [] and tally.created + tally.already == 8 and tally.already >= 3
+    recorded = await eventually(lambda: _all(db, 8), what="every row's case")
+    assert set(recorded) == {received(r) for r in rows} and await claims(db) == 8
+
+
+async def test_the_command_imports_a_file_and_writes_the_refused_rows(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    rows = [good_row(i) for i in range(3)]
+    rows[2]["诉求"] = "全都要"
+    path = tmp_path / "热线.csv"
+    path.write_bytes(csv_bytes(rows))
+    temporal = dev_env.client.service_client.config.target_host
+    env = os.environ | settings.variables() | {"AFTERSALES_TEMPORAL_ADDRESS": temporal}
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cli", "import", str(path), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    dry = await asyncio.to_thread(command, "--dry-run")
+    assert dry.returncode == 1, dry.stderr
+    assert "3 rows: 2 would be created, 0 already imported, 1 refused" in dry.stdout
+    assert await claims(db) == 0
+    report = tmp_path / "热线.csv.errors.csv"
+    with report.open(encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f))[1][:3] == ["4", "desired_outcome", "诉求"]
+
+    done = await asyncio.to_thread(command, "--clerk", "clerk")
+    assert done.returncode == 1 and "2 created, 0 already imported, 1 refused" in done.stdout, done.stderr
+    recorded = await eventually(lambda: _all(db, 2), what="the command's cases")
+    for case in recorded.values():
+        handle = dev_env.client.get_workflow_handle_for(ComplaintWorkflow.run, case.workflow_id)
+        state = await handle.query(ComplaintWorkflow.state)
+        assert state is not None and state.intake.recorded_by.role is Role.CLERK
+        assert state.intake.recorded_by.id != CLERK.id
+
+    unknown = await asyncio.to_thread(command, "--mapping", str(tmp_path / "missing.toml"))
+    assert unknown.returncode == 2 and "missing.toml" in unknown.stderr
