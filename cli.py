@@ -365,11 +365,11 @@ async def _imported(settings: Settings, args: argparse.Namespace, mapping: Any, 
         ) as bar:
             task = bar.add_task("checking" if args.dry_run else "importing", total=total)
 
-            async def told(tally: bulk.Tally, found: list[bulk.Problem], _settled: int) -> None:
+            async def told(tally: bulk.Tally, found: list[bulk.Problem], _mark: bulk.Mark) -> None:
                 problems.extend(found)
                 bar.update(task, completed=tally.done)
 
-            tally = await importer.run(table, tally=bulk.Tally(total=total), progress=told)
+            tally = await importer.run(table, resume=bulk.Mark(0, bulk.Tally(total=total)), progress=told)
     finally:
         await db.dispose()
     made = "would be created" if args.dry_run else "created"

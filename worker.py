@@ -29,6 +29,7 @@ from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities, Notifier
+from activities.imports import ImportActivities
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from activities.reports import ReportActivities
@@ -47,6 +48,7 @@ from workflows.complaint import ComplaintWorkflow
 from workflows.delivery import NotificationWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.evaluation import EvaluationWorkflow
+from workflows.imports import ImportWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput
 from workflows.verification import VerificationWorkflow
 
@@ -57,6 +59,7 @@ WORKFLOWS: Sequence[type] = (
     EnterpriseWorkflow,
     CycleReportWorkflow,
     ArchiveWorkflow,
+    ImportWorkflow,
 )
 log = logging.getLogger("aftersales.worker")
 
@@ -110,6 +113,7 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
     assignment = AssignmentActivities(db)
     reports = ReportActivities(db, policies, calendar)
     archiver = ArchiveActivities(db, client)
+    imports = ImportActivities(db, client, settings)
     return [
         archiver.archive_closed_cases,
         intake.prepare_case,
@@ -123,6 +127,7 @@ def activities(client: Client, settings: Settings, db: Database, notifier: Notif
         supervision.supervision_level,
         reports.compute_cycle_report,
         reports.record_cycle_report,
+        imports.import_file,
     ]
 
 

@@ -522,3 +522,4 @@ class ImportProblem(Base):
     field: Mapped[str] = mapped_column(String(60), primary_key=True)
     column: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), default="")

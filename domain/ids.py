@@ -115,6 +115,7 @@ class ActivityName(StrEnum):
     COMPUTE_CYCLE_REPORT = "compute_cycle_report"
     RECORD_CYCLE_REPORT = "record_cycle_report"
     ARCHIVE_CLOSED_CASES = "archive_closed_cases"
+    IMPORT_FILE = "import_file"
     PLAN_DELIVERIES = "plan_deliveries"
     DELIVER = "deliver"
     DEAD_LETTER = "dead_letter"

@@ -12,7 +12,7 @@ import contextlib
 import csv
 import io
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -63,6 +63,10 @@ class Tally:
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.done += 1
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -70,10 +74,11 @@ class Problem:
     field: str  # the complaint's field, dotted as the API names it
     column: str  # the export's heading for it, where it has one
     reason: str
+    kind: str = ""  # pydantic's error type, where the reason is pydantic's: a page translates by it
 
 
-# (the tally, the problems found since the last call, the row up to which every row is done)
-Progress = Callable[[Tally, list[Problem], int], Awaitable[None]]
+# (the tally, the problems found since the last call, where a retry would go on from)
+Progress = Callable[[Tally, list[Problem], "Mark"], Awaitable[None]]
 
 
 class ImportRefused(ValueError):
@@ -93,14 +98,36 @@ def check_headings(table: Table, mapping: ImportMapping) -> None:
 
 
 @dataclass
+class Mark:
+    """Where an interrupted import goes on from: every row up to `row` done, with this tally."""
+
+    row: int
+    tally: Tally
+
+
 class _Flight:
-    """The rows read and not yet done, for the row up to which every row is done."""
+    """The rows read and not yet done, and the mark before the first of them."""
 
-    read_up_to: int
-    open: set[int] = field(default_factory=set)
+    def __init__(self, mark: Mark) -> None:
+        self.mark = Mark(mark.row, replace(mark.tally))
+        self.read_up_to = mark.row
+        self.open: set[int] = set()
+        self.finished: dict[int, str] = {}  # rows done after the mark, by their outcome
 
-    def settled(self) -> int:
-        return min(self.open) - 1 if self.open else self.read_up_to
+    def begin(self, number: int) -> None:
+        self.open.add(number)
+        self.read_up_to = number
+
+    def end(self, number: int, outcome: str) -> None:
+        self.open.discard(number)
+        self.finished[number] = outcome
+
+    def settle(self) -> Mark:
+        upto = min(self.open) - 1 if self.open else self.read_up_to
+        for number in sorted(n for n in self.finished if n <= upto):
+            self.mark.tally.count(self.finished.pop(number))
+        self.mark.row = upto
+        return Mark(upto, replace(self.mark.tally))
 
 
 class Importer:
@@ -126,16 +153,15 @@ class Importer:
         self,
         table: Table,
         *,
-        after: int = 0,
-        tally: Tally | None = None,
+        resume: Mark | None = None,
         progress: Progress | None = None,
         every: float = 0.5,
     ) -> Tally:
-        """Every row after row `after` (those up to it were done by an earlier, interrupted run,
-        whose `tally` this continues), telling `progress` every `every` seconds and at the end."""
+        """Every row after the mark an earlier, interrupted run reached (`resume`), telling
+        `progress` every `every` seconds and at the end."""
         check_headings(table, self.mapping)
-        tally = tally or Tally(total=table.count())
-        flight = _Flight(read_up_to=after)
+        flight = _Flight(resume or Mark(0, Tally(total=table.count())))
+        tally = replace(flight.mark.tally)
         found: list[Problem] = []
         rows: asyncio.Queue[tuple[int, dict[str, str]] | None] = asyncio.Queue(maxsize=self.lanes * 2)
 
@@ -143,15 +169,14 @@ class Importer:
             while (item := await rows.get()) is not None:
                 number, cells = item
                 outcome, problems = await self.row(number, cells)
-                setattr(tally, outcome, getattr(tally, outcome) + 1)
-                tally.done += 1
+                tally.count(outcome)
                 found.extend(problems)
-                flight.open.discard(number)
+                flight.end(number, outcome)
 
         async def report() -> None:
             if progress is not None:
                 told, found[:] = list(found), []
-                await progress(tally, told, flight.settled())
+                await progress(tally, told, flight.settle())
 
         async def reporting() -> None:
             while True:
@@ -161,9 +186,10 @@ class Importer:
         lanes = [asyncio.create_task(lane()) for _ in range(self.lanes)]
         reporter = asyncio.create_task(reporting())
         try:
-            for number, cells in _after(table, after):
-                flight.open.add(number)
-                flight.read_up_to = number
+            for number, cells in table:
+                if number <= flight.mark.row:
+                    continue
+                flight.begin(number)
                 await rows.put((number, cells))
                 if any(t.done() for t in lanes):
                     break  # a lane failed: its error is raised below
@@ -189,7 +215,7 @@ class Importer:
         try:
             complaint = ComplaintCreate.model_validate(body)
         except ValidationError as exc:
-            problems += [self._problem(number, e.field, e.reason) for e in field_errors(exc.errors())]
+            problems += [self._problem(number, e.field, e.reason, e.kind) for e in field_errors(exc.errors())]
         if problems:
             return "refused", problems
         enterprise = await self._enterprise(complaint)
@@ -220,8 +246,8 @@ class Importer:
             )
         return "created", []
 
-    def _problem(self, number: int, field: str, reason: str) -> Problem:
-        return Problem(number, field, self.mapping.column_of(field), reason)
+    def _problem(self, number: int, field: str, reason: str, kind: str = "") -> Problem:
+        return Problem(number, field, self.mapping.column_of(field), reason, kind)
 
     async def _enterprise(self, complaint: ComplaintCreate) -> EnterpriseRef | None:
         code = complaint.enterprise.credit_code
@@ -231,10 +257,6 @@ class Importer:
             self._registry[code] = registered.name if registered else None
         name = self._registry[code] or complaint.enterprise.name
         return EnterpriseRef(credit_code=code, name=name) if name else None
-
-
-def _after(table: Table, after: int) -> Iterator[tuple[int, dict[str, str]]]:
-    return ((number, cells) for number, cells in table if number > after)
 
 
 async def _put_unless_failed(

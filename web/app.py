@@ -13,6 +13,7 @@ from web.routes import (
     cases,
     dashboard,
     deliveries,
+    imports,
     keys,
     notifications,
     public,
@@ -44,3 +45,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(keys.router)
     app.include_router(accounts.router)
     app.include_router(whatif.router)
+    app.include_router(imports.router)

@@ -106,6 +106,19 @@ async def archive_closed_cases() -> int:
     return done
 
 
+async def import_file(run_id: str) -> None:
+    """A bulk import's rows, in one activity that reports how far it got: retried, it goes on
+    from there."""
+    await workflow.execute_activity(
+        ActivityName.IMPORT_FILE,
+        run_id,
+        start_to_close_timeout=timedelta(hours=12),
+        heartbeat_timeout=timedelta(minutes=1),
+        retry_policy=RETRY,
+        summary=f"import {run_id}",
+    )
+
+
 async def plan_deliveries(key: str) -> Planned:
     return await _run(ActivityName.PLAN_DELIVERIES, key, Planned, "recipients, their channels and addresses")
 

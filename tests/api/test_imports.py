@@ -4,23 +4,29 @@ import resumed with no case twice; `aftersales import` from the command line."""
 
 import asyncio
 import csv
+import dataclasses
+import hashlib
 import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
-from temporalio.testing import WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
-from db.models import Complaint, IntakeRequest
+from activities.imports import ImportActivities
+from db.models import Complaint, ImportProblem, ImportRun, IntakeRequest
 from db.session import Database
 from domain.enums import Role
 from domain.imports import template
 from domain.messages import Actor
+from services.files import FileStore
 from services.import_files import Table
-from services.imports import Importer, Problem, Tally
+from services.imports import Importer, Mark, Problem, Tally
 from settings import Settings
+from temporal_client import key_ring
 from tests.support import eventually
 from tests.support.api import Api, complaint
 from tests.support.exports import BEIJING, csv_bytes, good_row, xlsx_file
@@ -49,7 +55,7 @@ async def imported(
 ) -> tuple[Tally, list[Problem]]:
     found: list[Problem] = []
 
-    async def told(_tally: Tally, problems: list[Problem], _settled: int) -> None:
+    async def told(_tally: Tally, problems: list[Problem], _mark: Mark) -> None:
         found.extend(problems)
 
     importer = Importer(db, env.client, settings, CLERK, template(), dry_run=dry_run)
@@ -130,7 +136,7 @@ async def test_an_interrupted_import_resumes_with_no_case_twice(
     path.write_bytes(csv_bytes(rows, "utf-8-sig"))
     halfway = asyncio.Event()
 
-    async def told(tally: Tally, _problems: list[Problem], _settled: int) -> None:
+    async def told(tally: Tally, _problems: list[Problem], _mark: Mark) -> None:
         if tally.created >= 3:
             halfway.set()
 
@@ -187,3 +193,54 @@ async def test_the_command_imports_a_file_and_writes_the_refused_rows(
 
     unknown = await asyncio.to_thread(command, "--mapping", str(tmp_path / "missing.toml"))
     assert unknown.returncode == 2 and "missing.toml" in unknown.stderr
+
+
+async def test_a_page_import_retried_goes_on_from_its_last_heartbeat(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    """A worker stopped part way: the activity's retry skips the rows its last heartbeat counted
+    and goes on with that tally."""
+    rows = [good_row(i) for i in range(6)]
+    rows[4]["联系电话"] = "1"
+    content = csv_bytes(rows)
+    sha256 = hashlib.sha256(content).hexdigest()
+    FileStore(settings.files_dir, key_ring(settings)).put(sha256, content)
+    async with db.sessions() as session:
+        session.add(
+            ImportRun(
+                id="IM-RESUMED",
+                file_name="export.csv",
+                file_sha256=sha256,
+                file_format="csv",
+                mapping=template().model_dump(),
+                dry_run=False,
+                status="running",
+                total=6,
+                done=2,
+                created=2,
+                already=0,
+                refused=0,
+                started_by="clerk-account",
+                started_role="clerk",
+                error="",
+            )
+        )
+        await session.commit()
+    env = ActivityEnvironment()
+    earlier = Tally(total=6, done=2, created=2)
+    env.info = dataclasses.replace(env.info, heartbeat_details=[3, earlier.as_dict()])
+    beats: list[tuple[Any, ...]] = []
+    env.on_heartbeat = lambda *details: beats.append(details)
+
+    await env.run(ImportActivities(db, dev_env.client, settings).import_file, "IM-RESUMED")
+
+    async with db.sessions() as session:
+        run = await session.get(ImportRun, "IM-RESUMED")
+        assert run is not None
+        assert (run.status, run.done, run.created, run.already, run.refused) == ("done", 6, 5, 0, 1)
+        problems = (await session.scalars(select(ImportProblem))).all()
+    assert [(p.row, p.field, p.column) for p in problems] == [(6, "consumer.phone", "联系电话")]
+    assert beats[-1][0] == 7 and beats[-1][1]["done"] == 6
+    # Rows 2 and 3 were the earlier try's: this one recorded rows 4, 5 and 7 only.
+    recorded = await eventually(lambda: _all(db, 3), what="the retry's cases")
+    assert set(recorded) == {received(rows[i]) for i in (2, 3, 5)} and await claims(db) == 3

@@ -8,6 +8,7 @@ from activities.archive import ArchiveActivities
 from activities.assignment import AssignmentActivities
 from activities.deadlines import DeadlineActivities
 from activities.delivery import DeliveryActivities
+from activities.imports import ImportActivities
 from activities.intake import IntakeActivities
 from activities.projection import ProjectionActivities
 from activities.reports import ReportActivities
@@ -20,6 +21,7 @@ CLASSES = (
     AssignmentActivities,
     DeadlineActivities,
     DeliveryActivities,
+    ImportActivities,
     IntakeActivities,
     ProjectionActivities,
     ReportActivities,

@@ -15,10 +15,10 @@ CSV = "text/csv; charset=utf-8"
 Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
 
 
-async def uploaded(data: FormData) -> list[Upload]:
-    """The files a form's `files` field holds; a file field left empty sends nothing."""
+async def uploaded(data: FormData, field: str = "files") -> list[Upload]:
+    """The files a form's file field holds; a file field left empty sends nothing."""
     out = []
-    for item in data.getlist("files"):
+    for item in data.getlist(field):
         if isinstance(item, UploadFile) and (item.filename or item.size):
             out.append(Upload(name=item.filename or "", content=await item.read()))
     return out

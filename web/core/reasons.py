@@ -92,6 +92,18 @@ OWN = [
     N_("must be within {n} days"),
     N_("must be one of the choices offered"),
     N_("more than {n} points: choose a longer grain"),
+    N_("required: the time the complaint was received"),
+    N_("was imported before with other content; correct that case instead"),
+    N_("choose the export to import"),
+    N_("is larger than {size}; split the export"),
+    N_("the heading row lacks the columns: {columns}"),
+    N_("the file is neither UTF-8 nor GB18030 text, nor an XLSX workbook"),
+    N_("the file has no heading row"),
+    N_("the workbook has no sheet"),
+    N_("not an XLSX workbook: {error}"),
+    N_("not a CSV file: {error}"),
+    N_("is not UTF-8 text"),
+    N_("is not TOML: {error}"),
 ]
 _PART = re.compile(r"\{(\w+)\}")
 

@@ -46,6 +46,7 @@ def upgrade() -> None:
         sa.Column("field", sa.String(length=60), nullable=False),
         sa.Column("column", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
         sa.ForeignKeyConstraint(
             ["run_id"],
             ["import_runs.id"],
