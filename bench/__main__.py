@@ -1,7 +1,7 @@
 """`./scripts/bench`: the benchmarks, each with its baseline in the same run, their figures
 written into BENCHMARKS.md with the date, the machine and the versions.
 
-    python -m bench [--only intake,lifecycle,pages,notifications,faults] [--quick]
+    python -m bench [--only intake,lifecycle,pages,notifications,faults,imports] [--quick]
 
 Each scenario's figures replace its own section of BENCHMARKS.md (between its markers); the
 sections of scenarios not run, and the notes outside the markers, are kept. `--quick` runs each
@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import faults, intake, lifecycle, notifications, pages
+from bench import faults, imports, intake, lifecycle, notifications, pages
 from bench.system import scratch
 from db.seed import seed_demo
 
@@ -56,12 +56,17 @@ async def _faults(quick: bool) -> str:
     return faults.report(await asyncio.to_thread(faults.run, cases, kills))
 
 
+async def _imports(quick: bool) -> str:
+    return await imports.run(rows=200 if quick else 10_000)
+
+
 SCENARIOS: dict[str, Callable[[bool], Coroutine[Any, Any, str]]] = {
     "intake": _intake,
     "lifecycle": _lifecycle,
     "pages": _pages,
     "notifications": _notifications,
     "faults": _faults,
+    "imports": _imports,
 }
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bench import intake, lifecycle, notifications
+from bench import imports, intake, lifecycle, notifications
 from bench.__main__ import written
 from bench.pages import run, table
 from db.session import Database
@@ -72,3 +72,10 @@ def test_the_bench_command_writes_a_scenario_into_its_own_section() -> None:
     assert written(once, "intake", "newer", "today").count("<!-- bench:intake -->") == 1
     added = written(once, "lifecycle", "cases", "today")
     assert added.index("## lifecycle") > added.index("more notes") and "<!-- /bench:lifecycle -->" in added
+
+
+async def test_the_import_benchmark_imports_a_file_and_again_creates_nothing() -> None:
+    report = await imports.run(rows=30)
+    assert "| dry run | 30 |" in report and "30 rows: 30 would be created" in report
+    assert "30 rows: 30 created, 0 already imported, 0 refused" in report
+    assert "| imported again | 30 |" in report and "30 rows: 0 created, 30 already imported" in report

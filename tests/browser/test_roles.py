@@ -4,6 +4,7 @@ field, a forged form refused, another enterprise's case not found, a case page c
 place; and axe-core on every page."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,8 +31,9 @@ from tests.browser.pages import (
     staying,
     submit,
 )
-from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE
+from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, eventually
 from tests.support.browser import Site, accessible, seen, shot
+from tests.support.exports import csv_bytes, good_row
 from tests.support.metrics_data import generate, store
 from tests.support.workflows import report_serious
 
@@ -361,3 +363,38 @@ async def test_a_supervisor_tries_a_shorter_response_window_on_the_what_if_page(
     await expect(supervisor.get_by_role("img", name="现行政策与调整后政策（占投诉的比例）")).to_be_visible()
     await accessible(supervisor)
     await shot(supervisor, "whatif")
+
+
+async def test_a_clerk_imports_a_hotline_export_and_follows_it_to_its_summary(
+    site: Site, db: Database, tmp_path: Path
+) -> None:
+    clerk = await site.staff("clerk")
+    await clerk.get_by_role("link", name="批量导入").click()
+    await accessible(clerk)
+    await shot(clerk, "import-form")
+    lacking = tmp_path / "缺列.csv"
+    text = csv_bytes([good_row(0)]).decode("gb18030")
+    lacking.write_bytes(text.replace("投诉内容", "内容").encode("gb18030"))
+    await clerk.locator("#file").set_input_files(str(lacking))
+    await submit(clerk, "导入", status=422)
+    await expect(clerk.locator("#file-error")).to_contain_text("投诉内容")
+    await accessible(clerk)
+    rows = [good_row(i) for i in range(6)]
+    rows[2]["联系电话"] = "110"
+    export = tmp_path / "12345热线导出.csv"
+    export.write_bytes(csv_bytes(rows))
+    await clerk.locator("#file").set_input_files(str(export))
+    await submit(clerk, "导入")
+    await expect(clerk.locator("h1")).to_contain_text("12345热线导出.csv")
+    await expect(clerk.locator("#problems")).to_be_visible(timeout=120_000)  # the page renews itself
+    await expect(clerk.locator("#progress")).to_have_count(0)
+    await expect(clerk.locator("#summary")).to_contain_text("已创建")
+    await expect(clerk.locator("#problems tbody tr")).to_have_count(1)
+    await expect(clerk.locator("#problems")).to_contain_text("联系电话")
+    await accessible(clerk)
+    await shot(clerk, "import-run")
+    assert await eventually(lambda: _exactly(db, 5), what="the five cases")
+
+
+async def _exactly(db: Database, n: int) -> bool:
+    return await complaints(db) == n
