@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,8 +97,13 @@ def run(settings: Settings) -> int:
         if not _port_free(host, port):
             raise SystemExit(f"port {port} is in use: stop what holds it, or set {variable}")
 
+    # Every process writes its metrics into one folder, which the API's /metrics reads whole.
+    metrics = data / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
     env = {
         **os.environ,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
         "AFTERSALES_DATA_DIR": str(data),
         "AFTERSALES_DATABASE_URL": settings.database,
         "AFTERSALES_TEMPORAL_ADDRESS": settings.temporal,
@@ -336,14 +342,14 @@ def _import(settings: Settings, argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(argv)
     from services import imports as bulk
-    from services.import_files import Table, UnreadableFile
+    from services.import_files import Table
 
     try:
         mapping = load_mapping(args.mapping.read_text("utf-8")) if args.mapping else template()
         table = Table(args.file)
         bulk.check_headings(table, mapping)
     except (OSError, ValueError) as exc:
-        parser.error(str(exc) if isinstance(exc, UnreadableFile | bulk.ImportRefused) else f"{exc}")
+        parser.error(str(exc))
     return asyncio.run(_imported(settings, args, mapping, table))
 
 
@@ -351,6 +357,7 @@ async def _imported(settings: Settings, args: argparse.Namespace, mapping: Any, 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from services import imports as bulk
+    from services.errors import ServiceError
     from temporal_client import connect
 
     db = Database(settings.database)
@@ -370,6 +377,9 @@ async def _imported(settings: Settings, args: argparse.Namespace, mapping: Any, 
                 bar.update(task, completed=tally.done)
 
             tally = await importer.run(table, resume=bulk.Mark(0, bulk.Tally(total=total)), progress=told)
+    except ServiceError as exc:  # Temporal out of reach, say: what was done stays done
+        print(f"stopped: {exc.reason}; run the same import again to go on", file=sys.stderr)
+        return 1
     finally:
         await db.dispose()
     made = "would be created" if args.dry_run else "created"
@@ -390,6 +400,7 @@ async def _clerk(db: Database, username: str) -> Any:
     from db.models import Account
     from domain.enums import Role
     from domain.messages import Actor
+    from services.intake import RECORDING_ROLES
 
     if not username:
         return Actor(id="import", role=Role.CLERK, name="bulk import")
@@ -397,6 +408,10 @@ async def _clerk(db: Database, username: str) -> Any:
         account = await session.scalar(select(Account).where(Account.username == username, Account.active))
     if account is None:
         raise SystemExit(f"--clerk: no active account {username!r}")
+    if Role(account.role) not in RECORDING_ROLES:
+        raise SystemExit(
+            f"--clerk: {username!r} is a {account.role}'s account; complaints are recorded by clerks"
+        )
     return Actor(id=account.id, role=Role(account.role), name=account.display_name)
 
 
@@ -408,14 +423,19 @@ def _api(settings: Settings, argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     import uvicorn
 
+    from telemetry import configure_logging
+
     # The client's address behind a proxy is the application's to read (api/core/proxies.py),
     # from the proxies the settings trust, the same under any server.
+    configure_logging("api", style=settings.log_format)
     config = uvicorn.Config(
         "application:create_app",
         factory=True,
         host=settings.api_host,
         port=settings.api_port,
         proxy_headers=False,
+        log_config=None,  # the process's logging, structured (telemetry.py)
+        access_log=False,  # each request is logged once, with its route and request id (api/core/observe.py)
     )
     server = uvicorn.Server(config)
     if args.fd is None:

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     # workflow and checks each call for determinism: a fifth of the worker's time a complaint.
     # The test suite runs every workflow in it; a worker may leave it off.
     workflow_sandbox: bool = False
+    # Logs: JSON lines, lines for people, or (auto) lines for people at a terminal, JSON otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # A worker's own metrics (deliveries, breaches, archiving) and the Temporal SDK's (task
+    # latencies, slots, polls), each on its own port in Prometheus's format; none: not served.
+    # `aftersales run` gathers the workers' own into the API's /metrics instead.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    temporal_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Files handed in on a case: each at most this large, at most this many at once.
     upload_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
     upload_max_files: int = Field(default=10, ge=1, le=100)

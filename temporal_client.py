@@ -22,6 +22,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
+from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from settings import Settings
@@ -170,7 +171,7 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
     api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal,
@@ -178,4 +179,5 @@ async def connect(settings: Settings) -> Client:
         data_converter=data_converter(key_ring(settings)),
         tls=tls_config(settings),
         api_key=api_key.get_secret_value() if api_key else None,
+        runtime=runtime or Runtime.default(),
     )

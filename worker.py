@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import prometheus_client
 from temporalio.client import (
     Client,
     Schedule,
@@ -23,6 +24,7 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
 )
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.archive import ArchiveActivities
@@ -42,6 +44,7 @@ from delivery.sms import FileSmsSink, HttpSmsGateway, SmsGateway
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
 from settings import Settings
+from telemetry import configure_logging
 from temporal_client import connect, key_ring
 from workflows.archive import ArchiveWorkflow
 from workflows.complaint import ComplaintWorkflow
@@ -265,6 +268,14 @@ async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -
     await _ensure(client, HISTORY_ARCHIVE, archive_schedule(settings))
 
 
+def sdk_runtime(settings: Settings) -> Runtime | None:
+    """A runtime whose SDK metrics are served on their port, if one is set."""
+    if not settings.temporal_metrics_port:
+        return None
+    address = f"{settings.api_host}:{settings.temporal_metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
 def part_of(argv: Sequence[str]) -> str:
     parser = argparse.ArgumentParser(
         prog="aftersales worker",
@@ -277,10 +288,12 @@ def part_of(argv: Sequence[str]) -> str:
 
 async def main(part: str = "all") -> None:
     """Run the worker of `part`: the cases' and the deliveries' together, or either alone."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings()
+    configure_logging(f"worker {part}", style=settings.log_format)
+    if settings.worker_metrics_port:
+        prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.api_host)
     db = Database(settings.database)
-    client = await connect(settings)
+    client = await connect(settings, runtime=sdk_runtime(settings))
     if part == "deliveries":
         worker = build_delivery_worker(client, settings, db)
         queue = settings.delivery_task_queue

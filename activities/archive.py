@@ -10,6 +10,7 @@ from db import archive
 from db.models import Complaint, HistoryArchiveEntry
 from db.session import Database
 from domain.ids import ActivityName
+from telemetry import ARCHIVE_RUNS, ARCHIVED
 from temporal_client import workflow_runs
 
 BATCH = 50
@@ -62,5 +63,7 @@ class ArchiveActivities:
                 content=content,
             )
             archived += 1
+            ARCHIVED.inc()
             activity.heartbeat(workflow_id)
+        ARCHIVE_RUNS.inc()
         return archived

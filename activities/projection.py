@@ -7,6 +7,7 @@ step's report to its enterprise's supervision is sent once the step is committed
 """
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,7 @@ from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
 from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
 from domain.supervision.messages import CaseReport
+from telemetry import BREACH_LAG
 
 
 def _event_rows(tracking_no: str, source: str, events: list[CaseEvent]) -> list[dict[str, Any]]:
@@ -140,6 +142,7 @@ class ProjectionActivities:
                 ],
                 ["tracking_no", "seq"],
             )
+        _breaches_seen(update)
         await self._deliver(update.notifications)
         if update.report is not None:
             if self.report is None:
@@ -192,3 +195,13 @@ class ProjectionActivities:
                 ["enterprise_code", "notice_id"],
             )
         await self._deliver(update.notifications)
+
+
+def _breaches_seen(update: CaseUpdate) -> None:
+    """How long after each deadline its breach reached the read model (the case shown escalated)."""
+    now = datetime.now(UTC)
+    for event in update.events:
+        if event.kind == "deadline_breached" and (due := event.data.get("due")):
+            due_at = due if isinstance(due, datetime) else datetime.fromisoformat(str(due))
+            lag = max((now - due_at).total_seconds(), 0.0)
+            BREACH_LAG.labels(str(event.data.get("kind", ""))).observe(lag)

@@ -25,6 +25,7 @@ from domain.complaint.messages import ConsumerDetails
 from domain.delivery import PERMANENT_FAILURE, AttemptResult, Channel, DeliveryRetry, DeliveryStatus
 from domain.ids import complaint_workflow_id
 from domain.masking import mask_email, mask_phone
+from telemetry import DELIVERIES
 from temporal_client import KeyRing
 from workflows.complaint import ComplaintWorkflow
 
@@ -99,7 +100,7 @@ class Sender:
             return Tried(error=d.last_error or "tried before", wait=first_interval)
         if time.monotonic() < self._held.get(_way(d), 0.0):
             held = f"held back: no answer within {limit.total_seconds():g} s a moment ago"
-            await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=held)
+            await self._attempt(d, AttemptResult.TEMPORARY, error=held)
             return Tried(error=held, wait=first_interval)
         try:
             await self._try(s, limit=limit.total_seconds())
@@ -151,16 +152,14 @@ class Sender:
                 raise Temporary(f"no answer within {limit:g} s") from None
         except Temporary as failure:
             error = _masked(str(failure), clear)
-            await self._attempt(d.notification_key, d.id, AttemptResult.TEMPORARY, error=error)
+            await self._attempt(d, AttemptResult.TEMPORARY, error=error)
             delay = timedelta(seconds=failure.retry_after) if failure.retry_after else None
             raise ApplicationError(error, next_retry_delay=delay) from None
         except Permanent as failure:
             error = _masked(str(failure), clear)
-            await self._attempt(d.notification_key, d.id, AttemptResult.PERMANENT, error=error)
+            await self._attempt(d, AttemptResult.PERMANENT, error=error)
             raise ApplicationError(error, type=PERMANENT_FAILURE, non_retryable=True) from None
-        await self._attempt(
-            d.notification_key, d.id, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200]
-        )
+        await self._attempt(d, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200])
 
     def _letter(self, s: _Sending) -> Letter:
         d, n = s.delivery, s.notification
@@ -247,13 +246,13 @@ class Sender:
 
     async def _attempt(
         self,
-        key: str,
-        delivery_id: int,
+        d: Delivery,
         result: AttemptResult,
         *,
         provider_id: str | None = None,
         error: str | None = None,
     ) -> None:
+        key, delivery_id = d.notification_key, d.id
         now = utcnow()
         async with self.db.transaction() as session:
             session.add(
@@ -275,6 +274,7 @@ class Sender:
                     "provider_id": provider_id,
                 }
             await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+        DELIVERIES.labels(d.channel, str(result)).inc()
 
 
 async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | None:

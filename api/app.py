@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.core import codec, errors, openapi
 from api.core.audit import AuditMiddleware
+from api.core.observe import Observed
 from api.core.proxies import ForwardedClient
 from api.core.security import BodyLimit, RedactPathTokens, SecurityHeaders
 from api.routes import (
@@ -24,6 +25,7 @@ from api.routes import (
     intake,
     metrics,
     notices,
+    operations,
     reports,
     staff_accounts,
     tasks,
@@ -59,6 +61,7 @@ ROUTERS = (
     staff_accounts,
     deliveries,
     webhooks,
+    operations,
 )
 
 
@@ -82,6 +85,7 @@ def create_app(
     errors.install(app)
     upload_bytes = settings.upload_max_files * settings.upload_max_bytes + 1024 * 1024
     app.add_middleware(BodyLimit, max_bytes=errors.MAX_BODY_BYTES, upload_bytes=upload_bytes)
+    app.add_middleware(Observed)  # inside the audit's: the request id is known
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)
     # The Temporal Web UI calls the codec server from its own origin.

@@ -10,7 +10,6 @@ memory, which stays flat as the file grows (rows are streamed, never loaded whol
 import argparse
 import asyncio
 import csv
-import os
 import subprocess
 import sys
 import time
@@ -68,23 +67,35 @@ def export(path: Path, rows: int, first: int = 0) -> Path:
 
 
 def command(running: System, what: str, path: Path, rows: int, *args: str) -> Step:
-    """`aftersales import` as a process of its own: its time, and its peak memory from the kernel."""
+    """`aftersales import` as a process of its own: its time, and its peak memory (the kernel's
+    high-water mark of its resident memory, read as it runs)."""
+    output = running.data / "import-output.txt"
     began = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "import", str(path), *args],
-        env=running.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
+    with output.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "import", str(path), *args],
+            env=running.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _high_water_kb(process.pid))
+            time.sleep(0.1)
     seconds = time.perf_counter() - began
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"aftersales import {' '.join(args)} failed:\n{output}")
-    summary = next((line for line in output.splitlines() if " rows: " in line), output.strip()[-200:])
-    return Step(what, rows, seconds, usage.ru_maxrss / 1024, summary.strip())
+    said = output.read_text()
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"aftersales import {' '.join(args)} failed:\n{said}")
+    summary = next((line for line in said.splitlines() if " rows: " in line), said.strip()[-200:])
+    return Step(what, rows, seconds, peak / 1024, summary.strip())
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0  # it has just exited
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
 
 
 def measure(rows: int) -> list[Step]:

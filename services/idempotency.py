@@ -19,6 +19,7 @@ from domain.ids import new_tracking_no
 from services.errors import Conflict
 from services.outputs import DISPLAY_TZ
 from services.principal import Principal
+from telemetry import REQUEST_ID
 
 HEADER = "Idempotency-Key"
 
@@ -38,8 +39,8 @@ async def request_id(
 ) -> str:
     """The signal's request id for this request: new without a key, the key's own with one."""
     mine = owner(principal)
-    if key is None:
-        return f"{mine}:{uuid.uuid4()}"
+    if key is None:  # the HTTP request's id in it, to find the signal from the logs and the audit log
+        return f"{mine}:{REQUEST_ID.get() or 'request'}:{uuid.uuid4().hex[:12]}"
     digest = hashlib.sha256(f"{scope}\n{body.model_dump_json()}".encode()).hexdigest()
     for _ in range(2):
         record = await session.get(IdempotencyRecord, (mine, key))

@@ -28,9 +28,10 @@ from domain.imports import SOURCE_ID, ImportMapping, complaint_fields, row_key, 
 from domain.messages import Actor
 from services.errors import Conflict, Forbidden, field_errors
 from services.idempotency import intake_claim
-from services.import_files import Table, UnreadableFile
+from services.import_files import Table
 from services.intake import RECORDING_ROLES, ComplaintCreate, complaint_intake, start_case
 from settings import Settings
+from telemetry import INTAKES
 from workflows.complaint import ComplaintWorkflow
 
 LANES = 4  # rows in flight at once
@@ -239,6 +240,7 @@ class Importer:
             handle = await start_case(self.temporal, self.settings, case, WorkflowIDConflictPolicy.FAIL)
         except WorkflowAlreadyStartedError:
             return "already", []
+        INTAKES.labels(complaint.channel.value, "import").inc()
         # Each lane waits for its case, at the pace the workers register cases.
         with contextlib.suppress(RPCError, TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             await asyncio.wait_for(
@@ -269,13 +271,6 @@ async def _put_unless_failed(
             return
         except TimeoutError:
             continue
-
-
-def describe(error: Exception) -> str:
-    """Why a file cannot be imported, for its reader."""
-    if isinstance(error, UnreadableFile | ImportRefused):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
 
 
 REPORT_HEADINGS = ("row", "field", "column", "reason")

@@ -43,6 +43,7 @@ from services.idempotency import intake_claim
 from services.outputs import DISPLAY_TZ, LocalTime, Output
 from services.principal import Principal
 from settings import Settings
+from telemetry import INTAKES
 from workflows import search_attributes as sa
 from workflows.complaint import ComplaintWorkflow
 
@@ -190,6 +191,7 @@ async def file_complaint(
             handle = ctx.temporal.get_workflow_handle_for(
                 ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
             )
+    INTAKES.labels(complaint.channel.value, "single").inc()
     return await _receipt(handle, case.tracking_no, ctx.settings)
 
 

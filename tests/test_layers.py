@@ -53,6 +53,7 @@ def test_the_use_cases_hold_no_http_and_no_html() -> None:
         offending(
             "services",
             {"services", "domain", "db", "workflows", "delivery", "settings", "temporal_client", "temporalio"}
+            | {"telemetry"}
             | {"pydantic", "email_validator"}
             | {"sqlalchemy", "jwt", "google", "redis", "openpyxl"},
         )
@@ -64,7 +65,8 @@ def test_the_api_reaches_the_database_and_temporal_through_the_use_cases() -> No
     assert (
         offending(
             "api",
-            {"api", "services", "domain", "settings", "fastapi", "starlette", "db", "temporalio", "pydantic"},
+            {"api", "services", "domain", "settings", "fastapi", "starlette", "db", "temporalio", "pydantic"}
+            | {"telemetry", "structlog"},
             forbidden={"db.models", "sqlalchemy", "workflows", "activities", "temporalio.service"},
         )
         == {}
@@ -83,6 +85,7 @@ def test_activities_serve_workflows_not_adapters() -> None:
             "temporal_client",
             "temporalio",
             "sqlalchemy",
+            "telemetry",
         },
     )
     # One exception: a bulk import begun on a page runs in the worker as a long activity (its

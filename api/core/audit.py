@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services import audit_log
 from services.context import Audit
+from telemetry import REQUEST_ID as CURRENT_REQUEST
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
@@ -33,6 +34,7 @@ class AuditMiddleware:
         headers = dict(scope.get("headers", []))
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if REQUEST_ID.fullmatch(given) else str(uuid.uuid4())
+        CURRENT_REQUEST.set(request_id)  # for the logs and the signals' request ids
         refused = False
 
         async def sending(message: Message) -> None:

@@ -1,0 +1,159 @@
+"""What operators watch: Prometheus metrics and structured logs, the same in the API and the
+workers.
+
+Metrics are this process's counters and histograms; when PROMETHEUS_MULTIPROC_DIR names a folder
+(`aftersales run` gives its processes one), every process of the system writes there and one
+scrape of the API gives them all. The cases' gauges are read from the read model when scraped.
+
+Logs are JSON lines (or, at a terminal, lines for people), each with the id of the request it
+belongs to; phone numbers, identity card numbers and e-mail addresses in them are masked.
+"""
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import structlog
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
+
+HTTP_REQUESTS = Counter(
+    "aftersales_http_requests_total",
+    "HTTP requests answered, by route and status",
+    ["method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "aftersales_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route",
+    ["method", "route"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+INTAKES = Counter(
+    "aftersales_complaints_received_total", "Complaints recorded, by channel and how", ["channel", "via"]
+)
+BREACH_LAG = Histogram(
+    "aftersales_deadline_breach_lag_seconds",
+    "From a deadline to its breach recorded in the read model (the case shown escalated), by deadline",
+    ["deadline"],
+    buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+DELIVERIES = Counter(
+    "aftersales_notification_deliveries_total",
+    "Deliveries tried, by channel and result",
+    ["channel", "result"],
+)
+ARCHIVE_RUNS = Counter("aftersales_archive_batches_total", "Archiving batches run")
+ARCHIVED = Counter("aftersales_archived_cases_total", "Closed cases archived")
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """A gauge read when scraped: its samples, each its label values and value."""
+
+    name: str
+    help: str
+    labels: tuple[str, ...]
+    samples: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
+
+
+class _Read(Collector):
+    def __init__(self, gauges: Iterable[Gauge]) -> None:
+        self.gauges = list(gauges)
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        for g in self.gauges:
+            family = GaugeMetricFamily(g.name, g.help, labels=list(g.labels))
+            for values, value in g.samples:
+                family.add_metric(list(values), value)
+            yield family
+
+
+def exposition(gauges: Iterable[Gauge] = ()) -> bytes:
+    """Every process's metrics, and `gauges`, in Prometheus's text format."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        processes = CollectorRegistry()
+        multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+        counted = generate_latest(processes)
+    else:
+        counted = generate_latest(REGISTRY)
+    read = CollectorRegistry()
+    read.register(_Read(gauges))
+    return counted + generate_latest(read)
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+MASKS = (
+    (re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),  # mobile numbers
+    (re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])"), r"\1********\2"),  # ID cards
+    (re.compile(r"([\w.+-])[\w.+-]*@([\w-]+\.[\w.-]+)"), r"\1***@\2"),  # e-mail addresses
+)
+
+
+def mask(text: str) -> str:
+    for pattern, replacement in MASKS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _masked(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = mask(value)
+    return event
+
+
+def _request_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    if request_id := REQUEST_ID.get():
+        event.setdefault("request_id", request_id)
+    return event
+
+
+def configure_logging(
+    component: str, *, style: str = "auto", level: int = logging.INFO, stream: IO[str] | None = None
+) -> None:
+    """Every log line of the process (the standard library's loggers too), on standard error or
+    `stream`: JSON, or for people at a terminal (`style` auto); each with the component, the
+    request id and masked personal data."""
+    out = stream or sys.stderr
+    human = style == "console" or (style == "auto" and out.isatty())
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _request_id,
+        structlog.processors.format_exc_info,
+    ]
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer(colors=False) if human else structlog.processors.JSONRenderer()
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _masked,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    structlog.contextvars.bind_contextvars(component=component)
