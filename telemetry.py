@@ -118,6 +118,27 @@ def _request_id(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> 
     return event
 
 
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _request_id,
+    structlog.processors.format_exc_info,
+]
+
+
+def _through_the_standard_library() -> None:
+    """structlog's loggers hand their events to the standard library's, whose handlers (none
+    until `configure_logging`) write them."""
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
 def configure_logging(
     component: str, *, style: str = "auto", level: int = logging.INFO, stream: IO[str] | None = None
 ) -> None:
@@ -126,19 +147,11 @@ def configure_logging(
     request id and masked personal data."""
     out = stream or sys.stderr
     human = style == "console" or (style == "auto" and out.isatty())
-    shared: list[Any] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.stdlib.add_log_level,
-        structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _request_id,
-        structlog.processors.format_exc_info,
-    ]
     renderer: Any = (
         structlog.dev.ConsoleRenderer(colors=False) if human else structlog.processors.JSONRenderer()
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
+        foreign_pre_chain=_SHARED,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             _masked,
@@ -150,10 +163,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+    _through_the_standard_library()
     structlog.contextvars.bind_contextvars(component=component)
+
+
+_through_the_standard_library()

@@ -98,7 +98,7 @@ def log_lines() -> Iterator[io.StringIO]:
     yield stream
     root.handlers[:] = handlers
     root.setLevel(level)
-    structlog.reset_defaults()
+    structlog.contextvars.unbind_contextvars("component")
 
 
 async def test_the_logs_carry_the_request_id_and_no_personal_data(
