@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # workflow and checks each call for determinism: a fifth of the worker's time a complaint.
     # The test suite runs every workflow in it; a worker may leave it off.
     workflow_sandbox: bool = False
+    # Traces (OpenTelemetry, through Temporal's interceptor) to this OTLP/HTTP endpoint, e.g.
+    # http://127.0.0.1:4318/v1/traces; none: no tracing.
+    otel_endpoint: str = ""
     # Logs: JSON lines, lines for people, or (auto) lines for people at a terminal, JSON otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     # A worker's own metrics (deliveries, breaches, archiving) and the Temporal SDK's (task

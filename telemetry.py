@@ -7,6 +7,10 @@ scrape of the API gives them all. The cases' gauges are read from the read model
 
 Logs are JSON lines (or, at a terminal, lines for people), each with the id of the request it
 belongs to; phone numbers, identity card numbers and e-mail addresses in them are masked.
+
+Traces, when an OTLP endpoint is set: Temporal's interceptor makes a span of each workflow
+started, signalled, updated and queried, and of each workflow and activity run, one trace from
+the API's call through the worker's tasks.
 """
 
 import logging
@@ -168,3 +172,27 @@ def configure_logging(
 
 
 _through_the_standard_library()
+
+
+# --- traces -------------------------------------------------------------------------------------
+
+
+def tracing(component: str, endpoint: str, *, exporter: Any = None) -> list[Any]:
+    """The Temporal client's interceptors for tracing: none without an OTLP/HTTP endpoint (or an
+    exporter of one's own); spans sent in batches, named for the service and the component."""
+    if not endpoint and exporter is None:
+        return []
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+    from temporalio.contrib.opentelemetry import TracingInterceptor
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "aftersales", "component": component})
+    )
+    if exporter is None:
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint)))
+    else:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return [TracingInterceptor(provider.get_tracer("aftersales"))]

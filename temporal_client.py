@@ -26,6 +26,7 @@ from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from settings import Settings
+from telemetry import tracing
 from workflows import search_attributes as sa
 
 ENCODING = b"binary/encrypted"
@@ -171,7 +172,7 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None, component: str = "api") -> Client:
     api_key = settings.temporal_api_key
     return await Client.connect(
         settings.temporal,
@@ -180,4 +181,5 @@ async def connect(settings: Settings, *, runtime: Runtime | None = None) -> Clie
         tls=tls_config(settings),
         api_key=api_key.get_secret_value() if api_key else None,
         runtime=runtime or Runtime.default(),
+        interceptors=tracing(component, settings.otel_endpoint),
     )

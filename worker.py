@@ -293,7 +293,7 @@ async def main(part: str = "all") -> None:
     if settings.worker_metrics_port:
         prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.api_host)
     db = Database(settings.database)
-    client = await connect(settings, runtime=sdk_runtime(settings))
+    client = await connect(settings, runtime=sdk_runtime(settings), component=f"worker {part}")
     if part == "deliveries":
         worker = build_delivery_worker(client, settings, db)
         queue = settings.delivery_task_queue

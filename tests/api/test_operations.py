@@ -7,17 +7,24 @@ import json
 import logging
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import structlog
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from sqlalchemy import select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
+from application import create_app
 from db.models import AuditEntry, CaseEventRow, Complaint
 from db.session import Database
-from telemetry import configure_logging, mask
+from settings import Settings
+from telemetry import configure_logging, mask, tracing
 from tests.support import eventually, rows
 from tests.support.api import Api, complaint
+from worker import build_worker
 
 SERIES = {
     "aftersales_http_requests",
@@ -134,3 +141,34 @@ async def test_the_logs_carry_the_request_id_and_no_personal_data(
 
     [event] = await eventually(responded, what="the response in the read model")
     assert ":canary-request-1:" in event.data["request_id"]
+
+
+async def test_a_trace_follows_a_complaint_from_the_api_through_the_worker(
+    dev_env: WorkflowEnvironment, settings: Settings, db: Database, tokens: dict[str, str]
+) -> None:
+    """With tracing on, Temporal's interceptor makes one trace of the intake: the API's start of
+    the case's workflow, and the workflow and its activities as the worker runs them."""
+    exporter = InMemorySpanExporter()
+    client = await Client.connect(
+        dev_env.client.service_client.config.target_host,
+        namespace=dev_env.client.namespace,
+        data_converter=dev_env.client.data_converter,
+        interceptors=tracing("test", "", exporter=exporter),
+    )
+    app = create_app(settings, temporal=client, db=db)
+    async with (
+        build_worker(client, settings, db),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        filed = await Api(http, tokens, app).post("/api/complaints", complaint())
+        assert filed.status_code == 201, filed.text
+
+    spans = exporter.get_finished_spans()
+    [start] = [s for s in spans if s.name == "StartWorkflow:ComplaintWorkflow"]
+    assert start.context is not None
+    trace = [s for s in spans if s.context is not None and s.context.trace_id == start.context.trace_id]
+    names = {s.name for s in trace}
+    assert "RunWorkflow:ComplaintWorkflow" in names, names
+    assert {"RunActivity:prepare_case", "RunActivity:record_case", "HandleUpdate:registered"} <= names, names
+    assert tracing("test", "") == []  # off unless an endpoint is set
