@@ -427,7 +427,7 @@ def _api(settings: Settings, argv: Sequence[str]) -> int:
 
     # The client's address behind a proxy is the application's to read (api/core/proxies.py),
     # from the proxies the settings trust, the same under any server.
-    configure_logging("api", style=settings.log_format)
+    configure_logging("api", style=settings.log_style)
     config = uvicorn.Config(
         "application:create_app",
         factory=True,

@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     # Traces (OpenTelemetry, through Temporal's interceptor) to this OTLP/HTTP endpoint, e.g.
     # http://127.0.0.1:4318/v1/traces; none: no tracing.
     otel_endpoint: str = ""
-    # Logs: JSON lines, lines for people, or (auto) lines for people at a terminal, JSON otherwise.
+    # Logs: JSON lines, or lines for people; by default lines for people in development (and at
+    # a terminal), JSON lines in production.
     log_format: Literal["auto", "json", "console"] = "auto"
     # A worker's own metrics (deliveries, breaches, archiving) and the Temporal SDK's (task
     # latencies, slots, polls), each on its own port in Prometheus's format; none: not served.
@@ -251,6 +252,12 @@ class Settings(BaseSettings):
         """The Temporal Web UI's origins, which the codec server answers across origins."""
         port = self.temporal_ui_port
         return self.codec_cors_origins or [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+
+    @property
+    def log_style(self) -> str:
+        if self.log_format == "auto" and self.environment == "development":
+            return "console"
+        return self.log_format
 
     @cached_property
     def token_signing_key(self) -> bytes:

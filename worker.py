@@ -289,7 +289,7 @@ def part_of(argv: Sequence[str]) -> str:
 async def main(part: str = "all") -> None:
     """Run the worker of `part`: the cases' and the deliveries' together, or either alone."""
     settings = Settings()
-    configure_logging(f"worker {part}", style=settings.log_format)
+    configure_logging(f"worker {part}", style=settings.log_style)
     if settings.worker_metrics_port:
         prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.api_host)
     db = Database(settings.database)
