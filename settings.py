@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # Traces (OpenTelemetry, through Temporal's interceptor) to this OTLP/HTTP endpoint, e.g.
     # http://127.0.0.1:4318/v1/traces; none: no tracing.
     otel_endpoint: str = ""
+    # A complaint from the same consumer (phone), against the same enterprise, about the same
+    # product, received within this many days of another, is marked as a possible duplicate.
+    duplicate_window_days: int = Field(default=30, ge=1, le=365)
     # Logs: JSON lines, or lines for people; by default lines for people in development (and at
     # a terminal), JSON lines in production.
     log_format: Literal["auto", "json", "console"] = "auto"

@@ -3,7 +3,7 @@ enterprise's licence was revoked, in one activity."""
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from temporalio import activity
 
 from activities.deadlines import compute_deadline
@@ -14,7 +14,7 @@ from domain.calendar import WorkingCalendar
 from domain.complaint.io import CaseSetup
 from domain.complaint.messages import ComplaintIntake
 from domain.deadlines import DeadlineRequest
-from domain.enums import DeadlineKind
+from domain.enums import DeadlineKind, Outcome
 from domain.ids import ActivityName
 from domain.triage import triage
 
@@ -39,6 +39,8 @@ class IntakeActivities:
                     Complaint.received_at >= window_start,
                     Complaint.received_at <= received,
                     Complaint.tracking_no != intake.tracking_no,
+                    # A complaint confirmed as another's duplicate counts once, as the original.
+                    or_(Complaint.outcome.is_(None), Complaint.outcome != Outcome.REJECTED_DUPLICATE.value),
                 )
             )
             supervision = await session.get(EnterpriseSupervision, intake.enterprise.credit_code)

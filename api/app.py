@@ -21,6 +21,7 @@ from api.routes import (
     auth,
     complaints,
     deliveries,
+    duplicates,
     enterprises,
     intake,
     metrics,
@@ -61,6 +62,7 @@ ROUTERS = (
     staff_accounts,
     deliveries,
     webhooks,
+    duplicates,
     operations,
 )
 

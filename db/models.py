@@ -523,3 +523,35 @@ class ImportProblem(Base):
     column: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40), default="")
+
+
+class IntakeFingerprint(Base):
+    """What finds a complaint filed twice, through two channels: the consumer's phone by its keyed
+    hash (never in clear), the enterprise and the product, and when it was received."""
+
+    __tablename__ = "intake_fingerprints"
+
+    tracking_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    phone_key: Mapped[str] = mapped_column(String(64))
+    enterprise_code: Mapped[str] = mapped_column(String(18))
+    product_key: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_intake_fingerprints_match", "phone_key", "enterprise_code", "received_at"),)
+
+
+class DuplicateSuspicion(Base):
+    """A complaint that may be an earlier one filed again, with why; a supervisor confirms it
+    (the case rejected as a duplicate of the original) or dismisses it."""
+
+    __tablename__ = "duplicate_suspicions"
+
+    tracking_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    original: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # confirmed, dismissed
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(40))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")

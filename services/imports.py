@@ -26,6 +26,7 @@ from db.session import Database
 from domain.complaint.messages import EnterpriseRef
 from domain.imports import SOURCE_ID, ImportMapping, complaint_fields, row_key, source_id
 from domain.messages import Actor
+from services import duplicates
 from services.errors import Conflict, Forbidden, field_errors
 from services.idempotency import intake_claim
 from services.import_files import Table
@@ -241,6 +242,7 @@ class Importer:
         except WorkflowAlreadyStartedError:
             return "already", []
         INTAKES.labels(complaint.channel.value, "import").inc()
+        await duplicates.note_intake(self.db, self.settings, case)
         # Each lane waits for its case, at the pace the workers register cases.
         with contextlib.suppress(RPCError, TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
             await asyncio.wait_for(

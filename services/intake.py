@@ -20,6 +20,7 @@ from domain.complaint.state import CaseState
 from domain.enums import Category, Channel, DeadlineKind, DesiredOutcome, Role
 from domain.ids import access_code, complaint_workflow_id, new_tracking_no
 from domain.messages import Actor
+from services import duplicates
 from services.context import Context
 from services.errors import Forbidden, Unavailable, invalid
 from services.fields import (
@@ -151,6 +152,10 @@ class IntakeReceipt(Output):
     enterprise_licence_revoked_at: LocalTime | None = Field(
         default=None, description="the enterprise's business licence was revoked: handled for the consumer"
     )
+    possible_duplicate_of: str | None = Field(
+        default=None, description="an earlier case this one may repeat: a supervisor confirms or dismisses it"
+    )
+    duplicate_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,12 @@ async def file_complaint(
                 ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
             )
     INTAKES.labels(complaint.channel.value, "single").inc()
-    return await _receipt(handle, case.tracking_no, ctx.settings)
+    suspicion = await duplicates.note_intake(ctx.resources.db, ctx.settings, case)
+    filed = await _receipt(handle, case.tracking_no, ctx.settings)
+    if suspicion is None:
+        return filed
+    marked = {"possible_duplicate_of": suspicion.original, "duplicate_reason": suspicion.reason}
+    return Filed(filed.receipt.model_copy(update=marked), filed.registered)
 
 
 def _authorise(recorder: Principal, complaint: ComplaintCreate) -> None:

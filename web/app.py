@@ -13,6 +13,7 @@ from web.routes import (
     cases,
     dashboard,
     deliveries,
+    duplicates,
     imports,
     keys,
     notifications,
@@ -46,3 +47,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(accounts.router)
     app.include_router(whatif.router)
     app.include_router(imports.router)
+    app.include_router(duplicates.router)

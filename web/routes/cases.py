@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import Action, Measure, Offence, RejectionReason, Verdict
-from services import cases, files
+from services import cases, duplicates, files
 from services.actions import ACTIONS
 from services.errors import Conflict, FieldError, Invalid
 from web.core.files import Sha256, file_response, uploaded
@@ -60,6 +60,7 @@ async def _case_page(
         status=status,
         case=case,
         events=events,
+        duplicates=await duplicates.of_case(page.ctx, no),
         can={a.value for a in case.open_actions},
         active=active.value if active else "",
         errors=page.errors(errors or []),
