@@ -398,3 +398,22 @@ async def test_a_clerk_imports_a_hotline_export_and_follows_it_to_its_summary(
 
 async def _exactly(db: Database, n: int) -> bool:
     return await complaints(db) == n
+
+
+async def test_a_supervisor_decides_a_complaint_filed_twice(site: Site, db: Database) -> None:
+    consumer = await site.person()
+    first, _ = await file_complaint(consumer)
+    again, _ = await file_complaint(consumer)
+    supervisor = await site.staff("supervisor")
+    await supervisor.get_by_role("link", name="疑似重复投诉").click()
+    await expect(supervisor.locator(f"#pair-{again}")).to_contain_text(first)
+    await accessible(supervisor)
+    await shot(supervisor, "duplicates")
+    await supervisor.locator(f"#pair-{again}").get_by_role("button", name="排除").click()
+    await expect(supervisor.locator(f"#reason-{again}-error")).to_contain_text("必填")
+    await accessible(supervisor)
+    await submit(supervisor, f"确认：为 {first} 的重复投诉")
+    await expect(supervisor.get_by_text("这里没有可能重复的投诉")).to_be_visible()
+    await supervisor.goto(f"/staff/cases/{again}")
+    await expect(supervisor.locator(".duplicate")).to_contain_text(first)
+    await accessible(supervisor)
