@@ -181,6 +181,17 @@ async def pairs(
     return await _out(ctx, list(found))
 
 
+async def open_among(ctx: Context, tracking_nos: list[str]) -> dict[str, str]:
+    """Of these cases (listed to their reader), those open as possible duplicates, each with its
+    original."""
+    found = await ctx.session.execute(
+        select(DuplicateSuspicion.tracking_no, DuplicateSuspicion.original).where(
+            DuplicateSuspicion.tracking_no.in_(tracking_nos), DuplicateSuspicion.status == "open"
+        )
+    )
+    return {no: original for no, original in found}
+
+
 async def of_case(ctx: Context, tracking_no: str) -> list[DuplicateOut]:
     """The case's own suspicion, and those naming it as the original (for its page; the caller
     has seen the case)."""

@@ -16,6 +16,8 @@ async def test_a_supervisor_confirms_one_possible_duplicate_and_dismisses_anothe
     third = await filed(browser, **{"consumer.phone": "139 0000 2222"})
     supervisor = await signed_in("supervisor")
 
+    queue = (await supervisor.get("/staff")).text
+    assert f'href="/staff/duplicates#pair-{again["tracking_no"]}">疑似重复 {first["tracking_no"]}' in queue
     page = (await supervisor.get("/staff/duplicates")).text
     assert "疑似重复投诉" in page
     assert f"{again['tracking_no']} 可能与 {first['tracking_no']} 重复" in page

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from domain.enums import CaseStatus, Category, Channel, Priority, RejectionReason, Role, Severity
-from services import auth, cases, tasks
+from services import auth, cases, duplicates, tasks
 from services.auth import Login
 from services.cases import CaseFilters
 from services.errors import Invalid, RateLimited, Unauthorized
@@ -93,10 +93,16 @@ async def home(page: StaffPage, p: int = 1) -> Response:
         tasks_listed = await tasks.list_tasks(
             page.ctx, principal=user, kind=None, status=None, paging=PageRequest(page=1, page_size=50)
         )
+    suspected = (
+        await duplicates.open_among(page.ctx, [c.tracking_no for c in listed.items])
+        if listed is not None and not inbox and user.role in duplicates.READERS
+        else {}
+    )
     return page.render(
         "staff/home.html",
         status=422 if errors else 200,
         cases=listed,
+        suspected=suspected,
         tasks=tasks_listed,
         records=user.role in RECORDING,
         supervised=user.role is Role.ENTERPRISE,
