@@ -10,7 +10,7 @@ COPY services services
 COPY api api
 COPY web web
 COPY db db
-COPY application.py cli.py processes.py settings.py simulation.py temporal_client.py worker.py ./
+COPY application.py cli.py processes.py settings.py simulation.py telemetry.py temporal_client.py worker.py ./
 RUN pip install --no-cache-dir -c constraints.txt . && python -m compileall -q /app
 ENV AFTERSALES_DATA_DIR=/data
 CMD ["aftersales", "api"]
