@@ -136,7 +136,12 @@ def _through_the_standard_library() -> None:
     """structlog's loggers hand their events to the standard library's, whose handlers (none
     until `configure_logging`) write them."""
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # Below the logger's level an event is dropped first, before any work on it.
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,

@@ -228,22 +228,23 @@ async def confirm(
         body=rejection,
         idempotency_key=idempotency_key,
     )
-    await _decide(ctx.resources.db, tracking_no, "confirmed", principal, body.note)
+    # The request's session was given back while the workflow acted: the mark in a session of its own.
+    async with ctx.resources.db.sessions() as session:
+        confirmed = await session.get(DuplicateSuspicion, tracking_no)
+        assert confirmed is not None
+        _decided(confirmed, "confirmed", principal, body.note)
+        await session.commit()
     return done
 
 
 async def dismiss(ctx: Context, *, principal: Principal, tracking_no: str, body: DismissIn) -> DuplicateOut:
-    await _open(ctx, principal, tracking_no)
-    await _decide(ctx.resources.db, tracking_no, "dismissed", principal, body.reason)
-    ctx.session.expire_all()
-    [out] = await _out(ctx, [s for s in [await ctx.session.get(DuplicateSuspicion, tracking_no)] if s])
+    suspicion = await _open(ctx, principal, tracking_no)
+    _decided(suspicion, "dismissed", principal, body.reason)
+    await ctx.session.commit()
+    [out] = await _out(ctx, [suspicion])
     return out
 
 
-async def _decide(db: Database, tracking_no: str, status: str, principal: Principal, note: str) -> None:
-    async with db.sessions() as session:
-        suspicion = await session.get(DuplicateSuspicion, tracking_no)
-        assert suspicion is not None
-        suspicion.status, suspicion.note = status, note
-        suspicion.decided_by, suspicion.decided_at = principal.actor.id, datetime.now(UTC)
-        await session.commit()
+def _decided(suspicion: DuplicateSuspicion, status: str, principal: Principal, note: str) -> None:
+    suspicion.status, suspicion.note = status, note
+    suspicion.decided_by, suspicion.decided_at = principal.actor.id, datetime.now(UTC)
