@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -137,11 +138,18 @@ class ProjectionActivities:
                         "offence": v.offence.value if v.offence else None,
                         "at": v.at,
                         "detail": v.detail,
+                        "withdrawn_at": v.withdrawn_at,
                     }
                     for v in update.violations
                 ],
                 ["tracking_no", "seq"],
             )
+            for v in update.withdrawn:
+                await session.execute(
+                    sql_update(ViolationRow)
+                    .where(ViolationRow.tracking_no == snap.tracking_no, ViolationRow.seq == v.seq)
+                    .values(withdrawn_at=v.withdrawn_at)
+                )
         _breaches_seen(update)
         await self._deliver(update.notifications)
         if update.report is not None:

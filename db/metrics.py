@@ -105,7 +105,7 @@ async def load_facts(
             Complaint.channel,
         )
         .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
-        .where(ViolationRow.at >= start, ViolationRow.at < end, *filters)
+        .where(ViolationRow.at >= start, ViolationRow.at < end, ViolationRow.withdrawn_at.is_(None), *filters)
     )
     measures = [MeasureFacts("violation", *found) for found in violations]
 
@@ -115,7 +115,7 @@ async def load_facts(
                 select(SupervisionMeasure).where(
                     SupervisionMeasure.issued_at >= start,
                     SupervisionMeasure.issued_at < end,
-                    SupervisionMeasure.status != "dropped",
+                    SupervisionMeasure.status.not_in(("dropped", "withdrawn")),
                     *([SupervisionMeasure.enterprise_code == enterprise] if enterprise else []),
                 )
             )

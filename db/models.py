@@ -248,6 +248,7 @@ class ViolationRow(Base):
     offence: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[datetime]
     detail: Mapped[str] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None]  # its case was rejected as a duplicate: it counts no more
 
     __table_args__ = (UniqueConstraint("tracking_no", "seq", name="uq_violations_tracking_no_seq"),)
 

@@ -226,6 +226,7 @@ class WarningStatus(StrEnum):
     LIFTED = "lifted"  # rectification verified
     ESCALATED = "escalated"  # rectification overdue or not effective: a penalty followed
     SUPERSEDED = "superseded"  # the business licence was revoked while it stood
+    WITHDRAWN = "withdrawn"  # its violations withdrawn: its case repeated an earlier one
 
 
 class PenaltyStatus(StrEnum):

@@ -96,6 +96,11 @@ def violation_key(tracking_no: str, seq: int) -> str:
     return f"{tracking_no}:{seq}"
 
 
+def withdrawal_key(tracking_no: str) -> str:
+    """A duplicate case's withdrawal of its violations: one per case."""
+    return f"{tracking_no}:withdrawn"
+
+
 def verification_key(tracking_no: str, round_: int) -> str:
     return f"{tracking_no}:verification-{round_}"
 

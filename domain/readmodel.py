@@ -57,6 +57,7 @@ class CaseUpdate(Message):
     events: list[CaseEvent] = Field(default_factory=list)
     notifications: list[Notification] = Field(default_factory=list)
     violations: list[ViolationRecord] = Field(default_factory=list)
+    withdrawn: list[ViolationRecord] = Field(default_factory=list)  # the case repeated another
     # Its violations and verifications for the enterprise's supervision, reported once written.
     report: CaseReport | None = None
 

@@ -78,6 +78,14 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "penalty_decided": ("{name}：行政处罚已决定", "{name}: the penalty is decided"),
     "penalty_confirmed": ("{name}：行政处罚已决定", "{name}: the penalty is decided"),
     "penalty_dropped": ("{name}：拟处罚不予作出", "{name}: the proposed penalty is dropped"),
+    "warning_withdrawn": (
+        "{name}：警告已撤回（重复投诉）",
+        "{name}: a warning is withdrawn (a duplicate complaint)",
+    ),
+    "penalty_reviewed": (
+        "{name}：拟处罚所涉投诉为重复投诉，请复核",
+        "{name}: a proposed penalty names a duplicate complaint; review it",
+    ),
     "payment_reminder": ("{name}：罚款缴纳期限将至", "{name}: the fine is due soon"),
     "fine_overdue": ("{name}：罚款逾期未缴纳", "{name}: the fine is overdue"),
     "fine_paid": ("{name}：罚款已缴纳", "{name}: the fine is paid"),

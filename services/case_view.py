@@ -73,6 +73,7 @@ class ViolationView(Output):
     at: LocalTime
     detail: str
     offence: str | None
+    withdrawn_at: LocalTime | None = None  # the case repeated another: the violation counts no more
 
 
 class InvestigationView(Output):

@@ -122,9 +122,10 @@ async def _check_cases(
     async with db.sessions() as session:
         rows = {r.workflow_id: r for r in (await session.execute(select(Complaint))).scalars()}
         events = await _events_by_source(session, CaseEventRow.source)
-        violations: dict[str, set[int]] = {}
-        for tracking_no, seq in await session.execute(select(ViolationRow.tracking_no, ViolationRow.seq)):
-            violations.setdefault(tracking_no, set()).add(seq)
+        violations: dict[str, set[tuple[int, bool]]] = {}
+        rows_seen = select(ViolationRow.tracking_no, ViolationRow.seq, ViolationRow.withdrawn_at.is_not(None))
+        for tracking_no, seq, withdrawn in await session.execute(rows_seen):
+            violations.setdefault(tracking_no, set()).add((seq, withdrawn))
         archived = set((await session.execute(select(HistoryArchiveEntry.workflow_id))).scalars())
     found: list[Difference] = []
     for workflow_id in listed:
@@ -135,7 +136,8 @@ async def _check_cases(
             counted = events.get(workflow_id, 0)
             if counted != state.revision:
                 problems.append(f"{counted} events recorded for {state.revision} revisions")
-            recorded, own = violations.get(state.tracking_no, set()), {v.seq for v in state.violations}
+            recorded = violations.get(state.tracking_no, set())
+            own = {(v.seq, v.withdrawn_at is not None) for v in state.violations}
             if recorded != own:
                 problems.append(f"violations recorded {sorted(recorded)}, the workflow's {sorted(own)}")
         found += [Difference(subject, p, workflow_id) for p in problems]

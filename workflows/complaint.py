@@ -35,10 +35,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.complaint.state import ActiveTask, CaseState
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
-    from domain.ids import task_id, verification_key, violation_key
+    from domain.ids import task_id, verification_key, violation_key, withdrawal_key
     from domain.messages import Assignee, Command
     from domain.readmodel import CaseUpdate, snapshot
-    from domain.supervision.messages import CaseReport, VerificationReport, ViolationReport
+    from domain.supervision.messages import (
+        CaseReport,
+        VerificationReport,
+        ViolationReport,
+        ViolationWithdrawal,
+    )
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import activities
     from workflows import search_attributes as sa
@@ -65,6 +70,9 @@ REPORT_WITH_RECORD = "report-with-record"
 # and an activity less on the server for each complaint. Its record stays an activity of its
 # own: it writes, and makes the first tries of its deliveries, while the case answers queries.
 STEPS_IN_TASK = "steps-in-task"
+# The patch that withdraws a case's violations from its enterprise's supervision when the case
+# is rejected as a duplicate of another: the grievance counts once.
+WITHDRAW_DUPLICATES = "withdraw-duplicates"
 
 
 @workflow.defn
@@ -153,6 +161,7 @@ class ComplaintWorkflow:
 
     async def _record(self) -> None:
         events, notifications, violations = self.process.drain()
+        withdrawn, self.process.withdrawn = self.process.withdrawn, []
         if any(n.topic in TOLD_SINCE for n in notifications) and not workflow.patched(CONSUMER_UPDATES):
             notifications = [n for n in notifications if n.topic not in TOLD_SINCE]
         once = one_notice_per_breach(notifications)
@@ -163,12 +172,18 @@ class ComplaintWorkflow:
             events=events,
             notifications=notifications,
             violations=violations,
+            withdrawn=withdrawn,
         )
-        together = bool(violations or self._verifications) and workflow.patched(REPORT_WITH_RECORD)
+        withdrawal = (
+            self._withdrawal(withdrawn) if withdrawn and workflow.patched(WITHDRAW_DUPLICATES) else None
+        )
+        together = bool(violations or self._verifications or withdrawal) and workflow.patched(
+            REPORT_WITH_RECORD
+        )
         if together:
             verifications, self._verifications = self._verifications, []
             if workflow.patched(SUPERVISION):
-                update.report = self._report(violations, verifications)
+                update.report = self._report(violations, verifications, withdrawal)
         await activities.record_case(update)
         self._recorded = update.snapshot.revision
         self._publish()
@@ -179,7 +194,10 @@ class ComplaintWorkflow:
             await activities.report_to_enterprise(self._report(violations, verifications))
 
     def _report(
-        self, violations: list[ViolationRecord], verifications: list[VerificationReport]
+        self,
+        violations: list[ViolationRecord],
+        verifications: list[VerificationReport],
+        withdrawal: ViolationWithdrawal | None = None,
     ) -> CaseReport:
         case = self.case
         investigator = case.investigation.investigator if case.investigation else None
@@ -201,6 +219,18 @@ class ComplaintWorkflow:
                 for v in violations
             ],
             verifications=verifications,
+            withdrawals=[withdrawal] if withdrawal else [],
+        )
+
+    def _withdrawal(self, withdrawn: list[ViolationRecord]) -> ViolationWithdrawal:
+        case = self.case
+        assert case.duplicate_of is not None
+        return ViolationWithdrawal(
+            key=withdrawal_key(case.tracking_no),
+            tracking_no=case.tracking_no,
+            duplicate_of=case.duplicate_of,
+            violation_keys=[violation_key(case.tracking_no, v.seq) for v in withdrawn],
+            at=workflow.now(),
         )
 
     def _publish(self) -> None:

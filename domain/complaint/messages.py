@@ -175,3 +175,4 @@ class ViolationRecord(Message):
     detail: str
     offence: Offence | None = None
     round: int | None = None  # the rectification round, for a late or ineffective rectification
+    withdrawn_at: datetime | None = None  # the case was found to repeat another: it counts no more

@@ -75,6 +75,7 @@ class CaseProcess(Ledger):
         )
         self.state = state
         self.violations: list[ViolationRecord] = []
+        self.withdrawn: list[ViolationRecord] = []  # for the enterprise's supervision, once recorded
         self.wanted: list[DeadlineRequest] = []
         self._now = state.intake.received_at
         self._handlers: dict[Action, Callable[[Any], None]] = {
@@ -218,9 +219,28 @@ class CaseProcess(Ledger):
     def _reject(self, cmd: Reject) -> None:
         if cmd.reason is RejectionReason.DUPLICATE:
             outcome, note = Outcome.REJECTED_DUPLICATE, f"duplicate of {cmd.duplicate_of}"
+            self.state.duplicate_of = cmd.duplicate_of
+            self._withdraw_violations(cmd)
         else:
             outcome, note = Outcome.REJECTED_OUT_OF_SCOPE, "out of scope"
         self._close(outcome, f"{note}. {cmd.note}".strip(" ."), cmd.actor)
+
+    def _withdraw_violations(self, cmd: Reject) -> None:
+        """A duplicate's violations count no more: the grievance counts once, as the case it repeats."""
+        counted = [v for v in self.state.violations if v.withdrawn_at is None]
+        if not counted:
+            return
+        for v in counted:
+            v.withdrawn_at = self._now
+        self.withdrawn = counted
+        self._event(
+            "violations_withdrawn",
+            f"{len(counted)} violation(s) withdrawn from the enterprise's record: "
+            f"the case repeats case {cmd.duplicate_of}",
+            cmd.actor,
+            seqs=[v.seq for v in counted],
+            duplicate_of=cmd.duplicate_of,
+        )
 
     def _escalate(self, cmd: Escalate) -> None:
         self._open_investigation(f"escalated: {cmd.reason}", cmd.actor)

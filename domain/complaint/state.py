@@ -118,6 +118,7 @@ class CaseState(Message):
     evaluation: EvaluationOutcome | None = None
     outcome: Outcome | None = None
     closing_note: str = ""
+    duplicate_of: str | None = None  # rejected as a duplicate of this case
     closed_at: datetime | None = None
     requests: dict[str, str] = Field(default_factory=dict)  # request id → "applied" or refusal
     met_early: list[str] = Field(default_factory=list)  # deadline keys met while being computed

@@ -40,14 +40,27 @@ class VerificationReport(Message):
     at: datetime
 
 
+class ViolationWithdrawal(Message):
+    """A case confirmed to repeat an earlier one: its violations count no more, so the
+    grievance counts once, as the earlier case."""
+
+    type: Literal["withdrawal"] = "withdrawal"
+    key: str  # "<tracking no>:withdrawn"
+    tracking_no: str
+    duplicate_of: str
+    violation_keys: list[str]
+    at: datetime
+
+
 class CaseReport(Message):
-    """What a complaint workflow reports to its enterprise's supervision: new violations and
-    verification results."""
+    """What a complaint workflow reports to its enterprise's supervision: new violations,
+    verification results, and the violations of a case rejected as a duplicate."""
 
     credit_code: str
     name: str
     violations: list[ViolationReport] = Field(default_factory=list)
     verifications: list[VerificationReport] = Field(default_factory=list)
+    withdrawals: list[ViolationWithdrawal] = Field(default_factory=list)
 
 
 # The penalty procedure a report's sender runs: 2 since penalties live as the law has them

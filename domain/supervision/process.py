@@ -49,6 +49,7 @@ from domain.supervision.messages import (
     SuspensionVerification,
     VerificationReport,
     ViolationReport,
+    ViolationWithdrawal,
 )
 from domain.supervision.procedure import PenaltyProcedure
 from domain.supervision.rules import command_problem, fine_bounds, refusal
@@ -115,7 +116,11 @@ class SupervisionProcess(PenaltyProcedure):
         self._now = now
         state = self.state
         state.policy, state.name = report.policy, report.name or state.name
-        items: list[ViolationReport | VerificationReport] = [*report.violations, *report.verifications]
+        items: list[ViolationReport | VerificationReport | ViolationWithdrawal] = [
+            *report.violations,
+            *report.verifications,
+            *report.withdrawals,
+        ]
         for item in items:
             if item.key not in state.reports_seen:
                 state.reports_seen = [*state.reports_seen, item.key][-REMEMBERED_REPORTS:]
@@ -129,6 +134,8 @@ class SupervisionProcess(PenaltyProcedure):
         item = self.state.pending.pop(0)
         if isinstance(item, ViolationReport):
             self._violation(item)
+        elif isinstance(item, ViolationWithdrawal):
+            self._withdrawal(item)
         else:
             self._verification(item)
         return True
@@ -330,6 +337,57 @@ class SupervisionProcess(PenaltyProcedure):
                 f"rectification verified in case {r.tracking_no}",
                 r.key,
             )
+
+    def _withdrawal(self, w: ViolationWithdrawal) -> None:
+        """A case confirmed to repeat an earlier one: its violations leave the repeat window, a
+        warning or an undecided proposal that rests on nothing else is withdrawn, one that rests
+        on more leaves it out and is put before the supervisors again. A decided penalty stands."""
+        state, keys = self.state, set(w.violation_keys)
+        state.violations = [v for v in state.violations if v.key not in keys]
+        self._history(
+            "violations_withdrawn",
+            f"the violations of case {w.tracking_no} withdrawn: it repeats case {w.duplicate_of}",
+            w.key,
+        )
+        for warning in state.active_warnings:
+            if set(warning.violation_keys) <= keys:
+                warning.status, warning.ended_at = WarningStatus.WITHDRAWN, self._now
+                if warning.order_due and warning.order_due.state is DeadlineState.PENDING:
+                    warning.order_due.end(DeadlineState.CLOSED, self._now)
+                self._history("warning_withdrawn", f"warning {warning.id} withdrawn with them", w.key)
+                self._notify("warning_withdrawn", f"Warning {warning.id} is withdrawn", self._enterprise())
+        for penalty in state.penalties:
+            if not keys & set(penalty.violation_keys):
+                continue
+            if not penalty.pending:
+                self._history("recorded", f"penalty {penalty.id}, decided, stands", w.key)
+                continue
+            penalty.violation_keys = [k for k in penalty.violation_keys if k not in keys]
+            penalty.tracking_nos = [t for t in penalty.tracking_nos if t != w.tracking_no]
+            if penalty.violation_keys:
+                self._history("penalty_reviewed", f"penalty proposal {penalty.id} stands without them", w.key)
+                self._notify(
+                    "penalty_reviewed",
+                    f"Penalty proposal {penalty.id} named case {w.tracking_no}, a duplicate: review it",
+                    SUPERVISORS,
+                )
+            else:
+                self._withdraw_proposal(penalty, w)
+        self._settle_level()
+
+    def _withdraw_proposal(self, penalty: Penalty, w: ViolationWithdrawal) -> None:
+        """An undecided proposal whose every violation was withdrawn: it ends, as a dropped one."""
+        windows = [penalty.statement_due, penalty.hearing.request_due if penalty.hearing else None]
+        for window in windows:
+            if window and window.state is DeadlineState.PENDING:
+                window.end(DeadlineState.CLOSED, self._now)
+        penalty.status = PenaltyStatus.DROPPED
+        self._history(
+            "penalty_dropped",
+            f"penalty {penalty.id} dropped: case {w.tracking_no} repeats case {w.duplicate_of}",
+            w.key,
+        )
+        self._notify("penalty_dropped", f"Penalty {penalty.id} is dropped", self._enterprise(), SUPERVISORS)
 
     def _rectified(
         self,

@@ -25,6 +25,7 @@ from domain.supervision.messages import (
     SuspensionVerification,
     VerificationReport,
     ViolationReport,
+    ViolationWithdrawal,
 )
 
 
@@ -187,9 +188,9 @@ class EnterpriseState(Message):
     commendations: list[Commendation] = Field(default_factory=list)
     history: list[LadderStep] = Field(default_factory=list)
     reports_seen: list[str] = Field(default_factory=list)  # the latest report keys: a retry counts once
-    pending: list[Annotated[ViolationReport | VerificationReport, Field(discriminator="type")]] = Field(
-        default_factory=list
-    )
+    pending: list[
+        Annotated[ViolationReport | VerificationReport | ViolationWithdrawal, Field(discriminator="type")]
+    ] = Field(default_factory=list)
     requests: dict[str, str] = Field(default_factory=dict)
     refusals: list[Refusal] = Field(default_factory=list)
 

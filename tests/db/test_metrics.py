@@ -98,6 +98,7 @@ def expected(
             1
             for v in violations
             if start <= v["at"] < end
+            and v["withdrawn_at"] is None
             and v["enterprise_code"] in codes
             and v["tracking_no"] in {c["tracking_no"] for c in cases if c["enterprise_code"] in codes}
         ),
@@ -105,7 +106,7 @@ def expected(
             1
             for m in measures
             if m["kind"] == "warning"
-            and m["status"] != "dropped"
+            and m["status"] not in ("dropped", "withdrawn")
             and start <= m["issued_at"] < end
             and m["enterprise_code"] in codes
         ),
@@ -113,7 +114,7 @@ def expected(
             1
             for m in measures
             if m["kind"] == "penalty"
-            and m["status"] != "dropped"
+            and m["status"] not in ("dropped", "withdrawn")
             and start <= m["issued_at"] < end
             and m["enterprise_code"] in codes
         ),

@@ -26,12 +26,22 @@ from domain.complaint.messages import (
     Accept,
     OrderedMeasure,
     Propose,
+    Reject,
     Respond,
     SubmitFindings,
     SubmitRectification,
     Withdraw,
 )
-from domain.enums import DecisionOutcome, Measure, Offence, Role, Severity, Verdict, ViolationKind
+from domain.enums import (
+    DecisionOutcome,
+    Measure,
+    Offence,
+    RejectionReason,
+    Role,
+    Severity,
+    Verdict,
+    ViolationKind,
+)
 from domain.ids import enterprise_workflow_id, notification_workflow_id
 from domain.messages import Actor, Assignee
 from domain.policy import Policy, parse_policy
@@ -173,6 +183,37 @@ async def withdrawn(env: WorkflowEnvironment, settings: Settings, db: Database) 
     await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已和解"))
     await handle.result()
     return [handle.id]
+
+
+async def duplicate(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    """Two filings of one grievance, both left unanswered: the second is rejected as a duplicate
+    of the first, and its violations are withdrawn from the enterprise's supervision."""
+    queue = settings.task_queue
+    now = (await env.get_current_time()).replace(microsecond=0)
+    original = await _case(env, queue, "ORIGINAL", received_at=now)
+    handle = await _case(env, queue, "DUPLICATE", channel="phone", received_at=now)
+    await env.sleep(timedelta(hours=24, seconds=1))
+    await wait_for_state(handle, lambda s: s.violations)
+    await handle.signal(
+        ComplaintWorkflow.reject,
+        command(
+            Reject,
+            SUPERVISOR,
+            reason=RejectionReason.DUPLICATE,
+            duplicate_of=original.id.removeprefix("complaint-"),
+        ),
+    )
+    await handle.result()
+    enterprise = env.client.get_workflow_handle(enterprise_workflow_id(ENTERPRISES[0][0]))
+
+    async def withdrawn() -> bool:
+        state = await enterprise.query(EnterpriseWorkflow.state)
+        return any(s.step == "violations_withdrawn" for s in state.history)
+
+    await eventually(withdrawn, what="the violations withdrawn")
+    await original.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER))
+    await original.result()
+    return [handle.id, enterprise.id]
 
 
 async def long_running(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
@@ -448,6 +489,7 @@ SCENARIOS = {
     "resolved": resolved,
     "investigated": investigated,
     "withdrawn": withdrawn,
+    "duplicate": duplicate,
     "long": long_running,
     "ladder": ladder,
     "adopted": adopted,

@@ -109,6 +109,8 @@ def generate(
                     "kind": "late_response",
                     "at": received + timedelta(hours=24),
                     "detail": "",
+                    # a case found to repeat another: its violation counts no more
+                    "withdrawn_at": received + timedelta(days=3) if i % 5 == 0 else None,
                 }
             )
         if rng.random() < 0.08:
@@ -118,7 +120,7 @@ def generate(
                     "enterprise_code": code,
                     "measure_id": f"{kind[0].upper()}{i}",
                     "kind": kind,
-                    "status": rng.choice(["active", "confirmed", "dropped"]),
+                    "status": "withdrawn" if i % 4 == 0 else rng.choice(["active", "confirmed", "dropped"]),
                     "cause": "",
                     "issued_at": received + timedelta(days=2),
                     "tracking_nos": [no],

@@ -34,6 +34,7 @@ from domain.supervision.messages import (
     Statement,
     VerificationReport,
     ViolationReport,
+    ViolationWithdrawal,
 )
 from domain.supervision.process import SupervisionProcess
 from domain.supervision.state import EnterpriseState, Penalty
@@ -59,6 +60,7 @@ class Ladder:
         self.now = START
         self.n = 0
         self.name = "明辉电器"  # the registered name the report carries
+        self.keys: dict[str, list[str]] = {}  # each case's violation keys, as reported
 
     @property
     def state(self) -> EnterpriseState:
@@ -76,6 +78,7 @@ class Ladder:
         **fields: Any,
     ) -> None:
         self.n += 1
+        self.keys.setdefault(case, []).append(f"{case}:{self.n}")
         report = ViolationReport(
             key=f"{case}:{self.n}",
             tracking_no=case,
@@ -120,6 +123,19 @@ class Ladder:
         found = self.state.penalty(penalty_id)
         assert found is not None, f"no penalty {penalty_id}"
         return found
+
+    def withdrawn(self, case: str, duplicate_of: str) -> None:
+        """The case rejected as a duplicate of another: its violations withdrawn."""
+        withdrawal = ViolationWithdrawal(
+            key=f"{case}:withdrawn",
+            tracking_no=case,
+            duplicate_of=duplicate_of,
+            violation_keys=self.keys.get(case, []),
+            at=self.now,
+        )
+        self.report(
+            EnterpriseReport(credit_code=CODE, name=self.name, policy=POLICY, withdrawals=[withdrawal])
+        )
 
     def verified(self, case: str) -> None:
         """The case's rectification verified effective by its follow-up verification."""

@@ -12,7 +12,13 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from worker import WORKFLOWS
-from workflows.complaint import CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, STEPS_IN_TASK
+from workflows.complaint import (
+    CONSUMER_UPDATES,
+    ONE_BREACH_NOTICE,
+    REPORT_WITH_RECORD,
+    STEPS_IN_TASK,
+    WITHDRAW_DUPLICATES,
+)
 from workflows.delivery import FIRST_TRY_IN_TASK, NotificationWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE
 
@@ -104,7 +110,7 @@ def test_the_stored_cases_replay_on_both_sides_of_the_report_with_the_record() -
     cases of before reported them by an activity of their own."""
     cases = {p.name: p for p in HISTORIES if "--complaint-" in p.name and "-verification-" not in p.name}
     together = {n for n, p in cases.items() if REPORT_WITH_RECORD in _signals_and_patches(p)[1]}
-    assert together and all(n.startswith("v6--") for n in together)
+    assert together and all(_version(n) >= 6 for n in together)
     for before, since in (("v5", "LONG__run2"), ("v4", "INVESTIGATED__run1"), ("v4", "INVESTIGATED__run2")):
         assert f"v6--complaint-CP-REPLAY-{since}.json" in together
         assert "report_to_enterprise" in _activities(cases[f"{before}--complaint-CP-REPLAY-{since}.json"])
@@ -120,6 +126,16 @@ def test_the_stored_cases_replay_on_both_sides_of_the_steps_in_task() -> None:
     assert "prepare_case" in _activities(cases["v4--complaint-CP-REPLAY-RESOLVED__run1.json"])
     assert "prepare_case" not in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
     assert "record_case" in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
+
+
+def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_replay_without() -> None:
+    """v9: a case rejected as a duplicate withdraws its violations from its enterprise's
+    supervision, which replays the withdrawal; no case of before carries the patch."""
+    cases = {p.name: _signals_and_patches(p) for p in HISTORIES if "--complaint-" in p.name}
+    withdrawn = {n for n, (_, patches) in cases.items() if WITHDRAW_DUPLICATES in patches}
+    assert withdrawn == {"v9--complaint-CP-REPLAY-DUPLICATE__run1.json"}
+    assert "reject" in cases["v9--complaint-CP-REPLAY-DUPLICATE__run1.json"][0]
+    assert "v9--enterprise-91310115MA1K4B2X34__run1.json" in {p.name for p in HISTORIES}
 
 
 def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:

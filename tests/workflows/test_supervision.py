@@ -11,14 +11,15 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from db.models import EnterpriseSupervision, PublicNoticeRow, SupervisionMeasure
+from db.models import EnterpriseSupervision, PublicNoticeRow, SupervisionMeasure, ViolationRow
 from db.session import Database
-from domain.complaint.messages import Escalate, Respond, SubmitFindings, SubmitRectification
+from domain.complaint.messages import Escalate, Reject, Respond, SubmitFindings, SubmitRectification
 from domain.enums import (
     CaseStatus,
     DecisionOutcome,
     Offence,
     PenaltyStatus,
+    RejectionReason,
     Role,
     Severity,
     Verdict,
@@ -323,3 +324,31 @@ async def test_a_long_supervision_continues_as_new_and_keeps_its_record(
     )
     assert len(state.warnings) == 1 and state.level == 1 and not state.pending
     assert first_run.workflow_execution_started_event_attributes.continued_execution_run_id == ""
+
+
+async def test_a_case_confirmed_a_duplicate_withdraws_its_violations_from_the_supervision(
+    ts_env: WorkflowEnvironment, worker: Worker, db: Database
+) -> None:
+    first = await unanswered(ts_env, worker)
+    await supervision(ts_env, lambda s: s.warnings, "a warning")
+    second = await unanswered(ts_env, worker)
+    await supervision(ts_env, lambda s: s.penalties, "a penalty proposal for the repeat")
+    original, duplicate = (h.id.removeprefix("complaint-") for h in (first, second))
+
+    reject = command(Reject, SUPERVISOR, reason=RejectionReason.DUPLICATE, duplicate_of=original)
+    await second.signal(ComplaintWorkflow.reject, reject)
+    case = await wait_for_state(second, status_is(CaseStatus.CLOSED))
+    assert case.duplicate_of == original and all(v.withdrawn_at for v in case.violations)
+    state = await supervision(
+        ts_env, lambda s: s.penalties[0].status is PenaltyStatus.DROPPED, "the proposal dropped"
+    )
+    assert [v.tracking_no for v in state.violations] == [original]
+    assert state.warnings[0].status is WarningStatus.ACTIVE
+
+    async def withdrawn_in_the_read_model() -> bool:
+        found = await rows(db, ViolationRow, ViolationRow.enterprise_code == ENTERPRISE_CODE)
+        by_case = {(r.tracking_no, r.withdrawn_at is not None) for r in found}
+        [p1] = await rows(db, SupervisionMeasure, SupervisionMeasure.measure_id == "P1")
+        return by_case == {(original, False), (duplicate, True)} and p1.status == "dropped"
+
+    await eventually(withdrawn_in_the_read_model, what="the withdrawal in the read model")

@@ -141,6 +141,7 @@ LABELS: dict[str, dict[str, str]] = {
         "lifted": N_("Lifted"),
         "escalated": N_("Escalated to a penalty"),
         "superseded": N_("Ended by the revocation"),
+        "withdrawn": N_("Withdrawn: its case repeated another"),
     },
     "grain": {"day": N_("by day"), "week": N_("by week"), "month": N_("by month")},
     "grouping": {
