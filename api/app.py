@@ -23,6 +23,7 @@ from api.routes import (
     deliveries,
     duplicates,
     enterprises,
+    imports,
     intake,
     metrics,
     notices,
@@ -34,6 +35,7 @@ from api.routes import (
 )
 from db.session import Database
 from services.context import Resources
+from services.import_runs import MAX_BYTES as MAX_IMPORT_BYTES
 from settings import Settings
 
 DESCRIPTION = """
@@ -63,6 +65,7 @@ ROUTERS = (
     deliveries,
     webhooks,
     duplicates,
+    imports,
     operations,
 )
 
@@ -86,7 +89,12 @@ def create_app(
     )
     errors.install(app)
     upload_bytes = settings.upload_max_files * settings.upload_max_bytes + 1024 * 1024
-    app.add_middleware(BodyLimit, max_bytes=errors.MAX_BODY_BYTES, upload_bytes=upload_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=errors.MAX_BODY_BYTES,
+        upload_bytes=upload_bytes,
+        api_uploads={"/api/imports": MAX_IMPORT_BYTES + 1024 * 1024},  # the export and its mapping
+    )
     app.add_middleware(Observed)  # inside the audit's: the request id is known
     app.add_middleware(AuditMiddleware)
     app.add_middleware(SecurityHeaders)

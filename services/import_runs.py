@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import select
 
 from db.models import ImportProblem, ImportRun
@@ -21,6 +21,7 @@ from services.files import Upload, size, store
 from services.import_files import Table, UnreadableFile
 from services.imports import ImportRefused, Problem, check_headings
 from services.intake import RECORDING_ROLES
+from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 from workflows.imports import ImportWorkflow
 
@@ -28,6 +29,31 @@ MAX_BYTES = 20 * 1024 * 1024  # about 50,000 rows of a hotline export
 SHOWN = 20  # runs listed
 ENDED = ("done", "failed")
 _STAGE = {"queued": 0, "running": 1, "done": 2, "failed": 3}
+
+
+class ImportRunOut(Output):
+    id: str
+    file_name: str
+    file_sha256: str = Field(description="the stored export's SHA-256")
+    file_format: str = Field(description="csv or xlsx")
+    dry_run: bool = Field(description="every row checked, nothing created")
+    status: str = Field(description="queued, running, done or failed")
+    total: int = Field(description="rows in the file")
+    done: int = Field(description="rows gone through so far")
+    created: int
+    already: int = Field(description="imported before: nothing new")
+    refused: int
+    started_by: str
+    started_at: LocalTime
+    finished_at: LocalTime | None = None
+    error: str = Field(default="", description="why a failed run stopped")
+
+
+class ProblemOut(Output):
+    row: int = Field(description="the row's number in the file, its heading row being 1")
+    field: str = Field(description="the complaint's field, dotted as the intake API names it")
+    column: str = Field(description="the export's heading for it, where it has one")
+    reason: str
 
 
 async def begin(
@@ -38,6 +64,7 @@ async def begin(
     principal.require(RECORDING_ROLES, "bulk imports")
     mapped, problems = _mapping(mapping)
     table: Table | None = None
+    total = 0
     if upload is None or not upload.content:
         problems.append(FieldError("file", "choose the export to import"))
     elif len(upload.content) > MAX_BYTES:
@@ -47,6 +74,7 @@ async def begin(
             table = Table(upload.content, upload.name)
             if mapped is not None:
                 check_headings(table, mapped)
+            total = table.count()  # reads the whole file: a fault past the headings shows here
         except (UnreadableFile, ImportRefused) as exc:
             problems.append(FieldError("file", str(exc)))
     if problems or table is None or mapped is None or upload is None:
@@ -62,7 +90,7 @@ async def begin(
         mapping=mapped.model_dump(),
         dry_run=dry_run,
         status="queued",
-        total=table.count(),
+        total=total,
         done=0,
         created=0,
         already=0,
@@ -124,6 +152,19 @@ async def problems(
         .limit(limit)
     )
     return [Problem(p.row, p.field, p.column, p.reason, p.kind) for p in found]
+
+
+async def problem_page(
+    ctx: Context, *, principal: Principal, run_id: str, paging: PageRequest
+) -> Page[ProblemOut]:
+    """A page of the rows the run refused, in row order."""
+    await get_run(ctx, principal=principal, run_id=run_id)
+    statement = (
+        select(ImportProblem)
+        .where(ImportProblem.run_id == run_id)
+        .order_by(ImportProblem.row, ImportProblem.field)
+    )
+    return await paginate(ctx.session, statement, paging, ProblemOut.model_validate)
 
 
 def revision(run: ImportRun) -> int:

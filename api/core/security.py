@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -73,19 +74,26 @@ BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 class BodyLimit:
     """Refuses a request body over `max_bytes` with a JSON 413, before any of it is read: by its
     Content-Length, or, for a body sent in chunks, by reading at most that much first. A page's
-    form with files (multipart, outside the JSON API) may be as large as `upload_bytes`."""
+    form with files (multipart, outside the JSON API) may be as large as `upload_bytes`; the
+    API's few uploads (multipart to a path of `api_uploads`) as large as their own limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int = 0,
+        api_uploads: Mapping[str, int] | None = None,
+    ) -> None:
         self.app, self.max_bytes, self.upload_bytes = app, max_bytes, upload_bytes
+        self.api_uploads = dict(api_uploads or {})
 
     def _limit(self, scope: Scope) -> int:
         headers = dict(scope.get("headers", []))
-        files = headers.get(b"content-type", b"").startswith(b"multipart/form-data")
-        return (
-            max(self.upload_bytes, self.max_bytes)
-            if files and not scope["path"].startswith(JSON)
-            else self.max_bytes
-        )
+        if not headers.get(b"content-type", b"").startswith(b"multipart/form-data"):
+            return self.max_bytes
+        if scope["path"].startswith(JSON):
+            return max(self.api_uploads.get(scope["path"].rstrip("/"), 0), self.max_bytes)
+        return max(self.upload_bytes, self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in BODILESS:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
@@ -24,6 +25,7 @@ from domain.imports import template
 from domain.messages import Actor
 from services.files import FileStore
 from services.import_files import Table
+from services.import_runs import MAX_BYTES
 from services.imports import Importer, Mark, Problem, Tally
 from settings import Settings
 from temporal_client import key_ring
@@ -244,3 +246,83 @@ async def test_a_page_import_retried_goes_on_from_its_last_heartbeat(
     # Rows 2 and 3 were the earlier try's: this one recorded rows 4, 5 and 7 only.
     recorded = await eventually(lambda: _all(db, 3), what="the retry's cases")
     assert set(recorded) == {received(rows[i]) for i in (2, 3, 5)} and await claims(db) == 3
+
+
+async def _upload(api: Api, as_: str, files: dict[str, Any], **data: str) -> httpx.Response:
+    return await api.http.post("/api/imports", files=files, data=data, headers=api.auth(as_))
+
+
+async def test_the_api_imports_an_export_and_pages_the_rows_it_refused(api: Api, db: Database) -> None:
+    rows = [good_row(i) for i in range(3)]
+    rows[1]["联系电话"] = "12345"
+    begun = await _upload(api, "clerk", {"file": ("热线导出.csv", csv_bytes(rows), "text/csv")})
+    assert begun.status_code == 202, begun.text
+    run = begun.json()
+    location = begun.headers["location"]
+    assert location == f"/api/imports/{run['id']}"
+    assert (run["total"], run["file_format"], run["dry_run"], run["started_by"]) == (
+        3,
+        "csv",
+        False,
+        "clerk-1",
+    )
+
+    async def ended() -> dict[str, Any] | None:
+        got = (await api.get(location, as_="clerk")).json()
+        return got if got["status"] == "done" else None
+
+    done = await eventually(ended, what="the import done")
+    assert (done["done"], done["created"], done["already"], done["refused"]) == (3, 2, 0, 1)
+    assert done["finished_at"] is not None and done["finished_at"].endswith("+08:00")
+    page = (await api.get(f"{location}/problems?page_size=5", as_="supervisor")).json()
+    refused = await api.post("/api/complaints", complaint(consumer={"name": "王小明", "phone": "12345"}))
+    [api_reason] = [e["reason"] for e in refused.json()["errors"] if e["field"] == "consumer.phone"]
+    assert page["total"] == 1 and page["items"] == [
+        {"row": 3, "field": "consumer.phone", "column": "联系电话", "reason": api_reason}
+    ]
+    listed = await api.get("/api/imports", as_="admin")
+    assert run["id"] in [r["id"] for r in listed.json()]
+
+
+async def test_the_api_refuses_an_import_it_cannot_read_naming_the_part_and_records_nothing(
+    api: Api, db: Database
+) -> None:
+    wrong = "编号,姓名\r\n1,王\r\n".encode()
+    for files, field in (
+        ({"file": ("export.csv", b"", "text/csv")}, "file"),
+        ({"file": ("export.csv", wrong, "text/csv")}, "file"),
+        (
+            {
+                "file": ("export.csv", csv_bytes([good_row(0)]), "text/csv"),
+                "mapping": ("mapping.toml", b"[columns\n", "application/toml"),
+            },
+            "mapping",
+        ),
+    ):
+        got = await _upload(api, "clerk", files, dry_run="true")
+        assert got.status_code == 422, got.text
+        assert [e["field"] for e in got.json()["errors"]] == [field]
+    one = {"file": ("export.csv", csv_bytes([good_row(0)]), "text/csv")}
+    got = await _upload(api, "clerk", one, dry_run="x")
+    assert got.status_code == 422 and got.json()["errors"][0]["field"] == "dry_run"
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ImportRun)) == 0
+
+    enterprise = await _upload(api, "minghui", one)
+    assert enterprise.status_code == 403
+    assert (await api.get("/api/imports/IM20261205-000000", as_="clerk")).status_code == 404
+    assert (await api.get("/api/imports/IM20261205-000000/problems", as_="clerk")).status_code == 404
+
+
+async def test_an_export_may_be_larger_than_a_json_body_but_not_than_its_own_limit(api: Api) -> None:
+    header = ",".join(template().columns.values()).encode("utf-8")
+    big = header + b"\r\n" + b"x" * (2 * 1024 * 1024)  # past the JSON API's 256 KB
+    got = await _upload(api, "clerk", {"file": ("export.csv", big, "text/csv")}, dry_run="true")
+    assert got.status_code == 422, got.text  # read, and refused for its rows, not its size
+    huge = b"x" * (MAX_BYTES + 2 * 1024 * 1024)
+    got = await _upload(api, "clerk", {"file": ("export.csv", huge, "text/csv")}, dry_run="true")
+    assert got.status_code == 413, got.text
+    elsewhere = await api.http.post(
+        "/api/complaints", files={"file": ("a.bin", b"x" * (300 * 1024))}, headers=api.auth("clerk")
+    )
+    assert elsewhere.status_code == 413

@@ -37,6 +37,7 @@ from tests.support.api import (
     payloads,
     task_view,
 )
+from tests.support.exports import csv_bytes, good_row
 from workflows.archive import ArchiveWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput, ReportSummary
 
@@ -55,6 +56,7 @@ SCOPED = ["consumer", "minghui", "investigator", "evaluator1"]  # roles that own
 EVERYONE = frozenset(ROLES)
 ACCOUNTS = EVERYONE - {"anonymous", "consumer"}
 SUPERVISING = frozenset({"supervisor", "admin"})
+RECORDING = SUPERVISING | {"clerk"}
 OVERSIGHT = SUPERVISING | {"auditor"}
 CASE_READERS = frozenset({"consumer", "clerk", "minghui", "investigator"}) | OVERSIGHT
 TASK_READERS = frozenset({"investigator", "evaluator1"}) | OVERSIGHT
@@ -88,6 +90,7 @@ class Ctx:
     delivery_id: int  # a dead letter, for the admins
     endpoint_id: int  # a webhook endpoint of the enterprise in `code`
     account_id: str = ""  # a spare account, for the admins' account probes
+    import_id: str = ""  # a bulk import's run (a dry run)
     logins: dict[str, dict[str, str]] = field(default_factory=dict)  # fresh logins by use
 
     def token(self, use: str) -> str:
@@ -104,6 +107,7 @@ class Probe:
     auth: str | None = None  # authenticate with this fresh login's access token, not the API key
     tenanted: bool = False  # depends on whose object it is beyond the path (a body, a query)
     foreign: Callable[[Ctx, Any], list[Any]] | None = None  # of a 200 list: what is not the caller's
+    files: bool = False  # the body is a form with an export (multipart), not JSON
 
     def url(self, ctx: Ctx) -> str:
         values = {
@@ -117,6 +121,7 @@ class Probe:
             "delivery_id": ctx.delivery_id,
             "endpoint_id": ctx.endpoint_id,
             "account_id": ctx.account_id,
+            "run_id": ctx.import_id,
         }
         return self.path.format(**values) + self.query.format(code=ctx.code)
 
@@ -340,6 +345,10 @@ PROBES = [
     Probe("GET", "/api/duplicates", OVERSIGHT),
     Probe("POST", "/api/duplicates/{tracking_no}/confirmation", SUPERVISING, lambda _: {"note": ""}),
     Probe("POST", "/api/duplicates/{tracking_no}/dismissal", SUPERVISING, lambda _: {"reason": "不同投诉"}),
+    Probe("POST", "/api/imports", RECORDING, files=True),
+    Probe("GET", "/api/imports", RECORDING),
+    Probe("GET", "/api/imports/{run_id}", RECORDING),
+    Probe("GET", "/api/imports/{run_id}/problems", RECORDING),
     Probe("GET", "/api/archive/verify", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/archive", OVERSIGHT),
     Probe("GET", "/api/archive/{tracking_no}", OVERSIGHT),
@@ -520,6 +529,12 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         )
     }
 
+    export = {"file": ("export.csv", csv_bytes([good_row(0)]), "text/csv")}
+    dry_run = await api.http.post(
+        "/api/imports", files=export, data={"dry_run": "true"}, headers=api.auth("clerk")
+    )
+    import_id = ok(dry_run, 202)["id"]
+
     own, other = {}, {}
     m_case, m_inv = serious["minghui"]
     x_case, x_inv = serious["xunjie"]
@@ -543,6 +558,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             delivery_id=delivery_id,
             endpoint_id=endpoints["admin" if role == "admin" else "minghui"],
             account_id=spare_account,
+            import_id=import_id,
         )
         if username:
             for use in ("refresh", "logout", "codec"):
@@ -572,6 +588,9 @@ async def send(api: Api, probe: Probe, ctx: Ctx, headers: dict[str, str] | None 
     sent = {**ctx.headers, **(headers or {})}
     if probe.auth and ctx.username:
         sent["Authorization"] = f"Bearer {ctx.token(probe.auth)}"
+    if probe.files:  # a dry run of a one-row export: it creates nothing
+        export = {"file": ("export.csv", csv_bytes([good_row(0)]), "text/csv")}
+        return await api.http.post(probe.url(ctx), files=export, data={"dry_run": "true"}, headers=sent)
     body = probe.body(ctx) if probe.body else None
     return await api.http.request(probe.method, probe.url(ctx), json=body, headers=sent)
 
