@@ -2,9 +2,23 @@
 dismissal without a reason is refused beside its field in Chinese, a confirmation rejects the
 case as a duplicate; each case's page names the other."""
 
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import select
+from temporalio.testing import WorkflowEnvironment
+
+from application import create_app
+from db.models import Account
+from db.seed import hash_password
 from db.session import Database
-from tests.support import eventually
+from domain.complaint.messages import Respond
+from settings import Settings
+from tests.support import ENTERPRISE, ENTERPRISE_CODE, command, eventually, wait_for_state
 from tests.support.web import Browser, SignedIn, field_error, filed
+from tests.support.workflows import supervision
+from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
 
 
 async def test_a_supervisor_confirms_one_possible_duplicate_and_dismisses_another(
@@ -54,3 +68,48 @@ async def test_a_supervisor_confirms_one_possible_duplicate_and_dismisses_anothe
     assert "一件后来的投诉已确认为本投诉的重复投诉" in original_page
     assert "不同的商品批次" in (await supervisor.get("/staff/duplicates?status=dismissed")).text
     assert (await (await signed_in("minghui")).get("/staff/duplicates")).status_code == 403
+
+
+async def test_a_confirmed_duplicate_shows_its_violation_and_its_warning_withdrawn(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    """Skipped time: the enterprise answers the first filing but lets the second go unanswered;
+    confirmed a duplicate, the second's violation and the warning it brought are withdrawn."""
+    app = create_app(settings, temporal=ts_env.client, db=db)
+    async with (
+        build_worker(ts_env.client, settings, db),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://site", follow_redirects=True
+        ) as http,
+    ):
+        public = Browser(http)
+        first, again = await filed(public), await filed(public)
+        answered = ts_env.client.get_workflow_handle(f"complaint-{first['tracking_no']}")
+        await answered.signal(ComplaintWorkflow.respond, command(Respond, ENTERPRISE, message="已联系"))
+        await wait_for_state(answered, lambda s: s.responded_at is not None, "the first answered")
+        await ts_env.sleep(timedelta(hours=24, minutes=1))
+        await supervision(ts_env, lambda s: s.warnings, "the warning for the unanswered one")
+
+        async with db.transaction() as session:
+            account = await session.scalar(select(Account).where(Account.username == "supervisor"))
+            assert account is not None
+            account.password_hash = hash_password("pw-supervisor")
+        sign_in = {"username": "supervisor", "password": "pw-supervisor", "next": "/staff"}
+        assert (await public.submit("/sign-in", sign_in)).status_code == 200
+        confirmed = await public.submit(
+            f"/staff/duplicates/{again['tracking_no']}/confirmation",
+            {"note": "同一诉求"},
+            form_at="/staff/duplicates",
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        await supervision(ts_env, lambda s: s.warnings[0].status == "withdrawn", "the warning withdrawn")
+
+        async def shown(path: str, words: str) -> str | None:
+            text = (await public.get(path)).text
+            return text if words in text else None
+
+        record = f"/staff/cases/{again['tracking_no']}/record"
+        await eventually(lambda: shown(record, "已撤回：本投诉为重复投诉"), what="the violation withdrawn")
+        page = f"/staff/enterprises/{ENTERPRISE_CODE}/supervision"
+        await eventually(lambda: shown(page, "已撤回：所涉投诉为重复投诉"), what="the warning withdrawn")
