@@ -2,7 +2,7 @@
 mapping, checked at once, then imported by its workflow; its progress, its summary and the rows
 it refused, each with the field and the reason the intake API gives."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
@@ -16,6 +16,7 @@ from services.outputs import Page
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 EXPORT = "the export: CSV (UTF-8 or GB18030) or XLSX, 20 MB at most"
 MAPPING = "a mapping file (TOML) for an export not laid out as the template"
+DryRun = Annotated[Literal["true", "false"], Form(description="true: check every row and create nothing")]
 
 
 async def _upload(file: UploadFile | None) -> Upload | None:
@@ -29,7 +30,7 @@ async def _upload(file: UploadFile | None) -> Upload | None:
     status_code=202,
     response_model=ImportRunOut,
     responses={
-        **answers(401, 403),
+        **answers(400, 401, 403),
         413: {"model": ErrorBody, "description": "the export and its mapping are larger than 21 MiB"},
     },
     summary="Begin a bulk import: the export is checked now, its rows imported by a workflow",
@@ -38,17 +39,22 @@ async def begin_import(
     ctx: ContextDep,
     principal: SignedIn,
     response: Response,
-    file: Annotated[
-        UploadFile, File(description="the export: CSV (UTF-8 or GB18030) or XLSX, 20 MB at most")
-    ],
+    file: Annotated[UploadFile, File(description=EXPORT, json_schema_extra={"format": "hotline-export"})],
     mapping: Annotated[
-        UploadFile | None,
-        File(description="a mapping file (TOML) for an export not laid out as the template"),
+        UploadFile | None, File(description=MAPPING, json_schema_extra={"format": "import-mapping"})
     ] = None,
-    dry_run: Annotated[bool, Form(description="check every row and create nothing")] = False,
+    dry_run: Annotated[
+        Literal["true", "false"], Form(description="check every row, create nothing")
+    ] = "false",
 ) -> ImportRunOut:
+    """400 for a body that is not a multipart form; 422, naming the part, for a file or a mapping
+    that cannot be imported as it is laid out."""
     run = await import_runs.begin(
-        ctx, principal=principal, upload=await _upload(file), mapping=await _upload(mapping), dry_run=dry_run
+        ctx,
+        principal=principal,
+        upload=await _upload(file),
+        mapping=await _upload(mapping),
+        dry_run=dry_run == "true",
     )
     response.headers["Location"] = f"/api/imports/{run.id}"
     return ImportRunOut.model_validate(run)

@@ -305,6 +305,9 @@ async def test_the_api_refuses_an_import_it_cannot_read_naming_the_part_and_reco
     one = {"file": ("export.csv", csv_bytes([good_row(0)]), "text/csv")}
     got = await _upload(api, "clerk", one, dry_run="x")
     assert got.status_code == 422 and got.json()["errors"][0]["field"] == "dry_run"
+    form = {**api.auth("clerk"), "content-type": "multipart/form-data; boundary=x"}
+    got = await api.http.post("/api/imports", content=b"[1, 2]", headers=form)
+    assert got.status_code == 400 and got.json()["detail"]  # not a form at all
     async with db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ImportRun)) == 0
 

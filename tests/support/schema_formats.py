@@ -12,7 +12,9 @@ generator cannot know, so that generated requests the schema calls valid are val
 - `agency-id`: the demo's evaluation agencies, which an evaluator's account names;
 - `notice-date-time`: a hearing's moment, the policy's notice ahead (weeks ahead, past any
   holiday);
-- `expiry-date-time`: when an API key stops working, ahead and within the 732 days allowed.
+- `expiry-date-time`: when an API key stops working, ahead and within the 732 days allowed;
+- `hotline-export`, `import-mapping`: a bulk import's file, a CSV of good rows under the
+  template's headings, and its mapping, the template's own.
 """
 
 import itertools
@@ -26,6 +28,8 @@ from schemathesis.hooks import HookContext
 
 from db.seed import AGENCIES, ENTERPRISES
 from domain.identifiers import resident_id_check_character
+from settings import DEFAULTS
+from tests.support.exports import csv_bytes, good_row
 
 CREDIT_CODES = [code for code, _, _ in ENTERPRISES]
 
@@ -59,6 +63,11 @@ schemathesis.openapi.format(
 schemathesis.openapi.format("staff-username", st.sampled_from(["supervisor", "admin"]))
 schemathesis.openapi.format("agency-id", st.sampled_from([agency for agency, _ in AGENCIES]))
 schemathesis.openapi.format("notice-date-time", st.integers(30 * 86400, 90 * 86400).map(lambda s: _ago(-s)))
+schemathesis.openapi.format(
+    "hotline-export",
+    st.integers(0, 999).map(lambda i: csv_bytes([good_row(i)], "utf-8").decode("utf-8")),
+)
+schemathesis.openapi.format("import-mapping", st.just((DEFAULTS / "import_template.toml").read_text()))
 schemathesis.openapi.format("expiry-date-time", st.integers(3600, 700 * 86400).map(lambda s: _ago(-s)))
 
 
