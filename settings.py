@@ -11,18 +11,24 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from domain.bureaus import BureauTree
 from domain.calendar import WorkingCalendar, parse_overrides
 from domain.delivery import DeliveryRetry
 
 DEFAULTS = Path(__file__).parent / "domain" / "defaults"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@cache
+def _bureau_tree(path: Path) -> BureauTree:
+    return BureauTree.load(path)
 
 
 class Settings(BaseSettings):
@@ -50,6 +56,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     policy_file: Path = DEFAULTS / "policy.toml"
     calendar_file: Path = DEFAULTS / "calendar.toml"
+    bureaus_file: Path = DEFAULTS / "bureaus.toml"  # the bureaus served, by division code
     # Derives consumers' access codes; generated into data_dir in development.
     secret_key: SecretStr | None = None
     # Encrypt Temporal payloads: "id=base64key,older-id=base64key", the first the active one.
@@ -225,6 +232,10 @@ class Settings(BaseSettings):
     def working_calendar(self) -> WorkingCalendar:
         """The PRC working-day calendar with the overrides in `calendar_file`."""
         return WorkingCalendar(overrides=parse_overrides(self.calendar_file.read_text(encoding="utf-8")))
+
+    def bureau_tree(self) -> BureauTree:
+        """The bureaus in `bureaus_file`, read once."""
+        return _bureau_tree(self.bureaus_file)
 
     @property
     def database(self) -> str:

@@ -109,7 +109,7 @@ def outbox(settings: Settings) -> Outbox:
 def activities(client: Client, settings: Settings, db: Database, notifier: Notifier) -> list[Any]:
     calendar = settings.working_calendar()
     policies = PolicyStore(settings.policy_file, db)
-    intake = IntakeActivities(db, policies, calendar)
+    intake = IntakeActivities(db, policies, calendar, settings.bureau_tree())
     deadlines = DeadlineActivities(calendar)
     supervision = SupervisionActivities(db, client, settings.task_queue, policies)
     projection = ProjectionActivities(db, notifier, supervision.report)

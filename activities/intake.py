@@ -1,5 +1,5 @@
-"""Intake: the policy in force, triage, the case's first two deadlines, and whether the
-enterprise's licence was revoked, in one activity."""
+"""Intake: the policy in force, triage, the case's first two deadlines, the bureau that
+handles it, and whether the enterprise's licence was revoked, in one activity."""
 
 from datetime import timedelta
 
@@ -7,9 +7,10 @@ from sqlalchemy import func, or_, select
 from temporalio import activity
 
 from activities.deadlines import compute_deadline
-from db.models import Complaint, EnterpriseSupervision
+from db.models import Complaint, Enterprise, EnterpriseSupervision
 from db.policies import PolicyStore
 from db.session import Database
+from domain.bureaus import BureauTree
 from domain.calendar import WorkingCalendar
 from domain.complaint.io import CaseSetup
 from domain.complaint.messages import ComplaintIntake
@@ -20,10 +21,13 @@ from domain.triage import triage
 
 
 class IntakeActivities:
-    def __init__(self, db: Database, policies: PolicyStore, calendar: WorkingCalendar) -> None:
+    def __init__(
+        self, db: Database, policies: PolicyStore, calendar: WorkingCalendar, bureaus: BureauTree
+    ) -> None:
         self.db = db
         self.policies = policies
         self.calendar = calendar
+        self.bureaus = bureaus
 
     @activity.defn(name=ActivityName.PREPARE_CASE)
     async def prepare_case(self, intake: ComplaintIntake) -> CaseSetup:
@@ -44,6 +48,7 @@ class IntakeActivities:
                 )
             )
             supervision = await session.get(EnterpriseSupervision, intake.enterprise.credit_code)
+            registered = await session.get(Enterprise, intake.enterprise.credit_code)
         result = triage(
             policy.triage,
             category=intake.category,
@@ -62,4 +67,8 @@ class IntakeActivities:
             triage=result,
             deadlines=deadlines,
             enterprise_revoked_at=supervision.revoked_at if supervision else None,
+            routing=self.bureaus.route(
+                enterprise_division=registered.region_code if registered and registered.registered else None,
+                complaint_division=intake.region_code,
+            ),
         )

@@ -85,6 +85,14 @@ async def _move_forward(
     await session.flush()
 
 
+async def _division(session: AsyncSession, enterprise_code: str, region_code: str) -> str:
+    """The division a case's bureau is found by: the registered enterprise's, else the complaint's."""
+    registered = await session.get(Enterprise, enterprise_code)
+    if registered is not None and registered.registered and registered.region_code:
+        return registered.region_code
+    return region_code
+
+
 async def _record_events(
     session: AsyncSession,
     tracking_no: str,
@@ -122,6 +130,8 @@ class ProjectionActivities:
                 ["credit_code"],
             )
             fields.pop("enterprise_name")
+            if fields["bureau_code"] is None:  # a case from before bureaus: found by its division
+                fields["bureau_code"] = await _division(session, snap.enterprise_code, snap.region_code)
             await _move_forward(session, Complaint, snap.tracking_no, fields)
             await _record_events(
                 session, snap.tracking_no, snap.workflow_id, update.events, update.notifications

@@ -90,6 +90,7 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(20))
     enterprise_code: Mapped[str | None] = mapped_column(ForeignKey("enterprises.credit_code"))
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    bureau_code: Mapped[str | None] = mapped_column(String(6))  # staff: the bureau's area; none: the top
     password_hash: Mapped[str | None] = mapped_column(String(200))  # Argon2, via pwdlib
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -168,6 +169,9 @@ class Complaint(Base):
     triage_rule: Mapped[str] = mapped_column(String(100))
     enterprise_code: Mapped[str] = mapped_column(ForeignKey("enterprises.credit_code"), index=True)
     region_code: Mapped[str] = mapped_column(String(6), index=True)
+    # The bureau that handles it. A case from before bureaus holds the division its bureau is
+    # found by (the registered enterprise's, or the complaint's): the finest bureau covering it.
+    bureau_code: Mapped[str | None] = mapped_column(String(6), index=True)
     product_name: Mapped[str] = mapped_column(String(200))
     consumer_name_masked: Mapped[str] = mapped_column(String(100))
     consumer_phone_masked: Mapped[str] = mapped_column(String(32))

@@ -54,6 +54,7 @@ class DemoAccount:
     role: Role
     enterprise_code: str | None = None
     agency_id: str | None = None
+    bureau_code: str | None = None  # none: the top, which sees every case
 
     @property
     def email(self) -> str:
@@ -63,7 +64,7 @@ class DemoAccount:
 
 ENTERPRISES = [
     ("91310115MA1K4B2X34", "上海明辉电器有限公司", "310115"),
-    ("91440300MA5F8R7T1F", "深圳迅捷通讯科技有限公司", "440300"),
+    ("91440300MA5F8R7T1F", "深圳迅捷通讯科技有限公司", "440305"),
     ("91110108MA01C6QW2G", "北京优家家居有限公司", "110108"),
 ]
 AGENCIES = [("agency-huaxin", "华信第三方评估中心"), ("agency-zhengda", "正达消费者满意度调查所")]
@@ -85,6 +86,10 @@ ACCOUNTS = [
     DemoAccount("sup-zhao", "supervisor", "赵敏 (supervisor)", Role.SUPERVISOR),
     DemoAccount("admin-1", "admin", "系统管理员", Role.ADMIN),
     DemoAccount("aud-1", "auditor", "审计员", Role.AUDITOR),
+    # Supervisors of a bureau below the top: a county's, a city's, and another county's.
+    DemoAccount("sup-nanshan", "supervisor-nanshan", "钱进 (南山)", Role.SUPERVISOR, bureau_code="440305"),
+    DemoAccount("sup-shenzhen", "supervisor-shenzhen", "孙悦 (深圳)", Role.SUPERVISOR, bureau_code="440300"),
+    DemoAccount("sup-pudong", "supervisor-pudong", "周宁 (浦东)", Role.SUPERVISOR, bureau_code="310115"),
 ]
 
 
@@ -112,6 +117,7 @@ async def seed_demo(db: Database, file: Path, *, passwords: bool = True) -> dict
                     role=demo.role.value,
                     enterprise_code=demo.enterprise_code,
                     agency_id=demo.agency_id,
+                    bureau_code=demo.bureau_code,
                     email=demo.email,
                 )
                 session.add(account)

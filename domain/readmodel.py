@@ -30,6 +30,7 @@ class CaseSnapshot(Message):
     enterprise_code: str
     enterprise_name: str
     region_code: str
+    bureau_code: str | None = None  # the bureau that handles it; none for a case from before bureaus
     product_name: str
     consumer_name_masked: str
     consumer_phone_masked: str
@@ -90,6 +91,7 @@ def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
         enterprise_code=intake.enterprise.credit_code,
         enterprise_name=intake.enterprise.name,
         region_code=intake.region_code,
+        bureau_code=case.routing.bureau if case.routing else None,
         product_name=intake.product.name,
         consumer_name_masked=mask_name(intake.consumer.name),
         consumer_phone_masked=mask_phone(intake.consumer.phone),

@@ -145,6 +145,9 @@ class CaseView(Output):
         description="the enterprise's business licence was revoked: the case is handled for the consumer"
     )
     region_code: str
+    bureau: str | None = Field(default=None, description="the division code of the bureau that handles it")
+    bureau_rule: str | None = None
+    bureau_reason: str | None = None
     product: ProductView
     description: str
     desired_outcome: str
@@ -281,6 +284,9 @@ def case_view(case: CaseState, workflow_id: str, actor: Actor) -> CaseView:
         enterprise_name=intake.enterprise.name,
         enterprise_licence_revoked_at=case.enterprise_revoked_at,
         region_code=intake.region_code,
+        bureau=case.routing.bureau if case.routing else None,
+        bureau_rule=case.routing.rule if case.routing else None,
+        bureau_reason=case.routing.reason if case.routing else None,
         product=ProductView.model_validate(intake.product, from_attributes=True),
         description=intake.description,
         desired_outcome=intake.desired_outcome,

@@ -11,6 +11,7 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from db.models import CaseEventRow, Complaint, Enterprise
+from domain.bureaus import area_prefix
 from domain.complaint.io import ActionCheck
 from domain.complaint.rules import roles_for
 from domain.complaint.state import CaseState
@@ -44,6 +45,7 @@ class CaseListItem(Output):
     enterprise_code: str
     enterprise_name: str
     region_code: str
+    bureau_code: str | None = Field(description="the bureau that handles it (its division code)")
     product_name: str
     consumer_name: str
     consumer_phone: str
@@ -65,6 +67,7 @@ class CaseFilters:
     overdue: bool | None = None
     priority: Priority | None = None
     region: str | None = None  # division code
+    bureau: str | None = None  # a bureau's division code: the cases of its area
     category: Category | None = None
     open: bool | None = None  # not closed; or closed
     severity: Severity | None = None
@@ -98,23 +101,31 @@ class CaseFilters:
             where.append(Complaint.priority == self.priority.value)
         if self.region:
             where.append(Complaint.region_code == self.region)
+        if self.bureau:
+            where.append(in_area(self.bureau))
         if self.category is not None:
             where.append(Complaint.category == self.category.value)
         return where
 
 
-def _scope(principal: Principal) -> list[Any]:
-    """The cases a reader may see at all."""
+def scope(principal: Principal) -> list[Any]:
+    """The cases a reader may see at all: staff, those of their bureau's area."""
+    where = [in_area(principal.bureau)] if principal.bureau is not None else []
     if principal.role is Role.ENTERPRISE:
         return [Complaint.enterprise_code == principal.org]
     if principal.role is Role.INVESTIGATOR:
-        return [Complaint.investigator_id == principal.actor.id]
-    return []
+        return [*where, Complaint.investigator_id == principal.actor.id]
+    return where
 
 
-def _visible(row: Complaint, principal: Principal) -> bool:
+def in_area(bureau: str) -> Any:
+    """The cases a bureau's area holds."""
+    return Complaint.bureau_code.startswith(area_prefix(bureau), autoescape=True)
+
+
+def visible(row: Complaint, principal: Principal) -> bool:
     role = principal.role
-    return (
+    return principal.covers(row.bureau_code) and (
         role in SEE_EVERY_CASE
         or (role is Role.CONSUMER and principal.org == row.tracking_no)
         or (role is Role.ENTERPRISE and row.enterprise_code == principal.org)
@@ -151,7 +162,7 @@ async def queue(
     statement = (
         select(Complaint, Enterprise.name)
         .join(Enterprise, Enterprise.credit_code == Complaint.enterprise_code)
-        .where(*_scope(principal), *filters.where())
+        .where(*scope(principal), *filters.where())
         .order_by(*order, Complaint.received_at)
     )
     return await paginate(ctx.session, statement, paging, _list_item)
@@ -168,7 +179,7 @@ class QueueCounts(Output):
 
 async def queue_counts(ctx: Context, *, principal: Principal, filters: CaseFilters) -> QueueCounts:
     principal.require(READERS)
-    where = [*_scope(principal), *filters.where()]
+    where = [*scope(principal), *filters.where()]
     counted: dict[str, dict[str, int]] = {}
     for name, column in (("status", Complaint.status), ("priority", Complaint.priority)):
         found = await ctx.session.execute(select(column, func.count()).where(*where).group_by(column))
@@ -255,7 +266,7 @@ async def queue_revision(ctx: Context, *, principal: Principal) -> int:
     """The number of the reader's cases and the sum of their revisions: it grows with every case
     filed and every step of one."""
     principal.require(READERS)
-    counted = select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*_scope(principal))
+    counted = select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*scope(principal))
     return int(await ctx.session.scalar(counted) or 0)
 
 
@@ -279,7 +290,7 @@ async def queue_revisions(
 async def visible_case(ctx: Context, principal: Principal, tracking_no: str) -> Complaint:
     """The case's row, if this reader may see it; NotFound otherwise, without telling which."""
     row = await ctx.session.get(Complaint, tracking_no)
-    if row is None or not _visible(row, principal):
+    if row is None or not visible(row, principal):
         raise NotFound(f"no case {tracking_no}")
     return row
 

@@ -142,7 +142,7 @@ def _brief(row: Complaint | None) -> CaseBrief | None:
     )
 
 
-async def _out(ctx: Context, found: list[DuplicateSuspicion]) -> list[DuplicateOut]:
+async def _out(ctx: Context, found: list[DuplicateSuspicion], principal: Principal) -> list[DuplicateOut]:
     numbers = {s.tracking_no for s in found} | {s.original for s in found}
     rows = {
         c.tracking_no: c
@@ -160,11 +160,16 @@ async def _out(ctx: Context, found: list[DuplicateSuspicion]) -> list[DuplicateO
             decided_by=s.decided_by,
             decided_at=s.decided_at,
             note=s.note,
-            case=_brief(rows.get(s.tracking_no)),
-            original_case=_brief(rows.get(s.original)),
+            case=_brief(_seen(rows.get(s.tracking_no), principal)),
+            original_case=_brief(_seen(rows.get(s.original), principal)),
         )
         for s in found
     ]
+
+
+def _seen(row: Complaint | None, principal: Principal) -> Complaint | None:
+    """A case of the pair, if it is in the reader's bureau's area (an original may be elsewhere)."""
+    return row if row is not None and principal.covers(row.bureau_code) else None
 
 
 async def pairs(
@@ -172,13 +177,14 @@ async def pairs(
 ) -> list[DuplicateOut]:
     """The possible duplicates with their originals, newest first."""
     principal.require(READERS, "possible duplicates")
+    mine = select(Complaint.tracking_no).where(*cases.scope(principal))
     found = await ctx.session.scalars(
         select(DuplicateSuspicion)
-        .where(DuplicateSuspicion.status == status)
+        .where(DuplicateSuspicion.status == status, DuplicateSuspicion.tracking_no.in_(mine))
         .order_by(DuplicateSuspicion.found_at.desc())
         .limit(limit)
     )
-    return await _out(ctx, list(found))
+    return await _out(ctx, list(found), principal)
 
 
 async def open_among(ctx: Context, tracking_nos: list[str]) -> dict[str, str]:
@@ -192,7 +198,7 @@ async def open_among(ctx: Context, tracking_nos: list[str]) -> dict[str, str]:
     return {no: original for no, original in found}
 
 
-async def of_case(ctx: Context, tracking_no: str) -> list[DuplicateOut]:
+async def of_case(ctx: Context, tracking_no: str, principal: Principal) -> list[DuplicateOut]:
     """The case's own suspicion, and those naming it as the original (for its page; the caller
     has seen the case)."""
     found = await ctx.session.scalars(
@@ -200,7 +206,7 @@ async def of_case(ctx: Context, tracking_no: str) -> list[DuplicateOut]:
             (DuplicateSuspicion.tracking_no == tracking_no) | (DuplicateSuspicion.original == tracking_no)
         )
     )
-    return await _out(ctx, list(found))
+    return await _out(ctx, list(found), principal)
 
 
 async def _open(ctx: Context, principal: Principal, tracking_no: str) -> DuplicateSuspicion:
@@ -241,7 +247,7 @@ async def dismiss(ctx: Context, *, principal: Principal, tracking_no: str, body:
     suspicion = await _open(ctx, principal, tracking_no)
     _decided(suspicion, "dismissed", principal, body.reason)
     await ctx.session.commit()
-    [out] = await _out(ctx, [suspicion])
+    [out] = await _out(ctx, [suspicion], principal)
     return out
 
 

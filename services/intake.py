@@ -156,6 +156,11 @@ class IntakeReceipt(Output):
         default=None, description="an earlier case this one may repeat: a supervisor confirms or dismisses it"
     )
     duplicate_reason: str | None = None
+    bureau: str | None = Field(default=None, description="the division code of the bureau that handles it")
+    bureau_rule: str | None = Field(
+        default=None, description="why that bureau: enterprise-division, complaint-division or top"
+    )
+    bureau_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -321,6 +326,9 @@ async def _receipt(
             ),
             "policy_version": case.policy.version,
             "enterprise_licence_revoked_at": case.enterprise_revoked_at,
+            "bureau": case.routing.bureau if case.routing else None,
+            "bureau_rule": case.routing.rule if case.routing else None,
+            "bureau_reason": case.routing.reason if case.routing else None,
         }
     )
     return Filed(registered, registered=True)

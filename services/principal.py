@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from db.models import Account
+from domain.bureaus import covers
 from domain.enums import Role
 from domain.messages import Actor
 from services.errors import Forbidden
@@ -25,6 +26,16 @@ class Principal:
     def org(self) -> str | None:
         """An enterprise account's credit code, an evaluator's agency, a consumer's case."""
         return self.actor.org
+
+    @property
+    def bureau(self) -> str | None:
+        """A staff account's bureau: it sees and acts on the cases of that bureau's area. None:
+        the whole system (the top, or an account of no bureau: consumers, enterprises, agencies)."""
+        return self.account.bureau_code if self.account is not None else None
+
+    def covers(self, bureau_code: str | None) -> bool:
+        """Whether a case handled by `bureau_code` is in this principal's bureau's area."""
+        return self.bureau is None or covers(self.bureau, bureau_code)
 
     @classmethod
     def of(cls, account: Account, session_id: str | None = None, *, read_only: bool = False) -> "Principal":

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from db.models import Account, Agency, Enterprise, LoginSession
 from db.seed import hash_password
+from domain.bureaus import TOP
 from domain.enums import Role
 from domain.identifiers import anchored
 from services.context import Context
@@ -31,6 +32,19 @@ Username = Annotated[
     ),
 ]
 AgencyId = Annotated[str, Field(min_length=1, max_length=40, json_schema_extra={"format": "agency-id"})]
+BureauCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{6}$",
+        description="the division code of a bureau the system serves (none: the top)",
+        json_schema_extra={"format": "bureau-code"},
+    ),
+]
+NO_BUREAU = ("enterprise", "evaluator")  # accounts of no bureau: they see their own organisation's
+_BUREAU_RULE = {
+    "if": {"properties": {"role": {"enum": list(NO_BUREAU)}}, "required": ["role"]},
+    "then": {"properties": {"bureau_code": {"type": "null"}}},
+}
 
 
 def _only_for(field: str, role: str) -> dict[str, Any]:
@@ -55,20 +69,32 @@ def _organisation_problem(role: str, enterprise_code: str | None, agency_id: str
     return ""
 
 
+def _bureau_problem(role: str | None, bureau_code: str | None) -> str:
+    if role in NO_BUREAU and bureau_code:
+        return f"bureau_code: an {role}'s account belongs to no bureau"
+    return ""
+
+
 class AccountCreate(Input):
-    model_config = stated(_only_for("enterprise_code", "enterprise"), _only_for("agency_id", "evaluator"))
+    model_config = stated(
+        _only_for("enterprise_code", "enterprise"), _only_for("agency_id", "evaluator"), _BUREAU_RULE
+    )
 
     username: Username
     display_name: Name
     role: StaffRole
     enterprise_code: CreditCode | None = Field(default=None, description="for an enterprise's account")
     agency_id: AgencyId | None = Field(default=None, description="for an evaluator's account")
+    bureau_code: BureauCode | None = Field(
+        default=None, description="staff: the bureau whose area it works in"
+    )
     email: Email | None = None
     phone: Phone | None = None
 
     @model_validator(mode="after")
     def _organisation(self) -> "AccountCreate":
-        if problem := _organisation_problem(self.role, self.enterprise_code, self.agency_id):
+        problem = _organisation_problem(self.role, self.enterprise_code, self.agency_id)
+        if problem := problem or _bureau_problem(self.role, self.bureau_code):
             raise ValueError(problem)
         return self
 
@@ -77,12 +103,17 @@ class AccountChange(Input):
     """What changes; a field left out stays as it is. The role is given with its organisation
     (an enterprise's code, an evaluator's agency), which is named only with it."""
 
-    model_config = stated(_only_for("enterprise_code", "enterprise"), _only_for("agency_id", "evaluator"))
+    model_config = stated(
+        _only_for("enterprise_code", "enterprise"), _only_for("agency_id", "evaluator"), _BUREAU_RULE
+    )
 
     display_name: Name | None = None
     role: StaffRole | None = None
     enterprise_code: CreditCode | None = None
     agency_id: AgencyId | None = None
+    bureau_code: BureauCode | None = Field(
+        default=None, description="staff: the bureau whose area it works in"
+    )
     active: StrictBool | None = Field(default=None, description="false: the account is disabled")
 
     @model_validator(mode="after")
@@ -92,6 +123,8 @@ class AccountChange(Input):
                 field = "enterprise_code" if self.enterprise_code else "agency_id"
                 raise ValueError(f"{field}: given only with the role it belongs to")
         elif problem := _organisation_problem(self.role, self.enterprise_code, self.agency_id):
+            raise ValueError(problem)
+        if problem := _bureau_problem(self.role, self.bureau_code):
             raise ValueError(problem)
         return self
 
@@ -103,6 +136,7 @@ class AccountOut(Output):
     role: str
     enterprise_code: str | None
     agency_id: str | None
+    bureau_code: str | None
     email: str | None
     phone: str | None
     active: bool
@@ -134,6 +168,7 @@ async def create_account(ctx: Context, *, principal: Principal, body: AccountCre
     if await ctx.session.scalar(select(Account.id).where(Account.username == body.username)):
         raise Conflict(f"the username {body.username} is taken")
     await _organisation_exists(ctx, body.enterprise_code, body.agency_id)
+    _bureau_exists(ctx, body.bureau_code)
     password = _new_password()
     row = Account(
         id=f"acct-{secrets.token_hex(6)}",
@@ -161,6 +196,13 @@ async def change_account(
     if body.role is not None:
         await _organisation_exists(ctx, body.enterprise_code, body.agency_id)
         row.role, row.enterprise_code, row.agency_id = body.role, body.enterprise_code, body.agency_id
+        if row.role in NO_BUREAU:
+            row.bureau_code = None
+    if "bureau_code" in given:
+        _bureau_exists(ctx, body.bureau_code)
+        if body.bureau_code and row.role in NO_BUREAU:
+            raise Conflict(f"the account is an {row.role}'s: it belongs to no bureau")
+        row.bureau_code = body.bureau_code
     changed = [k for k in given if given[k] is not None]
     if body.display_name is not None:
         row.display_name = body.display_name
@@ -190,6 +232,7 @@ class Organisations(Output):
 
     enterprises: list[tuple[str, str]]
     agencies: list[tuple[str, str]]
+    bureaus: list[tuple[str, str]]  # the top first, then each bureau after the one above it
 
 
 async def organisations(ctx: Context, *, principal: Principal) -> Organisations:
@@ -200,8 +243,11 @@ async def organisations(ctx: Context, *, principal: Principal) -> Organisations:
         .order_by(Enterprise.name)
     )
     agencies = await ctx.session.execute(select(Agency.id, Agency.name).order_by(Agency.id))
+    tree = ctx.settings.bureau_tree()
     return Organisations(
-        enterprises=[(c, n) for c, n in enterprises.all()], agencies=[(i, n) for i, n in agencies.all()]
+        enterprises=[(c, n) for c, n in enterprises.all()],
+        agencies=[(i, n) for i, n in agencies.all()],
+        bureaus=[(b.code, b.name) for b in tree.within(TOP)],
     )
 
 
@@ -217,6 +263,11 @@ async def _organisation_exists(ctx: Context, enterprise_code: str | None, agency
         raise invalid("enterprise_code", "no such enterprise in the registry")
     if agency_id and await ctx.session.get(Agency, agency_id) is None:
         raise invalid("agency_id", "no such agency")
+
+
+def _bureau_exists(ctx: Context, bureau_code: str | None) -> None:
+    if bureau_code and ctx.settings.bureau_tree().get(bureau_code) is None:
+        raise invalid("bureau_code", "no such bureau in the bureaus the system serves")
 
 
 async def _end_logins(ctx: Context, account_id: str) -> None:

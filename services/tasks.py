@@ -6,10 +6,11 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 
-from db.models import Task
+from db.models import Complaint, Task
 from domain.enums import Role, TaskKind, TaskStatus
 from domain.messages import Command
 from domain.tasks import EvaluationResult, TaskRecord, VerificationResult
+from services import cases
 from services.context import Context
 from services.errors import NotFound
 from services.fields import Comment, Input, LongText
@@ -71,11 +72,16 @@ RESULTS: dict[TaskKind, TaskResult] = {
 
 
 def _scope(principal: Principal) -> list[Any]:
+    where = []
+    if principal.bureau is not None:  # staff: the tasks of their bureau's cases
+        where.append(
+            Task.tracking_no.in_(select(Complaint.tracking_no).where(cases.in_area(principal.bureau)))
+        )
     if principal.role is Role.EVALUATOR:
         return [Task.kind == TaskKind.EVALUATION.value, Task.assignee_id == principal.org]
     if principal.role is Role.INVESTIGATOR:
-        return [Task.kind == TaskKind.VERIFICATION.value, Task.assignee_id == principal.actor.id]
-    return []
+        return [*where, Task.kind == TaskKind.VERIFICATION.value, Task.assignee_id == principal.actor.id]
+    return where
 
 
 def _visible(row: Task, principal: Principal) -> bool:
@@ -108,7 +114,12 @@ async def list_tasks(
 
 async def _visible_task(ctx: Context, principal: Principal, task_id: str) -> Task:
     row = await ctx.session.get(Task, task_id)
-    if row is None or not _visible(row, principal):
+    case = await ctx.session.get(Complaint, row.tracking_no) if row is not None else None
+    if (
+        row is None
+        or not _visible(row, principal)
+        or (case is not None and not principal.covers(case.bureau_code))
+    ):
         raise NotFound(f"no task {task_id}")
     return row
 

@@ -36,6 +36,9 @@ async def list_complaints(
     overdue: bool | None = None,
     priority: Priority | None = None,
     region: Annotated[DivisionCode | None, Query()] = None,
+    bureau: Annotated[
+        DivisionCode | None, Query(description="a bureau's division code: the cases of its area")
+    ] = None,
     category: Category | None = None,
     severity: Severity | None = None,
     escalated: Annotated[
@@ -50,12 +53,13 @@ async def list_complaints(
     ] = None,
 ) -> Page[CaseListItem]:
     filters = CaseFilters(
-        status_,
-        enterprise,
-        overdue,
-        priority,
-        region,
-        category,
+        status=status_,
+        enterprise=enterprise,
+        overdue=overdue,
+        priority=priority,
+        region=region,
+        bureau=bureau,
+        category=category,
         severity=severity,
         escalated=escalated,
         channel=channel,

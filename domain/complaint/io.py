@@ -3,6 +3,7 @@ what intake decides, and the question the service layer asks before it sends an 
 
 from datetime import datetime
 
+from domain.bureaus import Routing
 from domain.complaint.messages import ComplaintIntake
 from domain.complaint.state import CaseState
 from domain.deadlines import Deadline
@@ -24,6 +25,7 @@ class CaseSetup(Message):
     triage: Triage
     deadlines: list[Deadline]
     enterprise_revoked_at: datetime | None = None  # its business licence revoked
+    routing: Routing | None = None  # the bureau that handles it; none for a case from before bureaus
 
 
 class CaseResult(Message):

@@ -102,6 +102,7 @@ class CaseProcess(Ledger):
             policy=setup.policy,
             triage=setup.triage,
             enterprise_revoked_at=setup.enterprise_revoked_at,
+            routing=setup.routing,
         )
         process = cls(state)
         process._now = now
@@ -123,6 +124,14 @@ class CaseProcess(Ledger):
             rule=t.rule,
             reasons=t.reasons,
         )
+        if (r := setup.routing) is not None:
+            process._event(
+                "routed",
+                f"handled by bureau {r.bureau} ({r.rule})",
+                bureau=r.bureau,
+                rule=r.rule,
+                reason=r.reason,
+            )
         if setup.enterprise_revoked_at:
             process._event(
                 "enterprise_revoked",

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from domain.bureaus import Routing
 from domain.complaint.messages import (
     Accept,
     ComplaintIntake,
@@ -95,6 +96,7 @@ class CaseState(Message):
     policy: Policy
     triage: Triage
     enterprise_revoked_at: datetime | None = None  # the enterprise's business licence revoked
+    routing: Routing | None = None  # the bureau that handles it (none: a case from before bureaus)
     status: CaseStatus = CaseStatus.RECEIVED
     revision: int = 0  # one more for every event; the read model's idempotency key
     forwarded_at: datetime | None = None

@@ -159,7 +159,9 @@ async def test_intake_counts_earlier_complaints_against_the_enterprise(
             }
         )
         await projection.record_case(CaseUpdate(snapshot=snap))
-    prepare = IntakeActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
+    prepare = IntakeActivities(
+        db, PolicyStore(settings.policy_file, db), settings.working_calendar(), settings.bureau_tree()
+    )
     setup = await prepare.prepare_case(intake(received_at=now))
     assert setup.triage.rule == "default+repeat-enterprise" and setup.triage.priority == "p2"
     assert [d.kind for d in setup.deadlines] == ["response", "resolution"]

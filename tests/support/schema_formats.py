@@ -10,6 +10,7 @@ generator cannot know, so that generated requests the schema calls valid are val
   the audit log's window running forward;
 - `staff-username`: a supervisor's or an admin's username, who may preside over a hearing;
 - `agency-id`: the demo's evaluation agencies, which an evaluator's account names;
+- `bureau-code`: the bureaus the demo serves, one of which a staff account may belong to;
 - `notice-date-time`: a hearing's moment, the policy's notice ahead (weeks ahead, past any
   holiday);
 - `expiry-date-time`: when an API key stops working, ahead and within the 732 days allowed;
@@ -27,6 +28,7 @@ from hypothesis import strategies as st
 from schemathesis.hooks import HookContext
 
 from db.seed import AGENCIES, ENTERPRISES
+from domain.bureaus import BureauTree
 from domain.identifiers import resident_id_check_character
 from settings import DEFAULTS
 from tests.support.exports import csv_bytes, good_row
@@ -62,6 +64,8 @@ schemathesis.openapi.format(
 )
 schemathesis.openapi.format("staff-username", st.sampled_from(["supervisor", "admin"]))
 schemathesis.openapi.format("agency-id", st.sampled_from([agency for agency, _ in AGENCIES]))
+BUREAUS = sorted(BureauTree.load(DEFAULTS / "bureaus.toml").bureaus)
+schemathesis.openapi.format("bureau-code", st.sampled_from(BUREAUS))
 schemathesis.openapi.format("notice-date-time", st.integers(30 * 86400, 90 * 86400).map(lambda s: _ago(-s)))
 schemathesis.openapi.format(
     "hotline-export",

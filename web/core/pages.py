@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from domain.bureaus import TOP
 from domain.wording import sentence_for
 from services import accounts, auth, files
 from services.context import Audit, Context, Resources
@@ -53,6 +54,16 @@ class Page:
     @property
     def upload_limit(self) -> str:
         return files.size(self.ctx.settings.upload_max_bytes)
+
+    def bureau_name(self, code: str | None) -> str:
+        """The bureau that handles a case of this bureau code (or, from before bureaus, division)."""
+        return self.ctx.settings.bureau_tree().competent(code).name if code else ""
+
+    def bureaus(self) -> list[tuple[str, str]]:
+        """The bureaus of the signed-in member's area, their own first: a queue's choices."""
+        tree = self.ctx.settings.bureau_tree()
+        area = self.user.bureau if self.user and self.user.bureau else TOP
+        return [(b.code, b.name) for b in tree.within(area)]
 
     @property
     def empty(self) -> FormData:

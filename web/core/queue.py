@@ -15,8 +15,8 @@ from services.outputs import DISPLAY_TZ
 from web.core.forms import day_in
 
 FIELDS = (
-    "status", "priority", "severity", "overdue", "escalated", "enterprise", "region", "category", "channel",
-    "since", "until",
+    "status", "priority", "severity", "overdue", "escalated", "enterprise", "region", "bureau", "category",
+    "channel", "since", "until",
 )  # fmt: skip
 CHOICE = "must be one of the choices offered"
 E = TypeVar("E", bound=StrEnum)
@@ -42,6 +42,9 @@ def queue_filters(values: FormData) -> CaseFilters:
     region = str(values.get("region", "")).strip()
     if region and not re.fullmatch(r"[0-9]{6}", region):
         errors.append(FieldError("region", "must be a 6-digit administrative division code", "query"))
+    bureau = str(values.get("bureau", "")).strip()
+    if bureau and not re.fullmatch(r"[0-9]{6}", bureau):
+        errors.append(FieldError("bureau", CHOICE, "query"))
     escalated = str(values.get("escalated", "")).strip()
     if escalated and escalated not in ("1", "2", "3"):
         errors.append(FieldError("escalated", CHOICE, "query"))
@@ -57,6 +60,7 @@ def queue_filters(values: FormData) -> CaseFilters:
         overdue={"yes": True, "no": False}.get(overdue),
         priority=_choice(values, "priority", Priority, errors),
         region=region or None,
+        bureau=bureau if re.fullmatch(r"[0-9]{6}", bureau) else None,
         category=_choice(values, "category", Category, errors),
         severity=_choice(values, "severity", Severity, errors),
         escalated=int(escalated) if escalated in ("1", "2", "3") else None,

@@ -61,7 +61,7 @@ async def _one(
         [
             (k, v)
             for k, v in account.model_dump().items()
-            if k in ("display_name", "role", "enterprise_code", "agency_id") and v
+            if k in ("display_name", "role", "enterprise_code", "agency_id", "bureau_code") and v
         ]
     )
     return page.render(

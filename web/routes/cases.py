@@ -60,7 +60,7 @@ async def _case_page(
         status=status,
         case=case,
         events=events,
-        duplicates=await duplicates.of_case(page.ctx, no),
+        duplicates=await duplicates.of_case(page.ctx, no, page.user),
         can={a.value for a in case.open_actions},
         active=active.value if active else "",
         errors=page.errors(errors or []),

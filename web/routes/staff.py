@@ -133,6 +133,7 @@ def _queue_choices(page: Page) -> dict[str, list[tuple[str, str]]]:
         "channel": of("channel", Channel),
         "escalated": [(n, page._("level {n} or above", n=n)) for n in ("1", "2", "3")],
         "overdue": [("yes", page._("Overdue")), ("no", page._("Not overdue"))],
+        "bureau": page.bureaus(),
     }
 
 

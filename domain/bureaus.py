@@ -1,0 +1,137 @@
+"""Market-regulation bureaus by administrative division (GB/T 2260): province, city, county,
+under the system's own top. A bureau's code is its division's; its area is every division whose
+code begins as its own does (`44` for a province, `4403` for a city, the whole code for a county),
+so the tree follows from the codes alone, and a bureau's parent is the nearest bureau above it.
+
+The bureau that handles a complaint is the county-level bureau where the respondent operates
+(SAMR Interim Measures on complaints and reports, art. 8): the finest bureau whose area holds
+the enterprise's registered division, or, for an enterprise the registry does not know, the
+division the complaint names. A division no bureau's area holds goes to the top.
+"""
+
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field
+
+from domain.messages import Message
+
+TOP = "000000"  # the system's own top: every division is in its area
+
+
+class BureauLevel(StrEnum):
+    TOP = "top"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+def level_of(code: str) -> BureauLevel:
+    if code == TOP:
+        return BureauLevel.TOP
+    if code.endswith("0000"):
+        return BureauLevel.PROVINCE
+    if code.endswith("00"):
+        return BureauLevel.CITY
+    return BureauLevel.COUNTY
+
+
+def area_prefix(code: str) -> str:
+    """What the codes of a bureau's area begin with: "" for the top, the whole code for a county."""
+    return {BureauLevel.TOP: "", BureauLevel.PROVINCE: code[:2], BureauLevel.CITY: code[:4]}.get(
+        level_of(code), code
+    )
+
+
+def covers(bureau: str, division: str | None) -> bool:
+    """Whether the division (a case's bureau) is in the bureau's area."""
+    return division is not None and division.startswith(area_prefix(bureau))
+
+
+class Bureau(Message):
+    code: str
+    name: str
+    parent: str | None = None  # the nearest bureau above; None for the top
+
+    @property
+    def level(self) -> BureauLevel:
+        return level_of(self.code)
+
+
+class Routing(Message):
+    """Which bureau handles a case, by which rule and why: kept with the case, like its triage."""
+
+    bureau: str
+    name: str
+    rule: str  # enterprise-division | complaint-division | top
+    reason: str
+
+
+class BureauTree(Message):
+    bureaus: dict[str, Bureau] = Field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str) -> "BureauTree":
+        """`[bureaus]` of division code = name; the top (000000) must be among them."""
+        names: dict[str, str] = tomllib.loads(text).get("bureaus", {})
+        if TOP not in names:
+            raise ValueError(f"bureaus: the top ({TOP}) is missing")
+        for code in names:
+            if len(code) != 6 or not code.isdigit():
+                raise ValueError(f"bureaus: {code!r} is not a 6-digit division code")
+        tree = cls(bureaus={code: Bureau(code=code, name=name) for code, name in names.items()})
+        for bureau in tree.bureaus.values():
+            if bureau.code != TOP:
+                bureau.parent = tree.competent(bureau.code, below=bureau.code).code
+        return tree
+
+    @classmethod
+    def load(cls, path: Path) -> "BureauTree":
+        return cls.parse(path.read_text(encoding="utf-8"))
+
+    def get(self, code: str | None) -> Bureau | None:
+        return self.bureaus.get(code) if code else None
+
+    def name(self, code: str | None) -> str:
+        found = self.get(code)
+        return found.name if found else (code or "")
+
+    def competent(self, division: str, *, below: str | None = None) -> Bureau:
+        """The finest bureau whose area holds the division (other than `below` itself)."""
+        for prefix in (division, division[:4] + "00", division[:2] + "0000", TOP):
+            found = self.bureaus.get(prefix)
+            if found is not None and prefix != below and covers(prefix, division):
+                return found
+        return self.bureaus[TOP]
+
+    def chain(self, code: str) -> list[Bureau]:
+        """The bureau and every bureau above it, nearest first."""
+        out, found = [], self.get(code)
+        while found is not None:
+            out.append(found)
+            found = self.get(found.parent)
+        return out
+
+    def within(self, code: str) -> list[Bureau]:
+        """The bureaus in a bureau's area, itself first, then by code."""
+        inside = [b for b in self.bureaus.values() if b.code != code and covers(code, b.code)]
+        return [self.bureaus[code], *sorted(inside, key=lambda b: b.code)] if code in self.bureaus else inside
+
+    def children(self, code: str) -> list[Bureau]:
+        return sorted((b for b in self.bureaus.values() if b.parent == code), key=lambda b: b.code)
+
+    def route(self, *, enterprise_division: str | None, complaint_division: str) -> Routing:
+        """The bureau that handles a complaint (art. 8): where the respondent operates."""
+        if enterprise_division:
+            division, rule = enterprise_division, "enterprise-division"
+            why = f"the respondent is registered in division {enterprise_division}"
+        else:
+            division, rule = complaint_division, "complaint-division"
+            why = f"the respondent is not in the registry; the complaint names division {complaint_division}"
+        bureau = self.competent(division)
+        if bureau.code == TOP:
+            rule, why = "top", f"{why}, which no bureau below the top covers"
+        elif bureau.level is not BureauLevel.COUNTY:
+            why = f"{why}; no county-level bureau covers it, so the {bureau.level}-level one handles it"
+        return Routing(bureau=bureau.code, name=bureau.name, rule=rule, reason=why)
