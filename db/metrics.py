@@ -7,6 +7,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
+from domain.bureaus import area_prefix
 from domain.calendar import WorkingCalendar
 from domain.enums import CaseStatus, TaskKind, TaskStatus
 from domain.metrics import (
@@ -37,10 +38,15 @@ async def load_facts(
     enterprise: str | None = None,
     region: str | None = None,
     category: str | None = None,
+    bureau: str | None = None,
 ) -> tuple[list[CaseFacts], list[MeasureFacts]]:
-    """Cases received in the period, and violations, warnings and penalties dated in it."""
+    """Cases received in the period, and violations, warnings and penalties dated in it; with a
+    bureau, those of its area only."""
     start, end = bounds(period, tz)
     filters = [Complaint.enterprise_code == enterprise] if enterprise else []
+    area = area_prefix(bureau) if bureau else ""
+    if area:
+        filters.append(Complaint.bureau_code.startswith(area, autoescape=True))
     if region:
         filters.append(Complaint.region_code == region)
     if category:
@@ -67,6 +73,7 @@ async def load_facts(
             Complaint.outcome,
             Complaint.repeat_complaint,
             Complaint.channel,
+            Complaint.bureau_code,
             Task.result,
         )
         .outerjoin(Task, evaluation)
@@ -92,6 +99,7 @@ async def load_facts(
             service_attitude=(c.result or {}).get("service_attitude"),
             evaluated_resolved=(c.result or {}).get("resolved"),
             channel=c.channel,
+            bureau=c.bureau_code or "",
         )
         for c in rows
     ]
@@ -103,6 +111,7 @@ async def load_facts(
             Complaint.region_code,
             Complaint.category,
             Complaint.channel,
+            Complaint.bureau_code,
         )
         .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
         .where(ViolationRow.at >= start, ViolationRow.at < end, ViolationRow.withdrawn_at.is_(None), *filters)
@@ -127,17 +136,23 @@ async def load_facts(
     where = {}
     if first_cases:
         found = await session.execute(
-            select(Complaint.tracking_no, Complaint.region_code, Complaint.category, Complaint.channel).where(
-                Complaint.tracking_no.in_(first_cases)
-            )
+            select(
+                Complaint.tracking_no,
+                Complaint.region_code,
+                Complaint.category,
+                Complaint.channel,
+                Complaint.bureau_code,
+            ).where(Complaint.tracking_no.in_(first_cases))
         )
-        where = {no: (reg, cat, chan) for no, reg, cat, chan in found}
+        where = {no: (reg, cat, chan, bur) for no, reg, cat, chan, bur in found}
     for m in issued:
         first = where.get(m.tracking_nos[0]) if m.tracking_nos else None
-        reg, cat, chan = first or (None, None, None)
+        reg, cat, chan, bur = first or (None, None, None, None)
         if (region and reg != region) or (category and cat != category):
             continue
-        measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat, chan))
+        if area and not (bur or "").startswith(area):
+            continue
+        measures.append(MeasureFacts(m.kind, m.issued_at, m.enterprise_code, reg, cat, chan, bur))
     return cases, measures
 
 
@@ -151,10 +166,11 @@ async def compute(
     enterprise: str | None = None,
     region: str | None = None,
     category: str | None = None,
+    bureau: str | None = None,
 ) -> Metrics:
     """Every figure for the period: in total, and by the dimensions in `by`."""
     cases, measures = await load_facts(
-        session, period, policy.tz, enterprise=enterprise, region=region, category=category
+        session, period, policy.tz, enterprise=enterprise, region=region, category=category, bureau=bureau
     )
     return _metrics(cases, measures, policy, calendar, period, by)
 
@@ -169,9 +185,12 @@ async def compute_over_time(
     *,
     region: str | None = None,
     category: str | None = None,
+    bureau: str | None = None,
 ) -> tuple[Metrics, list[SeriesPoint]]:
     """`compute`, and every figure for each day, week or month of the period, from one read."""
-    cases, measures = await load_facts(session, period, policy.tz, region=region, category=category)
+    cases, measures = await load_facts(
+        session, period, policy.tz, region=region, category=category, bureau=bureau
+    )
     cuts = buckets(period, grain)
     return _metrics(cases, measures, policy, calendar, period, by), series(
         cases, measures, cuts, calendar, policy.tz, policy.scorecard

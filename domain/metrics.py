@@ -18,7 +18,7 @@ from domain.policy import ScorecardPolicy
 
 RESOLVED = {Outcome.RESOLVED, Outcome.RESOLVED_BY_DEFAULT, Outcome.RESOLVED_AFTER_RECTIFICATION}
 NOT_JUDGED = {Outcome.WITHDRAWN, Outcome.REJECTED_DUPLICATE, Outcome.REJECTED_OUT_OF_SCOPE}
-DIMENSIONS = ("enterprise", "region", "category", "channel")
+DIMENSIONS = ("enterprise", "region", "category", "channel", "bureau")
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,13 @@ class CaseFacts:
     service_attitude: int | None = None
     evaluated_resolved: bool | None = None
     channel: str = ""  # phone, web, store or platform
+    bureau: str = ""  # the bureau that handles it
 
 
 @dataclass(frozen=True)
 class MeasureFacts:
-    """A violation, warning or penalty: when, against whom, in which case's region, category and
-    channel."""
+    """A violation, warning or penalty: when, against whom, in which case's region, category,
+    channel and bureau."""
 
     kind: str  # violation | warning | penalty
     at: datetime
@@ -55,6 +56,7 @@ class MeasureFacts:
     region: str | None
     category: str | None
     channel: str | None = None
+    bureau: str | None = None
 
 
 class Figures(Message):
@@ -186,8 +188,8 @@ class Group:
 
 
 def group(cases: Iterable[CaseFacts], measures: Iterable[MeasureFacts], by: tuple[str, ...]) -> list[Group]:
-    """Cases and measures by the dimensions in `by` (enterprise, region, category, channel), in
-    key order."""
+    """Cases and measures by the dimensions in `by` (enterprise, region, category, channel,
+    bureau), in key order."""
 
     def key_of(item: CaseFacts | MeasureFacts) -> tuple[str, ...]:
         return tuple(getattr(item, d) or "" for d in by)

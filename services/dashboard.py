@@ -43,7 +43,7 @@ class Dashboard(Output):
     change: dict[str, float | None]  # each figure against the period before, in per cent
     series: list[SeriesPoint]  # each day, week or month of the period
     rows: list[MetricsRow]  # each enterprise, region or category
-    names: dict[str, str]  # each enterprise's name, by its credit code (grouped by enterprise)
+    names: dict[str, str]  # each enterprise's name by its credit code, or each bureau's by its code
 
 
 def _out(period: Period) -> PeriodOut:
@@ -73,7 +73,7 @@ async def get_dashboard(
         raise invalid("group_by", f"use {', '.join(DIMENSIONS)}", where="query")
     policy = await ctx.resources.policies.sync()
     calendar = ctx.resources.calendar
-    where = {"region": region, "category": category.value if category else None}
+    where = {"region": region, "category": category.value if category else None, "bureau": principal.bureau}
     now, series = await compute_over_time(ctx.session, policy, calendar, chosen, (group_by,), grain, **where)
     before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where)
     current, previous = now.total.model_dump(), before.total.model_dump()
@@ -84,6 +84,9 @@ async def get_dashboard(
             select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
         )
         names = {code: name for code, name in found.all()}
+    if group_by == "bureau" and now.rows:
+        tree = ctx.settings.bureau_tree()
+        names = {r.key["bureau"]: tree.competent(r.key["bureau"]).name for r in now.rows if r.key["bureau"]}
     return Dashboard(
         period=now.period,
         previous=_out(chosen.previous()),

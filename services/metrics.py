@@ -72,6 +72,7 @@ async def get_metrics(
         enterprise=enterprise,
         region=region,
         category=category.value if category else None,
+        bureau=principal.bureau,  # a bureau's staff: the figures of its area
     )
 
 

@@ -73,7 +73,7 @@ async def get_dashboard(
     principal: SignedIn,
     period: Period,
     grain: Literal["day", "week", "month"] = "day",
-    group_by: Literal["enterprise", "region", "category", "channel"] = "enterprise",
+    group_by: Literal["enterprise", "region", "category", "channel", "bureau"] = "enterprise",
     region: Annotated[DivisionCode | None, Query()] = None,
     category: Category | None = None,
     format: Annotated[

@@ -2,9 +2,11 @@
 division, and a bureau's staff see and act on the cases of its area only: a county's own, a
 city's of its counties, never a sibling's."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.seed import ENTERPRISES
+from services.outputs import DISPLAY_TZ
 from tests.support import ENTERPRISE_CODE, eventually
 from tests.support.api import Api, file
 
@@ -98,3 +100,22 @@ async def test_an_account_belongs_to_a_bureau_the_system_serves(api: Api) -> Non
     refused = await api.post("/api/accounts", enterprise, as_="admin")
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "bureau_code"
+
+
+async def test_a_bureaus_metrics_are_its_areas_and_group_by_bureau(api: Api) -> None:
+    nanshan = await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE})
+    await file(api, enterprise={"credit_code": ENTERPRISE_CODE})  # Pudong's
+    await _view(api, nanshan["tracking_no"])
+    today = datetime.now(DISPLAY_TZ).date()
+    period = f"{today - timedelta(days=1)}..{today + timedelta(days=2)}"
+
+    async def volume(who: str, **query: str) -> dict[str, Any]:
+        got = await api.get("/api/metrics", as_=who, params={"period": period, **query})
+        assert got.status_code == 200, got.text
+        return got.json()
+
+    assert (await volume("supervisor-nanshan"))["total"]["volume"] == 1
+    assert (await volume("supervisor-pudong"))["total"]["volume"] == 1
+    everyone = await volume("supervisor", group_by="bureau")
+    assert everyone["total"]["volume"] == 2
+    assert sorted(r["key"]["bureau"] for r in everyone["rows"]) == ["310115", "440305"]

@@ -189,3 +189,34 @@ async def test_metrics_filter_by_region_and_category(db: Database, settings: Set
     ]
     assert result.total.volume == len(wanted) > 0
     assert [r.key for r in result.rows] == [{"region": "440300", "category": "repair_service"}]
+
+
+async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side_by_side(
+    db: Database, settings: Settings
+) -> None:
+    cases, evaluations, violations, measures = generate(seed=5, n=300)
+    await store(
+        db,
+        (Complaint, cases),
+        (Task, evaluations),
+        (ViolationRow, violations),
+        (SupervisionMeasure, measures),
+    )
+    period, calendar = parse_period("2026-11"), settings.working_calendar()
+    async with db.sessions() as session:
+        city = await compute(session, POLICY, calendar, period, ("bureau",), bureau="440300")
+        counties = {
+            code: await compute(session, POLICY, calendar, period, (), bureau=code)
+            for code in ("440305", "440306")
+        }
+        everyone = await compute(session, POLICY, calendar, period, ("bureau",))
+
+    assert [r.key["bureau"] for r in city.rows] == ["440305", "440306"]
+    for row in city.rows:  # each county's row is the county's own figures
+        assert row.figures == counties[row.key["bureau"]].total
+    assert city.total.volume == sum(c.total.volume for c in counties.values()) > 0
+    assert city.total.violations == sum(c.total.violations for c in counties.values())
+    start, end = datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST)
+    shenzhen = [c for c in cases if c["region_code"] == "440300" and start <= c["received_at"] < end]
+    assert city.total.volume == len(shenzhen)
+    assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume

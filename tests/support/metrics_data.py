@@ -60,6 +60,8 @@ def generate(
                 "triage_rule": "default",
                 "enterprise_code": code,
                 "region_code": region,
+                # Shenzhen's cases handled by its two county bureaus in turn, the others by their own.
+                "bureau_code": ("440305", "440306")[i % 2] if region == "440300" else region,
                 "product_name": "x",
                 "consumer_name_masked": "x*",
                 "consumer_phone_masked": "1**",

@@ -149,6 +149,7 @@ LABELS: dict[str, dict[str, str]] = {
         "region": N_("by region"),
         "category": N_("by category"),
         "channel": N_("by channel"),
+        "bureau": N_("by bureau"),
     },
     "deadline_state": {
         "pending": N_("Running"),

@@ -28,7 +28,7 @@ GRAINS, GROUPS = labels.LABELS["grain"], labels.LABELS["grouping"]  # value → 
 def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:
     """A group's name on the page: an enterprise's name, a category's or a channel's word, a
     region's code."""
-    if d.group_by == "enterprise":
+    if d.group_by in ("enterprise", "bureau"):
         return lambda code: d.names.get(code, code)
     if d.group_by in ("category", "channel"):
         return lambda value: labels.label(page.lang, d.group_by, value)
