@@ -15,10 +15,11 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.sending import CONSUMER, WEBHOOK, Outbox, Sender, consumer_of
-from db.models import Account, Delivery, NotificationRow, WebhookEndpoint
+from db.models import Account, Complaint, Delivery, NotificationRow, WebhookEndpoint
 from db.session import Database
 from db.writes import insert_missing
 from delivery import webhooks
+from domain.bureaus import covers
 from domain.delivery import (
     ESCALATIONS,
     Channel,
@@ -147,6 +148,16 @@ class Notifier:
                 raise ApplicationError(f"no notification {', '.join(missing)}", non_retryable=True)
             parties = {(n.recipient_kind, n.recipient_ref) for n in notes.values()}
             accounts = {party: await _accounts(session, *party) for party in parties}
+            cases = {n.tracking_no for n in notes.values() if n.tracking_no}
+            bureaus = dict(
+                (
+                    await session.execute(
+                        select(Complaint.tracking_no, Complaint.bureau_code).where(
+                            Complaint.tracking_no.in_(cases)
+                        )
+                    )
+                ).all()
+            )
             endpoints = {
                 ref: list(
                     await session.scalars(
@@ -163,7 +174,11 @@ class Notifier:
             n = notes[key]
             rows += await self._consumer_rows(n)
             hooks = endpoints.get(n.recipient_ref, []) if n.recipient_kind == RecipientKind.ENTERPRISE else []
-            rows += self._rows(n, accounts[(n.recipient_kind, n.recipient_ref)], hooks)
+            reached = accounts[(n.recipient_kind, n.recipient_ref)]
+            if n.recipient_kind == RecipientKind.ROLE and n.tracking_no:  # a bureau's staff: its area's
+                case_bureau = bureaus.get(n.tracking_no)
+                reached = [a for a in reached if a.bureau_code is None or covers(a.bureau_code, case_bureau)]
+            rows += self._rows(n, reached, hooks)
         async with self.db.transaction() as session:
             await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])
             written = await session.execute(

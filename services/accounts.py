@@ -5,8 +5,9 @@ from typing import Any, Literal
 from pydantic import Field, StrictInt, model_validator
 from sqlalchemy import and_, func, or_, select
 
-from db.models import Account, Enterprise, NotificationRead, NotificationRow, utcnow
+from db.models import Account, Complaint, Enterprise, NotificationRead, NotificationRow, utcnow
 from db.writes import insert_missing
+from domain.bureaus import area_prefix
 from domain.enums import RecipientKind, Role
 from services.context import Context
 from services.errors import Forbidden
@@ -115,13 +116,20 @@ async def set_preferences(ctx: Context, *, principal: Principal, chosen: Prefere
 
 
 def _addressed_to(principal: Principal) -> Any:
-    """The outbox entries for this account, its role, its enterprise or its agency."""
+    """The outbox entries for this account, its role, its enterprise or its agency; for a role,
+    of a bureau's staff, those about a case of its bureau's area (or about no case)."""
     actor = principal.actor
 
     def to(kind: RecipientKind, ref: str) -> Any:
         return and_(NotificationRow.recipient_kind == kind.value, NotificationRow.recipient_ref == ref)
 
-    mine = [to(RecipientKind.ACCOUNT, actor.id), to(RecipientKind.ROLE, actor.role.value)]
+    role = to(RecipientKind.ROLE, actor.role.value)
+    if principal.bureau is not None:
+        area = select(Complaint.tracking_no).where(
+            Complaint.bureau_code.startswith(area_prefix(principal.bureau), autoescape=True)
+        )
+        role = and_(role, or_(NotificationRow.tracking_no == "", NotificationRow.tracking_no.in_(area)))
+    mine = [to(RecipientKind.ACCOUNT, actor.id), role]
     if actor.org and actor.role is Role.ENTERPRISE:
         mine.append(to(RecipientKind.ENTERPRISE, actor.org))
     if actor.org and actor.role is Role.EVALUATOR:

@@ -5,10 +5,23 @@ city's of its counties, never a sibling's."""
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
+from db.models import Delivery, NotificationRow
 from db.seed import ENTERPRISES
+from db.session import Database
 from services.outputs import DISPLAY_TZ
-from tests.support import ENTERPRISE_CODE, eventually
+from settings import Settings
+from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
+from tests.support.smtp import ScriptedSmtp, mailing
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: ScriptedSmtp) -> Settings:
+    """Notifications go out by e-mail, to a server on loopback: whom each reaches is seen."""
+    return mailing(settings, smtp)
+
 
 SHENZHEN_ENTERPRISE = ENTERPRISES[1][0]  # registered in Nanshan, 440305
 UNREGISTERED = "91440101MA5C6L8N2W"
@@ -119,3 +132,30 @@ async def test_a_bureaus_metrics_are_its_areas_and_group_by_bureau(api: Api) -> 
     everyone = await volume("supervisor", group_by="bureau")
     assert everyone["total"]["volume"] == 2
     assert sorted(r["key"]["bureau"] for r in everyone["rows"]) == ["310115", "440305"]
+
+
+async def test_the_supervisors_notifications_of_a_case_reach_only_the_bureaus_that_see_it(
+    api: Api, db: Database
+) -> None:
+    no = (await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"]
+    escalated = await api.post(f"/api/complaints/{no}/escalation", {"reason": "多次投诉"}, as_="supervisor")
+    assert escalated.status_code in (200, 202), escalated.text
+
+    async def of_case(who: str) -> list[dict[str, Any]]:
+        listed = (await api.get("/api/notifications?page_size=100", as_=who)).json()["items"]
+        return [n for n in listed if n["tracking_no"] == no and n["recipient_kind"] == "role"]
+
+    async def told_to_the_top() -> list[dict[str, Any]] | None:
+        return await of_case("supervisor") or None
+
+    [told, *_] = await eventually(told_to_the_top, what="a notification to the supervisors")
+    assert await of_case("supervisor-nanshan") and await of_case("supervisor-shenzhen")
+    assert await of_case("supervisor-pudong") == []
+
+    async def mailed() -> set[str] | None:  # its e-mails, likewise
+        [row] = await rows(db, NotificationRow, NotificationRow.id == told["id"])
+        found = await rows(db, Delivery, Delivery.notification_key == row.key)
+        return {d.recipient for d in found} or None
+
+    recipients = await eventually(mailed, what="the notification's deliveries")
+    assert {"sup-zhao", "sup-nanshan", "sup-shenzhen"} <= recipients and "sup-pudong" not in recipients
