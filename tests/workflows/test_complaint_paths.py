@@ -126,7 +126,7 @@ async def test_a_resolved_case_is_evaluated_and_closed(
     assert (task.kind, task.status, task.assignee_id) == ("evaluation", "done", "agency-huaxin")
     assert task.result["satisfaction"] == 5
     kinds = [e.kind for e in await rows(db, CaseEventRow, CaseEventRow.source == handle.id)]
-    assert kinds[:3] == ["received", "triaged", "deadline_set"]
+    assert kinds[:4] == ["received", "triaged", "routed", "deadline_set"]
     assert kinds[-1] == "closed" and "accepted" in kinds
 
 
