@@ -19,7 +19,7 @@ from db.models import Account, Complaint, Delivery, NotificationRow, WebhookEndp
 from db.session import Database
 from db.writes import insert_missing
 from delivery import webhooks
-from domain.bureaus import covers
+from domain.bureaus import TOP, covers
 from domain.delivery import (
     ESCALATIONS,
     Channel,
@@ -238,6 +238,11 @@ async def _accounts(session: AsyncSession, kind: str, ref: str) -> list[Account]
             where = Account.enterprise_code == ref
         case RecipientKind.AGENCY:
             where = Account.agency_id == ref
+        case RecipientKind.BUREAU:  # its supervisors; the top's are those of no bureau too
+            mine = Account.bureau_code.is_(None) | (Account.bureau_code == TOP) if ref == TOP else None
+            where = (Account.role == Role.SUPERVISOR.value) & (
+                mine if mine is not None else Account.bureau_code == ref
+            )
         case _:
             return []
     found = await session.scalars(select(Account).where(where, Account.active.is_(True)).order_by(Account.id))

@@ -60,7 +60,7 @@ class IntakeActivities:
         )
         deadlines = [
             compute_deadline(policy, DeadlineRequest(kind=kind, start=received), self.calendar)
-            for kind in (DeadlineKind.RESPONSE, DeadlineKind.RESOLUTION)
+            for kind in (DeadlineKind.RESPONSE, DeadlineKind.RESOLUTION, DeadlineKind.ACCEPTANCE)
         ]
         return CaseSetup(
             policy=policy,

@@ -66,6 +66,7 @@ class Routing(Message):
     name: str
     rule: str  # enterprise-division | complaint-division | top
     reason: str
+    above: str | None = None  # the bureau above it, told when it misses a clock of its own
 
 
 class BureauTree(Message):
@@ -134,4 +135,4 @@ class BureauTree(Message):
             rule, why = "top", f"{why}, which no bureau below the top covers"
         elif bureau.level is not BureauLevel.COUNTY:
             why = f"{why}; no county-level bureau covers it, so the {bureau.level}-level one handles it"
-        return Routing(bureau=bureau.code, name=bureau.name, rule=rule, reason=why)
+        return Routing(bureau=bureau.code, name=bureau.name, rule=rule, reason=why, above=bureau.parent)

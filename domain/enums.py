@@ -59,14 +59,15 @@ class Role(StrEnum):
 
 
 class RecipientKind(StrEnum):
-    """Whom a notification is for: an account, everyone in a role, an enterprise, an agency, or
-    the consumer of a case."""
+    """Whom a notification is for: an account, everyone in a role, an enterprise, an agency, the
+    consumer of a case, or the supervisors of one bureau (by its division code)."""
 
     ROLE = "role"
     ACCOUNT = "account"
     ENTERPRISE = "enterprise"
     AGENCY = "agency"
     CONSUMER = "consumer"
+    BUREAU = "bureau"
 
 
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
@@ -155,6 +156,8 @@ class DeadlineKind(StrEnum):
     HEARING_REQUEST = "hearing_request"  # the enterprise's window to ask for a hearing
     PAYMENT = "payment"  # a fine's payment
     SUSPENSION_TERM = "suspension_term"  # the term a suspension was decided for
+    ACCEPTANCE = "acceptance"  # the bureau decides whether it accepts the complaint (受理)
+    MEDIATION = "mediation"  # mediation ends without agreement after this, from acceptance
 
 
 class DeadlineState(StrEnum):
@@ -173,11 +176,24 @@ class Outcome(StrEnum):
     WITHDRAWN = "withdrawn"
     REJECTED_DUPLICATE = "rejected_duplicate"
     REJECTED_OUT_OF_SCOPE = "rejected_out_of_scope"
+    NOT_ADMITTED = "not_admitted"  # the bureau decided not to accept it, on a ground the law gives
+    MEDIATION_ENDED = "mediation_ended"  # no agreement within the mediation window
 
 
 class RejectionReason(StrEnum):
     DUPLICATE = "duplicate"
     OUT_OF_SCOPE = "out_of_scope"
+
+
+class DeclineGround(StrEnum):
+    """The grounds on which a bureau does not accept a complaint (不予受理), as the SAMR Interim
+    Measures on complaints and reports (2019) enumerate them."""
+
+    OUTSIDE_DUTIES = "outside_duties"  # not within the bureau's duties or powers
+    HANDLED_ELSEWHERE = "handled_elsewhere"  # a court, arbitration, another authority, a consumer association
+    NOT_PERSONAL_CONSUMPTION = "not_personal_consumption"  # not for the consumer's own living needs
+    OVER_THREE_YEARS = "over_three_years"  # more than three years after the consumer knew of the harm
+    PARTICULARS_MISSING = "particulars_missing"  # the required particulars are missing
 
 
 class Action(StrEnum):
@@ -195,6 +211,8 @@ class Action(StrEnum):
     RECORD_SITE_VISIT = "record_site_visit"
     SUBMIT_FINDINGS = "submit_findings"
     SUBMIT_RECTIFICATION = "submit_rectification"
+    ADMIT = "admit"  # the bureau accepts the complaint for handling (受理)
+    DECLINE = "decline"  # the bureau does not accept it, on a ground the law gives (不予受理)
 
 
 class TaskKind(StrEnum):

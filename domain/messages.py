@@ -76,6 +76,11 @@ class Recipient(Message):
     def consumer(cls, tracking_no: str) -> "Recipient":
         return cls(kind=RecipientKind.CONSUMER, ref=tracking_no)
 
+    @classmethod
+    def bureau(cls, code: str) -> "Recipient":
+        """The supervisors of one bureau."""
+        return cls(kind=RecipientKind.BUREAU, ref=code)
+
 
 SUPERVISORS = Recipient.role(Role.SUPERVISOR)
 

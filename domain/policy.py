@@ -77,6 +77,8 @@ class Windows(_Data):
     statement: Window = Window(working_days=5)
     hearing_request: Window = Window(working_days=5)
     payment: Window = Window(days=15, extend_past_rest_days=True)
+    acceptance: Window = Window(working_days=7)
+    mediation: Window = Window(working_days=45)
 
 
 class TriageRule(_Data):
@@ -224,6 +226,13 @@ class HistoryPolicy(_Data):
     continue_as_new_after_events: int = Field(default=2000, ge=100, le=40000)
 
 
+class JurisdictionPolicy(_Data):
+    """The regulator's own handling: where a case goes when mediation ends without agreement,
+    on to an investigation or closed (the parties told either way)."""
+
+    after_mediation: Literal["investigation", "closing"] = "investigation"
+
+
 class Policy(_Data):
     version: str = Field(min_length=1, max_length=32)
     effective_from: date
@@ -235,6 +244,7 @@ class Policy(_Data):
     supervision: SupervisionPolicy = SupervisionPolicy()
     scorecard: ScorecardPolicy = ScorecardPolicy()
     reports: ReportsPolicy = ReportsPolicy()
+    jurisdiction: JurisdictionPolicy = JurisdictionPolicy()
     digest: str = ""  # SHA-256 of the file's text, set when loaded
 
     @property

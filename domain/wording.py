@@ -57,6 +57,20 @@ SENTENCES: dict[str, tuple[str, str]] = {
     "investigation_warning": ("投诉{no}：调查时限将至", "Complaint {no}: the investigation is due soon"),
     "evidence_warning": ("投诉{no}：证据提交时限将至", "Complaint {no}: the evidence is due soon"),
     "rectification_warning": ("投诉{no}：整改时限将至", "Complaint {no}: the rectification is due soon"),
+    "admitted": ("投诉{no}：市场监管部门已受理", "Complaint {no} is accepted by the regulator"),
+    "acceptance_warning": (
+        "投诉{no}：受理决定时限将至",
+        "Complaint {no}: the acceptance decision is due soon",
+    ),
+    "acceptance_overdue": (
+        "投诉{no}：未在时限内作出受理决定",
+        "Complaint {no}: acceptance not decided in time",
+    ),
+    "mediation_warning": ("投诉{no}：调解期限将至", "Complaint {no}: mediation's time is running out"),
+    "mediation_ended": (
+        "投诉{no}：调解未达成协议，已终止",
+        "Complaint {no}: mediation ended without agreement",
+    ),
     # its tasks
     "verification_open": ("投诉{no}：请核查整改情况", "Complaint {no}: verify the rectification"),
     "verification_warning": ("投诉{no}：整改核查时限将至", "Complaint {no}: the verification is due soon"),

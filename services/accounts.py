@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 
 from db.models import Account, Complaint, Enterprise, NotificationRead, NotificationRow, utcnow
 from db.writes import insert_missing
-from domain.bureaus import area_prefix
+from domain.bureaus import TOP, area_prefix
 from domain.enums import RecipientKind, Role
 from services.context import Context
 from services.errors import Forbidden
@@ -23,6 +23,7 @@ class Me(Output):
     role: str
     enterprise_code: str | None
     agency_id: str | None
+    bureau_code: str | None = Field(default=None, description="staff: its bureau; none: the top")
 
 
 class Preferences(Output):
@@ -130,6 +131,8 @@ def _addressed_to(principal: Principal) -> Any:
         )
         role = and_(role, or_(NotificationRow.tracking_no == "", NotificationRow.tracking_no.in_(area)))
     mine = [to(RecipientKind.ACCOUNT, actor.id), role]
+    if actor.role is Role.SUPERVISOR:  # its own bureau's supervisors
+        mine.append(to(RecipientKind.BUREAU, principal.bureau or TOP))
     if actor.org and actor.role is Role.ENTERPRISE:
         mine.append(to(RecipientKind.ENTERPRISE, actor.org))
     if actor.org and actor.role is Role.EVALUATOR:

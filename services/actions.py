@@ -9,6 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from domain.complaint.messages import (
     Accept,
+    Admit,
+    Decline,
     Dispute,
     Escalate,
     OrderedMeasure,
@@ -24,7 +26,7 @@ from domain.complaint.messages import (
     duplicate_named,
     offence_named,
 )
-from domain.enums import Action, Measure, Offence, RejectionReason, Verdict
+from domain.enums import Action, DeclineGround, Measure, Offence, RejectionReason, Verdict
 from domain.messages import Actor, Command
 from services.fields import (
     CaseNumber,
@@ -80,6 +82,15 @@ class RejectIn(Input):
 
 class EscalateIn(Input):
     reason: Text
+
+
+class AdmitIn(Input):
+    note: Note = ""
+
+
+class DeclineIn(Input):
+    ground: DeclineGround = Field(description="why the bureau does not accept it, as the SAMR measures list")
+    note: Note = ""
 
 
 class EvidenceRequestIn(Input):
@@ -176,6 +187,18 @@ ACTIONS: dict[Action, CaseAction] = {
     ),
     Action.ESCALATE: CaseAction(
         EscalateIn, _plain(Escalate), ComplaintWorkflow.escalate, "A supervisor opens an investigation"
+    ),
+    Action.ADMIT: CaseAction(
+        AdmitIn,
+        _plain(Admit),
+        ComplaintWorkflow.admit,
+        "The bureau accepts the complaint (within 7 working days)",
+    ),
+    Action.DECLINE: CaseAction(
+        DeclineIn,
+        _plain(Decline),
+        ComplaintWorkflow.decline,
+        "The bureau does not accept the complaint, on a ground the law gives (within 7 working days)",
     ),
     Action.REQUEST_EVIDENCE: CaseAction(
         EvidenceRequestIn,

@@ -17,6 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.complaint.io import ActionCheck, CaseResult, ComplaintInput
     from domain.complaint.messages import (
         Accept,
+        Admit,
+        Decline,
         Dispute,
         Escalate,
         Propose,
@@ -368,6 +370,14 @@ class ComplaintWorkflow:
     @workflow.signal
     async def reject(self, command: Reject) -> None:
         await self._take(Action.REJECT, command)
+
+    @workflow.signal
+    async def admit(self, command: Admit) -> None:
+        await self._take(Action.ADMIT, command)
+
+    @workflow.signal
+    async def decline(self, command: Decline) -> None:
+        await self._take(Action.DECLINE, command)
 
     @workflow.signal
     async def escalate(self, command: Escalate) -> None:

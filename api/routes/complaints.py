@@ -101,6 +101,8 @@ PATHS: dict[Action, str] = {
     Action.WITHDRAW: "withdrawal",
     Action.REJECT: "rejection",
     Action.ESCALATE: "escalation",
+    Action.ADMIT: "admission",
+    Action.DECLINE: "declination",
     Action.REQUEST_EVIDENCE: "evidence-requests",
     Action.SUBMIT_EVIDENCE: "evidence",
     Action.RECORD_SITE_VISIT: "site-visits",

@@ -11,6 +11,7 @@ from pydantic import Field
 from domain.enums import (
     Category,
     Channel,
+    DeclineGround,
     DesiredOutcome,
     Measure,
     Offence,
@@ -112,6 +113,21 @@ class Reject(Command):
 
     def problem(self) -> str | None:
         return duplicate_named(self.reason, self.duplicate_of)
+
+
+class Admit(Command):
+    """The bureau accepts the complaint for handling (受理)."""
+
+    texts = ("note",)
+    note: str = ""
+
+
+class Decline(Command):
+    """The bureau does not accept the complaint (不予受理), on a ground the law gives."""
+
+    texts = ("note",)
+    ground: DeclineGround
+    note: str = ""
 
 
 class Escalate(Command):

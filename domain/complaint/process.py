@@ -15,7 +15,9 @@ from typing import Any
 from domain.complaint.io import CaseSetup
 from domain.complaint.messages import (
     Accept,
+    Admit,
     ComplaintIntake,
+    Decline,
     Dispute,
     Escalate,
     Propose,
@@ -32,6 +34,7 @@ from domain.complaint.messages import (
 from domain.complaint.rules import refusal
 from domain.complaint.state import (
     ActiveTask,
+    Admission,
     CaseState,
     Escalation,
     EvidenceRequest,
@@ -91,6 +94,8 @@ class CaseProcess(Ledger):
             Action.RECORD_SITE_VISIT: self._record_site_visit,
             Action.SUBMIT_FINDINGS: self._submit_findings,
             Action.SUBMIT_RECTIFICATION: self._submit_rectification,
+            Action.ADMIT: self._admit_case,
+            Action.DECLINE: self._decline_case,
         }
 
     # --- intake --------------------------------------------------------------------------
@@ -201,6 +206,7 @@ class CaseProcess(Ledger):
         self.state.acceptance, self.state.accepted_at = cmd, self._now
         self.state.resolved_at = self.state.proposed_at  # resolved by the proposal now accepted
         self._meet(DeadlineKind.CONSUMER_DECISION)
+        self._drop(DeadlineKind.MEDIATION)  # agreed: mediation's clock has no more to count
         self._event(
             "accepted",
             "the consumer accepted the proposed resolution",
@@ -250,6 +256,76 @@ class CaseProcess(Ledger):
             seqs=[v.seq for v in counted],
             duplicate_of=cmd.duplicate_of,
         )
+
+    # --- the bureau's own decisions: acceptance, and mediation's end --------------------------
+
+    def _admit_case(self, cmd: Admit) -> None:
+        self._admitted(Admission(outcome="admitted", at=self._now, by=cmd.actor, note=cmd.note), cmd.actor)
+
+    def _decline_case(self, cmd: Decline) -> None:
+        state = self.state
+        state.admission = Admission(
+            outcome="declined", at=self._now, by=cmd.actor, ground=cmd.ground, note=cmd.note
+        )
+        self._meet(DeadlineKind.ACCEPTANCE)
+        self._event(
+            "declined",
+            f"not accepted: {cmd.ground}",
+            cmd.actor,
+            ground=cmd.ground,
+            note=cmd.note,
+            request_id=cmd.request_id,
+        )
+        note = f"not accepted ({cmd.ground}). {cmd.note}".strip(" .")
+        self._close(Outcome.NOT_ADMITTED, note, cmd.actor)
+
+    def _admitted(self, admission: Admission, by: Actor) -> None:
+        """Accepted, by a decision or when the window closed undecided: mediation's clock starts."""
+        state = self.state
+        state.admission = admission
+        if admission.outcome == "deemed":
+            self._event("deemed_admitted", "no acceptance decision in time: the complaint counts as accepted")
+        else:
+            self._meet(DeadlineKind.ACCEPTANCE)
+            self._event("admitted", "the bureau accepted the complaint", by, note=admission.note)
+        self._notify(
+            "admitted", f"Complaint {state.tracking_no} is accepted by the regulator", self._consumer()
+        )
+        if state.still_runs(DeadlineKind.MEDIATION):
+            self.wanted.append(DeadlineRequest(kind=DeadlineKind.MEDIATION, start=admission.at))
+
+    def _acceptance_overdue(self, d: Deadline) -> None:
+        """The bureau missed its own clock: the case counts as accepted, the bureau above is told."""
+        d.state, d.breached_at = DeadlineState.BREACHED, self._now
+        self._admitted(Admission(outcome="deemed", at=d.due), SYSTEM)
+        routing = self.state.routing
+        above = Recipient.bureau(routing.above) if routing and routing.above else SUPERVISORS
+        subject = (
+            f"Case {self.state.tracking_no}: acceptance not decided in time by bureau {self._bureau_code()}"
+        )
+        self._notify("acceptance_overdue", subject, above, self._bureau())
+
+    def _mediation_ended(self, d: Deadline) -> None:
+        """No agreement within the window: mediation ends, the parties are told, and the case goes
+        on to an investigation or closes, as the policy says."""
+        state = self.state
+        d.state, d.breached_at = DeadlineState.BREACHED, self._now
+        self._event("mediation_ended", f"no agreement by {when(d.due)}: mediation ended", window=d.window)
+        subject = f"Complaint {state.tracking_no}: mediation ended without agreement"
+        self._notify("mediation_ended", subject, self._consumer(), self._enterprise(), self._bureau())
+        if state.policy.jurisdiction.after_mediation == "closing":
+            self._close(Outcome.MEDIATION_ENDED, "mediation ended without agreement", SYSTEM)
+        else:
+            self._open_investigation("mediation ended without agreement", SYSTEM)
+
+    def _bureau_code(self) -> str:
+        routing = self.state.routing
+        return routing.bureau if routing else "(none)"
+
+    def _bureau(self) -> Recipient:
+        """The supervisors of the bureau that handles the case (all of them, for a case from before)."""
+        routing = self.state.routing
+        return Recipient.bureau(routing.bureau) if routing else SUPERVISORS
 
     def _escalate(self, cmd: Escalate) -> None:
         self._open_investigation(f"escalated: {cmd.reason}", cmd.actor)
@@ -395,6 +471,8 @@ class CaseProcess(Ledger):
         party = {
             DeadlineKind.CONSUMER_DECISION: self._consumer(),
             DeadlineKind.INVESTIGATION: self._investigator(),
+            DeadlineKind.ACCEPTANCE: self._bureau(),
+            DeadlineKind.MEDIATION: self._bureau(),
         }.get(d.kind, self._enterprise())
         self._notify(f"{d.kind}_warning", f"Case {self.state.tracking_no}: {d.kind} due {when(d.due)}", party)
 
@@ -405,6 +483,12 @@ class CaseProcess(Ledger):
             state.resolved_at = state.proposed_at
             self._event("deemed_accepted", "no answer from the consumer: the proposal counts as accepted")
             self._start_evaluation()
+            return
+        if d.kind is DeadlineKind.ACCEPTANCE:
+            self._acceptance_overdue(d)
+            return
+        if d.kind is DeadlineKind.MEDIATION:
+            self._mediation_ended(d)
             return
         d.state, d.breached_at = DeadlineState.BREACHED, now
         # A backdated case can reach the enterprise after its deadline: no fault of the enterprise.
@@ -474,6 +558,7 @@ class CaseProcess(Ledger):
             state.status = CaseStatus.INVESTIGATING
             self._drop(DeadlineKind.RESOLUTION)
             self._drop(DeadlineKind.CONSUMER_DECISION)
+            self._drop(DeadlineKind.MEDIATION)
             self._event("investigation_opened", f"investigation opened: {cause}", by, cause=cause)
             self._want(DeadlineKind.INVESTIGATION)
             self._notify(

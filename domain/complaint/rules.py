@@ -2,7 +2,7 @@
 workflow, the service layer and the pages learn whether an action fits."""
 
 from domain.complaint.state import CaseState
-from domain.enums import SUPERVISING_ROLES, Action, CaseStatus, Role
+from domain.enums import SUPERVISING_ROLES, Action, CaseStatus, DeadlineKind, Role
 from domain.messages import SUPERVISORS, Actor, Notification
 
 _OPEN = frozenset({CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED, CaseStatus.INVESTIGATING})
@@ -27,6 +27,8 @@ ACTION_RULES: dict[Action, tuple[frozenset[Role], frozenset[CaseStatus]]] = {
     Action.RECORD_SITE_VISIT: (frozenset({Role.INVESTIGATOR}), frozenset({CaseStatus.INVESTIGATING})),
     Action.SUBMIT_FINDINGS: (frozenset({Role.INVESTIGATOR}), frozenset({CaseStatus.INVESTIGATING})),
     Action.SUBMIT_RECTIFICATION: (frozenset({Role.ENTERPRISE}), frozenset({CaseStatus.RECTIFYING})),
+    Action.ADMIT: (SUPERVISING_ROLES, _OPEN),
+    Action.DECLINE: (SUPERVISING_ROLES, _OPEN),
 }
 
 
@@ -59,6 +61,18 @@ def refusal(case: CaseState, action: Action, actor: Actor) -> str | None:
         return f"an evidence request is already open since {open_.requested_at.isoformat()}"
     if action is Action.SUBMIT_EVIDENCE and (inv is None or inv.open_evidence_request() is None):
         return "no evidence has been requested"
+    if action in (Action.ADMIT, Action.DECLINE):
+        return _admission_refusal(case)
+    return None
+
+
+def _admission_refusal(case: CaseState) -> str | None:
+    """Acceptance is decided once, within its window; after it the case counts as accepted."""
+    if (taken := case.admission) is not None:
+        return f"acceptance was decided at {taken.at.isoformat()} ({taken.outcome})"
+    window = case.deadline(DeadlineKind.ACCEPTANCE)
+    if window is None:
+        return "the case was received before acceptance decisions were recorded: it counts as accepted"
     return None
 
 

@@ -3,6 +3,7 @@ from whom. The workflow holds one `CaseState`, changes it only through the proce
 carries it across continue-as-new; the service layer reads it through a query."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -20,7 +21,7 @@ from domain.complaint.messages import (
     ViolationRecord,
 )
 from domain.deadlines import Deadline
-from domain.enums import CaseStatus, DeadlineKind, DeadlineState, Outcome, Role, TaskKind
+from domain.enums import CaseStatus, DeadlineKind, DeadlineState, DeclineGround, Outcome, Role, TaskKind
 from domain.ids import task_key
 from domain.ledger import Refusal
 from domain.messages import Actor, Assignee, Message
@@ -91,6 +92,17 @@ class Awaited(Message):
     due: datetime | None = None
 
 
+class Admission(Message):
+    """The bureau's decision whether it accepts the complaint: taken by a supervisor (admitted or
+    declined, on a ground), or deemed admitted when the window closed undecided."""
+
+    outcome: Literal["admitted", "declined", "deemed"]
+    at: datetime
+    by: Actor | None = None
+    ground: DeclineGround | None = None
+    note: str = ""
+
+
 class CaseState(Message):
     intake: ComplaintIntake
     policy: Policy
@@ -121,6 +133,7 @@ class CaseState(Message):
     outcome: Outcome | None = None
     closing_note: str = ""
     duplicate_of: str | None = None  # rejected as a duplicate of this case
+    admission: Admission | None = None  # the bureau's acceptance decision, once taken or deemed
     closed_at: datetime | None = None
     requests: dict[str, str] = Field(default_factory=dict)  # request id → "applied" or refusal
     met_early: list[str] = Field(default_factory=list)  # deadline keys met while being computed
@@ -185,6 +198,10 @@ class CaseState(Message):
             case DeadlineKind.EVIDENCE:
                 open_ = inv.open_evidence_request() if inv else None
                 return status is CaseStatus.INVESTIGATING and open_ is not None and open_.round == round_
+            case DeadlineKind.ACCEPTANCE:
+                return self.admission is None
+            case DeadlineKind.MEDIATION:
+                return status in (CaseStatus.FORWARDED, CaseStatus.RESPONDED, CaseStatus.PROPOSED)
             case DeadlineKind.RECTIFICATION:
                 return (
                     status is CaseStatus.RECTIFYING

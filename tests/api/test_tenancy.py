@@ -160,6 +160,7 @@ def _notifications_foreign(ctx: Ctx, body: Any) -> list[Any]:
         ("role", me["role"]),
         ("enterprise", me.get("enterprise_code")),
         ("agency", me.get("agency_id")),
+        ("bureau", me.get("bureau_code") or "000000") if me["role"] == "supervisor" else None,
     }
     return [n for n in body["items"] if (n["recipient_kind"], n["recipient_ref"]) not in mine]
 
@@ -231,6 +232,8 @@ PROBES = [
     _action("withdrawal", {"consumer"}, {"reason": "已和解"}),
     _action("rejection", SUPERVISING, {"reason": "out_of_scope"}),
     _action("escalation", SUPERVISING, {"reason": "同类投诉增多"}),
+    _action("admission", SUPERVISING, {}),
+    _action("declination", SUPERVISING, {"ground": "over_three_years"}),
     _action("evidence-requests", {"investigator"}, {"items": "维修记录"}),
     _action("evidence", {"minghui"}, {"description": "维修单", "documents": ["repair.pdf"]}),
     _action(

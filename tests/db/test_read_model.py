@@ -128,19 +128,19 @@ async def test_the_policy_version_in_force_stays_with_the_day(db: Database, tmp_
     path = tmp_path / "policy.toml"
     path.write_text(POLICY_TEXT)
     store = PolicyStore(path, db)
-    assert (await store.sync()).version == "2026.3"
+    assert (await store.sync()).version == "2026.4"
     path.write_text(POLICY_TEXT.replace("response = { hours = 24 }", "response = { hours = 12 }"))
     with pytest.raises(PolicyConflict, match="give the changed policy a new version"):
         await store.sync()
     path.write_text(
-        POLICY_TEXT.replace('version = "2026.3"', 'version = "2027.1"')
+        POLICY_TEXT.replace('version = "2026.4"', 'version = "2027.1"')
         .replace("effective_from = 2026-01-01", "effective_from = 2027-01-01")
         .replace("response = { hours = 24 }", "response = { hours = 12 }")
     )
     new = await store.in_force(datetime(2027, 1, 2, tzinfo=UTC))
     old = await store.in_force(datetime(2026, 12, 31, 10, tzinfo=UTC))
     assert (new.version, new.windows.response.hours) == ("2027.1", 12)
-    assert (old.version, old.windows.response.hours) == ("2026.3", 24)
+    assert (old.version, old.windows.response.hours) == ("2026.4", 24)
 
 
 async def test_intake_counts_earlier_complaints_against_the_enterprise(

@@ -56,6 +56,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdrawn": N_("Withdrawn"),
         "rejected_duplicate": N_("Rejected as a duplicate"),
         "rejected_out_of_scope": N_("Rejected: outside the regulator's scope"),
+        "not_admitted": N_("Not accepted by the regulator"),
+        "mediation_ended": N_("Mediation ended without agreement"),
     },
     "deadline": {
         "response": N_("The enterprise's response"),
@@ -67,6 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         "verification_check": N_("Follow-up verification opens"),
         "verification": N_("Follow-up verification"),
         "evaluation": N_("Satisfaction survey"),
+        "acceptance": N_("The regulator's acceptance decision"),
+        "mediation": N_("Mediation"),
     },
     "verdict": {
         "substantiated": N_("Substantiated"),
@@ -85,6 +89,15 @@ LABELS: dict[str, dict[str, str]] = {
     "rejection": {
         "duplicate": N_("A duplicate of another complaint"),
         "out_of_scope": N_("Outside the regulator's scope"),
+    },
+    "decline_ground": {
+        "outside_duties": N_("Outside the bureau's duties or powers"),
+        "handled_elsewhere": N_(
+            "Handled by a court, arbitration, another authority or a consumer association"
+        ),
+        "not_personal_consumption": N_("Not for the consumer's own living needs"),
+        "over_three_years": N_("More than three years after the consumer knew of the harm"),
+        "particulars_missing": N_("The required particulars are missing"),
     },
     "priority": {"p1": N_("P1 urgent"), "p2": N_("P2 high"), "p3": N_("P3 normal"), "p4": N_("P4 low")},
     "severity": {
@@ -187,6 +200,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdraw": N_("Withdraw"),
         "reject": N_("Reject the complaint"),
         "escalate": N_("Open an investigation"),
+        "admit": N_("Accept the complaint"),
+        "decline": N_("Do not accept the complaint"),
         "request_evidence": N_("Ask for evidence"),
         "submit_evidence": N_("Hand in evidence"),
         "record_site_visit": N_("Record a site visit"),
@@ -204,6 +219,10 @@ LABELS: dict[str, dict[str, str]] = {
         "deadline_breached": N_("Deadline passed"),
         "forwarded": N_("Forwarded to the enterprise"),
         "routed": N_("Assigned to its bureau"),
+        "admitted": N_("Accepted by the bureau"),
+        "deemed_admitted": N_("Counts as accepted"),
+        "declined": N_("Not accepted by the bureau"),
+        "mediation_ended": N_("Mediation ended"),
         "enterprise_revoked": N_("Enterprise's licence revoked"),
         "responded": N_("Responded"),
         "proposed": N_("Resolution proposed"),
@@ -243,6 +262,10 @@ LABELS: dict[str, dict[str, str]] = {
         "received": N_("Your complaint was received"),
         "triaged": N_("It was classified and given its priority"),
         "forwarded": N_("It was passed to the enterprise"),
+        "admitted": N_("The regulator accepted your complaint"),
+        "deemed_admitted": N_("The regulator's acceptance stands: it decided nothing in time"),
+        "declined": N_("The regulator did not accept your complaint"),
+        "mediation_ended": N_("Mediation ended without agreement"),
         "enterprise_revoked": N_(
             "The enterprise's business licence is revoked: the regulator handles the case for you"
         ),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from domain.enums import Action, Measure, Offence, RejectionReason, Verdict
+from domain.enums import Action, DeclineGround, Measure, Offence, RejectionReason, Verdict
 from services import cases, duplicates, files
 from services.actions import ACTIONS
 from services.errors import Conflict, FieldError, Invalid
@@ -25,6 +25,8 @@ STAFF_ACTIONS = "|".join(a.value for a in Action if a not in (Action.ACCEPT, Act
 # A form's field as the use case's input names it, where the two differ.
 RENAMES: dict[Action, dict[str, str]] = {
     Action.ESCALATE: {"escalate_reason": "reason"},
+    Action.ADMIT: {"admit_note": "note"},
+    Action.DECLINE: {"decline_note": "note"},
     Action.REJECT: {"reject_reason": "reason", "reject_note": "note"},
     Action.PROPOSE: {"propose_detail": "detail", "propose_amount": "amount"},
 }
@@ -39,6 +41,7 @@ def _choices(page: Page) -> dict[str, list[tuple[str, str]]]:
         "verdicts": [(v.value, label(lang, "verdict", v)) for v in Verdict],
         "offences": [(o.value, label(lang, "offence", o)) for o in Offence],
         "rejections": [(r.value, label(lang, "rejection", r)) for r in RejectionReason],
+        "grounds": [(g.value, label(lang, "decline_ground", g)) for g in DeclineGround],
     }
 
 
