@@ -127,6 +127,16 @@ class ProductView(Output):
     amount: Decimal | None
 
 
+class AdmissionView(Output):
+    """The bureau's acceptance decision: admitted or declined by a supervisor, or deemed."""
+
+    outcome: str = Field(description="admitted, declined, or deemed (no decision in 7 working days)")
+    at: LocalTime
+    by: str | None = None  # the supervisor's account id
+    ground: str | None = None
+    note: str = ""
+
+
 class CaseView(Output):
     tracking_no: str
     workflow_id: str
@@ -172,6 +182,7 @@ class CaseView(Output):
     )
     outcome: str | None
     closing_note: str
+    admission: AdmissionView | None = None
     closed_at: LocalTime | None
     policy_version: str
 
@@ -313,6 +324,15 @@ def case_view(case: CaseState, workflow_id: str, actor: Actor) -> CaseView:
         open_actions=[a for a in Action if actor.role in roles_for(a) and refusal(case, a, actor) is None],
         outcome=case.outcome,
         closing_note=case.closing_note,
+        admission=AdmissionView(
+            outcome=case.admission.outcome,
+            at=case.admission.at,
+            by=case.admission.by.id if case.admission.by else None,
+            ground=case.admission.ground,
+            note=case.admission.note,
+        )
+        if case.admission
+        else None,
         closed_at=case.closed_at,
         policy_version=case.policy.version,
     )

@@ -118,14 +118,12 @@ class Reject(Command):
 class Admit(Command):
     """The bureau accepts the complaint for handling (受理)."""
 
-    texts = ("note",)
     note: str = ""
 
 
 class Decline(Command):
     """The bureau does not accept the complaint (不予受理), on a ground the law gives."""
 
-    texts = ("note",)
     ground: DeclineGround
     note: str = ""
 

@@ -309,7 +309,6 @@ class CaseProcess(Ledger):
         """No agreement within the window: mediation ends, the parties are told, and the case goes
         on to an investigation or closes, as the policy says."""
         state = self.state
-        d.state, d.breached_at = DeadlineState.BREACHED, self._now
         self._event("mediation_ended", f"no agreement by {when(d.due)}: mediation ended", window=d.window)
         subject = f"Complaint {state.tracking_no}: mediation ended without agreement"
         self._notify("mediation_ended", subject, self._consumer(), self._enterprise(), self._bureau())
@@ -317,6 +316,7 @@ class CaseProcess(Ledger):
             self._close(Outcome.MEDIATION_ENDED, "mediation ended without agreement", SYSTEM)
         else:
             self._open_investigation("mediation ended without agreement", SYSTEM)
+        d.state, d.breached_at = DeadlineState.BREACHED, self._now  # ran out: nothing left to meet
 
     def _bureau_code(self) -> str:
         routing = self.state.routing

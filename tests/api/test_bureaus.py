@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
 from db.models import Delivery, NotificationRow
 from db.seed import ENTERPRISES
@@ -159,3 +160,69 @@ async def test_the_supervisors_notifications_of_a_case_reach_only_the_bureaus_th
 
     recipients = await eventually(mailed, what="the notification's deliveries")
     assert {"sup-zhao", "sup-nanshan", "sup-shenzhen"} <= recipients and "sup-pudong" not in recipients
+
+
+async def test_the_bureau_accepts_or_declines_within_its_window_and_no_other_bureau_may(api: Api) -> None:
+    accepted = (await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"]
+    declined = (await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"]
+    for no in (accepted, declined):
+        view = await _view(api, no)
+        [window] = [d for d in view["deadlines"] if d["kind"] == "acceptance"]
+        assert window["window"] == "7 working days" and window["state"] == "pending"
+
+    elsewhere = await api.post(f"/api/complaints/{accepted}/admission", {}, as_="supervisor-pudong")
+    assert elsewhere.status_code == 404
+    done = await api.post(
+        f"/api/complaints/{accepted}/admission", {"note": "属本局管辖"}, as_="supervisor-nanshan"
+    )
+    assert done.status_code in (200, 202), done.text
+    bad = await api.post(
+        f"/api/complaints/{declined}/declination", {"ground": "too_late"}, as_="supervisor-nanshan"
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "ground"
+    ground = {"ground": "handled_elsewhere", "note": "已由仲裁机构受理"}
+    done = await api.post(f"/api/complaints/{declined}/declination", ground, as_="supervisor-shenzhen")
+    assert done.status_code in (200, 202), done.text
+
+    async def decided(no: str, outcome: str) -> dict[str, Any] | None:
+        view = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
+        return view if (view.get("admission") or {}).get("outcome") == outcome else None
+
+    view = await eventually(lambda: decided(accepted, "admitted"), what="the complaint accepted")
+    assert view["admission"]["by"] == "sup-nanshan" and view["status"] != "closed"
+    assert {d["kind"]: d["window"] for d in view["deadlines"]}["mediation"] == "45 working days"
+    view = await eventually(lambda: decided(declined, "declined"), what="the complaint declined")
+    assert (view["status"], view["outcome"], view["admission"]["ground"]) == (
+        "closed",
+        "not_admitted",
+        "handled_elsewhere",
+    )
+    again = await api.post(f"/api/complaints/{accepted}/declination", ground, as_="supervisor-nanshan")
+    assert again.status_code == 409 and "acceptance was decided" in again.text
+
+
+async def test_undecided_for_7_working_days_a_case_counts_as_accepted_and_the_city_is_told(
+    ts_api: Api, ts_env: WorkflowEnvironment
+) -> None:
+    no = (await file(ts_api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"]
+    await _view(ts_api, no)
+    await ts_env.sleep(timedelta(days=14))  # past 7 working days, whatever the holidays
+
+    async def deemed() -> dict[str, Any] | None:
+        view = (await ts_api.get(f"/api/complaints/{no}", as_="supervisor")).json()
+        return view if (view.get("admission") or {}).get("outcome") == "deemed" else None
+
+    await eventually(deemed, what="the complaint deemed accepted")
+
+    async def told(who: str) -> set[tuple[str, str]]:
+        listed = (await ts_api.get("/api/notifications?page_size=100", as_=who)).json()["items"]
+        mine = [n for n in listed if n["tracking_no"] == no and n["recipient_kind"] == "bureau"]
+        return {(n["topic"], n["recipient_ref"]) for n in mine}
+
+    async def the_city_told() -> set[tuple[str, str]] | None:
+        return await told("supervisor-shenzhen") or None
+
+    assert await eventually(the_city_told, what="the bureau above told") == {("acceptance_overdue", "440300")}
+    nanshan = await told("supervisor-nanshan")
+    assert {("acceptance_warning", "440305"), ("acceptance_overdue", "440305")} <= nanshan
+    assert await told("supervisor-pudong") == set() and await told("supervisor") == set()

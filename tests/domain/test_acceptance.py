@@ -1,0 +1,175 @@
+"""The regulator's own clocks, as pure rules: the bureau decides within 7 working days whether it
+accepts a complaint, on the grounds the law gives; undecided, the case counts as accepted and
+the bureau above is told; mediation ends 45 working days after acceptance without agreement."""
+
+from datetime import UTC, datetime, timedelta
+
+from activities.deadlines import compute_deadline
+from domain.bureaus import Routing
+from domain.complaint.io import CaseSetup
+from domain.complaint.messages import Admit, Decline, Respond
+from domain.complaint.process import CaseProcess
+from domain.deadlines import DeadlineRequest
+from domain.enums import (
+    Action,
+    CaseStatus,
+    Category,
+    DeadlineKind,
+    DeadlineState,
+    DeclineGround,
+    Outcome,
+    Priority,
+    Severity,
+)
+from domain.ledger import APPLIED
+from domain.triage import Triage
+from tests.support import CALENDAR, ENTERPRISE, POLICY, SUPERVISOR, command, intake
+
+ROUTED = Routing(bureau="440305", name="南山局", rule="enterprise-division", reason="", above="440300")
+LONG_RESOLUTION = POLICY.model_copy(
+    update={
+        "windows": POLICY.windows.model_copy(
+            update={"resolution": POLICY.windows.mediation.model_copy(update={"working_days": 60})}
+        )
+    }
+)
+
+
+class Bench:
+    """A case received at `received`, handled by Nanshan's bureau, driven step by step."""
+
+    def __init__(self, received: datetime, policy=POLICY) -> None:  # type: ignore[no-untyped-def]
+        self.policy, self.now = policy, received
+        kinds = (DeadlineKind.RESPONSE, DeadlineKind.RESOLUTION, DeadlineKind.ACCEPTANCE)
+        setup = CaseSetup(
+            policy=policy,
+            triage=Triage(
+                category=Category.PRODUCT_QUALITY,
+                severity=Severity.MODERATE,
+                priority=Priority.P3,
+                rule="test",
+                reasons=[],
+            ),
+            deadlines=[
+                compute_deadline(policy, DeadlineRequest(kind=k, start=received), CALENDAR) for k in kinds
+            ],
+            routing=ROUTED,
+        )
+        self.process = CaseProcess.register(intake(received_at=received), setup, received)
+        self.settle()
+
+    def settle(self) -> None:
+        wanted, self.process.wanted = self.process.wanted, []
+        self.process.deadlines_computed(
+            [compute_deadline(self.policy, r, CALENDAR) for r in wanted], self.now
+        )
+
+    def send(self, action: Action, cmd: object) -> str:
+        self.process.take(action, cmd, self.now)  # type: ignore[arg-type]
+        self.settle()
+        return self.process.state.requests[cmd.request_id]  # type: ignore[attr-defined]
+
+    def lapse(self, kind: DeadlineKind) -> None:
+        d = self.process.state.deadline(kind)
+        assert d is not None
+        for what, at in (("warning", d.warn_at), ("breach", d.due)):
+            self.now = at
+            self.process.alarm(d.key, what, at)  # type: ignore[arg-type]
+        self.settle()
+
+    def notified(self) -> list[tuple[str, str, str]]:
+        _, notifications, _ = self.process.drain()
+        return [(n.topic, n.recipient.kind, n.recipient.ref) for n in notifications]
+
+
+START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+def test_a_supervisor_accepts_within_the_window_and_mediations_clock_starts() -> None:
+    bench = Bench(START)
+    acceptance = bench.process.state.deadline(DeadlineKind.ACCEPTANCE)
+    assert acceptance is not None and acceptance.window == "7 working days"
+    bench.notified()
+    bench.now += timedelta(days=2)
+    assert bench.send(Action.ADMIT, command(Admit, SUPERVISOR, note="属本局管辖")) == APPLIED
+    state = bench.process.state
+    assert state.admission is not None and state.admission.outcome == "admitted"
+    assert acceptance.state is DeadlineState.MET
+    mediation = state.deadline(DeadlineKind.MEDIATION)
+    assert (
+        mediation is not None and mediation.window == "45 working days" and mediation.started_at == bench.now
+    )
+    assert ("admitted", "consumer", state.tracking_no) in bench.notified()
+    refused = bench.send(Action.DECLINE, command(Decline, SUPERVISOR, ground=DeclineGround.OVER_THREE_YEARS))
+    assert refused.startswith("acceptance was decided")
+
+
+def test_a_complaint_declined_on_a_ground_closes_as_not_accepted() -> None:
+    bench = Bench(START)
+    decline = command(Decline, SUPERVISOR, ground=DeclineGround.NOT_PERSONAL_CONSUMPTION, note="批量采购")
+    assert bench.send(Action.DECLINE, decline) == APPLIED
+    state = bench.process.state
+    assert (state.status, state.outcome) == (CaseStatus.CLOSED, Outcome.NOT_ADMITTED)
+    assert "not_personal_consumption" in state.closing_note and "批量采购" in state.closing_note
+    assert all(not d.running for d in state.deadlines)
+    refused = bench.send(Action.RESPOND, command(Respond, ENTERPRISE, message="已联系"))
+    assert refused.startswith("the case is closed")
+
+
+def test_undecided_when_the_window_closes_it_counts_as_accepted_and_the_bureau_above_is_told() -> None:
+    bench = Bench(START)
+    bench.notified()
+    bench.lapse(DeadlineKind.ACCEPTANCE)
+    state = bench.process.state
+    acceptance = state.deadline(DeadlineKind.ACCEPTANCE)
+    assert acceptance is not None and acceptance.state is DeadlineState.BREACHED
+    assert state.admission is not None and (state.admission.outcome, state.admission.at) == (
+        "deemed",
+        acceptance.due,
+    )
+    told = bench.notified()
+    assert ("acceptance_warning", "bureau", "440305") in told
+    assert ("acceptance_overdue", "bureau", "440300") in told  # the bureau above
+    refused = bench.send(Action.DECLINE, command(Decline, SUPERVISOR, ground=DeclineGround.OVER_THREE_YEARS))
+    assert refused.startswith("acceptance was decided") and "(deemed)" in refused
+
+
+def test_mediation_ends_45_working_days_after_acceptance_across_the_national_day_holiday() -> None:
+    received = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # a Tuesday; National Day's week lies ahead
+    bench = Bench(received, LONG_RESOLUTION)  # a resolution window long enough for mediation to run out
+    bench.send(Action.RESPOND, command(Respond, ENTERPRISE, message="正在协商"))
+    assert bench.send(Action.ADMIT, command(Admit, SUPERVISOR)) == APPLIED
+    mediation = bench.process.state.deadline(DeadlineKind.MEDIATION)
+    assert mediation is not None
+    # Counted by hand on the calendar: 45 working days after 1 September, National Day's rest days
+    # (1-7 October, with the working weekends around them) not among them.
+    day, counted = received.date(), 0
+    while counted < 45:
+        day += timedelta(days=1)
+        counted += CALENDAR.is_working_day(day)
+    assert mediation.due.astimezone(POLICY.tz).date() == day + timedelta(days=1)  # its 24:00
+    assert (day - received.date()).days > 45 * 7 // 5 + 5  # the holiday pushed it on
+    bench.notified()
+
+    bench.lapse(DeadlineKind.MEDIATION)
+    state = bench.process.state
+    assert mediation.state is DeadlineState.BREACHED and state.status is CaseStatus.INVESTIGATING
+    assert (
+        state.investigation is not None and state.investigation.cause == "mediation ended without agreement"
+    )
+    told = bench.notified()
+    for party in (
+        ("consumer", state.tracking_no),
+        ("enterprise", state.enterprise_code),
+        ("bureau", "440305"),
+    ):
+        assert ("mediation_ended", *party) in told
+
+
+def test_a_case_received_before_the_acceptance_clock_counts_as_accepted() -> None:
+    bench = Bench(START)
+    bench.process.state.deadlines = [
+        d for d in bench.process.state.deadlines if d.kind is not DeadlineKind.ACCEPTANCE
+    ]
+    refused = bench.send(Action.ADMIT, command(Admit, SUPERVISOR))
+    assert "received before acceptance decisions were recorded" in refused
