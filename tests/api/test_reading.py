@@ -49,7 +49,7 @@ async def test_a_case_tells_what_it_awaits_and_from_whom(api: Api) -> None:
         ("investigator", investigator, "record findings"),
     }
     kinds = {d["kind"]: d for d in view["deadlines"]}
-    assert set(kinds) == {"response", "resolution", "investigation"}
+    assert set(kinds) == {"response", "resolution", "investigation", "acceptance"}
     assert kinds["resolution"]["state"] == "closed" and kinds["investigation"]["state"] == "pending"
     assert view["escalation_level"] == 2 and view["investigation"]["cause"].startswith("severity critical")
 

@@ -145,7 +145,7 @@ async def test_a_supervisor_opens_an_investigation_from_the_queue(site: Site) ->
     await shot(supervisor, "supervisor-queue")
     await supervisor.locator(f'a[href="{case}"]').click()
     await refused(supervisor, "立案调查", "escalate_reason", "必填")
-    await refused(supervisor, "不予受理", "reject_reason", "必填")
+    await refused(supervisor, "驳回投诉", "reject_reason", "必填")
     await accessible(supervisor)
     await fill(supervisor, {"#escalate_reason": "同一批次已有多起投诉"})
     await submit(supervisor, "立案调查")

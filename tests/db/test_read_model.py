@@ -164,7 +164,7 @@ async def test_intake_counts_earlier_complaints_against_the_enterprise(
     )
     setup = await prepare.prepare_case(intake(received_at=now))
     assert setup.triage.rule == "default+repeat-enterprise" and setup.triage.priority == "p2"
-    assert [d.kind for d in setup.deadlines] == ["response", "resolution"]
+    assert [d.kind for d in setup.deadlines] == ["response", "resolution", "acceptance"]
     assert date.fromisoformat(str(setup.policy.effective_from)) == date(2026, 1, 1)
 
 

@@ -3,7 +3,7 @@ that handles it; a city filters by its counties; a case's page names its bureau 
 
 from db.seed import ENTERPRISES
 from tests.support import eventually
-from tests.support.web import Browser, SignedIn, filed
+from tests.support.web import Browser, SignedIn, field_error, filed
 
 
 async def test_a_bureaus_queue_holds_its_areas_cases_and_a_city_filters_by_county(
@@ -34,3 +34,34 @@ async def test_a_bureaus_queue_holds_its_areas_cases_and_a_city_filters_by_count
 
     page = await eventually(routed, what="the case's bureau on its page")
     assert "the respondent is registered in division 440305" in page
+
+
+async def test_the_bureau_accepts_or_declines_on_the_cases_page(
+    browser: Browser, signed_in: SignedIn
+) -> None:
+    accepted = await filed(browser, **{"enterprise.credit_code": ENTERPRISES[1][0]})
+    declined = await filed(browser, **{"enterprise.credit_code": ENTERPRISES[1][0]})
+    county = await signed_in("supervisor-nanshan")
+
+    async def with_forms(no: str) -> str | None:
+        page = (await county.get(f"/staff/cases/{no}")).text
+        return page if 'id="form-admit"' in page and 'id="form-decline"' in page else None
+
+    page = await eventually(lambda: with_forms(declined["tracking_no"]), what="the acceptance forms")
+    assert "不予受理的理由" in page and "超过三年" in page
+    path = f"/staff/cases/{declined['tracking_no']}"
+    blank = await county.submit(f"{path}/decline", {"ground": ""}, form_at=path)
+    assert blank.status_code == 422 and field_error(blank.text, "ground") == "必填"
+    done = await county.submit(f"{path}/decline", {"ground": "handled_elsewhere"}, form_at=path)
+    assert done.status_code == 200, done.text
+
+    await eventually(lambda: with_forms(accepted["tracking_no"]), what="the acceptance forms")
+    path = f"/staff/cases/{accepted['tracking_no']}"
+    done = await county.submit(f"{path}/admit", {"admit_note": "属本局管辖"}, form_at=path)
+    assert done.status_code == 200, done.text
+
+    async def shown(no: str, words: str) -> bool:
+        return words in (await county.get(f"/staff/cases/{no}")).text
+
+    await eventually(lambda: shown(declined["tracking_no"], "市场监管部门不予受理"), what="declined")
+    await eventually(lambda: shown(accepted["tracking_no"], "已受理"), what="accepted")
