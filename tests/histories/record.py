@@ -24,6 +24,7 @@ from db.seed import ENTERPRISES, seed_demo
 from db.session import Database
 from domain.complaint.messages import (
     Accept,
+    Admit,
     OrderedMeasure,
     Propose,
     Reject,
@@ -214,6 +215,22 @@ async def duplicate(env: WorkflowEnvironment, settings: Settings, db: Database) 
     await original.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER))
     await original.result()
     return [handle.id, enterprise.id]
+
+
+async def acceptance(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
+    """The bureau's acceptance: one case accepted by a supervisor, one left undecided past its
+    7 working days (deemed accepted, the bureau above told), both withdrawn after."""
+    queue = settings.task_queue
+    accepted = await _case(env, queue, "ADMITTED")
+    await accepted.signal(ComplaintWorkflow.admit, command(Admit, SUPERVISOR, note="属本局管辖"))
+    await wait_for_state(accepted, lambda s: s.admission is not None)
+    undecided = await _case(env, queue, "DEEMED")
+    await env.sleep(timedelta(days=14))
+    await wait_for_state(undecided, lambda s: s.admission is not None and s.admission.outcome == "deemed")
+    for handle in (accepted, undecided):
+        await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已和解"))
+        await handle.result()
+    return [accepted.id, undecided.id]
 
 
 async def long_running(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
@@ -490,6 +507,7 @@ SCENARIOS = {
     "investigated": investigated,
     "withdrawn": withdrawn,
     "duplicate": duplicate,
+    "acceptance": acceptance,
     "long": long_running,
     "ladder": ladder,
     "adopted": adopted,

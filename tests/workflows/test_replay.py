@@ -138,6 +138,18 @@ def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_rep
     assert "v9--enterprise-91310115MA1K4B2X34__run1.json" in {p.name for p in HISTORIES}
 
 
+def test_the_stored_cases_cover_the_bureaus_acceptance_decision() -> None:
+    """v10: a case the bureau accepted by a signal, and one deemed accepted when its window
+    closed; both continued as new on the short policy."""
+    runs = {p.name: _signals_and_patches(p)[0] for p in HISTORIES if p.name.startswith("v10--")}
+    assert "admit" in runs["v10--complaint-CP-REPLAY-ADMITTED__run1.json"]
+    assert "admit" not in set().union(*(v for n, v in runs.items() if "DEEMED" in n))
+    assert {n for n in runs if n.endswith("__run2.json")} == {
+        "v10--complaint-CP-REPLAY-ADMITTED__run2.json",
+        "v10--complaint-CP-REPLAY-DEEMED__run2.json",
+    }
+
+
 def test_the_stored_deliveries_replay_on_both_sides_of_the_first_try_in_task() -> None:
     """v7: the first try made before the start, the run only the retries after a timer; v6: a
     delivery's first try a local activity, the tries left an activity after a timer; v5: every
