@@ -76,6 +76,8 @@ def _case_differences(state: CaseState | None, row: Complaint | None, workflow_i
         return [f"no row in the read model (the workflow is at revision {state.revision})"]
     expected = snapshot(state, workflow_id).model_dump()
     expected.pop("enterprise_name")
+    if expected["bureau_code"] is None:  # a case from before bureaus: placed by its division
+        expected.pop("bureau_code")
     if row.revision != state.revision:
         return [f"the row is at revision {row.revision}, the workflow at {state.revision}"]
     return [
