@@ -182,3 +182,48 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
         # The migrations build exactly what the models declare.
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_the_cases_recorded_before_bureaus_are_placed_by_their_division(database_url: str) -> None:
+    """Migration 0015: the registered enterprise's division, else the complaint's."""
+    upgrade(database_url, "0014")
+    engine = create_engine(sync_url(database_url))
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    case = {
+        "workflow_id": "", "revision": 1, "channel": "web", "status": "forwarded", "category": "other",
+        "severity": "minor", "priority": "p3", "triage_rule": "default", "product_name": "x",
+        "consumer_name_masked": "x", "consumer_phone_masked": "x", "received_at": at, "escalation_level": 0,
+        "overdue": False, "policy_version": "2026.3", "updated_at": at,
+    }  # fmt: skip
+    with engine.begin() as connection:
+        for code, region, registered in (("91440300MA5F8R7T1F", "440305", True), ("X" * 18, None, False)):
+            connection.execute(
+                text(
+                    "INSERT INTO enterprises (credit_code, name, region_code, registered, created_at) "
+                    "VALUES (:code, 'e', :region, :registered, :at)"
+                ),
+                {"code": code, "region": region, "registered": registered, "at": at},
+            )
+        for no, code in (("CP-OLD-1", "91440300MA5F8R7T1F"), ("CP-OLD-2", "X" * 18)):
+            fields = {**case, "workflow_id": f"complaint-{no}", "tracking_no": no, "enterprise_code": code}
+            fields["region_code"] = "310115"
+            names = ", ".join(fields)
+            connection.execute(
+                text(f"INSERT INTO complaints ({names}) VALUES ({', '.join(':' + n for n in fields)})"),
+                fields,
+            )
+    upgrade(database_url)
+    with engine.connect() as connection:
+        placed = dict(connection.execute(text("SELECT tracking_no, bureau_code FROM complaints")).all())
+    engine.dispose()
+    assert placed == {"CP-OLD-1": "440305", "CP-OLD-2": "310115"}
+
+
+async def test_a_case_from_before_bureaus_is_placed_by_its_division_when_it_next_records(
+    db: Database,
+) -> None:
+    update = case_update(1)
+    assert update.snapshot.bureau_code is None  # its workflow began before bureaus
+    await ProjectionActivities(db).record_case(update)
+    [row] = await rows(db, Complaint)
+    assert row.bureau_code == "310115"  # the demo enterprise's registered division
