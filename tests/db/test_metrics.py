@@ -16,6 +16,8 @@ from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
 from tests.support.metrics_data import CST, ENTERPRISES, generate, store
 
+Generated = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
 POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
 RESOLVED = {"resolved", "resolved_by_default", "resolved_after_rectification"}
 
@@ -134,8 +136,9 @@ def score(f: dict[str, Any]) -> float:
     return round(min(max(base - deduction, 0), 100), 1)
 
 
-async def test_the_metrics_agree_with_an_independent_computation(db: Database, settings: Settings) -> None:
-    cases, evaluations, violations, measures = generate()
+async def stored(db: Database, **generating: int) -> Generated:
+    """Generated cases, evaluations, violations and measures, in the read model."""
+    cases, evaluations, violations, measures = generated = generate(**generating)
     await store(
         db,
         (Complaint, cases),
@@ -143,6 +146,11 @@ async def test_the_metrics_agree_with_an_independent_computation(db: Database, s
         (ViolationRow, violations),
         (SupervisionMeasure, measures),
     )
+    return generated
+
+
+async def test_the_metrics_agree_with_an_independent_computation(db: Database, settings: Settings) -> None:
+    cases, evaluations, violations, measures = await stored(db)
     period = parse_period("2026-11")
     start, end = datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST)
     async with db.sessions() as session:
@@ -194,14 +202,7 @@ async def test_metrics_filter_by_region_and_category(db: Database, settings: Set
 async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side_by_side(
     db: Database, settings: Settings
 ) -> None:
-    cases, evaluations, violations, measures = generate(seed=5, n=300)
-    await store(
-        db,
-        (Complaint, cases),
-        (Task, evaluations),
-        (ViolationRow, violations),
-        (SupervisionMeasure, measures),
-    )
+    cases, _, _, _ = await stored(db, seed=5, n=300)
     period, calendar = parse_period("2026-11"), settings.working_calendar()
     async with db.sessions() as session:
         city = await compute(session, POLICY, calendar, period, ("bureau",), bureau="440300")
