@@ -263,7 +263,7 @@ LABELS: dict[str, dict[str, str]] = {
         "triaged": N_("It was classified and given its priority"),
         "forwarded": N_("It was passed to the enterprise"),
         "admitted": N_("The regulator accepted your complaint"),
-        "deemed_admitted": N_("The regulator's acceptance stands: it decided nothing in time"),
+        "deemed_admitted": N_("Your complaint counts as accepted by the regulator"),
         "declined": N_("The regulator did not accept your complaint"),
         "mediation_ended": N_("Mediation ended without agreement"),
         "enterprise_revoked": N_(
