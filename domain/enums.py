@@ -213,6 +213,7 @@ class Action(StrEnum):
     SUBMIT_RECTIFICATION = "submit_rectification"
     ADMIT = "admit"  # the bureau accepts the complaint for handling (受理)
     DECLINE = "decline"  # the bureau does not accept it, on a ground the law gives (不予受理)
+    TRANSFER = "transfer"  # a bureau not competent passes the case to the one that is (移送)
 
 
 class TaskKind(StrEnum):

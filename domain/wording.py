@@ -66,6 +66,7 @@ SENTENCES: dict[str, tuple[str, str]] = {
         "投诉{no}：未在时限内作出受理决定",
         "Complaint {no}: acceptance not decided in time",
     ),
+    "transferred": ("投诉{no}已移送其他承办局", "Complaint {no} is transferred to another bureau"),
     "mediation_warning": ("投诉{no}：调解期限将至", "Complaint {no}: mediation's time is running out"),
     "mediation_ended": (
         "投诉{no}：调解未达成协议，已终止",

@@ -22,6 +22,7 @@ from domain.complaint.messages import (
     SubmitEvidence,
     SubmitFindings,
     SubmitRectification,
+    Transfer,
     Withdraw,
     duplicate_named,
     offence_named,
@@ -29,6 +30,7 @@ from domain.complaint.messages import (
 from domain.enums import Action, DeclineGround, Measure, Offence, RejectionReason, Verdict
 from domain.messages import Actor, Command
 from services.fields import (
+    BureauCode,
     CaseNumber,
     Input,
     IsoDate,
@@ -81,6 +83,11 @@ class RejectIn(Input):
 
 
 class EscalateIn(Input):
+    reason: Text
+
+
+class TransferIn(Input):
+    to_bureau: BureauCode = Field(description="the competent bureau the case passes to")
     reason: Text
 
 
@@ -193,6 +200,12 @@ ACTIONS: dict[Action, CaseAction] = {
         _plain(Admit),
         ComplaintWorkflow.admit,
         "The bureau accepts the complaint (within 7 working days)",
+    ),
+    Action.TRANSFER: CaseAction(
+        TransferIn,
+        _plain(Transfer),
+        ComplaintWorkflow.transfer,
+        "A bureau not competent passes the case to another, before acceptance is decided",
     ),
     Action.DECLINE: CaseAction(
         DeclineIn,

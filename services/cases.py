@@ -11,16 +11,18 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from db.models import CaseEventRow, Complaint, Enterprise
-from domain.bureaus import area_prefix
+from domain.bureaus import TOP, Routing, area_prefix
 from domain.complaint.io import ActionCheck
+from domain.complaint.messages import Transfer
 from domain.complaint.rules import roles_for
 from domain.complaint.state import CaseState
 from domain.enums import Action, CaseStatus, Category, Channel, Priority, Role, Severity
 from domain.files import FileRef
+from domain.ids import complaint_workflow_id
 from services.actions import ACTIONS
 from services.case_view import FULL_CONTACT, CaseView, case_view
 from services.context import Context, Resources
-from services.errors import Forbidden, NotFound, Unavailable, invalid
+from services.errors import Conflict, Forbidden, NotFound, Unavailable, invalid
 from services.history import CaseHistory, case_history
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
@@ -287,6 +289,17 @@ async def queue_revisions(
         await asyncio.sleep(every)
 
 
+async def still_visible(ctx: Context, principal: Principal, tracking_no: str) -> bool:
+    """Whether the reader may still see the case, as its workflow has it now: after a transfer
+    the case's bureau is the new one (the read model follows a moment later)."""
+    try:
+        state = await _state(ctx, complaint_workflow_id(tracking_no))
+    except Unavailable:
+        return False
+    routing = state.routing
+    return routing is None or principal.covers(routing.bureau)
+
+
 async def visible_case(ctx: Context, principal: Principal, tracking_no: str) -> Complaint:
     """The case's row, if this reader may see it; NotFound otherwise, without telling which."""
     row = await ctx.session.get(Complaint, tracking_no)
@@ -319,6 +332,22 @@ async def get_history(ctx: Context, *, principal: Principal, tracking_no: str, r
     return await case_history(ctx.temporal, row.workflow_id, include_raw=raw)
 
 
+def _bureaus_named(ctx: Context, row: Complaint, command: Transfer) -> Transfer:
+    """A transfer with both bureaus as the bureaus file names them; refused by field if the target
+    is no bureau the system serves, and as not fitting the case if it is the one handling it."""
+    tree = ctx.settings.bureau_tree()
+    target = tree.get(command.to_bureau)
+    if target is None:
+        raise invalid("to_bureau", "no such bureau in the bureaus the system serves")
+    here = tree.competent(row.bureau_code) if row.bureau_code else tree.bureaus[TOP]
+    if target.code == here.code:
+        raise Conflict(f"bureau {target.code} handles the case now")
+    origin = Routing(bureau=here.code, name=here.name, rule="division", reason="", above=here.parent)
+    why = f"transferred from bureau {here.code}: {command.reason}"
+    moved = Routing(bureau=target.code, name=target.name, rule="transfer", reason=why, above=target.parent)
+    return command.model_copy(update={"target": moved, "origin": origin})
+
+
 async def act(
     ctx: Context,
     *,
@@ -336,6 +365,8 @@ async def act(
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
     command = spec.command(body, rid, principal.actor)
+    if isinstance(command, Transfer):
+        command = _bureaus_named(ctx, row, command)
     if files:
         if "files" not in type(command).model_fields:
             raise invalid("files", f"{action} takes no files")

@@ -207,3 +207,13 @@ def _iso_datetime(value: Any) -> Any:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 AwareIsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
+
+
+BureauCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{6}$",
+        description="the division code of a bureau the system serves",
+        json_schema_extra={"format": "bureau-code"},
+    ),
+]

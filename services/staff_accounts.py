@@ -16,7 +16,7 @@ from domain.enums import Role
 from domain.identifiers import anchored
 from services.context import Context
 from services.errors import Conflict, NotFound, invalid
-from services.fields import CreditCode, Email, Input, Name, Phone, stated
+from services.fields import BureauCode, CreditCode, Email, Input, Name, Phone, stated
 from services.outputs import LocalTime, Output
 from services.principal import Principal
 
@@ -32,14 +32,6 @@ Username = Annotated[
     ),
 ]
 AgencyId = Annotated[str, Field(min_length=1, max_length=40, json_schema_extra={"format": "agency-id"})]
-BureauCode = Annotated[
-    str,
-    Field(
-        pattern=r"^[0-9]{6}$",
-        description="the division code of a bureau the system serves (none: the top)",
-        json_schema_extra={"format": "bureau-code"},
-    ),
-]
 NO_BUREAU = ("enterprise", "evaluator")  # accounts of no bureau: they see their own organisation's
 _BUREAU_RULE = {
     "if": {"properties": {"role": {"enum": list(NO_BUREAU)}}, "required": ["role"]},

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         SubmitEvidence,
         SubmitFindings,
         SubmitRectification,
+        Transfer,
         ViolationRecord,
         Withdraw,
     )
@@ -378,6 +379,10 @@ class ComplaintWorkflow:
     @workflow.signal
     async def decline(self, command: Decline) -> None:
         await self._take(Action.DECLINE, command)
+
+    @workflow.signal
+    async def transfer(self, command: Transfer) -> None:
+        await self._take(Action.TRANSFER, command)
 
     @workflow.signal
     async def escalate(self, command: Escalate) -> None:

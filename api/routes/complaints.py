@@ -103,6 +103,7 @@ PATHS: dict[Action, str] = {
     Action.ESCALATE: "escalation",
     Action.ADMIT: "admission",
     Action.DECLINE: "declination",
+    Action.TRANSFER: "transfer",
     Action.REQUEST_EVIDENCE: "evidence-requests",
     Action.SUBMIT_EVIDENCE: "evidence",
     Action.RECORD_SITE_VISIT: "site-visits",

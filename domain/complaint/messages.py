@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from domain.bureaus import Routing
 from domain.enums import (
     Category,
     Channel,
@@ -126,6 +127,18 @@ class Decline(Command):
 
     ground: DeclineGround
     note: str = ""
+
+
+class Transfer(Command):
+    """A bureau that is not competent passes the case to another (移送), with the reason. The
+    service layer names both bureaus as the bureaus file has them (`origin`, for a case routed
+    before bureaus; `target`)."""
+
+    texts = ("reason",)
+    to_bureau: str
+    reason: str
+    target: Routing | None = None
+    origin: Routing | None = None
 
 
 class Escalate(Command):

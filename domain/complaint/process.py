@@ -28,6 +28,7 @@ from domain.complaint.messages import (
     SubmitEvidence,
     SubmitFindings,
     SubmitRectification,
+    Transfer,
     ViolationRecord,
     Withdraw,
 )
@@ -41,6 +42,7 @@ from domain.complaint.state import (
     Investigation,
     Rectification,
     SiteVisit,
+    TransferRecord,
 )
 from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, deadline_key, when
 from domain.enums import (
@@ -96,6 +98,7 @@ class CaseProcess(Ledger):
             Action.SUBMIT_RECTIFICATION: self._submit_rectification,
             Action.ADMIT: self._admit_case,
             Action.DECLINE: self._decline_case,
+            Action.TRANSFER: self._transfer,
         }
 
     # --- intake --------------------------------------------------------------------------
@@ -267,7 +270,7 @@ class CaseProcess(Ledger):
         state.admission = Admission(
             outcome="declined", at=self._now, by=cmd.actor, ground=cmd.ground, note=cmd.note
         )
-        self._meet(DeadlineKind.ACCEPTANCE)
+        self._meet(DeadlineKind.ACCEPTANCE, self._acceptance_round())
         self._event(
             "declined",
             f"not accepted: {cmd.ground}",
@@ -279,6 +282,44 @@ class CaseProcess(Ledger):
         note = f"not accepted ({cmd.ground}). {cmd.note}".strip(" .")
         self._close(Outcome.NOT_ADMITTED, note, cmd.actor)
 
+    def _transfer(self, cmd: Transfer) -> None:
+        """The case passes to the competent bureau: its acceptance clock starts anew there, the
+        enterprise's clocks run on, and both bureaus are told."""
+        state = self.state
+        before, after = state.routing or cmd.origin, cmd.target
+        assert before is not None and after is not None, "the service layer names both bureaus"
+        state.routing = after
+        state.transfers.append(
+            TransferRecord(
+                at=self._now,
+                from_bureau=before.bureau,
+                to_bureau=after.bureau,
+                reason=cmd.reason,
+                by=cmd.actor,
+            )
+        )
+        self._drop(DeadlineKind.ACCEPTANCE)
+        self.wanted.append(
+            DeadlineRequest(kind=DeadlineKind.ACCEPTANCE, start=self._now, round=self._acceptance_round() + 1)
+        )
+        self._event(
+            "transferred",
+            f"transferred from bureau {before.bureau} to bureau {after.bureau}: {cmd.reason}",
+            cmd.actor,
+            from_bureau=before.bureau,
+            to_bureau=after.bureau,
+            reason=cmd.reason,
+            request_id=cmd.request_id,
+        )
+        subject = (
+            f"Case {state.tracking_no} is transferred from bureau {before.bureau} to bureau {after.bureau}"
+        )
+        self._notify("transferred", subject, Recipient.bureau(before.bureau), Recipient.bureau(after.bureau))
+
+    def _acceptance_round(self) -> int:
+        """The acceptance clock's round: one more with each transfer."""
+        return max((d.round for d in self.state.deadlines if d.kind is DeadlineKind.ACCEPTANCE), default=1)
+
     def _admitted(self, admission: Admission, by: Actor) -> None:
         """Accepted, by a decision or when the window closed undecided: mediation's clock starts."""
         state = self.state
@@ -286,7 +327,7 @@ class CaseProcess(Ledger):
         if admission.outcome == "deemed":
             self._event("deemed_admitted", "no acceptance decision in time: the complaint counts as accepted")
         else:
-            self._meet(DeadlineKind.ACCEPTANCE)
+            self._meet(DeadlineKind.ACCEPTANCE, self._acceptance_round())
             self._event("admitted", "the bureau accepted the complaint", by, note=admission.note)
         self._notify(
             "admitted", f"Complaint {state.tracking_no} is accepted by the regulator", self._consumer()

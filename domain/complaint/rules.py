@@ -29,6 +29,7 @@ ACTION_RULES: dict[Action, tuple[frozenset[Role], frozenset[CaseStatus]]] = {
     Action.SUBMIT_RECTIFICATION: (frozenset({Role.ENTERPRISE}), frozenset({CaseStatus.RECTIFYING})),
     Action.ADMIT: (SUPERVISING_ROLES, _OPEN),
     Action.DECLINE: (SUPERVISING_ROLES, _OPEN),
+    Action.TRANSFER: (SUPERVISING_ROLES, _OPEN),
 }
 
 
@@ -63,6 +64,8 @@ def refusal(case: CaseState, action: Action, actor: Actor) -> str | None:
         return "no evidence has been requested"
     if action in (Action.ADMIT, Action.DECLINE):
         return _admission_refusal(case)
+    if action is Action.TRANSFER and (taken := case.admission) is not None:
+        return f"a case is transferred before its acceptance is decided; it was at {taken.at.isoformat()}"
     return None
 
 

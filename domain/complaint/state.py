@@ -103,6 +103,16 @@ class Admission(Message):
     note: str = ""
 
 
+class TransferRecord(Message):
+    """The case passed from one bureau to another: when, why and by whom."""
+
+    at: datetime
+    from_bureau: str
+    to_bureau: str
+    reason: str
+    by: Actor
+
+
 class CaseState(Message):
     intake: ComplaintIntake
     policy: Policy
@@ -134,6 +144,7 @@ class CaseState(Message):
     closing_note: str = ""
     duplicate_of: str | None = None  # rejected as a duplicate of this case
     admission: Admission | None = None  # the bureau's acceptance decision, once taken or deemed
+    transfers: list[TransferRecord] = Field(default_factory=list)
     closed_at: datetime | None = None
     requests: dict[str, str] = Field(default_factory=dict)  # request id → "applied" or refusal
     met_early: list[str] = Field(default_factory=list)  # deadline keys met while being computed

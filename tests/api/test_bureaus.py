@@ -226,3 +226,31 @@ async def test_undecided_for_7_working_days_a_case_counts_as_accepted_and_the_ci
     nanshan = await told("supervisor-nanshan")
     assert {("acceptance_warning", "440305"), ("acceptance_overdue", "440305")} <= nanshan
     assert await told("supervisor-pudong") == set() and await told("supervisor") == set()
+
+
+async def test_a_bureau_not_competent_transfers_the_case_and_the_other_bureau_takes_it(api: Api) -> None:
+    no = (await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"]
+    before = await _view(api, no)
+    move, path = {"to_bureau": "310115", "reason": "经营场所在浦东"}, f"/api/complaints/{no}/transfer"
+    assert (await api.post(path, move, as_="supervisor-pudong")).status_code == 404
+    got = await api.post(path, {**move, "to_bureau": "320102"}, as_="supervisor-nanshan")
+    reason = "no such bureau in the bureaus the system serves"
+    assert got.status_code == 422 and got.json()["errors"] == [{"field": "to_bureau", "reason": reason}]
+    got = await api.post(path, {**move, "to_bureau": "440305"}, as_="supervisor-nanshan")
+    assert got.status_code == 409 and "handles the case now" in got.text
+    done = await api.post(path, move, as_="supervisor-nanshan")
+    assert done.status_code in (200, 202), done.text
+
+    async def moved() -> dict[str, Any] | None:
+        got = await api.get(f"/api/complaints/{no}", as_="supervisor-pudong")
+        return got.json() if got.status_code == 200 else None
+
+    view = await eventually(moved, what="the case in Pudong's hands")
+    assert (view["bureau"], view["bureau_rule"]) == ("310115", "transfer")
+    acceptance = [d for d in view["deadlines"] if d["kind"] == "acceptance"]
+    assert [d["state"] for d in acceptance] == ["closed", "pending"]
+    response = [d for d in view["deadlines"] if d["kind"] == "response"]
+    assert response == [d for d in before["deadlines"] if d["kind"] == "response"]  # the enterprise's runs on
+    assert (await api.get(f"/api/complaints/{no}", as_="supervisor-nanshan")).status_code == 404
+    listed = (await api.get("/api/complaints?bureau=310115", as_="supervisor")).json()["items"]
+    assert no in [c["tracking_no"] for c in listed]

@@ -234,6 +234,7 @@ PROBES = [
     _action("escalation", SUPERVISING, {"reason": "同类投诉增多"}),
     _action("admission", SUPERVISING, {}),
     _action("declination", SUPERVISING, {"ground": "over_three_years"}),
+    _action("transfer", SUPERVISING, {"to_bureau": "440306", "reason": "经营地不在本辖区"}),
     _action("evidence-requests", {"investigator"}, {"items": "维修记录"}),
     _action("evidence", {"minghui"}, {"description": "维修单", "documents": ["repair.pdf"]}),
     _action(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from activities.deadlines import compute_deadline
 from domain.bureaus import Routing
 from domain.complaint.io import CaseSetup
-from domain.complaint.messages import Admit, Decline, Respond
+from domain.complaint.messages import Admit, Decline, Respond, Transfer
 from domain.complaint.process import CaseProcess
 from domain.deadlines import DeadlineRequest
 from domain.enums import (
@@ -173,3 +173,32 @@ def test_a_case_received_before_the_acceptance_clock_counts_as_accepted() -> Non
     ]
     refused = bench.send(Action.ADMIT, command(Admit, SUPERVISOR))
     assert "received before acceptance decisions were recorded" in refused
+
+
+def _transfer(to: str = "440306") -> Transfer:
+    target = Routing(bureau=to, name="宝安局", rule="transfer", reason="transferred", above="440300")
+    return command(Transfer, SUPERVISOR, to_bureau=to, reason="经营地在宝安", target=target)
+
+
+def test_a_transfer_moves_the_case_and_starts_its_acceptance_clock_anew_the_enterprises_run_on() -> None:
+    bench = Bench(START)
+    response = bench.process.state.deadline(DeadlineKind.RESPONSE)
+    first = bench.process.state.deadline(DeadlineKind.ACCEPTANCE)
+    bench.notified()
+    bench.now += timedelta(days=3)
+    assert bench.send(Action.TRANSFER, _transfer()) == APPLIED
+    state = bench.process.state
+    assert state.routing is not None and state.routing.bureau == "440306"
+    [moved] = state.transfers
+    assert (moved.from_bureau, moved.to_bureau, moved.at) == ("440305", "440306", bench.now)
+    again = state.deadline(DeadlineKind.ACCEPTANCE)
+    assert first is not None and first.state is DeadlineState.CLOSED
+    assert again is not None and again is not first and again.started_at == bench.now and again.round == 2
+    assert state.deadline(DeadlineKind.RESPONSE) is response and response is not None and response.running
+    told = bench.notified()
+    assert {("transferred", "bureau", "440305"), ("transferred", "bureau", "440306")} <= set(told)
+
+    assert bench.send(Action.ADMIT, command(Admit, SUPERVISOR)) == APPLIED
+    assert again.state is DeadlineState.MET
+    refused = bench.send(Action.TRANSFER, _transfer("440305"))
+    assert refused.startswith("a case is transferred before its acceptance is decided")

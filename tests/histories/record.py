@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from db.migrate import upgrade
 from db.seed import ENTERPRISES, seed_demo
 from db.session import Database
+from domain.bureaus import Routing
 from domain.complaint.messages import (
     Accept,
     Admit,
@@ -31,6 +32,7 @@ from domain.complaint.messages import (
     Respond,
     SubmitFindings,
     SubmitRectification,
+    Transfer,
     Withdraw,
 )
 from domain.enums import (
@@ -219,7 +221,8 @@ async def duplicate(env: WorkflowEnvironment, settings: Settings, db: Database) 
 
 async def acceptance(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:
     """The bureau's acceptance: one case accepted by a supervisor, one left undecided past its
-    7 working days (deemed accepted, the bureau above told), both withdrawn after."""
+    7 working days (deemed accepted, the bureau above told), one transferred to another bureau;
+    all withdrawn after."""
     queue = settings.task_queue
     accepted = await _case(env, queue, "ADMITTED")
     await accepted.signal(ComplaintWorkflow.admit, command(Admit, SUPERVISOR, note="属本局管辖"))
@@ -227,10 +230,17 @@ async def acceptance(env: WorkflowEnvironment, settings: Settings, db: Database)
     undecided = await _case(env, queue, "DEEMED")
     await env.sleep(timedelta(days=14))
     await wait_for_state(undecided, lambda s: s.admission is not None and s.admission.outcome == "deemed")
-    for handle in (accepted, undecided):
+    moved = await _case(env, queue, "TRANSFERRED")
+    target = Routing(bureau="440306", name="宝安", rule="transfer", reason="transferred", above="440300")
+    await moved.signal(
+        ComplaintWorkflow.transfer,
+        command(Transfer, SUPERVISOR, to_bureau="440306", reason="经营地在宝安", target=target),
+    )
+    await wait_for_state(moved, lambda s: s.transfers)
+    for handle in (accepted, undecided, moved):
         await handle.signal(ComplaintWorkflow.withdraw, command(Withdraw, CONSUMER, reason="已和解"))
         await handle.result()
-    return [accepted.id, undecided.id]
+    return [accepted.id, undecided.id, moved.id]
 
 
 async def long_running(env: WorkflowEnvironment, settings: Settings, db: Database) -> list[str]:

@@ -65,3 +65,27 @@ async def test_the_bureau_accepts_or_declines_on_the_cases_page(
 
     await eventually(lambda: shown(declined["tracking_no"], "市场监管部门不予受理"), what="declined")
     await eventually(lambda: shown(accepted["tracking_no"], "已受理"), what="accepted")
+
+
+async def test_a_bureau_transfers_a_case_from_its_page(browser: Browser, signed_in: SignedIn) -> None:
+    case = await filed(browser, **{"enterprise.credit_code": ENTERPRISES[1][0]})
+    county = await signed_in("supervisor-nanshan")
+    path = f"/staff/cases/{case['tracking_no']}"
+
+    async def with_form() -> str | None:
+        page = (await county.get(path)).text
+        return page if 'id="form-transfer"' in page else None
+
+    page = await eventually(with_form, what="the transfer form")
+    assert '<option value="440306"' in page and '<option value="440305"' not in page  # not to itself
+    blank = await county.submit(
+        f"{path}/transfer", {"to_bureau": "440306", "transfer_reason": ""}, form_at=path
+    )
+    assert blank.status_code == 422 and field_error(blank.text, "transfer_reason") == "必填"
+    done = await county.submit(
+        f"{path}/transfer", {"to_bureau": "440306", "transfer_reason": "经营地在宝安"}, form_at=path
+    )
+    assert done.status_code == 200 and str(done.url).endswith("/staff"), done.url  # back to its queue
+    assert (await county.get(path)).status_code == 404  # Nanshan no longer sees it
+    city = await signed_in("supervisor-shenzhen")
+    assert "已移送其他承办局" in (await city.get(path)).text

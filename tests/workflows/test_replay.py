@@ -139,10 +139,11 @@ def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_rep
 
 
 def test_the_stored_cases_cover_the_bureaus_acceptance_decision() -> None:
-    """v10: a case the bureau accepted by a signal, and one deemed accepted when its window
-    closed; both continued as new on the short policy."""
+    """v10: a case the bureau accepted by a signal, one deemed accepted when its window closed
+    (both continued as new on the short policy), and one transferred to another bureau."""
     runs = {p.name: _signals_and_patches(p)[0] for p in HISTORIES if p.name.startswith("v10--")}
     assert "admit" in runs["v10--complaint-CP-REPLAY-ADMITTED__run1.json"]
+    assert "transfer" in runs["v10--complaint-CP-REPLAY-TRANSFERRED__run1.json"]
     assert "admit" not in set().union(*(v for n, v in runs.items() if "DEEMED" in n))
     assert {n for n in runs if n.endswith("__run2.json")} == {
         "v10--complaint-CP-REPLAY-ADMITTED__run2.json",

@@ -65,6 +65,12 @@ class Page:
         area = self.user.bureau if self.user and self.user.bureau else TOP
         return [(b.code, b.name) for b in tree.within(area)]
 
+    def bureaus_elsewhere(self, code: str | None) -> list[tuple[str, str]]:
+        """Every bureau but the one that handles the case: where a transfer may send it."""
+        tree = self.ctx.settings.bureau_tree()
+        here = tree.competent(code).code if code else TOP
+        return [(b.code, b.name) for b in tree.within(TOP) if b.code != here]
+
     @property
     def empty(self) -> FormData:
         """No values: a form shown afresh."""

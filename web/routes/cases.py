@@ -27,6 +27,7 @@ RENAMES: dict[Action, dict[str, str]] = {
     Action.ESCALATE: {"escalate_reason": "reason"},
     Action.ADMIT: {"admit_note": "note"},
     Action.DECLINE: {"decline_note": "note"},
+    Action.TRANSFER: {"transfer_reason": "reason"},
     Action.REJECT: {"reject_reason": "reason", "reject_note": "note"},
     Action.PROPOSE: {"propose_detail": "detail", "propose_amount": "amount"},
 }
@@ -149,6 +150,8 @@ async def act(
     except Conflict as refused:
         problem = page._("This cannot be done now: {reason}", reason=refused.reason)
         return await _case_page(page, tracking_no, status=409, problem=problem)
+    if chosen is Action.TRANSFER and not await cases.still_visible(page.ctx, page.user, tracking_no):
+        return page.redirect("/staff")  # passed to a bureau this reader does not oversee
     return page.redirect(_back(data) or f"/staff/cases/{tracking_no}")
 
 
