@@ -256,13 +256,14 @@ def _welcome(settings: Settings, accounts: dict[str, dict[str, str]], logs: Path
         f"  Logs             {logs}",
     ]
     if accounts:
+        wide = max(len(name) for name in accounts)
         lines += [
             "",
             "Demo accounts: sign in on the pages or with POST /api/auth/login, or send "
             "'Authorization: Bearer <API key>'",
-            f"  {'username':<14} {'password':<18} API key",
+            f"  {'username':<{wide}} {'password':<18} API key",
         ]
-        lines += [f"  {name:<14} {c['password']:<18} {c['api_key']}" for name, c in accounts.items()]
+        lines += [f"  {name:<{wide}} {c['password']:<18} {c['api_key']}" for name, c in accounts.items()]
         lines += [f"  (kept in {settings.data_dir.resolve() / 'demo-accounts.json'})"]
     lines += ["", "Press Ctrl-C to stop; run again to resume every open case.", ""]
     print("\n".join(lines), flush=True)
