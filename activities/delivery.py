@@ -149,15 +149,10 @@ class Notifier:
             parties = {(n.recipient_kind, n.recipient_ref) for n in notes.values()}
             accounts = {party: await _accounts(session, *party) for party in parties}
             cases = {n.tracking_no for n in notes.values() if n.tracking_no}
-            bureaus = dict(
-                (
-                    await session.execute(
-                        select(Complaint.tracking_no, Complaint.bureau_code).where(
-                            Complaint.tracking_no.in_(cases)
-                        )
-                    )
-                ).all()
+            of_cases = select(Complaint.tracking_no, Complaint.bureau_code).where(
+                Complaint.tracking_no.in_(cases)
             )
+            bureaus: dict[str, str | None] = {no: code for no, code in await session.execute(of_cases)}
             endpoints = {
                 ref: list(
                     await session.scalars(

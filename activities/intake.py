@@ -68,7 +68,7 @@ class IntakeActivities:
             deadlines=deadlines,
             enterprise_revoked_at=supervision.revoked_at if supervision else None,
             routing=self.bureaus.route(
-                enterprise_division=registered.region_code if registered and registered.registered else None,
+                enterprise_division=registered.division if registered else None,
                 complaint_division=intake.region_code,
             ),
         )

@@ -88,9 +88,7 @@ async def _move_forward(
 async def _division(session: AsyncSession, enterprise_code: str, region_code: str) -> str:
     """The division a case's bureau is found by: the registered enterprise's, else the complaint's."""
     registered = await session.get(Enterprise, enterprise_code)
-    if registered is not None and registered.registered and registered.region_code:
-        return registered.region_code
-    return region_code
+    return (registered.division if registered else None) or region_code
 
 
 async def _record_events(

@@ -70,6 +70,11 @@ class Enterprise(Base):
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def division(self) -> str | None:
+        """Where the registry says it operates: what finds the bureau of its cases."""
+        return self.region_code if self.registered else None
+
 
 class Agency(Base):
     """A third-party evaluation agency."""

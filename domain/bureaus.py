@@ -94,10 +94,6 @@ class BureauTree(Message):
     def get(self, code: str | None) -> Bureau | None:
         return self.bureaus.get(code) if code else None
 
-    def name(self, code: str | None) -> str:
-        found = self.get(code)
-        return found.name if found else (code or "")
-
     def competent(self, division: str, *, below: str | None = None) -> Bureau:
         """The finest bureau whose area holds the division (other than `below` itself)."""
         for prefix in (division, division[:4] + "00", division[:2] + "0000", TOP):
@@ -106,21 +102,10 @@ class BureauTree(Message):
                 return found
         return self.bureaus[TOP]
 
-    def chain(self, code: str) -> list[Bureau]:
-        """The bureau and every bureau above it, nearest first."""
-        out, found = [], self.get(code)
-        while found is not None:
-            out.append(found)
-            found = self.get(found.parent)
-        return out
-
     def within(self, code: str) -> list[Bureau]:
         """The bureaus in a bureau's area, itself first, then by code."""
         inside = [b for b in self.bureaus.values() if b.code != code and covers(code, b.code)]
         return [self.bureaus[code], *sorted(inside, key=lambda b: b.code)] if code in self.bureaus else inside
-
-    def children(self, code: str) -> list[Bureau]:
-        return sorted((b for b in self.bureaus.values() if b.parent == code), key=lambda b: b.code)
 
     def route(self, *, enterprise_division: str | None, complaint_division: str) -> Routing:
         """The bureau that handles a complaint (art. 8): where the respondent operates."""

@@ -7,8 +7,9 @@ from sqlalchemy import and_, func, or_, select
 
 from db.models import Account, Complaint, Enterprise, NotificationRead, NotificationRow, utcnow
 from db.writes import insert_missing
-from domain.bureaus import TOP, area_prefix
+from domain.bureaus import TOP
 from domain.enums import RecipientKind, Role
+from services import cases
 from services.context import Context
 from services.errors import Forbidden
 from services.fields import Email, Input, Phone, requires_if_listed, stated
@@ -126,9 +127,7 @@ def _addressed_to(principal: Principal) -> Any:
 
     role = to(RecipientKind.ROLE, actor.role.value)
     if principal.bureau is not None:
-        area = select(Complaint.tracking_no).where(
-            Complaint.bureau_code.startswith(area_prefix(principal.bureau), autoescape=True)
-        )
+        area = select(Complaint.tracking_no).where(cases.in_area(principal.bureau))
         role = and_(role, or_(NotificationRow.tracking_no == "", NotificationRow.tracking_no.in_(area)))
     mine = [to(RecipientKind.ACCOUNT, actor.id), role]
     if actor.role is Role.SUPERVISOR:  # its own bureau's supervisors
