@@ -74,6 +74,10 @@ async def load_facts(
             Complaint.repeat_complaint,
             Complaint.channel,
             Complaint.bureau_code,
+            Complaint.admission,
+            Complaint.transfers,
+            Complaint.transferred_at,
+            Complaint.mediation_timed_out,
             Task.result,
         )
         .outerjoin(Task, evaluation)
@@ -100,6 +104,10 @@ async def load_facts(
             evaluated_resolved=(c.result or {}).get("resolved"),
             channel=c.channel,
             bureau=c.bureau_code or "",
+            admission=c.admission,
+            transfers=c.transfers,
+            transferred_at=c.transferred_at,
+            mediation_timed_out=c.mediation_timed_out,
         )
         for c in rows
     ]

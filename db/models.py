@@ -199,6 +199,11 @@ class Complaint(Base):
     repeat_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Filed against an enterprise whose business licence was revoked: handled for the consumer.
     enterprise_revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The bureau's own timeliness: its acceptance decision, the transfers, mediation's time-out.
+    admission: Mapped[str | None] = mapped_column(String(16))
+    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transferred_at: Mapped[datetime | None]
+    mediation_timed_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)

@@ -5,7 +5,7 @@ formulas are in the README; the scorecard's weights and deductions are in the po
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean, median
@@ -43,6 +43,10 @@ class CaseFacts:
     evaluated_resolved: bool | None = None
     channel: str = ""  # phone, web, store or platform
     bureau: str = ""  # the bureau that handles it
+    admission: str | None = None  # admitted | declined | deemed, once the bureau's window is over
+    transfers: int = 0
+    transferred_at: datetime | None = None  # the last transfer
+    mediation_timed_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,13 @@ class Figures(Message):
     warnings: int = 0
     penalties: int = 0
     score: float | None = None  # 0-100
+    # The bureaus' own timeliness, counted where the case is handled now.
+    acceptance_in_time: float | None = None  # share of acceptance decisions taken in the window
+    acceptance_deemed: int = 0  # the window closed undecided: accepted by law, not by the bureau
+    not_admitted: int = 0  # declined on one of the grounds
+    transferred: int = 0  # cases that reached their bureau by transfer
+    transfer_days_median: float | None = None  # working days from receipt to the last transfer
+    mediation_timed_out: int = 0  # mediation ended without agreement when its window ran out
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -124,15 +135,13 @@ def figures(
 
     spans: dict[tuple[date, date], float] = {}  # a year's cases share a few thousand spans
 
-    def working_days(c: CaseFacts) -> float:
-        assert c.resolved_at is not None
-        span = (c.received_at.astimezone(tz).date(), c.resolved_at.astimezone(tz).date())
+    def working_days(since: datetime, until: datetime) -> float:
+        span = (since.astimezone(tz).date(), until.astimezone(tz).date())
         if span not in spans:
             spans[span] = calendar.working_days_between(*span)
         return spans[span]
 
-    resolved = [c for c in cases if c.resolved_at]
-    days = [working_days(c) for c in resolved]
+    days = [working_days(c.received_at, c.resolved_at) for c in cases if c.resolved_at]
     if days:
         out.resolution_days_median, out.resolution_days_p90 = median(days), percentile(days, 0.9)
     due_passed = [c for c in cases if c.resolved_at or c.resolution_breached]
@@ -151,11 +160,26 @@ def figures(
     if evaluated:
         out.satisfaction = round(fmean(c.satisfaction for c in evaluated if c.satisfaction), 2)
         out.service_attitude = round(fmean(c.service_attitude for c in evaluated if c.service_attitude), 2)
+    _timeliness(out, cases, working_days)
     out.violations = sum(m.kind == "violation" for m in measures)
     out.warnings = sum(m.kind == "warning" for m in measures)
     out.penalties = sum(m.kind == "penalty" for m in measures)
     out.score = score(out, scorecard)
     return out
+
+
+def _timeliness(out: Figures, cases: list[CaseFacts], days: Callable[[datetime, datetime], float]) -> None:
+    """The bureau's own clocks: acceptance decided within its window (a decision after it is
+    refused, so a decision is in time and a deemed acceptance is not), transfers and how long
+    after receipt the last one came, mediation's time-outs."""
+    decided = sum(c.admission in ("admitted", "declined") for c in cases)
+    out.acceptance_deemed = sum(c.admission == "deemed" for c in cases)
+    out.acceptance_in_time = _share(decided, decided + out.acceptance_deemed)
+    out.not_admitted = sum(c.admission == "declined" for c in cases)
+    delays = [days(c.received_at, c.transferred_at) for c in cases if c.transfers and c.transferred_at]
+    out.transferred = len(delays)
+    out.transfer_days_median = median(delays) if delays else None
+    out.mediation_timed_out = sum(c.mediation_timed_out for c in cases)
 
 
 def score(f: Figures, policy: ScorecardPolicy) -> float | None:

@@ -51,6 +51,11 @@ class CaseSnapshot(Message):
     resolution_breached: bool = False
     repeat_complaint: bool = False
     enterprise_revoked: bool = False
+    # The bureau's own timeliness: its acceptance decision, the transfers, mediation's time-out.
+    admission: str | None = None  # admitted | declined | deemed (the window closed undecided)
+    transfers: int = 0
+    transferred_at: datetime | None = None  # the last transfer
+    mediation_timed_out: bool = False
 
 
 class CaseUpdate(Message):
@@ -112,6 +117,12 @@ def snapshot(case: CaseState, workflow_id: str) -> CaseSnapshot:
         resolution_breached=_counted(case, resolution),
         repeat_complaint=case.triage.repeat,
         enterprise_revoked=case.enterprise_revoked_at is not None,
+        admission=case.admission.outcome if case.admission else None,
+        transfers=len(case.transfers),
+        transferred_at=case.transfers[-1].at if case.transfers else None,
+        mediation_timed_out=any(
+            d.kind is DeadlineKind.MEDIATION and d.breached_at is not None for d in case.deadlines
+        ),
     )
 
 

@@ -213,6 +213,15 @@ async def test_undecided_for_7_working_days_a_case_counts_as_accepted_and_the_ci
         return view if (view.get("admission") or {}).get("outcome") == "deemed" else None
 
     await eventually(deemed, what="the complaint deemed accepted")
+    today = datetime.now(DISPLAY_TZ).date()
+    period = {"period": f"{today - timedelta(days=1)}..{today + timedelta(days=2)}"}
+
+    async def counted() -> dict[str, Any] | None:
+        got = (await ts_api.get("/api/metrics", as_="supervisor-shenzhen", params=period)).json()
+        return got["total"] if got["total"]["acceptance_deemed"] else None
+
+    figures = await eventually(counted, what="the deemed acceptance in the city's figures")
+    assert (figures["acceptance_deemed"], figures["acceptance_in_time"]) == (1, 0.0)
 
     async def told(who: str) -> set[tuple[str, str]]:
         listed = (await ts_api.get("/api/notifications?page_size=100", as_=who)).json()["items"]
@@ -254,3 +263,35 @@ async def test_a_bureau_not_competent_transfers_the_case_and_the_other_bureau_ta
     assert (await api.get(f"/api/complaints/{no}", as_="supervisor-nanshan")).status_code == 404
     listed = (await api.get("/api/complaints?bureau=310115", as_="supervisor")).json()["items"]
     assert no in [c["tracking_no"] for c in listed]
+
+
+async def test_each_bureaus_own_timeliness_is_in_its_figures(api: Api) -> None:
+    """Acceptance decided in time, decisions to decline, and the cases that came by transfer: counted
+    where the case is handled now."""
+    admitted, declined, moved = [
+        (await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}))["tracking_no"] for _ in range(3)
+    ]
+    for no in (admitted, declined, moved):
+        await _view(api, no)
+    steps = [
+        (f"/api/complaints/{admitted}/admission", {}),
+        (f"/api/complaints/{declined}/declination", {"ground": "not_personal_consumption"}),
+        (f"/api/complaints/{moved}/transfer", {"to_bureau": "310115", "reason": "经营场所在浦东"}),
+    ]
+    for path, body in steps:
+        done = await api.post(path, body, as_="supervisor-nanshan")
+        assert done.status_code in (200, 202), done.text
+    today = datetime.now(DISPLAY_TZ).date()
+    query = {"period": f"{today - timedelta(days=1)}..{today + timedelta(days=2)}", "group_by": "bureau"}
+
+    async def figures() -> dict[str, dict[str, Any]] | None:
+        got = (await api.get("/api/metrics", as_="supervisor", params=query)).json()
+        rows = {r["key"]["bureau"]: r["figures"] for r in got["rows"]}
+        settled = "310115" in rows and rows["440305"]["not_admitted"] == 1
+        return rows if settled and rows["440305"]["acceptance_in_time"] == 1.0 else None
+
+    rows = await eventually(figures, what="the bureaus' timeliness in the figures")
+    nanshan, pudong = rows["440305"], rows["310115"]
+    assert (nanshan["volume"], nanshan["acceptance_deemed"], nanshan["transferred"]) == (2, 0, 0)
+    assert (pudong["volume"], pudong["transferred"]) == (1, 1) and pudong["transfer_days_median"] <= 1
+    assert pudong["acceptance_in_time"] is None  # Pudong has not decided yet

@@ -74,6 +74,13 @@ def expected(
     sat = [r["satisfaction"] for r in evaluated.values()]
     att = [r["service_attitude"] for r in evaluated.values()]
     codes = {c["enterprise_code"] for c in mine} if mine else set()
+    decided = sum(c["admission"] in ("admitted", "declined") for c in mine)
+    deemed = sum(c["admission"] == "deemed" for c in mine)
+    delays = [
+        working_days(c["received_at"].astimezone(CST).date(), c["transferred_at"].astimezone(CST).date())
+        for c in mine
+        if c["transfers"]
+    ]
     return {
         "volume": len(mine),
         "repeat_complaints": sum(c["repeat_complaint"] for c in mine),
@@ -112,6 +119,12 @@ def expected(
             and start <= m["issued_at"] < end
             and m["enterprise_code"] in codes
         ),
+        "acceptance_in_time": decided / (decided + deemed),
+        "acceptance_deemed": deemed,
+        "not_admitted": sum(c["admission"] == "declined" for c in mine),
+        "transferred": len(delays),
+        "transfer_days_median": mid(delays),
+        "mediation_timed_out": sum(c["mediation_timed_out"] for c in mine),
         "penalties": sum(
             1
             for m in measures

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, select, text
+from sqlalchemy.orm import Session
 
 from activities.assignment import AssignmentActivities
 from activities.intake import IntakeActivities
@@ -184,39 +185,87 @@ def test_migrations_go_down_and_up_again(database_url: str) -> None:
     engine.dispose()
 
 
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+OLD_CASE = {
+    "workflow_id": "", "revision": 1, "channel": "web", "status": "forwarded", "category": "other",
+    "severity": "minor", "priority": "p3", "triage_rule": "default", "product_name": "x",
+    "consumer_name_masked": "x", "consumer_phone_masked": "x", "received_at": AT, "escalation_level": 0,
+    "overdue": False, "policy_version": "2026.3", "updated_at": AT, "region_code": "310115",
+}  # fmt: skip
+
+
+def _insert(connection: Connection, table: str, fields: dict[str, object]) -> None:
+    names = ", ".join(fields)
+    values = ", ".join(":" + n for n in fields)
+    connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({values})"), fields)
+
+
+def _old_case(connection: Connection, no: str, code: str) -> None:
+    _insert(
+        connection,
+        "complaints",
+        {**OLD_CASE, "workflow_id": f"complaint-{no}", "tracking_no": no, "enterprise_code": code},
+    )
+
+
+def _enterprise(connection: Connection, code: str, region: str | None, registered: bool) -> None:
+    fields = {"credit_code": code, "name": "e", "region_code": region, "registered": registered}
+    _insert(connection, "enterprises", {**fields, "created_at": AT})
+
+
 def test_the_cases_recorded_before_bureaus_are_placed_by_their_division(database_url: str) -> None:
     """Migration 0015: the registered enterprise's division, else the complaint's."""
     upgrade(database_url, "0014")
     engine = create_engine(sync_url(database_url))
-    at = datetime(2026, 12, 1, tzinfo=UTC)
-    case = {
-        "workflow_id": "", "revision": 1, "channel": "web", "status": "forwarded", "category": "other",
-        "severity": "minor", "priority": "p3", "triage_rule": "default", "product_name": "x",
-        "consumer_name_masked": "x", "consumer_phone_masked": "x", "received_at": at, "escalation_level": 0,
-        "overdue": False, "policy_version": "2026.3", "updated_at": at,
-    }  # fmt: skip
     with engine.begin() as connection:
-        for code, region, registered in (("91440300MA5F8R7T1F", "440305", True), ("X" * 18, None, False)):
-            connection.execute(
-                text(
-                    "INSERT INTO enterprises (credit_code, name, region_code, registered, created_at) "
-                    "VALUES (:code, 'e', :region, :registered, :at)"
-                ),
-                {"code": code, "region": region, "registered": registered, "at": at},
-            )
-        for no, code in (("CP-OLD-1", "91440300MA5F8R7T1F"), ("CP-OLD-2", "X" * 18)):
-            fields = {**case, "workflow_id": f"complaint-{no}", "tracking_no": no, "enterprise_code": code}
-            fields["region_code"] = "310115"
-            names = ", ".join(fields)
-            connection.execute(
-                text(f"INSERT INTO complaints ({names}) VALUES ({', '.join(':' + n for n in fields)})"),
-                fields,
-            )
+        _enterprise(connection, "91440300MA5F8R7T1F", "440305", True)
+        _enterprise(connection, "X" * 18, None, False)
+        _old_case(connection, "CP-OLD-1", "91440300MA5F8R7T1F")
+        _old_case(connection, "CP-OLD-2", "X" * 18)
     upgrade(database_url)
     with engine.connect() as connection:
         placed = dict(connection.execute(text("SELECT tracking_no, bureau_code FROM complaints")).all())
     engine.dispose()
     assert placed == {"CP-OLD-1": "440305", "CP-OLD-2": "310115"}
+
+
+def test_the_cases_recorded_before_take_their_bureau_timeliness_from_their_events(
+    database_url: str,
+) -> None:
+    """Migration 0016: acceptance, transfers and mediation's time-out, from the recorded events."""
+    upgrade(database_url, "0015")
+    engine = create_engine(sync_url(database_url))
+    day = timedelta(days=1)
+    steps = {
+        "CP-OLD-1": [("transferred", AT + day), ("transferred", AT + 2 * day), ("admitted", AT + 3 * day)],
+        "CP-OLD-2": [("deemed_admitted", AT + 9 * day), ("mediation_ended", AT + 70 * day)],
+        "CP-OLD-3": [("declined", AT + day)],
+        "CP-OLD-4": [],
+    }
+    with engine.begin() as connection:
+        _enterprise(connection, "X" * 18, None, False)
+        for no, events in steps.items():
+            _old_case(connection, no, "X" * 18)
+            for seq, (kind, at) in enumerate(events, start=2):
+                event = {"source": f"complaint-{no}", "seq": seq, "at": at, "kind": kind, "summary": kind}
+                _insert(
+                    connection,
+                    "case_events",
+                    {**event, "actor_id": "system", "actor_role": "system", "data": "{}", "tracking_no": no},
+                )
+    upgrade(database_url)
+    with Session(engine) as session:
+        got = {
+            c.tracking_no: (c.admission, c.transfers, c.transferred_at, c.mediation_timed_out)
+            for c in session.scalars(select(Complaint))
+        }
+    engine.dispose()
+    assert got == {
+        "CP-OLD-1": ("admitted", 2, AT + 2 * day, False),
+        "CP-OLD-2": ("deemed", 0, None, True),
+        "CP-OLD-3": ("declined", 0, None, False),
+        "CP-OLD-4": (None, 0, None, False),
+    }
 
 
 async def test_a_case_from_before_bureaus_is_placed_by_its_division_when_it_next_records(

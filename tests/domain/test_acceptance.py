@@ -22,6 +22,7 @@ from domain.enums import (
     Severity,
 )
 from domain.ledger import APPLIED
+from domain.readmodel import snapshot
 from domain.triage import Triage
 from tests.support import CALENDAR, ENTERPRISE, POLICY, SUPERVISOR, command, intake
 
@@ -112,6 +113,7 @@ def test_a_complaint_declined_on_a_ground_closes_as_not_accepted() -> None:
     assert (state.status, state.outcome) == (CaseStatus.CLOSED, Outcome.NOT_ADMITTED)
     assert "not_personal_consumption" in state.closing_note and "批量采购" in state.closing_note
     assert all(not d.running for d in state.deadlines)
+    assert snapshot(state, "w").admission == "declined"
     refused = bench.send(Action.RESPOND, command(Respond, ENTERPRISE, message="已联系"))
     assert refused.startswith("the case is closed")
 
@@ -130,6 +132,7 @@ def test_undecided_when_the_window_closes_it_counts_as_accepted_and_the_bureau_a
     told = bench.notified()
     assert ("acceptance_warning", "bureau", "440305") in told
     assert ("acceptance_overdue", "bureau", "440300") in told  # the bureau above
+    assert snapshot(state, "w").admission == "deemed"
     refused = bench.send(Action.DECLINE, command(Decline, SUPERVISOR, ground=DeclineGround.OVER_THREE_YEARS))
     assert refused.startswith("acceptance was decided") and "(deemed)" in refused
 
@@ -150,9 +153,11 @@ def test_mediation_ends_45_working_days_after_acceptance_across_the_national_day
     assert mediation.due.astimezone(POLICY.tz).date() == day + timedelta(days=1)  # its 24:00
     assert (day - received.date()).days > 45 * 7 // 5 + 5  # the holiday pushed it on
     bench.notified()
+    assert not snapshot(bench.process.state, "w").mediation_timed_out
 
     bench.lapse(DeadlineKind.MEDIATION)
     state = bench.process.state
+    assert snapshot(state, "w").mediation_timed_out and snapshot(state, "w").admission == "admitted"
     assert mediation.state is DeadlineState.BREACHED and state.status is CaseStatus.INVESTIGATING
     assert (
         state.investigation is not None and state.investigation.cause == "mediation ended without agreement"
@@ -197,6 +202,8 @@ def test_a_transfer_moves_the_case_and_starts_its_acceptance_clock_anew_the_ente
     assert state.deadline(DeadlineKind.RESPONSE) is response and response is not None and response.running
     told = bench.notified()
     assert {("transferred", "bureau", "440305"), ("transferred", "bureau", "440306")} <= set(told)
+    recorded = snapshot(state, "w")
+    assert (recorded.bureau_code, recorded.transfers, recorded.transferred_at) == ("440306", 1, bench.now)
 
     assert bench.send(Action.ADMIT, command(Admit, SUPERVISOR)) == APPLIED
     assert again.state is DeadlineState.MET

@@ -46,6 +46,7 @@ def generate(
             else None
         )
         no = f"CP-M-{i:04d}"
+        transfers = rng.choice([0, 0, 0, 1, 2])
         code, region, category = rng.choice(ENTERPRISES), rng.choice(REGIONS), rng.choice(CATEGORIES)
         cases.append(
             {
@@ -81,6 +82,10 @@ def generate(
                 "response_breached": responded is None or responded - received > timedelta(hours=24),
                 "resolution_breached": resolved is None and rng.random() < 0.5,
                 "repeat_complaint": rng.random() < 0.2,
+                "admission": rng.choice([None, "admitted", "admitted", "declined", "deemed"]),
+                "transfers": transfers,
+                "transferred_at": received + timedelta(hours=rng.uniform(1, 150)) if transfers else None,
+                "mediation_timed_out": rng.random() < 0.05,
             }
         )
         if closed and rng.random() < 0.7:
