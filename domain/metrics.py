@@ -17,7 +17,13 @@ from domain.messages import Message
 from domain.policy import ScorecardPolicy
 
 RESOLVED = {Outcome.RESOLVED, Outcome.RESOLVED_BY_DEFAULT, Outcome.RESOLVED_AFTER_RECTIFICATION}
-NOT_JUDGED = {Outcome.WITHDRAWN, Outcome.REJECTED_DUPLICATE, Outcome.REJECTED_OUT_OF_SCOPE}
+# Closed without the enterprise's handling being judged: withdrawn, rejected, or not accepted.
+NOT_JUDGED = {
+    Outcome.WITHDRAWN,
+    Outcome.REJECTED_DUPLICATE,
+    Outcome.REJECTED_OUT_OF_SCOPE,
+    Outcome.NOT_ADMITTED,
+}
 DIMENSIONS = ("enterprise", "region", "category", "channel", "bureau")
 
 

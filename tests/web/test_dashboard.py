@@ -132,3 +132,33 @@ async def test_the_dashboard_compares_the_channels_as_the_metrics_api_does(
         await api.get("/api/dashboard?period=2026-11&grain=month&group_by=channel", as_="supervisor")
     ).json()
     assert {r["key"]["channel"]: r["figures"]["volume"] for r in same["rows"]} == by_api
+
+
+async def test_a_city_compares_its_counties_own_clocks_chart_beside_table(
+    signed_in: SignedIn, api: Api, db: Database
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=5, n=120)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    city = await signed_in("supervisor-shenzhen")
+    page = await city.get("/staff/dashboard?period=2026-11&grain=month&group_by=bureau")
+    assert page.status_code == 200, page.text
+    query = "/api/metrics?period=2026-11&group_by=bureau"
+    metrics = (await api.get(query, as_="supervisor-shenzhen")).json()
+    rows = {r["key"]["bureau"]: r["figures"] for r in metrics["rows"]}
+    assert sorted(rows) == ["440305", "440306"]  # the city's counties, and no other bureau
+    shown = table(page.text, "bureaus")
+    assert sorted(shown) == sorted(rows)
+    for code, f in rows.items():
+        median = f["transfer_days_median"]
+        assert shown[code] == [
+            share(f["acceptance_in_time"]),
+            str(f["acceptance_deemed"]),
+            str(f["not_admitted"]),
+            str(f["transferred"]),
+            "—" if median is None else f"{median:g}",
+            str(f["mediation_timed_out"]),
+        ]
+    clocks = page.text.split('id="bureau-clocks"')[1].split("</section>")[0]
+    assert "7个工作日内作出受理决定" in clocks and clocks.count("<rect") >= 2  # the chart beside it
+    assert "深圳市市场监督管理局南山监管局" in clocks
+    assert 'id="bureaus"' not in (await city.get("/staff/dashboard?period=2026-11&group_by=region")).text

@@ -42,6 +42,12 @@ def _top(values: list[float], given: float | None) -> float:
     return next(n * step for n in (1, 2, 4, 6, 8, 10) if n * step >= largest)  # halved evenly
 
 
+def _width(text: str) -> int:
+    """About how wide `text` is at the names' 12 units: a Chinese character a full em, others
+    a little over half."""
+    return sum(12 if ord(ch) >= 0x2E80 else 7 for ch in text)
+
+
 def _figure(value: float, percent: bool = False) -> str:
     if percent:
         return f"{value * 100:g}%"
@@ -78,7 +84,8 @@ def rows(
     """Bars lying down, a row per group and a bar per series in it (each series its colour,
     named in the legend the page puts beside it)."""
     series = max((len(bars) for _, bars in groups), default=1)
-    bar, gap, name = 12, 10, 150
+    bar, gap = 12, 10
+    name = min(max([150, *(_width(label) + 12 for label, _ in groups)]), WIDTH // 2)  # room for the names
     height = max(len(groups), 1) * (series * bar + gap) + FOOT
     peak = _top([b.value for _, bars in groups for b in bars if b.value is not None], top)
     span = WIDTH - name - 24  # room for the last figure, centred on its line

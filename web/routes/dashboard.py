@@ -36,14 +36,23 @@ def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:
 
 
 def _charts(page: Page, d: dashboard.Dashboard, name: Callable[[str], str]) -> dict[str, Markup]:
-    """The dashboard's three charts, drawn from the same figures as its tables."""
+    """The dashboard's charts, drawn from the same figures as its tables: bureaus compared also
+    by their own clocks."""
     _, by = page._, page._(GROUPS[d.group_by])
 
     def bars(f: Figures, fields: tuple[str, str], text: Callable[[float | None], str]) -> list[charts.Bar]:
         return [charts.Bar(field, getattr(f, field), text(getattr(f, field))) for field in fields]
 
     groups = [(name(r.key[d.group_by]), r.figures) for r in d.rows]
-    return {
+    drawn: dict[str, Markup] = {}
+    if d.group_by == "bureau":  # the bureaus' own clocks, side by side
+        drawn["bureaus"] = charts.rows(
+            _("Acceptance decided within 7 working days, {by}", by=by),
+            [(g, bars(f, ("acceptance_in_time",), share)) for g, f in groups],
+            top=1.0,
+            percent=True,
+        )
+    return drawn | {
         "received": charts.columns(
             _("Complaints received, {grain}", grain=_(GRAINS[d.grain])),
             [charts.Bar(p.label, p.figures.volume, str(p.figures.volume)) for p in d.series],
