@@ -40,7 +40,7 @@ def _charts(page: Page, d: dashboard.Dashboard, name: Callable[[str], str]) -> d
     by their own clocks."""
     _, by = page._, page._(GROUPS[d.group_by])
 
-    def bars(f: Figures, fields: tuple[str, str], text: Callable[[float | None], str]) -> list[charts.Bar]:
+    def bars(f: Figures, fields: tuple[str, ...], text: Callable[[float | None], str]) -> list[charts.Bar]:
         return [charts.Bar(field, getattr(f, field), text(getattr(f, field))) for field in fields]
 
     groups = [(name(r.key[d.group_by]), r.figures) for r in d.rows]
