@@ -15,7 +15,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.sending import CONSUMER, WEBHOOK, Outbox, Sender, consumer_of
-from db.models import Account, Complaint, Delivery, NotificationRow, WebhookEndpoint
+from db.models import Account, Complaint, Delivery, Enterprise, NotificationRow, WebhookEndpoint
 from db.session import Database
 from db.writes import insert_missing
 from delivery import webhooks
@@ -153,6 +153,9 @@ class Notifier:
                 Complaint.tracking_no.in_(cases)
             )
             bureaus: dict[str, str | None] = {no: code for no, code in await session.execute(of_cases)}
+            about = {n.enterprise_code for n in notes.values() if not n.tracking_no and n.enterprise_code}
+            registered = await session.scalars(select(Enterprise).where(Enterprise.credit_code.in_(about)))
+            divisions = {e.credit_code: e.division for e in registered}
             endpoints = {
                 ref: list(
                     await session.scalars(
@@ -170,9 +173,12 @@ class Notifier:
             rows += await self._consumer_rows(n)
             hooks = endpoints.get(n.recipient_ref, []) if n.recipient_kind == RecipientKind.ENTERPRISE else []
             reached = accounts[(n.recipient_kind, n.recipient_ref)]
-            if n.recipient_kind == RecipientKind.ROLE and n.tracking_no:  # a bureau's staff: its area's
-                case_bureau = bureaus.get(n.tracking_no)
-                reached = [a for a in reached if a.bureau_code is None or covers(a.bureau_code, case_bureau)]
+            if n.recipient_kind == RecipientKind.ROLE and (n.tracking_no or n.enterprise_code):
+                # a bureau's staff: about a case or an enterprise of its area
+                where = (
+                    bureaus.get(n.tracking_no) if n.tracking_no else divisions.get(n.enterprise_code or "")
+                )
+                reached = [a for a in reached if a.bureau_code is None or covers(a.bureau_code, where)]
             rows += self._rows(n, reached, hooks)
         async with self.db.transaction() as session:
             await insert_missing(session, Delivery, rows, ["notification_key", "recipient", "channel"])

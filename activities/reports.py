@@ -8,6 +8,7 @@ from db.models import CycleReportRow, NotificationRow
 from db.policies import PolicyStore
 from db.session import Database
 from db.writes import insert_missing
+from domain.bureaus import areas
 from domain.calendar import WorkingCalendar
 from domain.enums import Role
 from domain.ids import ActivityName
@@ -40,6 +41,13 @@ class ReportActivities:
                 for row in now.rows:
                     key = row.key[dimension]
                     scopes.append(compare(dimension, key, row.figures, earlier.get(key, Figures())))
+                if dimension == "bureau":  # and each area the bureaus lie in: what a bureau reads
+                    for code in areas([*earlier, *(row.key[dimension] for row in now.rows)]):
+                        inside = await compute(session, policy, self.calendar, period, (), bureau=code)
+                        before_inside = await compute(
+                            session, policy, self.calendar, previous, (), bureau=code
+                        )
+                        scopes.append(compare("area", code, inside.total, before_inside.total))
         return CycleReport(
             label=period.label,
             cycle=period.kind,

@@ -10,6 +10,7 @@ division the complaint names. A division no bureau's area holds goes to the top.
 """
 
 import tomllib
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 
@@ -45,8 +46,17 @@ def area_prefix(code: str) -> str:
 
 
 def covers(bureau: str, division: str | None) -> bool:
-    """Whether the division (a case's bureau) is in the bureau's area."""
-    return division is not None and division.startswith(area_prefix(bureau))
+    """Whether the division (a case's bureau, an enterprise's registered division) is in the
+    bureau's area. The top's area holds everything, even what no division places."""
+    area = area_prefix(bureau)
+    return not area or (division is not None and division.startswith(area))
+
+
+def areas(codes: Iterable[str]) -> list[str]:
+    """Every area below the top that the divisions lie in: each one's own, its city's and its
+    province's, in code order."""
+    found = {area for code in codes if code for area in (code, code[:4] + "00", code[:2] + "0000")}
+    return sorted(found - {TOP})
 
 
 class Bureau(Message):

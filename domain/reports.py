@@ -16,7 +16,7 @@ class ReportRequest(Message):
 class ScopeFigures(Message):
     """One scope's figures: the whole region's ("total"), or one enterprise's, region's or category's."""
 
-    scope: str  # total | enterprise | region | category
+    scope: str  # total | enterprise | region | category | channel | bureau | area (a bureau's whole area)
     key: str  # "" for the total
     current: Figures
     previous: Figures

@@ -119,7 +119,8 @@ async def set_preferences(ctx: Context, *, principal: Principal, chosen: Prefere
 
 def _addressed_to(principal: Principal) -> Any:
     """The outbox entries for this account, its role, its enterprise or its agency; for a role,
-    of a bureau's staff, those about a case of its bureau's area (or about no case)."""
+    of a bureau's staff, those about a case or an enterprise of its bureau's area (or about
+    neither, such as a cycle report)."""
     actor = principal.actor
 
     def to(kind: RecipientKind, ref: str) -> Any:
@@ -128,7 +129,12 @@ def _addressed_to(principal: Principal) -> Any:
     role = to(RecipientKind.ROLE, actor.role.value)
     if principal.bureau is not None:
         area = select(Complaint.tracking_no).where(cases.in_area(principal.bureau))
-        role = and_(role, or_(NotificationRow.tracking_no == "", NotificationRow.tracking_no.in_(area)))
+        enterprises = select(Enterprise.credit_code).where(cases.enterprise_in_area(principal.bureau))
+        about_no_case = and_(
+            NotificationRow.tracking_no == "",
+            or_(NotificationRow.enterprise_code.is_(None), NotificationRow.enterprise_code.in_(enterprises)),
+        )
+        role = and_(role, or_(about_no_case, NotificationRow.tracking_no.in_(area)))
     mine = [to(RecipientKind.ACCOUNT, actor.id), role]
     if actor.role is Role.SUPERVISOR:  # its own bureau's supervisors
         mine.append(to(RecipientKind.BUREAU, principal.bureau or TOP))

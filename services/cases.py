@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, true
 
 from db.models import CaseEventRow, Complaint, Enterprise
 from domain.bureaus import TOP, Routing, area_prefix
@@ -123,6 +123,15 @@ def scope(principal: Principal) -> list[Any]:
 def in_area(bureau: str) -> Any:
     """The cases a bureau's area holds."""
     return Complaint.bureau_code.startswith(area_prefix(bureau), autoescape=True)
+
+
+def enterprise_in_area(bureau: str) -> Any:
+    """The enterprises a bureau's area holds: those the registry places in it. The top's holds
+    every enterprise."""
+    area = area_prefix(bureau)
+    if not area:
+        return true()
+    return and_(Enterprise.registered, Enterprise.region_code.startswith(area, autoescape=True))
 
 
 def visible(row: Complaint, principal: Principal) -> bool:

@@ -4,14 +4,17 @@ as figures or CSV, and a report made on demand for any month, quarter or year.""
 import csv
 import io
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import select
 
 from db.models import CycleReportRow, Enterprise
+from domain.bureaus import area_prefix, covers
 from domain.enums import Role
-from domain.metrics import FIGURE_NAMES, parse_period
-from domain.reports import CycleReport
+from domain.metrics import FIGURE_NAMES, Figures, parse_period
+from domain.reports import CycleReport, ScopeFigures, compare
 from services.context import Context
 from services.errors import NotFound, invalid
 from services.outputs import DISPLAY_TZ, LocalTime, Output, Page, PageRequest, paginate
@@ -33,31 +36,71 @@ class ReportItem(Output):
     policy_version: str
 
 
-def _item(row: CycleReportRow) -> ReportItem:
-    return ReportItem(
-        label=row.label,
-        cycle=row.cycle,
-        period_start=str(row.period_start),
-        period_end=str(row.period_end),
-        previous_label=row.previous_label,
-        headline=row.headline,
-        as_of=row.as_of,
-        policy_version=row.policy_version,
-    )
+def _item(principal: Principal) -> Callable[[CycleReportRow], ReportItem]:
+    def item(row: CycleReportRow) -> ReportItem:
+        headline = row.headline
+        if _of_an_area(principal.bureau):
+            report = CycleReport.model_validate(row.body)
+            headline = report.model_copy(
+                update={"scopes": [_area_total(report, principal.bureau)]}
+            ).headline()
+        return ReportItem(
+            label=row.label,
+            cycle=row.cycle,
+            period_start=str(row.period_start),
+            period_end=str(row.period_end),
+            previous_label=row.previous_label,
+            headline=headline,
+            as_of=row.as_of,
+            policy_version=row.policy_version,
+        )
+
+    return item
 
 
 async def list_reports(ctx: Context, *, principal: Principal, paging: PageRequest) -> Page[ReportItem]:
     principal.require(READERS)
     statement = select(CycleReportRow).order_by(CycleReportRow.period_start.desc())
-    return await paginate(ctx.session, statement, paging, _item)
+    return await paginate(ctx.session, statement, paging, _item(principal))
 
 
 async def get_report(ctx: Context, *, principal: Principal, label: str) -> CycleReport:
+    """The report as its reader may read it: a bureau's staff read their area's figures as the
+    total, and of the rest the bureaus, areas, regions and enterprises their area holds. The
+    categories and channels are the whole system's figures, so they are left out for them (the
+    dashboard gives them for the area)."""
     principal.require(READERS)
     row = await ctx.session.get(CycleReportRow, label)
     if row is None:
         raise NotFound(f"no report for {label}")
-    return CycleReport.model_validate(row.body)
+    report = CycleReport.model_validate(row.body)
+    bureau = principal.bureau
+    if not _of_an_area(bureau):
+        return report
+    codes = [s.key for s in report.scopes if s.scope == "enterprise"]
+    found = await ctx.session.scalars(select(Enterprise).where(Enterprise.credit_code.in_(codes)))
+    inside = {e.credit_code for e in found if covers(bureau, e.division)}
+    kept = [
+        s
+        for s in report.scopes
+        if (s.scope in ("bureau", "area", "region") and covers(bureau, s.key))
+        or (s.scope == "enterprise" and s.key in inside)
+    ]
+    return report.model_copy(update={"scopes": [_area_total(report, bureau), *kept]})
+
+
+def _of_an_area(bureau: str | None) -> TypeGuard[str]:
+    """A bureau below the top: its staff read its area's part of a report."""
+    return bureau is not None and bool(area_prefix(bureau))
+
+
+def _area_total(report: CycleReport, bureau: str) -> ScopeFigures:
+    mine = next((s for s in report.scopes if s.scope == "area" and s.key == bureau), None)
+    return (
+        compare("total", "", mine.current, mine.previous)
+        if mine
+        else compare("total", "", Figures(), Figures())
+    )
 
 
 def report_csv(report: CycleReport) -> str:
@@ -78,15 +121,21 @@ def _cell(value: object) -> object:
     return "" if value is None else value
 
 
-async def enterprise_names(ctx: Context, report: CycleReport) -> dict[str, str]:
-    """The names of the enterprises the report names, by credit code."""
+async def names(ctx: Context, report: CycleReport) -> dict[str, str]:
+    """The names of the enterprises the report names, by credit code, and of its bureaus, by code."""
+    tree = ctx.settings.bureau_tree()
+    named = {
+        s.key: bureau.name
+        for s in report.scopes
+        if s.scope in ("bureau", "area") and (bureau := tree.get(s.key)) is not None
+    }
     codes = [s.key for s in report.scopes if s.scope == "enterprise"]
-    if not codes:
-        return {}
-    found = await ctx.session.execute(
-        select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
-    )
-    return {code: name for code, name in found.all()}
+    if codes:
+        found = await ctx.session.execute(
+            select(Enterprise.credit_code, Enterprise.name).where(Enterprise.credit_code.in_(codes))
+        )
+        named |= {code: name for code, name in found.all()}
+    return named
 
 
 async def make_report(ctx: Context, *, principal: Principal, period: str) -> str:

@@ -37,6 +37,7 @@ from domain.supervision.messages import (
 )
 from domain.supervision.rules import ON_A_WARNING, PAYABLE, command_problem, refusal, roles_for, surcharge_on
 from domain.supervision.state import EnterpriseState, Hearing, IssuedWarning, Penalty
+from services import cases
 from services.context import Context
 from services.errors import NotFound, invalid, problem_invalid
 from services.fields import (
@@ -305,9 +306,14 @@ def record(
     )
 
 
-def _own_or_supervising(principal: Principal, code: str) -> None:
+async def _own_or_supervising(ctx: Context, principal: Principal, code: str) -> None:
+    """An enterprise's own record; a bureau's staff, the records of the enterprises its area holds."""
     if principal.role is Role.ENTERPRISE and principal.org != code:
         raise NotFound(f"no supervision record for {code}")
+    if principal.bureau is not None:
+        enterprise = await ctx.session.get(Enterprise, code)
+        if enterprise is None or not principal.covers(enterprise.division):
+            raise NotFound(f"no supervision record for {code}")
 
 
 async def _state(ctx: Context, code: str) -> EnterpriseState | None:
@@ -320,7 +326,7 @@ async def _state(ctx: Context, code: str) -> EnterpriseState | None:
 async def get_record(ctx: Context, *, principal: Principal, code: str) -> SupervisionRecord:
     """An enterprise's supervision record: level, warnings, penalties, decisions."""
     principal.require(READERS)
-    _own_or_supervising(principal, code)
+    await _own_or_supervising(ctx, principal, code)
     state = await _state(ctx, code)
     if state is not None:
         return record(state, reader=principal.actor)
@@ -343,7 +349,8 @@ class SupervisedItem(Output):
 async def list_supervised(
     ctx: Context, *, principal: Principal, min_level: int, paging: PageRequest
 ) -> Page[SupervisedItem]:
-    """Enterprises under supervision, the most closely watched first."""
+    """Enterprises under supervision, the most closely watched first: of a bureau's staff, those
+    its area holds."""
     principal.require(OVERSIGHT)
     statement = (
         select(EnterpriseSupervision)
@@ -354,6 +361,10 @@ async def list_supervised(
             EnterpriseSupervision.credit_code,
         )
     )
+    if principal.bureau is not None:
+        statement = statement.join(
+            Enterprise, Enterprise.credit_code == EnterpriseSupervision.credit_code
+        ).where(cases.enterprise_in_area(principal.bureau))
     return await paginate(ctx.session, statement, paging, SupervisedItem.model_validate)
 
 
@@ -563,7 +574,7 @@ async def act(
 ) -> SupervisionRecord | ActionAccepted:
     """A party's step on a warning or a penalty (`target`), which the supervision applies or refuses."""
     principal.require(roles_for(action), what=action)
-    _own_or_supervising(principal, code)  # before the key is kept: another's record is not there
+    await _own_or_supervising(ctx, principal, code)  # before the key is kept: another's is not there
     spec = ACTIONS[action]
     rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{code}:{target}", body)
     state = await _state(ctx, code)

@@ -14,7 +14,7 @@ from db.session import Database
 from services.outputs import DISPLAY_TZ
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
-from tests.support.api import Api, file
+from tests.support.api import REPORT, Api, file
 from tests.support.smtp import ScriptedSmtp, mailing
 
 
@@ -295,3 +295,61 @@ async def test_each_bureaus_own_timeliness_is_in_its_figures(api: Api) -> None:
     assert (nanshan["volume"], nanshan["acceptance_deemed"], nanshan["transferred"]) == (2, 0, 0)
     assert (pudong["volume"], pudong["transferred"]) == (1, 1) and pudong["transfer_days_median"] <= 1
     assert pudong["acceptance_in_time"] is None  # Pudong has not decided yet
+
+
+async def test_a_bureau_reads_and_acts_on_the_supervision_of_its_areas_enterprises_only(
+    ts_api: Api, ts_env: WorkflowEnvironment, db: Database
+) -> None:
+    """An enterprise's supervision belongs to the area the registry places it in: the demo's
+    Pudong enterprise (310115) is Pudong's and the top's to supervise, not Shenzhen's."""
+    await file(ts_api)  # against the Pudong enterprise, which never responds
+    await ts_env.sleep(timedelta(hours=24, seconds=5))
+    record = f"/api/enterprises/{ENTERPRISE_CODE}/supervision"
+
+    async def warned() -> dict[str, Any] | None:
+        got = await ts_api.get(record, as_="supervisor-pudong")
+        return got.json() if got.status_code == 200 and got.json()["warnings"] else None
+
+    assert (await eventually(warned, what="the warning"))["level"] == 1
+    for elsewhere in ("supervisor-nanshan", "supervisor-shenzhen"):
+        assert (await ts_api.get(record, as_=elsewhere)).status_code == 404, elsewhere
+    assert (await ts_api.get(record, as_="supervisor")).status_code == 200
+
+    async def listed(who: str) -> list[str]:
+        return [e["credit_code"] for e in (await ts_api.get("/api/enterprises", as_=who)).json()["items"]]
+
+    async def in_pudongs_list() -> list[str] | None:
+        return await listed("supervisor-pudong") or None
+
+    assert await eventually(in_pudongs_list, what="the enterprise listed") == [ENTERPRISE_CODE]
+    assert await listed("supervisor-shenzhen") == []
+    assert await listed("supervisor") == [ENTERPRISE_CODE]
+
+    warning = f"/api/enterprises/{ENTERPRISE_CODE}/warnings/W1"
+    assert (await ts_api.post(f"{warning}/rectification", REPORT, as_="minghui")).status_code == 200
+    verify, found = f"{warning}/verification", {"effective": False, "notes": "夜间仍无人接听"}
+    assert (await ts_api.post(verify, found, as_="supervisor-shenzhen")).status_code == 404
+    done = await ts_api.post(verify, found, as_="supervisor-pudong")
+    assert done.status_code == 200 and done.json()["penalties"], done.text
+
+    async def told(who: str) -> set[str]:
+        listed = (await ts_api.get("/api/notifications?page_size=100", as_=who)).json()["items"]
+        return {
+            n["topic"] for n in listed if n["enterprise_code"] == ENTERPRISE_CODE and not n["tracking_no"]
+        }
+
+    async def pudong_told() -> set[str] | None:
+        topics = await told("supervisor-pudong")
+        return topics if {"warning", "penalty_proposed"} <= topics else None
+
+    await eventually(pudong_told, what="Pudong told of the warning and the proposal")
+    assert await told("supervisor-shenzhen") == set()
+
+    async def mailed() -> set[str] | None:  # the warning's e-mails to the supervisors, likewise
+        notes = await rows(db, NotificationRow, NotificationRow.topic == "warning")
+        [note] = [n for n in notes if n.recipient_kind == "role"]
+        found = await rows(db, Delivery, Delivery.notification_key == note.key)
+        return {d.recipient for d in found} or None
+
+    recipients = await eventually(mailed, what="the warning's deliveries")
+    assert {"sup-zhao", "sup-pudong"} <= recipients and not {"sup-nanshan", "sup-shenzhen"} & recipients

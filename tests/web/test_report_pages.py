@@ -80,3 +80,51 @@ async def test_a_supervisor_makes_the_report_of_a_chosen_period_now(
     assert (
         await auditor.submit("/staff/reports", {"period": "2026-10"}, form_at="/staff/reports")
     ).status_code == 403
+
+
+async def test_a_bureau_reads_its_areas_part_of_a_report_its_counties_side_by_side(
+    signed_in: SignedIn, api: Api, db: Database, settings: Settings
+) -> None:
+    cases, evaluations, violations, _ = generate(seed=11, n=160)
+    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
+    made = ReportActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
+    await made.record_cycle_report(
+        await made.compute_cycle_report(
+            ReportRequest(period="2026-11", as_of=datetime(2026, 12, 1, 1, tzinfo=UTC))
+        )
+    )
+    everything = (await api.get("/api/reports/2026-11", as_="supervisor")).json()
+    city = (await api.get("/api/reports/2026-11", as_="supervisor-shenzhen")).json()
+    scopes = {(s["scope"], s["key"]): s for s in everything["scopes"]}
+    counties = [s for s in city["scopes"] if s["scope"] == "bureau"]
+    assert [s["key"] for s in counties] == ["440305", "440306"]  # the city's counties, no other bureau
+    total = city["scopes"][0]
+    assert total["scope"] == "total" and total["current"] == scopes[("area", "440300")]["current"]
+    assert total["current"]["volume"] == sum(s["current"]["volume"] for s in counties) > 0
+    assert total["current"]["volume"] < scopes[("total", "")]["current"]["volume"]
+    kept = {(s["scope"], s["key"]) for s in city["scopes"][1:]}
+    assert kept == {
+        ("area", "440300"),
+        ("area", "440305"),
+        ("area", "440306"),
+        ("bureau", "440305"),
+        ("bureau", "440306"),
+        ("region", "440300"),
+        ("enterprise", "91440300MA5F8R7T1F"),  # registered in Shenzhen; the others are elsewhere
+    }
+    county = (await api.get("/api/reports/2026-11", as_="supervisor-pudong")).json()
+    assert county["scopes"][0]["current"] == scopes[("area", "310115")]["current"]
+    assert {(s["scope"], s["key"]) for s in county["scopes"][1:]} == {
+        ("area", "310115"),
+        ("bureau", "310115"),
+        ("region", "310115"),
+        ("enterprise", "91310115MA1K4B2X34"),
+    }
+    listed = (await api.get("/api/reports", as_="supervisor-shenzhen")).json()["items"]
+    assert [i["label"] for i in listed] == ["2026-11"]
+
+    page = (await (await signed_in("supervisor-shenzhen")).get("/staff/reports/2026-11")).text
+    assert "深圳市市场监督管理局南山监管局" in page and 'id="bureau"' in page and 'id="category"' not in page
+    assert "上海" not in page
+    region = page.split('<table class="table" id="region">')[1].split("</table>")[0]
+    assert re.search(r'<th scope="row">\s*440300\s*</th>', region)  # a region by its code

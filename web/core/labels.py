@@ -163,6 +163,7 @@ LABELS: dict[str, dict[str, str]] = {
         "category": N_("by category"),
         "channel": N_("by channel"),
         "bureau": N_("by bureau"),
+        "area": N_("by bureau's area"),
     },
     "deadline_state": {
         "pending": N_("Running"),

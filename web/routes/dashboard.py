@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from domain.metrics import Figures
+from domain.metrics import DIMENSIONS, Figures
 from services import dashboard
 from services.errors import Invalid
 from services.outputs import DISPLAY_TZ
@@ -22,7 +22,8 @@ from web.core.pages import Page, StaffPage
 from web.core.route import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-GRAINS, GROUPS = labels.LABELS["grain"], labels.LABELS["grouping"]  # value → its words
+GRAINS = labels.LABELS["grain"]  # value → its words
+GROUPS = {d: labels.LABELS["grouping"][d] for d in DIMENSIONS}
 
 
 def _namer(page: Page, d: dashboard.Dashboard) -> Callable[[str], str]:

@@ -1,6 +1,6 @@
 """The cycle reports: the list, newest first, and each report as a printable page — every
-figure against the cycle before, charted by enterprise, region and category beside its table —
-and as CSV."""
+figure against the cycle before, charted by bureau's area, bureau, enterprise, region and
+category beside its table — and as CSV."""
 
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from web.core.route import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 Label = Annotated[str, Path(pattern=r"^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$")]
-SCOPES = ("enterprise", "region", "category")
+SCOPES = ("area", "bureau", "enterprise", "region", "category")
 
 
 async def _list(
@@ -71,9 +71,10 @@ async def make_report(page: StaffPage) -> Response:
 
 
 def _name(page: Page, scope: str, key: str, names: dict[str, str]) -> str:
+    """A row's name: a category's words, an enterprise's or a bureau's name, a region's code."""
     if scope == "category":
         return labels.label(page.lang, "category", key)
-    return names.get(key, key)
+    return key if scope == "region" else names.get(key, key)
 
 
 def _chart(
@@ -114,7 +115,7 @@ async def report_csv(page: StaffPage, label: Label) -> Response:
 async def report_page(page: StaffPage, label: Label) -> Response:
     assert page.user is not None
     report = await reports.get_report(page.ctx, principal=page.user, label=label)
-    names = await reports.enterprise_names(page.ctx, report)
+    names = await reports.names(page.ctx, report)
     total = next(s for s in report.scopes if s.scope == "total")
     scopes = {scope: [s for s in report.scopes if s.scope == scope] for scope in SCOPES}
     return page.render(
