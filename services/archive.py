@@ -8,9 +8,10 @@ from temporalio.client import ScheduleActionExecutionStartWorkflow
 from temporalio.service import RPCError, RPCStatusCode
 
 from db import archive
-from db.models import HistoryArchiveEntry
+from db.models import Complaint, HistoryArchiveEntry
 from domain.enums import Role
 from domain.ids import HISTORY_ARCHIVE
+from services import cases
 from services.context import Context
 from services.errors import NotFound, Unavailable
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
@@ -94,6 +95,9 @@ async def chain_head(ctx: Context, *, principal: Principal) -> str:
 async def list_entries(ctx: Context, *, principal: Principal, paging: PageRequest) -> Page[EntryOut]:
     principal.require(READERS)
     statement = select(HistoryArchiveEntry).order_by(HistoryArchiveEntry.seq)
+    if principal.bureau is not None:  # its area's cases
+        area = select(Complaint.tracking_no).where(cases.in_area(principal.bureau))
+        statement = statement.where(HistoryArchiveEntry.tracking_no.in_(area))
     return await paginate(ctx.session, statement, paging, EntryOut.model_validate)
 
 
@@ -106,7 +110,10 @@ async def get_entry(ctx: Context, *, principal: Principal, tracking_no: str) -> 
             select(HistoryArchiveEntry).where(HistoryArchiveEntry.tracking_no == tracking_no)
         )
     ).scalar_one_or_none()
-    if row is None:
+    case = await ctx.session.get(Complaint, tracking_no)
+    if row is None or (
+        principal.bureau is not None and (case is None or not principal.covers(case.bureau_code))
+    ):
         raise NotFound(f"case {tracking_no} is not archived")
     content: dict[str, Any] = json.loads(row.content)
     return {"seq": row.seq, "entry_hash": row.entry_hash, "content_sha256": row.content_sha256, **content}

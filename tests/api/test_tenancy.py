@@ -21,7 +21,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from db.models import Account, AuditEntry, Delivery, IdempotencyRecord, NotificationRow
-from db.seed import hash_password
+from db.seed import ENTERPRISES, hash_password
 from db.session import Database
 from settings import Settings
 from temporal_client import EncryptionCodec
@@ -41,6 +41,11 @@ from tests.support.exports import csv_bytes, good_row
 from workflows.archive import ArchiveWorkflow
 from workflows.report import CycleReportWorkflow, ReportInput, ReportSummary
 
+# A bureau's supervisor may do what a supervisor may, in its area: a county's (Nanshan, where the
+# other enterprise is registered), its city's (Shenzhen), and another county's (Pudong, the first
+# enterprise's).
+BUREAUS = {"supervisor-nanshan": "440305", "supervisor-shenzhen": "4403", "supervisor-pudong": "310115"}
+REGISTERED = {code: division for code, _, division in ENTERPRISES}  # the enterprises' divisions
 ROLES = [
     "anonymous",
     "consumer",
@@ -51,8 +56,10 @@ ROLES = [
     "supervisor",
     "admin",
     "auditor",
+    *BUREAUS,
 ]
-SCOPED = ["consumer", "minghui", "investigator", "evaluator1"]  # roles that own some objects only
+# Roles that own some objects only.
+SCOPED = ["consumer", "minghui", "investigator", "evaluator1", *BUREAUS]
 EVERYONE = frozenset(ROLES)
 ACCOUNTS = EVERYONE - {"anonymous", "consumer"}
 SUPERVISING = frozenset({"supervisor", "admin"})
@@ -77,6 +84,7 @@ class Ctx:
 
     role: str
     username: str | None  # the account; None for the anonymous caller and the consumer
+    bureau: str  # the bureau that handles the case in `tracking_no`
     headers: dict[str, str]
     me: dict[str, Any]  # /api/me, for what is "mine"
     tracking_no: str
@@ -95,6 +103,11 @@ class Ctx:
 
     def token(self, use: str) -> str:
         return self.logins.get(use, {}).get("access_token", "not-a-token-at-all")
+
+
+def may(probe: "Probe", role: str) -> bool:
+    """Whether the role is among those the probe allows: a bureau's supervisor as a supervisor."""
+    return ("supervisor" if role in BUREAUS else role) in probe.allowed
 
 
 @dataclass(frozen=True)
@@ -138,7 +151,17 @@ def _keys_foreign(ctx: Ctx, body: Any) -> list[Any]:
     return [k for k in body if ctx.role != "admin" and k["account_id"] != ctx.me["id"]]
 
 
+def _outside(ctx: Ctx, enterprise_code: str | None) -> bool:
+    """Of a bureau's supervisor, about an enterprise outside its area (each enterprise's cases are
+    handled where it is registered)."""
+    if ctx.role not in BUREAUS or enterprise_code is None:
+        return False
+    return not REGISTERED.get(enterprise_code, "").startswith(BUREAUS[ctx.role])
+
+
 def _cases_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    if ctx.role in BUREAUS:
+        return [c for c in body["items"] if _outside(ctx, c["enterprise_code"])]
     if ctx.role == "minghui":
         return [c for c in body["items"] if c["enterprise_code"] != ctx.me["enterprise_code"]]
     if ctx.role == "investigator":
@@ -162,13 +185,37 @@ def _notifications_foreign(ctx: Ctx, body: Any) -> list[Any]:
         ("agency", me.get("agency_id")),
         ("bureau", me.get("bureau_code") or "000000") if me["role"] == "supervisor" else None,
     }
-    return [n for n in body["items"] if (n["recipient_kind"], n["recipient_ref"]) not in mine]
+    return [
+        n
+        for n in body["items"]
+        if (n["recipient_kind"], n["recipient_ref"]) not in mine or _outside(ctx, n["enterprise_code"])
+    ]
 
 
 def _metrics_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    if ctx.role in BUREAUS:
+        return [r for r in body["rows"] if _outside(ctx, r["key"]["enterprise"])]
     if ctx.role != "minghui":
         return []
     return [r for r in body["rows"] if r["key"]["enterprise"] != ctx.me["enterprise_code"]]
+
+
+def _supervised_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    return [e for e in body["items"] if _outside(ctx, e["credit_code"])]
+
+
+def _reports_foreign(ctx: Ctx, body: Any) -> list[Any]:
+    """Of a report, a bureau's supervisor reads its area's scopes and no whole-system figures
+    beside its own total."""
+    if ctx.role not in BUREAUS or "scopes" not in body:
+        return []
+    return [
+        s
+        for s in body["scopes"][1:]
+        if (s["scope"] == "enterprise" and _outside(ctx, s["key"]))
+        or (s["scope"] in ("category", "channel", "total"))
+        or (s["scope"] in ("bureau", "area", "region") and not s["key"].startswith(BUREAUS[ctx.role]))
+    ]
 
 
 def _action(path: str, allowed: frozenset[str] | set[str], body: dict[str, Any]) -> Probe:
@@ -234,7 +281,12 @@ PROBES = [
     _action("escalation", SUPERVISING, {"reason": "同类投诉增多"}),
     _action("admission", SUPERVISING, {}),
     _action("declination", SUPERVISING, {"ground": "over_three_years"}),
-    _action("transfer", SUPERVISING, {"to_bureau": "440306", "reason": "经营地不在本辖区"}),
+    Probe(  # to the bureau that has the case: reached, and refused as the state does not admit it
+        "POST",
+        "/api/complaints/{tracking_no}/transfer",
+        SUPERVISING,
+        lambda c: {"to_bureau": c.bureau, "reason": "经营地不在本辖区"},
+    ),
     _action("evidence-requests", {"investigator"}, {"items": "维修记录"}),
     _action("evidence", {"minghui"}, {"description": "维修单", "documents": ["repair.pdf"]}),
     _action(
@@ -266,7 +318,7 @@ PROBES = [
         lambda _: {"effective": True, "notes": "已核实"},
     ),
     Probe("GET", "/api/enterprises/{code}/supervision", OVERSIGHT | {"minghui"}),
-    Probe("GET", "/api/enterprises", OVERSIGHT),
+    Probe("GET", "/api/enterprises", OVERSIGHT, foreign=_supervised_foreign),
     Probe(
         "POST",
         "/api/enterprises/{code}/penalties/{target}/statement",
@@ -345,7 +397,7 @@ PROBES = [
     ),
     Probe("GET", "/api/dashboard", OVERSIGHT, query="?period=2026-11"),
     Probe("GET", "/api/reports", OVERSIGHT),
-    Probe("GET", "/api/reports/{label}", OVERSIGHT),
+    Probe("GET", "/api/reports/{label}", OVERSIGHT, foreign=_reports_foreign),
     Probe("GET", "/api/duplicates", OVERSIGHT),
     Probe("POST", "/api/duplicates/{tracking_no}/confirmation", SUPERVISING, lambda _: {"note": ""}),
     Probe("POST", "/api/duplicates/{tracking_no}/dismissal", SUPERVISING, lambda _: {"reason": "不同投诉"}),
@@ -355,7 +407,7 @@ PROBES = [
     Probe("GET", "/api/imports/{run_id}/problems", RECORDING),
     Probe("GET", "/api/archive/verify", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/archive", OVERSIGHT),
-    Probe("GET", "/api/archive/{tracking_no}", OVERSIGHT),
+    Probe("GET", "/api/archive/{tracking_no}", OVERSIGHT, tenanted=True),  # a bureau reads its area's
     Probe("GET", "/api/audit-log", frozenset({"auditor", "admin"})),
     Probe("GET", "/api/me", ACCOUNTS),
     Probe("GET", "/api/notifications", ACCOUNTS, foreign=_notifications_foreign),
@@ -472,14 +524,12 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         evaluated.append(no)
         assert view["task"]["assignee_id"] == {"minghui": "agency-huaxin", "xunjie": "agency-zhengda"}[user]
 
-    # A closed case in the archive, and a cycle report.
-    closed = await file(api)
-    archived = closed["tracking_no"]
-    ok(
-        await api.post(
-            f"/api/complaints/{archived}/withdrawal", {}, headers={"X-Access-Code": closed["access_code"]}
-        )
-    )
+    # A closed case of each enterprise in the archive, and a cycle report.
+    closed = [await file(api, enterprise={"credit_code": code}) for code in users.values()]
+    for case in closed:
+        no, code = case["tracking_no"], {"X-Access-Code": case["access_code"]}
+        ok(await api.post(f"/api/complaints/{no}/withdrawal", {}, headers=code))
+    archived, archived_in_nanshan = (c["tracking_no"] for c in closed)
 
     async def in_archive() -> bool:
         await env.client.execute_workflow(
@@ -488,7 +538,8 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
             task_queue=worker.task_queue,
             task_timeout=timedelta(seconds=30),
         )
-        return (await api.get(f"/api/archive/{archived}", as_="auditor")).status_code == 200
+        found = [await api.get(f"/api/archive/{c['tracking_no']}", as_="auditor") for c in closed]
+        return all(got.status_code == 200 for got in found)
 
     await eventually(in_archive, what="the closed case archived")
     report: ReportSummary = await env.client.execute_workflow(
@@ -549,6 +600,7 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
         ctx = Ctx(
             role=role,
             username=username,
+            bureau="310115",  # the first enterprise's
             headers=headers,
             me=(await api.get("/api/me", as_=username)).json() if username else {},
             tracking_no=m_case["tracking_no"],
@@ -570,16 +622,29 @@ async def build_world(api: Api, env: WorkflowEnvironment, worker: Worker, db: Da
                 ctx.logins[use] = ok(await api.post("/api/auth/login", body))
         own[role] = ctx
     others = {"consumer": "xunjie", "minghui": "xunjie", "investigator": x_inv, "evaluator1": "evaluator2"}
+    in_nanshan = {
+        "tracking_no": x_case["tracking_no"],
+        "bureau": "440305",
+        "code": OTHER_ENTERPRISE,
+        "archived": archived_in_nanshan,
+    }
     for role, theirs in others.items():
         other[role] = replace(
             own[role],
-            tracking_no=x_case["tracking_no"],
+            **in_nanshan,
             task_id=verification["xunjie"] if role == "investigator" else evaluation["xunjie"],
-            code=OTHER_ENTERPRISE,
             key_id=spare[theirs],
             login_username=theirs,
             endpoint_id=endpoints["xunjie"],
         )
+    # The bureaus' supervisors: the Nanshan case is their own in Nanshan and Shenzhen and someone
+    # else's in Pudong, and the Pudong case the other way round.
+    for role in BUREAUS:
+        pudong = own[role]
+        nanshan = replace(pudong, **in_nanshan, task_id=evaluation["xunjie"], endpoint_id=endpoints["xunjie"])
+        mine, theirs = (pudong, nanshan) if role == "supervisor-pudong" else (nanshan, pudong)
+        own[role] = mine
+        other[role] = replace(theirs, key_id=spare["supervisor"], login_username="supervisor")
     cases = [c["tracking_no"] for c, _ in (*ordinary.values(), *serious.values())] + evaluated
     return World(own, other, cases, [*verification.values(), *evaluation.values()], list(users.values()))
 
@@ -663,7 +728,7 @@ async def test_no_role_reads_or_writes_another_partys_objects(
         for role in ROLES:
             ctx = world.own[role]
             got = await send(api, probe, ctx)
-            if role in probe.allowed:
+            if may(probe, role):
                 wrong = got.status_code not in REACHED or (
                     got.status_code == 200 and probe.foreign and probe.foreign(ctx, got.json())
                 )
