@@ -10,7 +10,7 @@ from activities.deadlines import compute_deadline
 from db.models import Complaint, Enterprise, EnterpriseSupervision
 from db.policies import PolicyStore
 from db.session import Database
-from domain.bureaus import BureauTree
+from domain.bureaus import BureauTree, Domicile
 from domain.calendar import WorkingCalendar
 from domain.complaint.io import CaseSetup
 from domain.complaint.messages import ComplaintIntake
@@ -49,6 +49,7 @@ class IntakeActivities:
             )
             supervision = await session.get(EnterpriseSupervision, intake.enterprise.credit_code)
             registered = await session.get(Enterprise, intake.enterprise.credit_code)
+            platform = await session.get(Enterprise, intake.platform.credit_code) if intake.platform else None
         result = triage(
             policy.triage,
             category=intake.category,
@@ -70,5 +71,14 @@ class IntakeActivities:
             routing=self.bureaus.route(
                 enterprise_division=registered.division if registered else None,
                 complaint_division=intake.region_code,
+                platform=_domicile(platform)
+                if policy.jurisdiction.platform_merchants == "platform"
+                else None,
             ),
         )
+
+
+def _domicile(platform: Enterprise | None) -> Domicile | None:
+    """A platform's operator where the registry places it; one it does not place has none to go by."""
+    division = platform.division if platform else None
+    return Domicile(name=platform.name, division=division) if platform and division else None

@@ -59,6 +59,13 @@ def areas(codes: Iterable[str]) -> list[str]:
     return sorted(found - {TOP})
 
 
+class Domicile(Message):
+    """A platform operator, where the registry says it is domiciled."""
+
+    name: str
+    division: str
+
+
 class Bureau(Message):
     code: str
     name: str
@@ -74,7 +81,7 @@ class Routing(Message):
 
     bureau: str
     name: str
-    rule: str  # enterprise-division | complaint-division | top
+    rule: str  # enterprise-division | platform-domicile | complaint-division | top | transfer
     reason: str
     above: str | None = None  # the bureau above it, told when it misses a clock of its own
 
@@ -117,9 +124,15 @@ class BureauTree(Message):
         inside = [b for b in self.bureaus.values() if b.code != code and covers(code, b.code)]
         return [self.bureaus[code], *sorted(inside, key=lambda b: b.code)] if code in self.bureaus else inside
 
-    def route(self, *, enterprise_division: str | None, complaint_division: str) -> Routing:
-        """The bureau that handles a complaint (art. 8): where the respondent operates."""
-        if enterprise_division:
+    def route(
+        self, *, enterprise_division: str | None, complaint_division: str, platform: Domicile | None = None
+    ) -> Routing:
+        """The bureau that handles a complaint (art. 8): where the respondent operates, or, for a
+        merchant on a platform where the policy says so, where the platform's operator is domiciled."""
+        if platform is not None:
+            division, rule = platform.division, "platform-domicile"
+            why = f"the respondent trades on the platform of {platform.name}, domiciled in {division}"
+        elif enterprise_division:
             division, rule = enterprise_division, "enterprise-division"
             why = f"the respondent is registered in division {enterprise_division}"
         else:

@@ -228,9 +228,11 @@ class HistoryPolicy(_Data):
 
 class JurisdictionPolicy(_Data):
     """The regulator's own handling: where a case goes when mediation ends without agreement,
-    on to an investigation or closed (the parties told either way)."""
+    on to an investigation or closed (the parties told either way); and which bureau handles a
+    complaint against a platform's merchant, the merchant's or the platform operator's."""
 
     after_mediation: Literal["investigation", "closing"] = "investigation"
+    platform_merchants: Literal["merchant", "platform"] = "merchant"
 
 
 class Policy(_Data):

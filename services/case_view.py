@@ -155,6 +155,10 @@ class CaseView(Output):
         description="the enterprise's business licence was revoked: the case is handled for the consumer"
     )
     region_code: str
+    platform_code: str | None = Field(
+        default=None, description="the e-commerce platform it sold through, if any"
+    )
+    platform_name: str | None = None
     bureau: str | None = Field(default=None, description="the division code of the bureau that handles it")
     bureau_rule: str | None = None
     bureau_reason: str | None = None
@@ -295,6 +299,8 @@ def case_view(case: CaseState, workflow_id: str, actor: Actor) -> CaseView:
         enterprise_name=intake.enterprise.name,
         enterprise_licence_revoked_at=case.enterprise_revoked_at,
         region_code=intake.region_code,
+        platform_code=intake.platform.credit_code if intake.platform else None,
+        platform_name=intake.platform.name if intake.platform else None,
         bureau=case.routing.bureau if case.routing else None,
         bureau_rule=case.routing.rule if case.routing else None,
         bureau_reason=case.routing.reason if case.routing else None,

@@ -106,6 +106,11 @@ class ComplaintCreate(Input):
     description: Description
     desired_outcome: DesiredOutcome
     desired_outcome_detail: Note = ""
+    platform: EnterpriseIn | None = Field(
+        default=None,
+        description="the e-commerce platform the enterprise sold through, if it is a merchant there; "
+        "where the policy says so, the bureau of the platform operator's domicile handles the complaint",
+    )
 
     @field_validator("received_at")
     @classmethod
@@ -158,7 +163,8 @@ class IntakeReceipt(Output):
     duplicate_reason: str | None = None
     bureau: str | None = Field(default=None, description="the division code of the bureau that handles it")
     bureau_rule: str | None = Field(
-        default=None, description="why that bureau: enterprise-division, complaint-division or top"
+        default=None,
+        description="why that bureau: enterprise-division, platform-domicile, complaint-division or top",
     )
     bureau_reason: str | None = None
 
@@ -180,11 +186,12 @@ async def file_complaint(
         await ctx.resources.intake_limiter.enforce(ctx.client, "complaints from this address")
     recorder = principal or Principal.consumer()
     _authorise(recorder, complaint)
-    enterprise = await _enterprise(ctx, complaint)
+    enterprise = await _enterprise(ctx, complaint.enterprise, "enterprise")
+    platform = await _enterprise(ctx, complaint.platform, "platform") if complaint.platform else None
     received_at = complaint.received_at or datetime.now(UTC).replace(microsecond=0)
 
     def intake(tracking_no: str, received_at: datetime) -> ComplaintIntake:
-        return complaint_intake(complaint, tracking_no, received_at, recorder.actor, enterprise)
+        return complaint_intake(complaint, tracking_no, received_at, recorder.actor, enterprise, platform)
 
     if idempotency_key is None:
         await ctx.release()
@@ -220,14 +227,13 @@ def _authorise(recorder: Principal, complaint: ComplaintCreate) -> None:
         raise Forbidden("received_at: only an intake clerk sets the time of receipt")
 
 
-async def _enterprise(ctx: Context, complaint: ComplaintCreate) -> EnterpriseRef:
-    """The enterprise as the registry names it; one not yet registered needs a name."""
-    registered = await ctx.session.get(Enterprise, complaint.enterprise.credit_code)
-    if registered is None and not complaint.enterprise.name:
-        raise invalid("enterprise.name", "required for an enterprise not yet in the registry")
+async def _enterprise(ctx: Context, named: EnterpriseIn, field: str) -> EnterpriseRef:
+    """The enterprise (or the platform) as the registry names it; one not yet registered needs a name."""
+    registered = await ctx.session.get(Enterprise, named.credit_code)
+    if registered is None and not named.name:
+        raise invalid(f"{field}.name", "required for an enterprise not yet in the registry")
     return EnterpriseRef(
-        credit_code=complaint.enterprise.credit_code,
-        name=registered.name if registered else complaint.enterprise.name or "",
+        credit_code=named.credit_code, name=registered.name if registered else named.name or ""
     )
 
 
@@ -237,6 +243,7 @@ def complaint_intake(
     received_at: datetime,
     recorder: Actor,
     enterprise: EnterpriseRef,
+    platform: EnterpriseRef | None = None,
 ) -> ComplaintIntake:
     return ComplaintIntake(
         tracking_no=tracking_no,
@@ -251,6 +258,7 @@ def complaint_intake(
         description=complaint.description,
         desired_outcome=complaint.desired_outcome,
         desired_outcome_detail=complaint.desired_outcome_detail,
+        platform=platform,
     )
 
 

@@ -69,7 +69,7 @@ async def test_the_ladder_carries_out_penalties_and_never_lifts_a_fine_or_a_revo
             assert not any(undecided & set(states) for states in o["penalties"].values())
     text = render(result)
     volume = result["metrics"]["total"]["volume"]
-    assert text.startswith(f"Policy 2026.4: {volume} complaints arriving over 30 days (")
+    assert text.startswith(f"Policy 2026.5: {volume} complaints arriving over 30 days (")
     assert "penalties by kind and state: fine " in text
 
 

@@ -57,6 +57,7 @@ class ComplaintIntake(Message):
     description: str
     desired_outcome: DesiredOutcome
     desired_outcome_detail: str = ""
+    platform: EnterpriseRef | None = None  # the e-commerce platform the enterprise trades on, if any
 
 
 # --- the rules on content ------------------------------------------------------------------

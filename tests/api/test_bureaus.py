@@ -14,7 +14,7 @@ from db.session import Database
 from services.outputs import DISPLAY_TZ
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
-from tests.support.api import REPORT, Api, file
+from tests.support.api import REPORT, Api, complaint, file
 from tests.support.smtp import ScriptedSmtp, mailing
 
 
@@ -353,3 +353,21 @@ async def test_a_bureau_reads_and_acts_on_the_supervision_of_its_areas_enterpris
 
     recipients = await eventually(mailed, what="the warning's deliveries")
     assert {"sup-zhao", "sup-pudong"} <= recipients and not {"sup-nanshan", "sup-shenzhen"} & recipients
+
+
+async def test_a_complaint_names_the_platform_its_merchant_trades_on(api: Api) -> None:
+    """The platform is kept with the case; under the default policy the merchant's bureau handles it."""
+    beijing = ENTERPRISES[2]
+    no = (
+        await file(api, enterprise={"credit_code": SHENZHEN_ENTERPRISE}, platform={"credit_code": beijing[0]})
+    )["tracking_no"]
+    view = await _view(api, no)
+    assert (view["platform_code"], view["platform_name"]) == (beijing[0], beijing[1])
+    assert (view["bureau"], view["bureau_rule"]) == ("440305", "enterprise-division")
+    refused = await api.post(
+        "/api/complaints", complaint(platform={"credit_code": UNREGISTERED}), as_="clerk"
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "platform.name", "reason": "required for an enterprise not yet in the registry"}
+    ]

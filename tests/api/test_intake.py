@@ -33,7 +33,7 @@ async def test_the_receipt_holds_triage_deadlines_and_the_access_code(api: Api) 
         "p1",
     )
     assert receipt["triage_rule"] == "safety-hazard" and "冒烟" in receipt["triage_reasons"][0]
-    assert receipt["status"] == "investigating" and receipt["policy_version"] == "2026.4"
+    assert receipt["status"] == "investigating" and receipt["policy_version"] == "2026.5"
     due = datetime.fromisoformat(receipt["deadlines"]["resolution_due"])
     assert due.utcoffset() == timedelta(hours=8) and (due.hour, due.minute) == (0, 0)
     assert response.headers["location"] == f"/api/complaints/{receipt['tracking_no']}"

@@ -15,8 +15,9 @@ from activities.projection import ProjectionActivities
 from db.migrate import downgrade, upgrade
 from db.models import Base, CaseEventRow, Complaint, NotificationRow, Task, ViolationRow
 from db.policies import PolicyConflict, PolicyStore
+from db.seed import ENTERPRISES
 from db.session import Database, sync_url
-from domain.complaint.messages import ViolationRecord
+from domain.complaint.messages import EnterpriseRef, ViolationRecord
 from domain.complaint.state import CaseState
 from domain.enums import TaskKind, TaskStatus
 from domain.messages import CaseEvent, Notification, Recipient
@@ -129,19 +130,19 @@ async def test_the_policy_version_in_force_stays_with_the_day(db: Database, tmp_
     path = tmp_path / "policy.toml"
     path.write_text(POLICY_TEXT)
     store = PolicyStore(path, db)
-    assert (await store.sync()).version == "2026.4"
+    assert (await store.sync()).version == "2026.5"
     path.write_text(POLICY_TEXT.replace("response = { hours = 24 }", "response = { hours = 12 }"))
     with pytest.raises(PolicyConflict, match="give the changed policy a new version"):
         await store.sync()
     path.write_text(
-        POLICY_TEXT.replace('version = "2026.4"', 'version = "2027.1"')
+        POLICY_TEXT.replace('version = "2026.5"', 'version = "2027.1"')
         .replace("effective_from = 2026-01-01", "effective_from = 2027-01-01")
         .replace("response = { hours = 24 }", "response = { hours = 12 }")
     )
     new = await store.in_force(datetime(2027, 1, 2, tzinfo=UTC))
     old = await store.in_force(datetime(2026, 12, 31, 10, tzinfo=UTC))
     assert (new.version, new.windows.response.hours) == ("2027.1", 12)
-    assert (old.version, old.windows.response.hours) == ("2026.4", 24)
+    assert (old.version, old.windows.response.hours) == ("2026.5", 24)
 
 
 async def test_intake_counts_earlier_complaints_against_the_enterprise(
@@ -276,3 +277,36 @@ async def test_a_case_from_before_bureaus_is_placed_by_its_division_when_it_next
     await ProjectionActivities(db).record_case(update)
     [row] = await rows(db, Complaint)
     assert row.bureau_code == "310115"  # the demo enterprise's registered division
+
+
+async def test_a_platforms_merchant_goes_where_the_policy_says(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    """By default where the merchant is registered; under `platform_merchants = "platform"`, where
+    the platform's operator is domiciled, if the registry places it."""
+    path = tmp_path / "policy.toml"
+    path.write_text(
+        POLICY_TEXT.replace('version = "2026.5"', 'version = "platform-test"').replace(
+            'platform_merchants = "merchant"', 'platform_merchants = "platform"'
+        )
+    )
+    calendar, tree = settings.working_calendar(), settings.bureau_tree()
+    merchant = EnterpriseRef(credit_code=ENTERPRISES[1][0], name=ENTERPRISES[1][1])  # Nanshan
+    platform = EnterpriseRef(credit_code=ENTERPRISES[2][0], name=ENTERPRISES[2][1])  # Haidian
+    case = intake(enterprise=merchant, platform=platform)
+    by_default = await IntakeActivities(
+        db, PolicyStore(settings.policy_file, db), calendar, tree
+    ).prepare_case(case)
+    assert by_default.routing is not None and (by_default.routing.bureau, by_default.routing.rule) == (
+        "440305",
+        "enterprise-division",
+    )
+    by_platform = await IntakeActivities(db, PolicyStore(path, db), calendar, tree).prepare_case(case)
+    assert by_platform.routing is not None
+    assert (by_platform.routing.bureau, by_platform.routing.rule) == ("110108", "platform-domicile")
+    assert ENTERPRISES[2][1] in by_platform.routing.reason
+    unplaced = intake(enterprise=merchant, platform=EnterpriseRef(credit_code="9" * 18, name="某未登记平台"))
+    routed = (
+        await IntakeActivities(db, PolicyStore(path, db), calendar, tree).prepare_case(unplaced)
+    ).routing
+    assert routed is not None and (routed.bureau, routed.rule) == ("440305", "enterprise-division")

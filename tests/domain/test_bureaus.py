@@ -3,7 +3,7 @@ that handles a complaint."""
 
 import pytest
 
-from domain.bureaus import TOP, BureauLevel, BureauTree, area_prefix, covers
+from domain.bureaus import TOP, BureauLevel, BureauTree, Domicile, area_prefix, covers
 from settings import DEFAULTS
 
 TREE = BureauTree.parse(
@@ -50,6 +50,13 @@ def test_a_complaint_goes_to_the_county_bureau_where_the_enterprise_is_registere
     unknown = TREE.route(enterprise_division=None, complaint_division="440306")
     assert (unknown.bureau, unknown.rule) == ("440306", "complaint-division")
     assert "not in the registry" in unknown.reason
+
+
+def test_a_platforms_merchant_goes_to_the_platform_operators_bureau_when_the_policy_says_so() -> None:
+    platform = Domicile(name="某电商平台", division="440306")
+    routed = TREE.route(enterprise_division="440305", complaint_division="310115", platform=platform)
+    assert (routed.bureau, routed.rule) == ("440306", "platform-domicile")
+    assert "某电商平台" in routed.reason and "440306" in routed.reason
 
 
 def test_without_a_county_bureau_the_nearest_above_handles_it_and_outside_every_area_the_top() -> None:

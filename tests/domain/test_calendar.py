@@ -56,7 +56,7 @@ def test_the_response_window_is_24_wall_clock_hours_with_a_warning_at_75_percent
     deadline = compute_deadline(POLICY, DeadlineRequest(kind=DeadlineKind.RESPONSE, start=received), CALENDAR)
     assert deadline.due == received + timedelta(hours=24)
     assert deadline.warn_at == received + timedelta(hours=18)
-    assert deadline.basis == "policy 2026.4; wall clock"
+    assert deadline.basis == "policy 2026.5; wall clock"
 
 
 def test_a_calendar_window_ending_on_a_rest_day_runs_to_the_next_working_day() -> None:

@@ -13,7 +13,7 @@ DEFAULT = (DEFAULTS / "policy.toml").read_text()
 
 def test_the_default_policy_holds_the_plans_windows() -> None:
     policy = parse_policy(DEFAULT)
-    assert policy.version == "2026.4" and policy.timezone == "Asia/Shanghai"
+    assert policy.version == "2026.5" and policy.timezone == "Asia/Shanghai"
     assert policy.windows.response == Window(hours=24)
     assert policy.windows.resolution == Window(working_days=3)
     assert policy.warning_fraction == 0.75
@@ -38,7 +38,7 @@ def test_the_digest_follows_the_content() -> None:
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda t: t.replace('version = "2026.4"\n', ""), "version"),
+        (lambda t: t.replace('version = "2026.5"\n', ""), "version"),
         (
             lambda t: t.replace("response = { hours = 24 }", "response = { hours = 24, days = 1 }"),
             "exactly one",

@@ -508,7 +508,7 @@ def _policy_text() -> str:
         (DEFAULTS / "policy.toml")
         .read_text()
         .replace("continue_as_new_after_events = 2000", "continue_as_new_after_events = 100")
-        .replace('version = "2026.4"', 'version = "replay-short-history"')
+        .replace('version = "2026.5"', 'version = "replay-short-history"')
     )
 
 

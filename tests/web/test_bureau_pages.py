@@ -3,7 +3,7 @@ that handles it; a city filters by its counties; a case's page names its bureau 
 
 from db.seed import ENTERPRISES
 from tests.support import eventually
-from tests.support.web import Browser, SignedIn, field_error, filed
+from tests.support.web import GOOD, Browser, SignedIn, field_error, filed
 
 
 async def test_a_bureaus_queue_holds_its_areas_cases_and_a_city_filters_by_county(
@@ -89,3 +89,21 @@ async def test_a_bureau_transfers_a_case_from_its_page(browser: Browser, signed_
     assert (await county.get(path)).status_code == 404  # Nanshan no longer sees it
     city = await signed_in("supervisor-shenzhen")
     assert "已移送其他承办局" in (await city.get(path)).text
+
+
+async def test_the_form_names_a_platform_or_leaves_it_out(browser: Browser, signed_in: SignedIn) -> None:
+    refused = await browser.submit("/complaints/new", GOOD | {"platform.credit_code": "91440101MA5C6L8N2W"})
+    assert refused.status_code == 422 and field_error(refused.text, "platform.name") == "企业尚未登记时必填"
+    assert "平台经营者统一社会信用代码" in refused.text
+    named = await filed(browser, **{"platform.credit_code": ENTERPRISES[2][0]})
+    left_out = await filed(browser, **{"platform.credit_code": "", "platform.name": ""})
+    supervisor = await signed_in("supervisor")
+
+    async def shown(no: str) -> str | None:
+        page = (await supervisor.get(f"/staff/cases/{no}")).text
+        return page if "承办局" in page else None  # routed and in the read model
+
+    page = await eventually(lambda: shown(named["tracking_no"]), what="the case's page")
+    assert "电商平台" in page and ENTERPRISES[2][1] in page
+    page = await eventually(lambda: shown(left_out["tracking_no"]), what="the case's page")
+    assert "电商平台" not in page

@@ -453,7 +453,7 @@ async def test_a_long_case_continues_as_new_and_keeps_its_state_and_timers(
     policy.write_text(
         (DEFAULTS / "policy.toml")
         .read_text()
-        .replace('version = "2026.4"', 'version = "test-short"')
+        .replace('version = "2026.5"', 'version = "test-short"')
         .replace("continue_as_new_after_events = 2000", "continue_as_new_after_events = 100")
     )
     short = settings.model_copy(update={"policy_file": policy})
