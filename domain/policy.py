@@ -254,6 +254,16 @@ class Policy(_Data):
         return ZoneInfo(self.timezone)
 
 
+_SHARED: dict[str, Policy] = {}
+
+
+def shared(policy: Policy) -> Policy:
+    """The one object for a policy's content. Every open case holds the policy of its intake, and
+    a worker holds thousands of open cases: each decoded its own copy, a policy is most of a new
+    case's state. A policy is frozen, so a case computes the same with the shared one."""
+    return _SHARED.setdefault(policy.model_dump_json(), policy)
+
+
 def parse_policy(text: str) -> Policy:
     data = tomllib.loads(text)
     data["digest"] = hashlib.sha256(text.encode()).hexdigest()

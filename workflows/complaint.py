@@ -103,9 +103,12 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, input: ComplaintInput) -> CaseResult:
-        if self._process is None:
-            setup = await activities.prepare_case(input.intake, here=workflow.patched(STEPS_IN_TASK))
-            self._process = CaseProcess.register(input.intake, setup, workflow.now())
+        if self._process is None:  # the setup is not kept in this frame: the case holds what it needs
+            self._process = CaseProcess.register(
+                input.intake,
+                await activities.prepare_case(input.intake, here=workflow.patched(STEPS_IN_TASK)),
+                workflow.now(),
+            )
         while True:
             await self._settle()
             if self.case.status is CaseStatus.CLOSED:

@@ -67,6 +67,7 @@ from domain.messages import (
     Notification,
     Recipient,
 )
+from domain.policy import shared
 from domain.tasks import EvaluationOutcome, VerificationOutcome
 
 # Escalation levels: 1 supervisors alerted, 2 investigation, 3 enforcement.
@@ -78,6 +79,7 @@ class CaseProcess(Ledger):
         super().__init__(
             state, key=state.tracking_no, tracking_no=state.tracking_no, enterprise_code=state.enterprise_code
         )
+        state.policy = shared(state.policy)
         self.state = state
         self.violations: list[ViolationRecord] = []
         self.withdrawn: list[ViolationRecord] = []  # for the enterprise's supervision, once recorded
