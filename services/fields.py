@@ -65,9 +65,21 @@ def stated(*rules: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"allOf": list(rules)})
 
 
+# The white space stripped from text (Unicode's White_Space), named outright: a pattern's `\s`
+# means other characters in JSON Schema's dialect, in Python's and in the validator's.
+SPACE = r"\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
 def _text(min_length: int, max_length: int) -> Any:
-    # Something besides white space, when anything is required: white space alone is stripped.
-    pattern = r"\S" if min_length else None
+    """Text stripped of the white space around it, then of `min_length` to `max_length` characters.
+    The schema's pattern says the same of the text as sent: that many characters from its first
+    to its last that is not white space."""
+    pattern = None
+    if min_length == 1:
+        pattern = f"[^{SPACE}]"
+    elif min_length > 1:
+        word = f"[^{SPACE}]"
+        pattern = f"^[{SPACE}]*{word}[\\s\\S]{{{min_length - 2},}}{word}[{SPACE}]*$"
     return StringConstraints(
         strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=pattern
     )

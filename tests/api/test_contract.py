@@ -2,7 +2,9 @@
 405s that name every method a path takes, ISO dates only, and no body unreadable as JSON
 taken for anything but bad input."""
 
-from tests.support.api import Api
+import re
+
+from tests.support.api import Api, complaint
 
 
 async def test_a_method_a_path_does_not_take_names_every_method_it_does(api: Api) -> None:
@@ -49,3 +51,19 @@ def test_optional_parameters_are_never_null(api: Api) -> None:
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 assert {"type": "null"} not in parameter["schema"].get("anyOf", []), parameter["name"]
+
+
+async def test_the_schema_counts_texts_length_as_the_server_does(api: Api) -> None:
+    """Text is stripped of the white space around it before its length counts: the schema's
+    pattern says the same of the text as sent, white space named as the validator strips it."""
+    schema = api.app.openapi()["components"]["schemas"]
+    pattern = schema["ComplaintCreate"]["properties"]["description"]["pattern"]
+    for text, fits in (
+        ("\x85" + "水壶底座松动无法热", False),  # 9 characters once NEL is stripped
+        ("\u3000水壶底座松动,无法加热\u3000", True),
+        ("\x1c水壶底座松动无法加热", True),  # not white space to the validator
+        (" " * 12, False),
+    ):
+        assert (re.search(pattern, text) is not None) is fits, repr(text)
+        got = await api.post("/api/complaints", complaint(description=text))
+        assert (got.status_code == 201) is fits, (repr(text), got.text)

@@ -19,9 +19,8 @@ def share(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-async def test_a_cycle_report_as_a_page_with_its_tables_charts_and_csv(
-    signed_in: SignedIn, api: Api, db: Database, settings: Settings
-) -> None:
+async def _november_reported(db: Database, settings: Settings) -> None:
+    """Generated cases in the read model, and the report of November made from them."""
     cases, evaluations, violations, _ = generate(seed=11, n=160)
     await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
     made = ReportActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
@@ -30,6 +29,12 @@ async def test_a_cycle_report_as_a_page_with_its_tables_charts_and_csv(
             ReportRequest(period="2026-11", as_of=datetime(2026, 12, 1, 1, tzinfo=UTC))
         )
     )
+
+
+async def test_a_cycle_report_as_a_page_with_its_tables_charts_and_csv(
+    signed_in: SignedIn, api: Api, db: Database, settings: Settings
+) -> None:
+    await _november_reported(db, settings)
     supervisor = await signed_in("supervisor")
     listing = (await supervisor.get("/staff/reports")).text
     assert 'href="/staff/reports/2026-11"' in listing and "2026-10" in listing
@@ -85,14 +90,7 @@ async def test_a_supervisor_makes_the_report_of_a_chosen_period_now(
 async def test_a_bureau_reads_its_areas_part_of_a_report_its_counties_side_by_side(
     signed_in: SignedIn, api: Api, db: Database, settings: Settings
 ) -> None:
-    cases, evaluations, violations, _ = generate(seed=11, n=160)
-    await store(db, (Complaint, cases), (Task, evaluations), (ViolationRow, violations))
-    made = ReportActivities(db, PolicyStore(settings.policy_file, db), settings.working_calendar())
-    await made.record_cycle_report(
-        await made.compute_cycle_report(
-            ReportRequest(period="2026-11", as_of=datetime(2026, 12, 1, 1, tzinfo=UTC))
-        )
-    )
+    await _november_reported(db, settings)
     everything = (await api.get("/api/reports/2026-11", as_="supervisor")).json()
     city = (await api.get("/api/reports/2026-11", as_="supervisor-shenzhen")).json()
     scopes = {(s["scope"], s["key"]): s for s in everything["scopes"]}

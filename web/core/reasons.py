@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from services.errors import FieldError
+from services.fields import SPACE
 from web.core.i18n import N_, Language
 
 # Pydantic's errors, by type; the context's names fill the message.
@@ -121,7 +122,7 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
 
 def translate(error: FieldError, lang: Language) -> str:
     """The reason for a field, in the page's language."""
-    if error.kind == "string_pattern_mismatch" and error.context.get("pattern") == r"\S":
+    if error.kind == "string_pattern_mismatch" and SPACE in str(error.context.get("pattern", "")):
         return lang.gettext(NOT_BLANK)
     if error.kind.startswith("value_error") and error.reason.startswith("value is not a valid email address"):
         return lang.gettext("is not a valid e-mail address")
