@@ -49,7 +49,7 @@ class CaseFacts:
     evaluated_resolved: bool | None = None
     channel: str = ""  # phone, web, store or platform
     bureau: str = ""  # the bureau that handles it
-    admission: str | None = None  # admitted | declined | deemed, once the bureau's window is over
+    admission: str | None = None  # admitted, declined or deemed: the bureau's acceptance, once settled
     transfers: int = 0
     transferred_at: datetime | None = None  # the last transfer
     mediation_timed_out: bool = False
