@@ -49,7 +49,11 @@ class IntakeActivities:
             )
             supervision = await session.get(EnterpriseSupervision, intake.enterprise.credit_code)
             registered = await session.get(Enterprise, intake.enterprise.credit_code)
-            platform = await session.get(Enterprise, intake.platform.credit_code) if intake.platform else None
+            platform = (
+                await session.get(Enterprise, intake.platform.credit_code)
+                if intake.platform and policy.jurisdiction.platform_merchants == "platform"
+                else None
+            )
         result = triage(
             policy.triage,
             category=intake.category,
@@ -71,14 +75,13 @@ class IntakeActivities:
             routing=self.bureaus.route(
                 enterprise_division=registered.division if registered else None,
                 complaint_division=intake.region_code,
-                platform=_domicile(platform)
-                if policy.jurisdiction.platform_merchants == "platform"
-                else None,
+                platform=_domicile(platform),
             ),
         )
 
 
 def _domicile(platform: Enterprise | None) -> Domicile | None:
     """A platform's operator where the registry places it; one it does not place has none to go by."""
-    division = platform.division if platform else None
-    return Domicile(name=platform.name, division=division) if platform and division else None
+    if platform is None or platform.division is None:
+        return None
+    return Domicile(name=platform.name, division=platform.division)

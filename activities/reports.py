@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from temporalio import activity
 
-from db.metrics import compute
+from db.metrics import compute, compute_areas
 from db.models import CycleReportRow, NotificationRow
 from db.policies import PolicyStore
 from db.session import Database
@@ -42,12 +42,10 @@ class ReportActivities:
                     key = row.key[dimension]
                     scopes.append(compare(dimension, key, row.figures, earlier.get(key, Figures())))
                 if dimension == "bureau":  # and each area the bureaus lie in: what a bureau reads
-                    for code in areas([*earlier, *(row.key[dimension] for row in now.rows)]):
-                        inside = await compute(session, policy, self.calendar, period, (), bureau=code)
-                        before_inside = await compute(
-                            session, policy, self.calendar, previous, (), bureau=code
-                        )
-                        scopes.append(compare("area", code, inside.total, before_inside.total))
+                    codes = areas([*earlier, *(row.key[dimension] for row in now.rows)])
+                    this_cycle = await compute_areas(session, policy, self.calendar, period, codes)
+                    last_cycle = await compute_areas(session, policy, self.calendar, previous, codes)
+                    scopes += [compare("area", c, this_cycle[c], last_cycle[c]) for c in codes]
         return CycleReport(
             label=period.label,
             cycle=period.kind,

@@ -98,6 +98,10 @@ async def test_a_bureau_reads_its_areas_part_of_a_report_its_counties_side_by_si
     assert [s["key"] for s in counties] == ["440305", "440306"]  # the city's counties, no other bureau
     total = city["scopes"][0]
     assert total["scope"] == "total" and total["current"] == scopes[("area", "440300")]["current"]
+    for who, area in (("supervisor-shenzhen", "440300"), ("supervisor-pudong", "310115")):
+        for label, side in (("2026-11", "current"), ("2026-10", "previous")):  # as the metrics give them
+            metrics = (await api.get(f"/api/metrics?period={label}", as_=who)).json()
+            assert metrics["total"] == scopes[("area", area)][side], (who, label)
     assert total["current"]["volume"] == sum(s["current"]["volume"] for s in counties) > 0
     assert total["current"]["volume"] < scopes[("total", "")]["current"]["volume"]
     kept = {(s["scope"], s["key"]) for s in city["scopes"][1:]}
