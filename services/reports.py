@@ -95,12 +95,11 @@ def _of_an_area(bureau: str | None) -> TypeGuard[str]:
 
 
 def _area_total(report: CycleReport, bureau: str) -> ScopeFigures:
+    """The area's figures as the report's total; none for a report made before it had areas."""
     mine = next((s for s in report.scopes if s.scope == "area" and s.key == bureau), None)
-    return (
-        compare("total", "", mine.current, mine.previous)
-        if mine
-        else compare("total", "", Figures(), Figures())
-    )
+    if mine is None:
+        return compare("total", "", Figures(), Figures())
+    return mine.model_copy(update={"scope": "total", "key": ""})
 
 
 def report_csv(report: CycleReport) -> str:

@@ -19,8 +19,14 @@ CONTROL = frozenset({CSRF_FIELD, "key", "next", "back"})  # the form's own field
 
 
 def nested(
-    data: FormData, lists: Iterable[str] = (), *, rename: dict[str, str] | None = None
+    data: FormData,
+    lists: Iterable[str] = (),
+    *,
+    rename: dict[str, str] | None = None,
+    optional: Iterable[str] = (),
 ) -> dict[str, Any]:
+    """The form's fields as the input's nested fields. A group the form shows is there even with
+    its fields all empty, unless it is `optional` (then it is left out)."""
     out: dict[str, Any] = {}
     lists = set(lists)
     for key in dict.fromkeys(data.keys()):
@@ -30,7 +36,7 @@ def nested(
         name = (rename or {}).get(key, key)
         target = out
         *path, last = name.split(".")
-        for part in path:  # a group the form shows is there, even with its fields all empty
+        for part in path:
             target = target.setdefault(part, {})
         value: Any
         if name in lists:
@@ -40,6 +46,9 @@ def nested(
             if not value:
                 continue
         target[last] = value
+    for group in optional:
+        if out.get(group) == {}:
+            del out[group]
     return _listed(out)
 
 
@@ -53,11 +62,16 @@ def _listed(value: Any) -> Any:
 
 
 def parse(
-    model: type[M], data: FormData, lists: Iterable[str] = (), *, rename: dict[str, str] | None = None
+    model: type[M],
+    data: FormData,
+    lists: Iterable[str] = (),
+    *,
+    rename: dict[str, str] | None = None,
+    optional: Iterable[str] = (),
 ) -> tuple[M | None, list[FieldError]]:
     """The input, or the reasons its fields were refused (named as the form names them)."""
     try:
-        return model.model_validate(nested(data, lists, rename=rename)), []
+        return model.model_validate(nested(data, lists, rename=rename, optional=optional)), []
     except ValidationError as exc:
         back = {v: k for k, v in (rename or {}).items()}
         return None, [_renamed(e, back) for e in field_errors(exc.errors())]

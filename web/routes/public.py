@@ -92,8 +92,9 @@ async def file_from_form(page: Page, data: FormData, principal: Principal | None
             problem=page._(EXPIRED),
             **again,
         )
-    sent = _unless_left_empty(data, "platform")
-    complaint, errors = parse(intake.ComplaintCreate, in_beijing(sent, ["received_at"] if clerk else []))
+    complaint, errors = parse(
+        intake.ComplaintCreate, in_beijing(data, ["received_at"] if clerk else []), optional=["platform"]
+    )
     if complaint is None:
         return page.render("public/file.html", status=422, errors=page.errors(errors), **again)
     try:
@@ -103,14 +104,6 @@ async def file_from_form(page: Page, data: FormData, principal: Principal | None
     except Invalid as refused:
         return page.render("public/file.html", status=422, errors=page.errors(refused.errors), **again)
     return page.render("public/receipt.html", status=201, receipt=filed.receipt)
-
-
-def _unless_left_empty(data: FormData, group: str) -> FormData:
-    """The form without an optional group of fields the sender left empty (no platform named)."""
-    inside = [v for k, v in data.multi_items() if k.startswith(f"{group}.")]
-    if any(isinstance(v, str) and v.strip() for v in inside):
-        return data
-    return FormData([(k, v) for k, v in data.multi_items() if not k.startswith(f"{group}.")])
 
 
 @router.post("/complaints/new", response_class=HTMLResponse)
