@@ -180,10 +180,15 @@ class Importer:
                 told, found[:] = list(found), []
                 await progress(tally, told, flight.settle())
 
+        stop = asyncio.Event()
+
         async def reporting() -> None:
-            while True:
-                await asyncio.sleep(every)
-                await report()
+            # stopped by the event, never cancelled: a report cut off mid-write would lose its problems
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), every)
+                if not stop.is_set():
+                    await report()
 
         lanes = [asyncio.create_task(lane()) for _ in range(self.lanes)]
         reporter = asyncio.create_task(reporting())
@@ -199,11 +204,10 @@ class Importer:
                 await _put_unless_failed(rows, lanes)
             await asyncio.gather(*lanes)
         finally:
-            reporter.cancel()
+            stop.set()
             for t in lanes:
                 t.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reporter
+            await reporter
         await report()
         return tally
 

@@ -130,6 +130,27 @@ async def test_a_dry_run_of_a_workbook_reports_each_bad_row_and_creates_nothing(
     assert [w async for w in dev_env.client.list_workflows(query)] == []
 
 
+async def test_a_report_being_written_when_the_rows_end_is_written_whole(
+    settings: Settings, db: Database, tmp_path: Path
+) -> None:
+    rows = [good_row(i) for i in range(40)]
+    for row in rows:
+        row["联系电话"] = "110"
+    path = tmp_path / "export.csv"
+    path.write_bytes(csv_bytes(rows))
+    found: list[Problem] = []
+
+    async def told(_tally: Tally, problems: list[Problem], _mark: Mark) -> None:
+        await asyncio.sleep(0.05)  # as a write to the database, still going when the last row is done
+        found.extend(problems)
+
+    importer = Importer(db, None, settings, CLERK, template(), dry_run=True)
+    tally = await importer.run(Table(path), progress=told, every=0.001)
+
+    assert tally.refused == 40
+    assert sorted(p.row for p in found) == list(range(2, 42))
+
+
 async def test_an_interrupted_import_resumes_with_no_case_twice(
     api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
 ) -> None:

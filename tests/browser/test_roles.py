@@ -388,6 +388,7 @@ async def test_a_clerk_imports_a_hotline_export_and_follows_it_to_its_summary(
     await expect(clerk.locator("h1")).to_contain_text("12345热线导出.csv")
     await expect(clerk.locator("#problems")).to_be_visible(timeout=120_000)  # the page renews itself
     await expect(clerk.locator("#progress")).to_have_count(0)
+    await expect(clerk.locator("p.meta")).to_contain_text("已完成")
     await expect(clerk.locator("#summary")).to_contain_text("已创建")
     await expect(clerk.locator("#problems tbody tr")).to_have_count(1)
     await expect(clerk.locator("#problems")).to_contain_text("联系电话")
