@@ -1,7 +1,7 @@
 """`./scripts/bench`: the benchmarks, each with its baseline in the same run, their figures
 written into BENCHMARKS.md with the date, the machine and the versions.
 
-    python -m bench [--only intake,lifecycle,pages,notifications,faults,imports] [--quick]
+    python -m bench [--only intake,lifecycle,pages,notifications,memory,faults,imports] [--quick]
 
 Each scenario's figures replace its own section of BENCHMARKS.md (between its markers); the
 sections of scenarios not run, and the notes outside the markers, are kept. `--quick` runs each
@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import faults, imports, intake, lifecycle, notifications, pages
+from bench import faults, imports, intake, lifecycle, memory, notifications, pages
 from bench.system import scratch
 from db.seed import seed_demo
 
@@ -51,6 +51,10 @@ async def _notifications(quick: bool) -> str:
     return notifications.table(result, "SQLite")
 
 
+async def _memory(quick: bool) -> str:
+    return await memory.run(cases=200 if quick else 10_000)
+
+
 async def _faults(quick: bool) -> str:
     cases, kills = (40, 3) if quick else (1000, 10)
     return faults.report(await asyncio.to_thread(faults.run, cases, kills))
@@ -65,6 +69,7 @@ SCENARIOS: dict[str, Callable[[bool], Coroutine[Any, Any, str]]] = {
     "lifecycle": _lifecycle,
     "pages": _pages,
     "notifications": _notifications,
+    "memory": _memory,
     "faults": _faults,
     "imports": _imports,
 }

@@ -96,7 +96,7 @@ def intake(i: int) -> ComplaintIntake:
     )
 
 
-async def _in_turn(n: int, concurrency: int, one: Any) -> tuple[float, list[float]]:
+async def in_turn(n: int, concurrency: int, one: Any) -> tuple[float, list[float]]:
     """Run `one(i)` for i < n, `concurrency` at a time: the rate, and each call's seconds."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
@@ -144,12 +144,12 @@ async def measure(running: System, cases: int, concurrency: int, rounds: int) ->
             if answer.status_code != 201:
                 raise SystemExit(f"intake answered {answer.status_code}: {answer.text}")
 
-        await _in_turn(concurrency, concurrency, file)  # warm both sides up
-        await _in_turn(concurrency, concurrency, start)
+        await in_turn(concurrency, concurrency, file)  # warm both sides up
+        await in_turn(concurrency, concurrency, start)
         for _ in range(rounds):
-            raw, _ = await _in_turn(cases, concurrency, start)
+            raw, _ = await in_turn(cases, concurrency, start)
             before = running.cpu()
-            api, latencies = await _in_turn(cases, concurrency, file)
+            api, latencies = await in_turn(cases, concurrency, file)
             await asyncio.sleep(1)  # the last intakes' steps after their answer (projection, mail)
             after = running.cpu()
             used = {name: after[name] - before.get(name, 0.0) for name in after}

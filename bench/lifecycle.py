@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench.intake import _in_turn, body
+from bench.intake import body, in_turn
 from bench.system import System, system
 
 EVALUATORS = ("evaluator1", "evaluator2")
@@ -121,10 +121,10 @@ async def measure(running: System, cases: int, concurrency: int) -> Result:
     limits = httpx.Limits(max_connections=concurrency * 2)
     async with httpx.AsyncClient(base_url=running.api, timeout=120, limits=limits) as http:
         parties = Parties(http, running)
-        await _in_turn(concurrency, concurrency, parties.case)  # warm up
+        await in_turn(concurrency, concurrency, parties.case)  # warm up
         parties.visible.clear()
         before = running.cpu()
-        rate, _ = await _in_turn(cases, concurrency, parties.case)
+        rate, _ = await in_turn(cases, concurrency, parties.case)
         after = running.cpu()
     used = {name: after[name] - before.get(name, 0.0) for name in after}
     return Result(cases, concurrency, rate, used, parties.visible)

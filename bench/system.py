@@ -140,24 +140,42 @@ class System:
         """The processes `run` started, each with its command line."""
         return children(self.process.pid)
 
+    def processes(self) -> dict[int, str]:
+        """The processes `run` started, each by its part's name."""
+        return {
+            pid: "temporal" if "start-dev" in words
+            else "api" if "cli api" in words
+            else "cases' worker" if "worker cases" in words
+            else "deliveries' worker" if "worker deliveries" in words
+            else "mail sink"
+            for pid, words in self.children().items()
+        }  # fmt: skip
+
     def cpu(self) -> dict[str, float]:
-        """Processor seconds used so far by each process `run` started, by its log's name."""
+        """Processor seconds used so far by each process `run` started, by its part's name."""
         used: dict[str, float] = {}
         clock = os.sysconf("SC_CLK_TCK")
-        for pid, words in self.children().items():
+        for pid, name in self.processes().items():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # it exited meanwhile
-            name = (
-                "temporal" if "start-dev" in words
-                else "api" if "cli api" in words
-                else "cases' worker" if "worker cases" in words
-                else "deliveries' worker" if "worker deliveries" in words
-                else "mail sink"
-            )  # fmt: skip
             used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / clock
         return used
+
+    def memory(self) -> dict[str, tuple[float, float]]:
+        """Each part's resident memory now and at its peak, in MB (the processes of a part added)."""
+        held: dict[str, tuple[float, float]] = {}
+        for pid, name in self.processes().items():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            kb = {k: int(v.split()[0]) for k, v in (line.split(":", 1) for line in status.splitlines())
+                  if k in ("VmRSS", "VmHWM")}  # fmt: skip
+            now, peak = held.get(name, (0.0, 0.0))
+            held[name] = (now + kb.get("VmRSS", 0) / 1024, peak + kb.get("VmHWM", 0) / 1024)
+        return held
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bench import imports, intake, lifecycle, notifications
+from bench import imports, intake, lifecycle, memory, notifications
 from bench.__main__ import written
 from bench.pages import run, table
+from bench.system import system
 from db.session import Database
 from settings import Settings
 
@@ -62,6 +63,18 @@ async def test_the_intake_and_whole_case_benchmarks_run_against_aftersales_run()
     whole = await lifecycle.run(cases=4, concurrency=4)
     assert whole.startswith("4 whole cases, 4 at a time:") and "cases a second" in whole
     assert "from its 200 to the case listed as responded" in whole
+
+
+async def test_the_memory_benchmark_reads_each_part_as_the_open_cases_grow() -> None:
+    with system("memory", worker_cached_workflows="40") as running:
+        result = await memory.measure(running, cases=18, cached_workflows=40)
+    assert [s.open_cases for s in result.samples] == [48, 52, 56, 60, 66]  # the warm-up, each quarter
+    for part in memory.PARTS:
+        assert all(s.resident_mb[part] > 0 for s in result.samples), part
+        assert result.peak_mb[part] >= result.samples[-1].resident_mb[part], part
+    report = memory.report(result)
+    assert "keeps at most 40 cases in memory" in report and "| 66 |" in report
+    assert "Each case opened after the warm-up: cases' worker " in report
 
 
 def test_the_bench_command_writes_a_scenario_into_its_own_section() -> None:
