@@ -130,10 +130,10 @@ def command_problem(state: EnterpriseState, command: Command, now: datetime) -> 
     if problem := command.problem():
         return problem
     penalty = state.penalty(getattr(command, "penalty_id", ""))
-    if isinstance(command, PenaltyDecision):
-        return decision_problem(state, command)
     if penalty is None:  # the refusal names it
         return None
+    if isinstance(command, PenaltyDecision):
+        return decision_problem(state, command)
     if isinstance(command, HearingSchedule):
         return schedule_problem(penalty, command, now)
     if isinstance(command, HearingRecord):

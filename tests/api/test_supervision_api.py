@@ -65,11 +65,13 @@ async def test_the_ladder_through_the_api(ts_api: Api, ts_env: WorkflowEnvironme
     )
     assert stated.json()["penalties"][0]["status"] == "awaiting_decision"
     assert (await api.post(decision, {"outcome": "confirm", "reason": "x"}, as_="minghui")).status_code == 403
-    too_much = await api.post(
-        decision, {"outcome": "amend", "kind": "fine", "amount": "600000", "reason": "加重"}, as_="supervisor"
-    )
+    fine = {"outcome": "amend", "kind": "fine", "amount": "600000", "reason": "加重"}
+    too_much = await api.post(decision, fine, as_="supervisor")
     assert too_much.status_code == 422
     assert too_much.json()["errors"] == [{"field": "amount", "reason": "must be from 1 to 500,000 yuan"}]
+    # A penalty the record does not hold is refused as such, whatever the decision says.
+    elsewhere = await api.post(decision.replace("P1", "P9"), fine | {"amount": "0.94"}, as_="supervisor")
+    assert elsewhere.status_code == 409 and elsewhere.json()["detail"] == "there is no penalty P9"
     decided = await api.post(
         decision,
         {"outcome": "amend", "kind": "fine", "amount": "30000", "reason": "已陈述申辩,从轻"},
