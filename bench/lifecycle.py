@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from bench.intake import body, in_turn
-from bench.system import System, system
+from bench.system import System, system, until
 
 EVALUATORS = ("evaluator1", "evaluator2")
 ENTERPRISE_ACCOUNTS = ("minghui", "xunjie", "youjia")  # the demo's, in the order body() files against
@@ -55,14 +55,6 @@ class Parties:
         result: dict[str, Any] = answer.json()
         return result
 
-    async def _until(self, probe: Any, what: str) -> Any:
-        deadline = time.monotonic() + 120
-        while not (found := await probe()):
-            if time.monotonic() > deadline:
-                raise SystemExit(f"timed out waiting for {what}")
-            await asyncio.sleep(0.1)
-        return found
-
     async def _listed(self, no: str, status: str, received: str) -> bool:
         at = datetime.fromisoformat(received)
         params: dict[str, str | int] = {
@@ -83,10 +75,10 @@ class Parties:
             view = await self.http.get(f"/api/complaints/{no}", headers=enterprise)
             return view.status_code == 200
 
-        await self._until(seen, "the case shown to the enterprise")
+        await until(seen, "the case shown to the enterprise")
         answered = await self._post(f"/api/complaints/{no}/response", {"message": "已联系消费者"}, enterprise)
         began = time.perf_counter()
-        await self._until(lambda: self._listed(no, "responded", answered["received_at"]), "the answer listed")
+        await until(lambda: self._listed(no, "responded", answered["received_at"]), "the answer listed")
         self.visible.append(time.perf_counter() - began)
         proposal = {"measures": ["replace"], "detail": "免费更换新品"}
         await self._post(f"/api/complaints/{no}/proposal", proposal, enterprise)
@@ -96,7 +88,7 @@ class Parties:
             view = (await self.http.get(f"/api/complaints/{no}", headers=self._as("supervisor"))).json()
             return view["task"]["task_id"] if view.get("task") else None
 
-        task_id = await self._until(task, "the evaluation task")
+        task_id = await until(task, "the evaluation task")
         survey = {"satisfaction": 5, "service_attitude": 5, "resolved": True}
 
         async def surveyed() -> bool:
@@ -108,13 +100,13 @@ class Parties:
                     return True
             return False  # the task not yet open to its agency
 
-        await self._until(surveyed, "the survey taken")
+        await until(surveyed, "the survey taken")
 
         async def closed() -> bool:
             view = (await self.http.get(f"/api/complaints/{no}", headers=consumer)).json()
             return bool(view["status"] == "closed")
 
-        await self._until(closed, "the case closed")
+        await until(closed, "the case closed")
 
 
 async def measure(running: System, cases: int, concurrency: int) -> Result:

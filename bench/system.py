@@ -1,6 +1,7 @@
 """What every benchmark runs on: a Temporal dev server and the workers of its own, and a
 temporary data folder with a migrated database."""
 
+import asyncio
 import contextlib
 import itertools
 import os
@@ -12,9 +13,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -25,6 +27,8 @@ from settings import Settings
 from temporal_client import data_converter, key_ring, register_search_attributes
 from worker import build_worker
 from workflows import search_attributes as sa
+
+T = TypeVar("T")
 
 
 @asynccontextmanager
@@ -224,3 +228,13 @@ def system(name: str, **settings: str) -> Iterator[System]:
             yield running_system
         finally:
             running_system.stop()
+
+
+async def until(probe: Callable[[], Awaitable[T]], what: str, seconds: float = 120) -> T:
+    """What `probe` answers once it answers something true; the benchmark stops if it never does."""
+    deadline = time.monotonic() + seconds
+    while not (found := await probe()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+    return found

@@ -67,7 +67,7 @@ async def test_the_intake_and_whole_case_benchmarks_run_against_aftersales_run()
 
 async def test_the_memory_benchmark_reads_each_part_as_the_open_cases_grow() -> None:
     with system("memory", worker_cached_workflows="40") as running:
-        result = await memory.measure(running, cases=18, cached_workflows=40)
+        result = await memory.measure(running, cases=18)
     assert [s.open_cases for s in result.samples] == [48, 52, 56, 60, 66]  # the warm-up, each quarter
     for part in memory.PARTS:
         assert all(s.resident_mb[part] > 0 for s in result.samples), part

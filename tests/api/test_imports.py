@@ -140,8 +140,9 @@ async def test_a_report_being_written_when_the_rows_end_is_written_whole(
     path.write_bytes(csv_bytes(rows))
     found: list[Problem] = []
 
-    async def told(_tally: Tally, problems: list[Problem], _mark: Mark) -> None:
-        await asyncio.sleep(0.05)  # as a write to the database, still going when the last row is done
+    async def told(tally: Tally, problems: list[Problem], _mark: Mark) -> None:
+        # a write still going when the last row is done
+        await eventually(lambda: tally.done == len(rows), what="every row done")
         found.extend(problems)
 
     importer = Importer(db, None, settings, CLERK, template(), dry_run=True)
