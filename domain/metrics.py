@@ -1,15 +1,19 @@
 """The evaluation system: the plan's metrics over a set of cases, and the enterprise scorecard.
 
-Pure: given the facts of each case (from the read model) and the calendar, it computes. The
-formulas are in the README; the scorecard's weights and deductions are in the policy.
+Pure: given the tally of a set of cases (the database counts them, see `db.metrics`) and the
+calendar, it computes. The formulas are in the README; the scorecard's weights and deductions
+are in the policy.
 """
 
+import bisect
+import functools
+import itertools
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from statistics import fmean, median
-from zoneinfo import ZoneInfo
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
+from statistics import median
 
 from domain.calendar import WorkingCalendar
 from domain.enums import Outcome
@@ -27,46 +31,7 @@ NOT_JUDGED = {
 DIMENSIONS = ("enterprise", "region", "category", "channel", "bureau")
 
 
-@dataclass(frozen=True)
-class CaseFacts:
-    """What the metrics need of one case."""
-
-    enterprise: str
-    region: str
-    category: str
-    received_at: datetime
-    responded_at: datetime | None
-    response_due: datetime | None
-    response_breached: bool  # and counted against the enterprise
-    resolution_due: datetime | None
-    resolved_at: datetime | None
-    resolution_breached: bool
-    closed: bool
-    outcome: str | None
-    repeat: bool
-    satisfaction: int | None = None  # from the third-party evaluation, when evaluated
-    service_attitude: int | None = None
-    evaluated_resolved: bool | None = None
-    channel: str = ""  # phone, web, store or platform
-    bureau: str = ""  # the bureau that handles it
-    admission: str | None = None  # admitted, declined or deemed: the bureau's acceptance, once settled
-    transfers: int = 0
-    transferred_at: datetime | None = None  # the last transfer
-    mediation_timed_out: bool = False
-
-
-@dataclass(frozen=True)
-class MeasureFacts:
-    """A violation, warning or penalty: when, against whom, in which case's region, category,
-    channel and bureau."""
-
-    kind: str  # violation | warning | penalty
-    at: datetime
-    enterprise: str
-    region: str | None
-    category: str | None
-    channel: str | None = None
-    bureau: str | None = None
+Span = tuple[date, date]  # two local dates
 
 
 class Figures(Message):
@@ -96,7 +61,72 @@ class Figures(Message):
     mediation_timed_out: int = 0  # mediation ended without agreement when its window ran out
 
 
-def percentile(values: list[float], share: float) -> float:
+@dataclass
+class Tally:
+    """What the figures of a set of cases are computed from: counts and sums, and the values
+    whose medians and percentiles are given (each response's hours; the spans of dates whose
+    working days are counted, with how many cases each). The tallies of sets with no case in
+    common add up to the tally of their union, so the database tallies each group, and the total
+    and the coarser groups are their sums.
+
+    What each count is (the database counts the same; see `db.metrics`):
+    - answered: the response window has closed (answered, or breached), except a case that
+      reached the enterprise after its deadline (recorded late) and was answered unbreached;
+      answered_in_time: of those, answered by the deadline;
+    - due_passed: resolved, or its resolution deadline breached; resolved_in_time: of those,
+      resolved by the deadline;
+    - judged: closed with the enterprise's handling judged (not in NOT_JUDGED); resolved: of
+      those, resolved (RESOLVED); refuted: of those, found unresolved by the evaluation;
+    - evaluated: with a third-party survey; satisfaction and attitude: the scores' sums, with
+      how many scores each.
+    """
+
+    volume: int = 0
+    repeat: int = 0
+    overdue: int = 0  # a response or resolution deadline breached
+    answered: int = 0
+    answered_in_time: int = 0
+    due_passed: int = 0
+    resolved_in_time: int = 0
+    judged: int = 0
+    resolved: int = 0
+    refuted: int = 0
+    evaluated: int = 0
+    satisfaction: int = 0
+    satisfaction_scores: int = 0
+    attitude: int = 0
+    attitude_scores: int = 0
+    decided: int = 0  # acceptance admitted or declined in the window
+    deemed: int = 0
+    declined: int = 0
+    mediation_timed_out: int = 0
+    violations: int = 0
+    warnings: int = 0
+    penalties: int = 0
+    response_hours: list[float] = field(default_factory=list)
+    resolution_spans: Counter[Span] = field(default_factory=Counter)  # received → resolved
+    transfer_spans: Counter[Span] = field(default_factory=Counter)  # received → the last transfer
+
+    def __iadd__(self, other: "Tally") -> "Tally":
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, int):
+                setattr(self, f.name, mine + theirs)
+            elif isinstance(mine, Counter):
+                mine.update(theirs)
+            else:
+                mine.extend(theirs)
+        return self
+
+
+def total(tallies: Iterable[Tally]) -> Tally:
+    out = Tally()
+    for t in tallies:
+        out += t
+    return out
+
+
+def percentile(values: Sequence[float], share: float) -> float:
     """Nearest rank: the smallest value with at least `share` of the values at or below it."""
     ordered = sorted(values)
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
@@ -106,86 +136,53 @@ def _share(hits: int, total: int) -> float | None:
     return hits / total if total else None
 
 
-def figures(
-    cases: list[CaseFacts],
-    measures: list[MeasureFacts],
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    scorecard: ScorecardPolicy,
-) -> Figures:
+def span_days(calendar: WorkingCalendar) -> Callable[[Span], int]:
+    """Working days after a span's first date up to its last, each span counted once: a year's
+    cases share a few thousand spans."""
+
+    @functools.cache
+    def days(span: Span) -> int:
+        return calendar.working_days_between(*span)
+
+    return days
+
+
+def _values(spans: Counter[Span], days: Callable[[Span], int]) -> list[int]:
+    return [d for span, n in spans.items() for d in itertools.repeat(days(span), n)]
+
+
+def figures(t: Tally, days: Callable[[Span], int], scorecard: ScorecardPolicy) -> Figures:
     out = Figures(
-        volume=len(cases),
-        repeat_complaints=sum(c.repeat for c in cases),
-        overdue=sum(c.response_breached or c.resolution_breached for c in cases),
+        volume=t.volume,
+        repeat_complaints=t.repeat,
+        overdue=t.overdue,
+        response_within_24h=_share(t.answered_in_time, t.answered),
+        resolution_within_3_days=_share(t.resolved_in_time, t.due_passed),
+        resolution_success_rate=_share(t.resolved - t.refuted, t.judged),
+        evaluated=t.evaluated,
+        violations=t.violations,
+        warnings=t.warnings,
+        penalties=t.penalties,
+        acceptance_in_time=_share(t.decided, t.decided + t.deemed),
+        acceptance_deemed=t.deemed,
+        not_admitted=t.declined,
+        mediation_timed_out=t.mediation_timed_out,
     )
-    hours = [(c.responded_at - c.received_at) / timedelta(hours=1) for c in cases if c.responded_at]
-    if hours:
-        out.response_hours_median, out.response_hours_p90 = (
-            round(median(hours), 2),
-            round(percentile(hours, 0.9), 2),
-        )
-
-    # Of the cases whose response window has closed, those answered by the deadline. A case that
-    # reached the enterprise after its deadline (recorded late) is not counted either way.
-    def late(c: CaseFacts) -> bool:
-        return bool(c.responded_at and c.response_due and c.responded_at > c.response_due)
-
-    answered = [
-        c
-        for c in cases
-        if (c.responded_at or c.response_breached) and not (late(c) and not c.response_breached)
-    ]
-    out.response_within_24h = _share(
-        sum(bool(c.responded_at) and not late(c) for c in answered), len(answered)
-    )
-
-    spans: dict[tuple[date, date], float] = {}  # a year's cases share a few thousand spans
-
-    def working_days(since: datetime, until: datetime) -> float:
-        span = (since.astimezone(tz).date(), until.astimezone(tz).date())
-        if span not in spans:
-            spans[span] = calendar.working_days_between(*span)
-        return spans[span]
-
-    days = [working_days(c.received_at, c.resolved_at) for c in cases if c.resolved_at]
-    if days:
-        out.resolution_days_median, out.resolution_days_p90 = median(days), percentile(days, 0.9)
-    due_passed = [c for c in cases if c.resolved_at or c.resolution_breached]
-    out.resolution_within_3_days = _share(
-        sum(
-            bool(c.resolved_at and c.resolution_due and c.resolved_at <= c.resolution_due) for c in due_passed
-        ),
-        len(due_passed),
-    )
-    judged = [c for c in cases if c.closed and c.outcome not in NOT_JUDGED]
-    out.resolution_success_rate = _share(
-        sum(c.outcome in RESOLVED and c.evaluated_resolved is not False for c in judged), len(judged)
-    )
-    evaluated = [c for c in cases if c.satisfaction is not None]
-    out.evaluated = len(evaluated)
-    if evaluated:
-        out.satisfaction = round(fmean(c.satisfaction for c in evaluated if c.satisfaction), 2)
-        out.service_attitude = round(fmean(c.service_attitude for c in evaluated if c.service_attitude), 2)
-    _timeliness(out, cases, working_days)
-    out.violations = sum(m.kind == "violation" for m in measures)
-    out.warnings = sum(m.kind == "warning" for m in measures)
-    out.penalties = sum(m.kind == "penalty" for m in measures)
-    out.score = score(out, scorecard)
-    return out
-
-
-def _timeliness(out: Figures, cases: list[CaseFacts], days: Callable[[datetime, datetime], float]) -> None:
-    """The bureau's own clocks: acceptance decided within its window (a decision after it is
-    refused, so a decision is in time and a deemed acceptance is not), transfers and how long
-    after receipt the last one came, mediation's time-outs."""
-    decided = sum(c.admission in ("admitted", "declined") for c in cases)
-    out.acceptance_deemed = sum(c.admission == "deemed" for c in cases)
-    out.acceptance_in_time = _share(decided, decided + out.acceptance_deemed)
-    out.not_admitted = sum(c.admission == "declined" for c in cases)
-    delays = [days(c.received_at, c.transferred_at) for c in cases if c.transfers and c.transferred_at]
+    if t.response_hours:
+        out.response_hours_median = round(median(t.response_hours), 2)
+        out.response_hours_p90 = round(percentile(t.response_hours, 0.9), 2)
+    resolution = _values(t.resolution_spans, days)
+    if resolution:
+        out.resolution_days_median, out.resolution_days_p90 = median(resolution), percentile(resolution, 0.9)
+    if t.satisfaction_scores:
+        out.satisfaction = round(t.satisfaction / t.satisfaction_scores, 2)
+    if t.attitude_scores:
+        out.service_attitude = round(t.attitude / t.attitude_scores, 2)
+    delays = _values(t.transfer_spans, days)
     out.transferred = len(delays)
     out.transfer_days_median = median(delays) if delays else None
-    out.mediation_timed_out = sum(c.mediation_timed_out for c in cases)
+    out.score = score(out, scorecard)
+    return out
 
 
 def score(f: Figures, policy: ScorecardPolicy) -> float | None:
@@ -208,32 +205,6 @@ def score(f: Figures, policy: ScorecardPolicy) -> float | None:
         + f.penalties * policy.points_per_penalty,
     )
     return round(min(max(base - deduction, 0.0), 100.0), 1)
-
-
-@dataclass
-class Group:
-    key: dict[str, str]
-    cases: list[CaseFacts] = field(default_factory=list)
-    measures: list[MeasureFacts] = field(default_factory=list)
-
-
-def group(cases: Iterable[CaseFacts], measures: Iterable[MeasureFacts], by: tuple[str, ...]) -> list[Group]:
-    """Cases and measures by the dimensions in `by` (enterprise, region, category, channel,
-    bureau), in key order."""
-
-    def key_of(item: CaseFacts | MeasureFacts) -> tuple[str, ...]:
-        return tuple(getattr(item, d) or "" for d in by)
-
-    groups: dict[tuple[str, ...], Group] = {}
-
-    def at(key: tuple[str, ...]) -> Group:
-        return groups.setdefault(key, Group(key=dict(zip(by, key, strict=True))))
-
-    for c in cases:
-        at(key_of(c)).cases.append(c)
-    for m in measures:
-        at(key_of(m)).measures.append(m)
-    return [groups[k] for k in sorted(groups)]
 
 
 @dataclass(frozen=True)
@@ -357,28 +328,24 @@ class SeriesPoint(Message):
 
 
 def series(
-    cases: list[CaseFacts],
-    measures: list[MeasureFacts],
+    by_day: dict[date, Tally],
     cuts: list[Period],
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
+    days: Callable[[Span], int],
     scorecard: ScorecardPolicy,
 ) -> list[SeriesPoint]:
-    """The figures of each cut, from the cases received and the measures dated in it."""
-
-    def day(at: datetime) -> date:
-        return at.astimezone(tz).date()
-
-    points = []
-    for cut in cuts:
-        inside = [c for c in cases if cut.start <= day(c.received_at) < cut.end]
-        dated = [m for m in measures if cut.start <= day(m.at) < cut.end]
-        points.append(
-            SeriesPoint(
-                label=bucket_label(cut),
-                start=str(cut.start),
-                end=str(cut.end),
-                figures=figures(inside, dated, calendar, tz, scorecard),
-            )
+    """The figures of each cut, from the tallies of the days in it."""
+    starts = [cut.start for cut in cuts]
+    inside: list[Tally] = [Tally() for _ in cuts]
+    for day, tally in by_day.items():
+        at = bisect.bisect_right(starts, day) - 1
+        if at >= 0 and day < cuts[at].end:
+            inside[at] += tally
+    return [
+        SeriesPoint(
+            label=bucket_label(cut),
+            start=str(cut.start),
+            end=str(cut.end),
+            figures=figures(tally, days, scorecard),
         )
-    return points
+        for cut, tally in zip(cuts, inside, strict=True)
+    ]

@@ -1,13 +1,15 @@
 """The evaluation system against an independent computation on generated data."""
 
 import math
-from datetime import date, datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 
-from db.metrics import compute
+from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from db.session import Database
 from domain.metrics import parse_period
@@ -234,3 +236,34 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
     shenzhen = [c for c in cases if c["region_code"] == "440300" and start <= c["received_at"] < end]
     assert city.total.volume == len(shenzhen)
     assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume
+
+
+async def test_a_zone_with_summer_time_puts_each_case_on_its_own_days(
+    db: Database, settings: Settings
+) -> None:
+    """Europe/Berlin leaves summer time on 25 October 2026, inside the generated cases' weeks: each
+    day's cases, and the working days from receipt to resolution, are counted on Berlin's dates
+    (SQLite, which knows no zones, reads the timestamps then; PostgreSQL converts them itself)."""
+    cases, _, _, _ = await stored(db)
+    berlin = ZoneInfo("Europe/Berlin")
+    policy = POLICY.model_copy(update={"timezone": "Europe/Berlin"})
+    period = parse_period("2026-10-20..2026-11-05")
+    async with db.sessions() as session:
+        now, days = await compute_over_time(
+            session, policy, settings.working_calendar(), period, ("enterprise",), "day"
+        )
+
+    start, end = (datetime.combine(d, time(0), berlin) for d in (period.start, period.end))
+    mine = [c for c in cases if start <= c["received_at"] < end]
+    on_day = Counter(c["received_at"].astimezone(berlin).date() for c in mine)
+    assert {p.start: p.figures.volume for p in days} == {
+        str(d): on_day[d] for d in (period.start + timedelta(days=k) for k in range(16))
+    }
+    spans = [
+        working_days(c["received_at"].astimezone(berlin).date(), c["resolved_at"].astimezone(berlin).date())
+        for c in mine
+        if c["resolved_at"]
+    ]
+    assert now.total.volume == len(mine) > 0
+    assert now.total.resolution_days_median == pytest.approx(mid(spans))
+    assert now.total.resolution_days_p90 == pytest.approx(rank(spans, 0.9))
