@@ -471,6 +471,12 @@ async def settle(sim: Simulation, within: float = 60.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def _sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:
+    wait = moment - await env.get_current_time()
+    if wait > timedelta(0):
+        await env.sleep(wait)
+
+
 async def simulate(
     *,
     enterprises: int,
@@ -523,23 +529,32 @@ async def simulate(
                 if midnight <= began:
                     raise DayBegun(f"the simulation cannot begin on {day}: that day has begun")
                 await env.sleep(midnight - began)
-                start = await env.get_current_time()
+                start = midnight
                 arrivals = sorted(
                     start + timedelta(seconds=rng.uniform(0, days * 86400)) for _ in range(complaints)
                 )
                 end = start + timedelta(days=days)
-                now = start
                 settled = end + timedelta(days=settle_days)  # the last arrival's case runs its course
-                while now < settled:
-                    while arrivals and arrivals[0] <= now:
-                        arrivals.pop(0)
-                        await sim.file(now)
-                    await sim.tick(now)
-                    await env.sleep(TICK)
+                # The parties act on a schedule, and judge by it, never by the clock they find: the
+                # server's clock runs on while the worker is busy, by more on a loaded machine.
+                # Each complaint arrives at its own moment and the ticks fall half a tick off the
+                # hour, so no deadline (a day after an arrival, 24:00 of a working day) falls on
+                # a tick, and what a tick sees never depends on which came first.
+                tick = start + TICK / 2
+                while tick < settled:
+                    while arrivals and arrivals[0] < tick:
+                        arrival = arrivals.pop(0)
+                        await _sleep_until(env, arrival)
+                        await sim.file(arrival)
+                    await _sleep_until(env, tick)
                     await settle(sim)
-                    now = await env.get_current_time()
+                    await sim.tick(tick)
+                    tick += TICK
                     if progress is not None:
-                        progress(min(1.0, (now - start) / (settled - start)))
+                        progress(min(1.0, (tick - start) / (settled - start)))
+                await _sleep_until(env, tick)
+                await settle(sim)
+                now = await env.get_current_time()
                 # Measures taken after the last arrival count too: the period runs to the end.
                 start_day = start.astimezone(policy.tz).date()
                 period = Period(
