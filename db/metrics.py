@@ -148,13 +148,13 @@ class _Dialect:
         return date.fromisoformat(value) if isinstance(value, str) else value
 
     def gathered(self, column: ColumnElement[int]) -> ColumnElement[Any]:
-        """A group's integers but NULL in one value: a row a group, not a row a case."""
+        """A group's integers, NULLs left out, in one value: a row a group, not a row a case."""
         if self.postgresql:
             return func.array_agg(column).filter(column.is_not(None))
         return func.group_concat(column, ",")
 
     def ungathered(self, value: list[int] | str | None) -> list[int]:
-        if value is None:  # no grouping, and nothing to gather
+        if value is None:  # nothing to gather in the group
             return []
         return [int(v) for v in value.split(",")] if isinstance(value, str) else value
 
