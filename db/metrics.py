@@ -30,7 +30,7 @@ from sqlalchemy.sql.selectable import GenerativeSelect
 
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from domain.bureaus import area_prefix
-from domain.calendar import WorkingCalendar
+from domain.calendar import WorkingCalendar, local_date
 from domain.enums import CaseStatus, TaskKind, TaskStatus
 from domain.metrics import (
     NOT_JUDGED,
@@ -144,7 +144,7 @@ class _Dialect:
 
     def as_day(self, value: date | datetime | str) -> date:
         if isinstance(value, datetime):
-            return value.astimezone(self.tz).date()
+            return local_date(value, self.tz)
         return date.fromisoformat(value) if isinstance(value, str) else value
 
     def gathered(self, column: ColumnElement[int]) -> ColumnElement[Any]:
@@ -304,25 +304,27 @@ async def tallies(
     for *values, n in violations:
         out[key(values)].violations += n
 
-    await _add_measures(session, out, sql, start, end, by, by_day, enterprise, region, category, area)
+    for kind, place, issued_at in await _measures(session, start, end, enterprise, region, category, area):
+        tally = out[(*(place.get(d) or "" for d in by), *([sql.as_day(issued_at)] if by_day else []))]
+        if kind == "warning":
+            tally.warnings += 1
+        elif kind == "penalty":
+            tally.penalties += 1
     return dict(out)
 
 
-async def _add_measures(
+async def _measures(
     session: AsyncSession,
-    out: defaultdict[Key, Tally],
-    sql: _Dialect,
     start: datetime,
     end: datetime,
-    by: tuple[str, ...],
-    by_day: bool,
     enterprise: str | None,
     region: str | None,
     category: str | None,
     area: str,
-) -> None:
-    """Warnings and penalties issued in the period, each where its first case is (its region,
-    category, channel and bureau), dropped and withdrawn ones left out."""
+) -> list[tuple[str, dict[str, str | None], datetime]]:
+    """Warnings and penalties issued in the period, dropped and withdrawn ones left out: each
+    one's kind, where it is (its enterprise, and its first case's region, category, channel and
+    bureau) and when it was issued."""
     issued = (
         (
             await session.execute(
@@ -350,18 +352,15 @@ async def _add_measures(
             ).where(Complaint.tracking_no.in_(first_cases))
         )
         where = {no: {"region": r, "category": c, "channel": ch, "bureau": b} for no, r, c, ch, b in found}
+    out = []
     for m in issued:
         place = (where.get(m.tracking_nos[0]) if m.tracking_nos else None) or {}
         if (region and place.get("region") != region) or (category and place.get("category") != category):
             continue
         if area and not (place.get("bureau") or "").startswith(area):
             continue
-        values = {"enterprise": m.enterprise_code, **place}
-        key = (*(values.get(d) or "" for d in by), *([sql.as_day(m.issued_at)] if by_day else []))
-        if m.kind == "warning":
-            out[key].warnings += 1
-        elif m.kind == "penalty":
-            out[key].penalties += 1
+        out.append((m.kind, {"enterprise": m.enterprise_code, **place}, m.issued_at))
+    return out
 
 
 async def compute(
