@@ -424,11 +424,12 @@ def _api(settings: Settings, argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     import uvicorn
 
-    from telemetry import configure_logging
+    from telemetry import configure_logging, watch_collector
 
     # The client's address behind a proxy is the application's to read (api/core/proxies.py),
     # from the proxies the settings trust, the same under any server.
     configure_logging("api", style=settings.log_style)
+    watch_collector()
     config = uvicorn.Config(
         "application:create_app",
         factory=True,

@@ -13,10 +13,13 @@ started, signalled, updated and queried, and of each workflow and activity run, 
 the API's call through the worker's tasks.
 """
 
+import gc
 import logging
 import os
 import re
 import sys
+import time
+from collections import deque
 from collections.abc import Iterable, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -55,6 +58,13 @@ DELIVERIES = Counter(
     "Deliveries tried, by channel and result",
     ["channel", "result"],
 )
+GC_PAUSES = Histogram(
+    "aftersales_gc_pause_seconds",
+    "Time a process stood still for Python's cycle collector, by generation: a full collection (2) "
+    "walks every object the process holds, the worker's cases kept in memory among them",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 ARCHIVE_RUNS = Counter("aftersales_archive_batches_total", "Archiving batches run")
 ARCHIVED = Counter("aftersales_archived_cases_total", "Closed cases archived")
 
@@ -81,8 +91,55 @@ class _Read(Collector):
             yield family
 
 
+@dataclass
+class Pauses:
+    """One generation's collections in this process so far."""
+
+    count: int = 0
+    seconds: float = 0.0
+    slowest: float = 0.0
+
+
+class CollectorWatch:
+    """Times each of Python's cycle collections. Its callback runs inside the collector, which may
+    have started in the middle of a histogram's update, holding that histogram's lock: so it
+    only notes the time, and `publish`, called from ordinary code, observes what was noted."""
+
+    def __init__(self) -> None:
+        self.generations = [Pauses(), Pauses(), Pauses()]
+        self._started = 0.0
+        self._noted: deque[tuple[int, float]] = deque(maxlen=10_000)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        pauses = self.generations[info["generation"]]
+        pauses.count += 1
+        pauses.seconds += took
+        pauses.slowest = max(pauses.slowest, took)
+        self._noted.append((info["generation"], took))
+
+    def publish(self) -> None:
+        while self._noted:
+            generation, took = self._noted.popleft()
+            GC_PAUSES.labels(str(generation)).observe(took)
+
+
+COLLECTIONS = CollectorWatch()
+
+
+def watch_collector() -> CollectorWatch:
+    """This process's cycle collections timed from now on (once, however often asked)."""
+    if COLLECTIONS not in gc.callbacks:
+        gc.callbacks.append(COLLECTIONS)
+    return COLLECTIONS
+
+
 def exposition(gauges: Iterable[Gauge] = ()) -> bytes:
     """Every process's metrics, and `gauges`, in Prometheus's text format."""
+    COLLECTIONS.publish()  # this process's; the workers publish theirs as they go
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         processes = CollectorRegistry()
         multiprocess.MultiProcessCollector(processes)  # type: ignore[no-untyped-call]

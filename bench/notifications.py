@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
@@ -43,6 +43,7 @@ from db.seed import ACCOUNTS, ENTERPRISES, seed_demo
 from db.session import Database
 from domain.enums import Role
 from settings import Settings
+from telemetry import COLLECTIONS
 
 WINDOW = timedelta(hours=24)  # the policy's response window, in hours: the deadline is exact
 TOPIC = "response_overdue"
@@ -77,6 +78,11 @@ class Result:
     cpu: dict[str, float]
     apart: bool  # the deliveries' worker in a process of its own
     open_cases: int = 0  # cases open during the minute, the breaching ones among them
+    # this process's cycle collections over the same time: full ones, the seconds of all, and
+    # the slowest full one of the whole run
+    full_collections: int = 0
+    collecting_seconds: float = 0.0
+    slowest_full_collection: float = 0.0
 
 
 def _stage(name: str, lags: list[float]) -> Stage:
@@ -235,6 +241,7 @@ async def measure(
     give_up = minute + spread + timedelta(seconds=wait)
     await asyncio.sleep((minute - datetime.now(UTC)).total_seconds())
     cpu_before = cpu_seconds()
+    collections_before = [replace(p) for p in COLLECTIONS.generations]
     while datetime.now(UTC) < give_up:
         await asyncio.sleep(1)
         if not mail:  # nothing is sent: until every breach's notification is written
@@ -245,6 +252,7 @@ async def measure(
         if len(sink.to(TOP_SUPERVISOR)) == len(sink.to(ENTERPRISES_MAIL)) == len(numbers):
             break
     cpu_after = cpu_seconds()
+    collections = COLLECTIONS.generations
     written, planned = await _rows(db, numbers)
     topics, deliveries = await _tally(db, minute)
     supervisor, enterprise = sink.to(TOP_SUPERVISOR), sink.to(ENTERPRISES_MAIL)
@@ -268,6 +276,9 @@ async def measure(
         open_cases=WARM_UP + open_cases + cases,
         cpu={name: used - cpu_before.get(name, 0.0) for name, used in cpu_after.items()},
         apart=apart,
+        full_collections=collections[2].count - collections_before[2].count,
+        collecting_seconds=sum(p.seconds for p in collections) - sum(p.seconds for p in collections_before),
+        slowest_full_collection=collections[2].slowest,
     )
 
 
@@ -297,6 +308,10 @@ def table(result: Result, database: str) -> str:
             f"{name} {used / result.cases * 1000:,.0f} ms" for name, used in sorted(result.cpu.items())
         )
         + f" ({sum(result.cpu.values()) / result.cases * 1000:,.0f} ms in all).",
+        "",
+        f"Cycle collections in the process of the API and {workers}, over that time: "
+        f"{result.collecting_seconds:.1f} s, {result.full_collections} of them full; the slowest full "
+        f"one of the run {result.slowest_full_collection * 1000:,.0f} ms.",
     ]
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@ temporary data folder with a migrated database."""
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import os
 import random
@@ -24,8 +25,9 @@ from temporalio.testing import WorkflowEnvironment
 from db.migrate import upgrade
 from db.session import Database
 from settings import Settings
+from telemetry import watch_collector
 from temporal_client import data_converter, key_ring, register_search_attributes
-from worker import build_worker
+from worker import build_worker, settle_collector
 from workflows import search_attributes as sa
 
 T = TypeVar("T")
@@ -46,9 +48,24 @@ async def running(settings: Settings, db: Database, *, apart: bool = False) -> A
         address = env.client.service_client.config.target_host
         with delivery_worker(settings, address) if apart else contextlib.nullcontext():
             async with build_worker(env.client, settings, db, deliveries=not apart):
-                yield env.client
+                with collector_settled():
+                    yield env.client
     finally:
         await env.shutdown()
+
+
+@contextmanager
+def collector_settled() -> Iterator[None]:
+    """This process's cycle collector as the worker's process has it, its collections timed
+    (`telemetry.COLLECTIONS`); as it was after."""
+    thresholds = gc.get_threshold()
+    settle_collector()
+    watch_collector()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 @contextmanager

@@ -38,7 +38,9 @@ async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
     written, planned, to_supervisor, _ = result.stages
     assert written.p50 <= planned.p50 <= to_supervisor.p50  # each step after the one before
     assert result.written["response_overdue"] == 24 and "escalated" not in result.written
-    assert "| e-mail accepted by the sink (supervisor) | 12 |" in notifications.table(result, "SQLite")
+    report = notifications.table(result, "SQLite")
+    assert "| e-mail accepted by the sink (supervisor) | 12 |" in report
+    assert "Cycle collections in the process of the API and the cases' worker, over that time" in report
     # each process is found, the deliveries' worker apart as `aftersales run` has it
     assert {"api and workers", "temporal", "worker deliveries", "delivery.sink"} <= set(result.cpu)
     assert result.cpu["api and workers"] > 0 and result.cpu["temporal"] > 0

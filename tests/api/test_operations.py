@@ -2,6 +2,7 @@
 moving as a case moves; the logs as JSON lines, each request's with its id, the same id in the
 audit log and in the signal's request id, and no consumer's phone, identity number or e-mail."""
 
+import gc
 import io
 import json
 import logging
@@ -21,10 +22,10 @@ from application import create_app
 from db.models import AuditEntry, CaseEventRow, Complaint
 from db.session import Database
 from settings import Settings
-from telemetry import configure_logging, mask, tracing
+from telemetry import configure_logging, exposition, mask, tracing, watch_collector
 from tests.support import eventually, rows
 from tests.support.api import Api, complaint
-from worker import build_worker
+from worker import YOUNG_GENERATION, build_worker, settle_collector
 
 SERIES = {
     "aftersales_http_requests",
@@ -36,6 +37,7 @@ SERIES = {
     "aftersales_archived_cases",
     "aftersales_open_cases",
     "aftersales_overdue_cases",
+    "aftersales_gc_pause_seconds",
 }
 
 
@@ -93,6 +95,26 @@ async def test_the_metrics_are_for_operators_and_move_as_a_case_moves(api: Api, 
     )
     # A case's number never becomes a series: the route's pattern stands for it.
     assert not [s for s in moved if no in json.dumps(s.labels)]
+
+
+def test_each_cycle_collection_is_timed_and_reaches_the_metrics() -> None:
+    watch = watch_collector()
+    full = watch.generations[2].count
+    gc.collect()
+    assert watch.generations[2].count == full + 1 and watch.generations[2].slowest > 0
+    samples = [s for f in text_string_to_metric_families(exposition().decode()) for s in f.samples]
+    assert value(samples, "aftersales_gc_pause_seconds_count", generation="2") >= 1
+
+
+def test_the_worker_sets_what_it_holds_for_good_apart_from_later_collections() -> None:
+    thresholds = gc.get_threshold()
+    try:
+        settle_collector()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (YOUNG_GENERATION, *thresholds[1:])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 @pytest.fixture
