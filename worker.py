@@ -161,12 +161,6 @@ class Workers:
         await self._stack.aclose()
 
 
-# Python's cycle collector walks every object the process holds in a full collection: with a few
-# thousand cases kept in memory a second of standing still. At its default thresholds (a young
-# collection every 700 new objects) the worker's churn brought one every ten seconds or so; the
-# young generation of 10,000 lets most of what a task makes die young, and full ones are rare.
-YOUNG_GENERATION = 10_000
-
 GRACE = timedelta(seconds=10)  # how long a stopping worker lets its running tasks finish
 
 
@@ -277,12 +271,11 @@ async def ensure_schedules(client: Client, settings: Settings, policy: Policy) -
 
 def settle_collector() -> None:
     """What the process holds for good once started (its modules, the policy, the pools) set
-    apart from every later collection, and young collections after `YOUNG_GENERATION` new
-    objects: see BENCHMARKS.md, *notifications*."""
+    apart from Python's cycle collector: a full collection walks every object the process holds,
+    and with thousands of cases kept in memory stops it for a second or two (BENCHMARKS.md,
+    *notifications*); these need not be walked again."""
     gc.collect()
     gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_GENERATION, middle, old)
 
 
 async def publish_collections(every: float = 10.0) -> None:

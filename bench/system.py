@@ -58,14 +58,12 @@ async def running(settings: Settings, db: Database, *, apart: bool = False) -> A
 def collector_settled() -> Iterator[None]:
     """This process's cycle collector as the worker's process has it, its collections timed
     (`telemetry.COLLECTIONS`); as it was after."""
-    thresholds = gc.get_threshold()
     settle_collector()
     watch_collector()
     try:
         yield
     finally:
         gc.unfreeze()
-        gc.set_threshold(*thresholds)
 
 
 @contextmanager
