@@ -57,7 +57,7 @@ async def running(settings: Settings, db: Database, *, apart: bool = False) -> A
 @contextmanager
 def collector_settled() -> Iterator[None]:
     """This process's cycle collector as the worker's process has it, its collections timed
-    (`telemetry.COLLECTIONS`); as it was after."""
+    (`telemetry.COLLECTIONS`); unfrozen after."""
     settle_collector()
     watch_collector()
     try:
