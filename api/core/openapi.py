@@ -1,7 +1,9 @@
 """The OpenAPI document as the API behaves: 422 answers with each field and its reason, 413
-wherever a body is taken, and optional parameters (and a form's optional parts) that are left
-out rather than sent as null."""
+wherever a body is taken, optional parameters (and a form's optional parts) that are left
+out rather than sent as null, and links from each answer that names a case or a measure to
+what can be done with it."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -59,6 +61,55 @@ def _form_without_null(operation: dict[str, Any], components: dict[str, Any]) ->
             schema["properties"][name] = _non_null(part)
 
 
+@dataclass(frozen=True)
+class Lead:
+    """An answer (`source`: method and path; `status`) that names something, found at `value` (a
+    JSON pointer into its body), and the operations on it: every path under `under`, whose last
+    parameter the value fills. `name` starts each link's name."""
+
+    source: str
+    status: str
+    value: str
+    under: str
+    name: str
+
+    @property
+    def parameter(self) -> str:
+        return self.under.rsplit("{", 1)[1].rstrip("}")
+
+
+SUPERVISION = "get /api/enterprises/{code}/supervision"
+LEADS = [
+    Lead("post /api/complaints", "201", "/tracking_no", "/api/complaints/{tracking_no}", "case"),
+    Lead("get /api/complaints", "200", "/items/0/tracking_no", "/api/complaints/{tracking_no}", "case"),
+    Lead("get /api/duplicates", "200", "/0/tracking_no", "/api/duplicates/{tracking_no}", "suspect"),
+    Lead("get /api/archive", "200", "/items/0/tracking_no", "/api/archive/{tracking_no}", "archived"),
+    Lead(SUPERVISION, "200", "/warnings/0/id", "/api/enterprises/{code}/warnings/{target}", "warning"),
+    Lead(SUPERVISION, "200", "/penalties/0/id", "/api/enterprises/{code}/penalties/{target}", "penalty"),
+]
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """OpenAPI links: from each answer that names a case (its tracking number) or a measure to
+    every operation on it, for a client, or a generated test, to follow."""
+    for lead in LEADS:
+        method, source = lead.source.split(" ")
+        links = paths[source][method]["responses"][lead.status].setdefault("links", {})
+        for path, operations in paths.items():
+            if path != lead.under and not path.startswith(lead.under + "/"):
+                continue
+            rest = path.removeprefix(lead.under).strip("/").replace("/", ".")
+            for verb, operation in operations.items():
+                name = ".".join(part for part in (lead.name, rest) if part)
+                parameters = {lead.parameter: f"$response.body#{lead.value}"}
+                if "{code}" in path:  # the enterprise the answer was about
+                    parameters["code"] = "$request.path.code"
+                links[f"{name}.{verb}" if name in links else name] = {
+                    "operationId": operation["operationId"],
+                    "parameters": parameters,
+                }
+
+
 def document(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         schema = get_openapi(
@@ -74,5 +125,6 @@ def document(app: FastAPI) -> dict[str, Any]:
                 if "requestBody" in operation:  # the body limit stands before every route
                     operation["responses"].setdefault("413", TOO_LARGE)
                     _form_without_null(operation, components)
+        _add_links(schema["paths"])
         app.openapi_schema = schema
     return app.openapi_schema

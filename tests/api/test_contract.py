@@ -1,9 +1,15 @@
 """What the OpenAPI document promises, answered as promised: the statuses each route names,
 405s that name every method a path takes, ISO dates only, and no body unreadable as JSON
-taken for anything but bad input."""
+taken for anything but bad input; links that lead from an answer to the operations on what
+it names."""
 
 import re
+from collections.abc import Awaitable
+from typing import Any
 
+import httpx
+
+from tests.support import eventually
 from tests.support.api import Api, complaint
 
 
@@ -67,3 +73,52 @@ async def test_the_schema_counts_texts_length_as_the_server_does(api: Api) -> No
         assert (re.search(pattern, text) is not None) is fits, repr(text)
         got = await api.post("/api/complaints", complaint(description=text))
         assert (got.status_code == 201) is fits, (repr(text), got.text)
+
+
+def _pointer(body: Any, pointer: str) -> Any:
+    for part in pointer.strip("/").split("/"):
+        body = body[int(part)] if isinstance(body, list) else body[part]
+    return body
+
+
+def test_every_link_leads_to_an_operation_and_fills_each_of_its_path_parameters(api: Api) -> None:
+    spec = api.app.openapi()
+    operations = {op["operationId"]: (path, op) for path, ops in spec["paths"].items() for op in ops.values()}
+    links = [
+        link
+        for ops in spec["paths"].values()
+        for op in ops.values()
+        for answer in op["responses"].values()
+        for link in answer.get("links", {}).values()
+    ]
+    for link in links:
+        path, target = operations[link["operationId"]]
+        takes = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+        assert set(link["parameters"]) == takes, path
+        assert all(v.startswith(("$response.body#/", "$request.path.")) for v in link["parameters"].values())
+    case_paths = {p for p in spec["paths"] if p.startswith("/api/complaints/{tracking_no}")}
+    from_receipt = spec["paths"]["/api/complaints"]["post"]["responses"]["201"]["links"].values()
+    assert {operations[link["operationId"]][0] for link in from_receipt} == case_paths
+    assert len(links) >= 2 * len(case_paths)
+
+
+async def test_a_receipts_link_and_a_list_pages_lead_to_a_case(api: Api) -> None:
+    spec = api.app.openapi()["paths"]["/api/complaints"]
+    receipt = await api.post("/api/complaints", complaint(channel="phone"), as_="clerk")
+    assert receipt.status_code == 201, receipt.text
+    listed = await eventually(
+        lambda: _nonempty(api.get("/api/complaints", as_="supervisor")), what="the case listed"
+    )
+    for answer, links, named in (
+        (receipt.json(), spec["post"]["responses"]["201"]["links"], receipt.json()["tracking_no"]),
+        (listed, spec["get"]["responses"]["200"]["links"], listed["items"][0]["tracking_no"]),
+    ):
+        pointer = links["case"]["parameters"]["tracking_no"].removeprefix("$response.body#")
+        assert _pointer(answer, pointer) == named
+        case = await api.get(f"/api/complaints/{named}", as_="supervisor")
+        assert case.status_code == 200 and case.json()["tracking_no"] == named
+
+
+async def _nonempty(answer: Awaitable[httpx.Response]) -> dict[str, Any] | None:
+    page: dict[str, Any] = (await answer).json()
+    return page if page["items"] else None
