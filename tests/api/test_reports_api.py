@@ -42,7 +42,7 @@ async def test_the_schedule_writes_the_report_and_the_api_serves_it(
             items = (await api.get("/api/reports", as_="supervisor")).json()["items"]
             return items or None
 
-        [item] = await eventually(listed, what="the report", timeout=30)
+        [item] = await eventually(listed, what="the report")
         label = item["label"]
         report = (await api.get(f"/api/reports/{label}", as_="auditor")).json()
         assert report["label"] == label and report["scopes"][0]["scope"] == "total"

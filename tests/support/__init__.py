@@ -87,7 +87,15 @@ async def start_case(client: Client, task_queue: str, case: ComplaintIntake) -> 
     )
 
 
-async def eventually(probe: Callable[[], Any], *, timeout: float = 20.0, what: str = "condition") -> Any:
+# How long a wait on a condition may last before the test fails. It costs nothing when the
+# condition comes soon; on a loaded machine a step may wait out a workflow task's timeout (a task
+# handed to a worker just stopped is given to another only then), so it is generous.
+WAIT_SECONDS = 60.0
+
+
+async def eventually(
+    probe: Callable[[], Any], *, timeout: float = WAIT_SECONDS, what: str = "condition"
+) -> Any:
     """Call `probe` (sync or async) until it returns something truthy."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -111,7 +119,7 @@ async def wait_for_state(
     handle: WorkflowHandle[Any, Any],
     check: Callable[[CaseState], bool],
     what: str = "case state",
-    timeout: float = 20.0,
+    timeout: float = WAIT_SECONDS,
     *,
     db: Database | None = None,
 ) -> CaseState:

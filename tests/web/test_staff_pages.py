@@ -143,7 +143,7 @@ async def test_an_agency_answers_its_survey_on_its_task_page(browser: Browser, s
         found = [part.split('"')[0] for part in text.split('href="/staff/tasks/')[1:]]
         return next((f"/staff/tasks/{t}" for t in found if no in t), None)
 
-    task = await eventually(task_link, timeout=30, what="the survey in the agency's tasks")
+    task = await eventually(task_link, what="the survey in the agency's tasks")
     bad = await agency.submit(task, {"satisfaction": "9", "resolved": "true"})
     assert bad.status_code == 422 and field_error(bad.text, "satisfaction") == "不能大于5"
     done = await agency.submit(task, {"satisfaction": "4", "service_attitude": "5", "resolved": "true"})
