@@ -12,6 +12,7 @@ sent twice. `tests/test_faults.py` runs it small.
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -141,6 +143,30 @@ def _until(probe: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def _history(running: System, tracking_no: str) -> str:
+    """Where a case's workflow stands, for a failure's message: what is pending and its last
+    events (their payloads are sealed)."""
+    temporal, workflow_id = str(Path(sys.executable).parent / "temporal"), f"complaint-{tracking_no}"
+    told = []
+    for command in ("describe", "show"):
+        done = subprocess.run(
+            [temporal, "workflow", command, "-w", workflow_id, "--address", running.temporal, "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            told.append(f"temporal workflow {command}: {done.stderr.strip()}")
+        elif command == "describe":
+            described = json.loads(done.stdout)  # what is pending, when anything is
+            pending = {k: v for k, v in described.items() if k.startswith("pending")}
+            told.append(f"pending: {pending}")
+        else:
+            events = json.loads(done.stdout)["events"]
+            told += [f"{e['eventId']} {e['eventTime']} {e['eventType']}" for e in events[-25:]]
+    return "\n".join(told)
+
+
 def _filed(driver: Driver, n: int) -> Callable[[], bool]:
     return lambda: len(driver.filed) >= n
 
@@ -165,13 +191,20 @@ def drive(running: System, postgres: PrivatePostgres, cases: int, kills: int) ->
             done.result(timeout=ANSWER_SECONDS)
     supervisor = {"Authorization": f"Bearer {running.key('supervisor')}"}
 
+    seen: dict[str, str] = {}
+
     def shown(no: str) -> str:
         view = httpx.get(f"{running.api}/api/complaints/{no}", headers=supervisor, timeout=30)
+        seen[no] = view.text[:300]
         return str(view.json()["status"]) if view.status_code == 200 else ""
 
     answered = time.monotonic()
     for no, status in driver.expected.items():
-        _until(_shows(shown, no, status), answered + CATCH_UP_SECONDS - time.monotonic(), f"{no} {status}")
+        left = answered + CATCH_UP_SECONDS - time.monotonic()
+        try:
+            _until(_shows(shown, no, status), left, f"{no} {status}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the API shows {seen.get(no)}\n{_history(running, no)}") from None
     catching_up = time.monotonic() - answered
     check = subprocess.run(
         [sys.executable, "-m", "cli", "check", "--settle", "120"],

@@ -9,7 +9,8 @@ import pytest
 
 from bench.faults import run
 
-pytestmark = pytest.mark.slow
+# Up to four minutes for the filing and as many for the read model to catch up after it.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 def test_cases_in_flight_survive_worker_kills_and_temporal_and_postgresql_restarts() -> None:
