@@ -35,10 +35,10 @@ from bench.system import System, free_port, system
 from delivery.sink import read_kept
 
 ANSWER_SECONDS = 240  # how long a request is tried again while the system recovers
-# How long the read model may take to show every case's last step: an activity lost with a
-# killed worker is tried again after its 30 s start-to-close timeout, one failing while
-# PostgreSQL is down waits up to a minute between tries, and a step may need two activities
-# in a row (its deadlines, then its record).
+# How long, after the last answer, the cases may take to be shown as their actions left them: a
+# case is shown from its workflow, which a cases' worker answers, and the last kill can leave
+# the worker stopped for up to 30 s (the pause of a crash loop), its cases then rebuilt from
+# their histories by the next one.
 CATCH_UP_SECONDS = 240
 
 

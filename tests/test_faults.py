@@ -9,7 +9,8 @@ import pytest
 
 from bench.faults import run
 
-# Up to four minutes for the filing and as many for the read model to catch up after it.
+# Up to four minutes for the filing, and as many after it for every case to be shown as its
+# actions left it.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 

@@ -54,9 +54,9 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     )
     running = Running(env, root / "run.log")
     try:
-        system = System(root, env, running.wait_started())
-        file_a_case_for_each_enterprise(system)
-        yield system
+        started = System(root, env, running.wait_started())
+        file_a_case_for_each_enterprise(started)
+        yield started
     finally:
         assert running.interrupt() == 0
 
