@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import faults, imports, intake, lifecycle, memory, notifications, pages
-from bench.system import scratch
+from bench.system import TEMPORAL, scratch
 from db.seed import seed_demo
 
 FILE = Path(__file__).parent.parent / "BENCHMARKS.md"
@@ -76,9 +76,7 @@ SCENARIOS: dict[str, Callable[[bool], Coroutine[Any, Any, str]]] = {
 
 
 def machine() -> str:
-    temporal = subprocess.run(
-        [str(Path(sys.executable).parent / "temporal"), "--version"], capture_output=True, text=True
-    ).stdout.strip()
+    temporal = subprocess.run([TEMPORAL, "--version"], capture_output=True, text=True).stdout.strip()
     packages = ", ".join(f"{p} {version(p)}" for p in ("temporalio", "fastapi", "sqlalchemy", "uvicorn"))
     return (
         f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}; "

@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,7 +30,7 @@ import httpx
 from bench.intake import body
 from bench.lifecycle import ENTERPRISE_ACCOUNTS
 from bench.postgres import PrivatePostgres, private_postgres
-from bench.system import System, free_port, system
+from bench.system import TEMPORAL, System, free_port, system
 from delivery.sink import read_kept
 
 ANSWER_SECONDS = 240  # how long a request is tried again while the system recovers
@@ -146,11 +145,11 @@ def _until(probe: Callable[[], bool], seconds: float, what: str) -> None:
 def _history(running: System, tracking_no: str) -> str:
     """Where a case's workflow stands, for a failure's message: what is pending and its last
     events (their payloads are sealed)."""
-    temporal, workflow_id = str(Path(sys.executable).parent / "temporal"), f"complaint-{tracking_no}"
+    workflow_id = f"complaint-{tracking_no}"
     told = []
     for command in ("describe", "show"):
         done = subprocess.run(
-            [temporal, "workflow", command, "-w", workflow_id, "--address", running.temporal, "-o", "json"],
+            [TEMPORAL, "workflow", command, "-w", workflow_id, "--address", running.temporal, "-o", "json"],
             capture_output=True,
             text=True,
             timeout=60,

@@ -33,12 +33,16 @@ from workflows import search_attributes as sa
 T = TypeVar("T")
 
 
+# The `temporal` CLI installed beside this Python (the dev server, and `workflow show`).
+TEMPORAL = str(Path(sys.executable).parent / "temporal")
+
+
 @asynccontextmanager
 async def running(settings: Settings, db: Database, *, apart: bool = False) -> AsyncIterator[Client]:
     """A dev server (its workflows this run's alone) with the workers serving it: in this
     process, or (`apart`) the deliveries' in a process of its own, as `aftersales run` has it."""
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+        dev_server_existing_path=TEMPORAL,
         data_converter=data_converter(key_ring(settings)),
         search_attributes=sa.ALL,
         dev_server_log_level="error",

@@ -99,12 +99,12 @@ def _add_links(paths: dict[str, Any]) -> None:
             if path != lead.under and not path.startswith(lead.under + "/"):
                 continue
             rest = path.removeprefix(lead.under).strip("/").replace("/", ".")
-            for verb, operation in operations.items():
+            for operation in operations.values():
                 name = ".".join(part for part in (lead.name, rest) if part)
                 parameters = {lead.parameter: f"$response.body#{lead.value}"}
                 if "{code}" in path:  # the enterprise the answer was about
                     parameters["code"] = "$request.path.code"
-                links[f"{name}.{verb}" if name in links else name] = {
+                links[name] = {
                     "operationId": operation["operationId"],
                     "parameters": parameters,
                 }
