@@ -32,6 +32,7 @@ from db.session import Database
 from db.writes import insert_missing
 from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
+from domain.metrics import counted
 from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
 from domain.supervision.messages import CaseReport
 from telemetry import BREACH_LAG
@@ -120,6 +121,7 @@ class ProjectionActivities:
     async def record_case(self, update: CaseUpdate) -> None:
         snap = update.snapshot
         fields = snap.model_dump()
+        fields |= counted(fields)  # from the snapshot's own fields, whichever worker's it is
         async with self.db.transaction() as session:
             await insert_missing(
                 session,

@@ -36,6 +36,7 @@ from domain.complaint.messages import Respond
 from domain.enums import Role
 from domain.ids import complaint_workflow_id
 from domain.messages import Actor
+from domain.metrics import counted
 from services.outputs import DISPLAY_TZ
 from settings import Settings
 from workflows.complaint import ComplaintWorkflow
@@ -87,7 +88,8 @@ def _rows(n: int, now: datetime) -> list[dict[str, Any]]:
                 "response_due": received + timedelta(hours=24),
                 "resolution_due": received + timedelta(days=5),
                 "next_due": due,
-                "responded_at": received + timedelta(hours=rnd.randrange(1, 40)),
+                "responded_at": (responded := received + timedelta(hours=rnd.randrange(1, 40))),
+                "response_breached": responded > received + timedelta(hours=24),
                 "proposed_at": None,
                 "closed_at": received + timedelta(days=4) if closed else None,
                 "outcome": "resolved" if closed else None,
@@ -98,6 +100,7 @@ def _rows(n: int, now: datetime) -> list[dict[str, Any]]:
                 "resolved_at": received + timedelta(days=3) if closed else None,
             }
         )
+        rows[-1] |= counted(rows[-1])  # as the projection writes a case's row
     return rows
 
 
@@ -160,16 +163,16 @@ async def _long_history(client: Client, tracking_no: str, events: int) -> int:
     handle = client.get_workflow_handle(complaint_workflow_id(tracking_no))
     actor = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=ENTERPRISES[0][0], name="明辉电器")
 
-    async def counted() -> tuple[int, bool]:
+    async def length() -> tuple[int, bool]:
         kinds = [e.event_type async for e in handle.fetch_history_events()]
         return len(kinds), kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
 
-    while (await counted())[0] < events:
+    while (await length())[0] < events:
         for _ in range(10):
             answer = Respond(request_id=str(uuid.uuid4()), actor=actor, message="已联系")
             await handle.signal(ComplaintWorkflow.respond, answer)
     for _ in range(600):  # the last signal taken in, its refusal recorded
-        count, idle = await counted()
+        count, idle = await length()
         if idle:
             return count
         await asyncio.sleep(0.1)

@@ -9,19 +9,15 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Date,
-    Integer,
     SQLColumnExpression,
     and_,
     case,
     cast,
-    extract,
     false,
     func,
     literal_column,
-    not_,
     or_,
     select,
 )
@@ -31,10 +27,8 @@ from sqlalchemy.sql.selectable import GenerativeSelect
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from domain.bureaus import area_prefix
 from domain.calendar import WorkingCalendar, local_date
-from domain.enums import CaseStatus, TaskKind, TaskStatus
+from domain.enums import TaskKind, TaskStatus
 from domain.metrics import (
-    NOT_JUDGED,
-    RESOLVED,
     Figures,
     Metrics,
     MetricsRow,
@@ -69,38 +63,20 @@ def _counted(condition: SQLColumnExpression[bool]) -> ColumnElement[int]:
     return func.count(case((condition, 1)))
 
 
-def _judged() -> ColumnElement[bool]:
-    return and_(
-        Complaint.status == CaseStatus.CLOSED.value,
-        or_(Complaint.outcome.is_(None), Complaint.outcome.not_in([o.value for o in NOT_JUDGED])),
-    )
-
-
-def _resolved() -> ColumnElement[bool]:
-    return and_(_judged(), Complaint.outcome.in_([o.value for o in RESOLVED]))
-
-
 def _case_counts() -> dict[str, ColumnElement[Any]]:
     """Each count of a case's tally (see `domain.metrics.Tally`) but the evaluation's, as SQL
-    over the period's cases."""
+    over the period's cases; what takes more than one of a case's fields is in its row."""
     c = Complaint
-    late = and_(c.responded_at.is_not(None), c.response_due.is_not(None), c.responded_at > c.response_due)
-    # The response window closed, less a case recorded after its deadline and answered unbreached.
-    answered = and_(
-        or_(c.responded_at.is_not(None), c.response_breached), not_(and_(late, not_(c.response_breached)))
-    )
     return {
         "volume": func.count(),
         "repeat": _counted(c.repeat_complaint),
         "overdue": _counted(or_(c.response_breached, c.resolution_breached)),
-        "answered": _counted(answered),
-        "answered_in_time": _counted(and_(answered, c.responded_at.is_not(None), not_(late))),
+        "answered": _counted(c.answered),
+        "answered_in_time": _counted(c.answered_in_time),
         "due_passed": _counted(or_(c.resolved_at.is_not(None), c.resolution_breached)),
-        "resolved_in_time": _counted(
-            and_(c.resolved_at.is_not(None), c.resolution_due.is_not(None), c.resolved_at <= c.resolution_due)
-        ),
-        "judged": _counted(_judged()),
-        "resolved": _counted(_resolved()),
+        "resolved_in_time": _counted(c.resolved_in_time),
+        "judged": _counted(c.judged),
+        "resolved": _counted(c.judged_resolved),
         "decided": _counted(c.admission.in_(("admitted", "declined"))),
         "deemed": _counted(c.admission == "deemed"),
         "declined": _counted(c.admission == "declined"),
@@ -119,13 +95,15 @@ def _evaluation_counts() -> dict[str, ColumnElement[Any]]:
         "satisfaction_scores": _counted(satisfaction != 0),
         "attitude": func.coalesce(func.sum(case((satisfaction.is_not(None), attitude))), 0),
         "attitude_scores": _counted(and_(satisfaction.is_not(None), attitude != 0)),
-        "refuted": _counted(and_(_resolved(), Task.result["resolved"].as_boolean().is_(false()))),
+        "refuted": _counted(
+            and_(Complaint.judged_resolved, Task.result["resolved"].as_boolean().is_(false()))
+        ),
     }
 
 
 class _Dialect:
-    """What SQLite and PostgreSQL write differently: a timestamp's local date, the microseconds
-    between two timestamps, and a group's values gathered in one."""
+    """What SQLite and PostgreSQL write differently: a timestamp's local date, and a group's values
+    gathered in one."""
 
     def __init__(self, name: str, tz: ZoneInfo, since: datetime, until: datetime) -> None:
         self.postgresql = name == "postgresql"
@@ -147,7 +125,7 @@ class _Dialect:
             return local_date(value, self.tz)
         return date.fromisoformat(value) if isinstance(value, str) else value
 
-    def gathered(self, column: ColumnElement[int]) -> ColumnElement[Any]:
+    def gathered(self, column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
         """A group's integers, NULLs left out, in one value: a row a group, not a row a case."""
         if self.postgresql:
             return func.array_agg(column).filter(column.is_not(None))
@@ -156,20 +134,7 @@ class _Dialect:
     def ungathered(self, value: list[int] | str | None) -> list[int]:
         if value is None:  # nothing to gather in the group
             return []
-        return [int(v) for v in value.split(",")] if isinstance(value, str) else value
-
-    def microseconds(self, later: Any, earlier: Any) -> ColumnElement[int]:
-        if self.postgresql:
-            return cast(extract("epoch", later - earlier) * 1_000_000, BigInteger)
-
-        # SQLite keeps a timestamp as `YYYY-MM-DD HH:MM:SS.ffffff` in UTC: its whole seconds
-        # since the epoch, then its microseconds, exactly (julianday() keeps milliseconds).
-        def of(column: Any) -> ColumnElement[int]:
-            return cast(func.strftime("%s", column), Integer) * 1_000_000 + cast(
-                func.substr(column, 21), Integer
-            )
-
-        return of(later) - of(earlier)
+        return list(map(int, value.split(","))) if isinstance(value, str) else value
 
 
 def _fixed_offset(tz: ZoneInfo, since: datetime, until: datetime) -> int | None:
@@ -248,14 +213,14 @@ async def tallies(
         return (*values[: len(by)], *(sql.as_day(v) for v in values[len(by) :]))
 
     counts = _case_counts()
-    hours = sql.gathered(sql.microseconds(Complaint.responded_at, Complaint.received_at))
+    hours = sql.gathered(Complaint.response_us)
     found = await session.execute(
         _grouped(select(*keys, *counts.values(), hours).select_from(Complaint).where(*cases), len(keys))
     )
     for *values, gathered in found:
         tally = out[key(values[: len(keys)])]
         tally += Tally(**dict(zip(counts, values[len(keys) :], strict=True)))
-        tally.response_hours.extend(us / 3_600_000_000 for us in sql.ungathered(gathered))
+        tally.response_us.extend(sql.ungathered(gathered))
 
     counts = _evaluation_counts()
     found = await session.execute(

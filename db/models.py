@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -204,6 +205,14 @@ class Complaint(Base):
     transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     transferred_at: Mapped[datetime | None]
     mediation_timed_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Its place in the evaluation system's counts and its response time, as `domain.metrics.counted`
+    # decides them: a year's metrics read them, not work them out from the timestamps.
+    response_us: Mapped[int | None] = mapped_column(BigInteger)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    answered_in_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    resolved_in_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    judged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    judged_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)

@@ -33,6 +33,7 @@ from db.models import (
 )
 from db.session import Database
 from domain.complaint.state import CaseState
+from domain.metrics import counted
 from domain.readmodel import snapshot, supervision_update
 from domain.supervision.state import EnterpriseState
 from services.errors import Unavailable
@@ -75,6 +76,7 @@ def _case_differences(state: CaseState | None, row: Complaint | None, workflow_i
     if row is None:
         return [f"no row in the read model (the workflow is at revision {state.revision})"]
     expected = snapshot(state, workflow_id).model_dump()
+    expected |= counted(expected)
     expected.pop("enterprise_name")
     if expected["bureau_code"] is None:  # a case from before bureaus: placed by its division
         expected.pop("bureau_code")

@@ -21,6 +21,7 @@ from domain.complaint.messages import EnterpriseRef, ViolationRecord
 from domain.complaint.state import CaseState
 from domain.enums import TaskKind, TaskStatus
 from domain.messages import CaseEvent, Notification, Recipient
+from domain.metrics import counted
 from domain.policy import parse_policy
 from domain.readmodel import CaseUpdate, TaskUpdate, snapshot
 from domain.tasks import TaskRecord
@@ -267,6 +268,71 @@ def test_the_cases_recorded_before_take_their_bureau_timeliness_from_their_event
         "CP-OLD-3": ("declined", 0, None, False),
         "CP-OLD-4": (None, 0, None, False),
     }
+
+
+async def test_a_case_row_keeps_its_place_in_the_counts_as_each_step_leaves_it(db: Database) -> None:
+    """Worked out from the snapshot as the row is written, so that a snapshot from a worker that
+    knew nothing of them is counted the same."""
+    projection, last = ProjectionActivities(db), case_update(1).snapshot
+    received = last.received_at
+    steps = [
+        {
+            "responded_at": received + timedelta(hours=2, microseconds=5),
+            "response_due": received + timedelta(1),
+        },
+        {"status": "closed", "outcome": "resolved", "resolved_at": received + timedelta(2)},
+    ]
+    names = ("response_us", "answered", "answered_in_time", "judged", "judged_resolved")
+    seen = []
+    for revision, step in enumerate([{}, *steps], start=1):
+        last = last.model_copy(update={**step, "revision": revision})
+        await projection.record_case(CaseUpdate(snapshot=last))
+        [row] = await rows(db, Complaint)
+        seen.append(tuple(getattr(row, n) for n in names))
+    assert seen == [
+        (None, False, False, False, False),
+        (2 * 3_600_000_000 + 5, True, True, False, False),
+        (2 * 3_600_000_000 + 5, True, True, True, True),
+    ]
+
+
+def test_the_cases_recorded_before_take_their_counts_from_their_row(database_url: str) -> None:
+    """Migration 0017: each case's place in the metrics' counts and its response time, as
+    `domain.metrics.counted` gives them for the same row."""
+    upgrade(database_url, "0016")
+    engine = create_engine(sync_url(database_url))
+    hour, due = timedelta(hours=1), {"response_due": AT + timedelta(hours=24)}
+    cases = {
+        "CP-OLD-1": {**due, "responded_at": AT + 3 * hour + timedelta(microseconds=250_001)},
+        "CP-OLD-2": {**due, "responded_at": AT + 30 * hour, "response_breached": True},
+        "CP-OLD-3": {**due, "responded_at": AT + 30 * hour},  # recorded after its deadline
+        "CP-OLD-4": {**due, "response_breached": True},
+        "CP-OLD-5": {"status": "closed", "outcome": "resolved", "resolved_at": AT + 5 * hour},
+        "CP-OLD-6": {"status": "closed", "outcome": "not_substantiated", "resolved_at": AT + 80 * hour},
+        "CP-OLD-7": {"status": "closed", "outcome": "withdrawn"},
+        "CP-OLD-8": {"status": "closed"},
+    }
+    with engine.begin() as connection:
+        _enterprise(connection, "X" * 18, None, False)
+        for no, fields in cases.items():
+            _old_case(connection, no, "X" * 18)
+            fields = {"resolution_due": AT + 72 * hour, **fields}
+            assigned = ", ".join(f"{name} = :{name}" for name in fields)
+            connection.execute(
+                text(f"UPDATE complaints SET {assigned} WHERE tracking_no = :no"), {**fields, "no": no}
+            )
+    upgrade(database_url)
+    names = ("response_us", "answered", "answered_in_time", "resolved_in_time", "judged", "judged_resolved")
+    with Session(engine) as session:
+        got = {c.tracking_no: c for c in session.scalars(select(Complaint))}
+        migrated = {no: tuple(getattr(c, n) for n in names) for no, c in got.items()}
+        expected = {no: tuple(counted(vars(c))[n] for n in names) for no, c in got.items()}
+    engine.dispose()
+    assert migrated == expected
+    assert migrated["CP-OLD-1"] == (3 * 3_600_000_000 + 250_001, True, True, False, False, False)
+    assert migrated["CP-OLD-3"][1:3] == (False, False) and migrated["CP-OLD-4"][1:3] == (True, False)
+    assert migrated["CP-OLD-5"][3:] == (True, True, True) and migrated["CP-OLD-6"][3:] == (False, True, False)
+    assert migrated["CP-OLD-7"][4:] == (False, False) and migrated["CP-OLD-8"][4:] == (True, False)
 
 
 async def test_a_case_from_before_bureaus_is_placed_by_its_division_when_it_next_records(

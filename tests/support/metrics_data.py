@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from db.models import Enterprise
 from db.session import Database
+from domain.metrics import counted
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -88,6 +89,7 @@ def generate(
                 "mediation_timed_out": rng.random() < 0.05,
             }
         )
+        cases[-1] |= counted(cases[-1])  # as the projection writes a case's row
         if closed and rng.random() < 0.7:
             evaluations.append(
                 {
