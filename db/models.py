@@ -215,7 +215,14 @@ class Complaint(Base):
     judged_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (Index("ix_complaints_queue", "priority", "next_due"),)
+
+# The staff's queue (priority first) and an inbox (the nearest deadline first, whatever the
+# priority), no deadline last; each with the index that reads a page of it in order, so a page of
+# 100,000 cases reads 25 rows, not every case of a priority to sort them.
+QUEUE_ORDER = (Complaint.priority, Complaint.next_due.is_(None), Complaint.next_due, Complaint.received_at)
+INBOX_ORDER = (Complaint.next_due.is_(None), Complaint.next_due, Complaint.priority, Complaint.received_at)
+Index("ix_complaints_queue", *QUEUE_ORDER)
+Index("ix_complaints_inbox", Complaint.enterprise_code, *INBOX_ORDER)  # an enterprise's
 
 
 class CaseFile(Base):

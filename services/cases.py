@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import Select, and_, func, select, true
 
-from db.models import CaseEventRow, Complaint, Enterprise
+from db.models import INBOX_ORDER, QUEUE_ORDER, CaseEventRow, Complaint, Enterprise
 from domain.bureaus import TOP, Routing, area_prefix
 from domain.complaint.io import ActionCheck
 from domain.complaint.messages import Transfer
@@ -168,15 +168,19 @@ async def queue(
     """The cases the reader may see, in queue order: priority, then the nearest deadline; or,
     for an inbox, the nearest deadline first whatever the priority."""
     principal.require(READERS)
-    deadline = (Complaint.next_due.is_(None), Complaint.next_due)
-    order = (*deadline, Complaint.priority) if nearest_first else (Complaint.priority, *deadline)
-    statement = (
+    return await paginate(ctx.session, queue_statement(principal, filters, nearest_first), paging, _list_item)
+
+
+def queue_statement(
+    principal: Principal, filters: CaseFilters, nearest_first: bool
+) -> Select[Complaint, str]:
+    """The reader's cases with their enterprise's name, in the queue's or an inbox's order."""
+    return (
         select(Complaint, Enterprise.name)
         .join(Enterprise, Enterprise.credit_code == Complaint.enterprise_code)
         .where(*scope(principal), *filters.where())
-        .order_by(*order, Complaint.received_at)
+        .order_by(*(INBOX_ORDER if nearest_first else QUEUE_ORDER))
     )
-    return await paginate(ctx.session, statement, paging, _list_item)
 
 
 class QueueCounts(Output):

@@ -1,0 +1,44 @@
+"""A page of the staff's queue and of an enterprise's inbox is read from an index in its order:
+25 rows, whatever the number of cases, not every case of a priority sorted first. Checked in
+SQLite's plan, which follows the schema (PostgreSQL's follows the table's statistics too). A
+filter with an index of its own (overdue, a status) may be read through that one instead, its
+cases sorted: the planner's choice."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from db.migrate import upgrade
+from db.session import sync_url
+from domain.enums import Role
+from domain.messages import Actor
+from services.cases import CaseFilters, queue_statement
+from services.principal import Principal
+from tests.support import ENTERPRISE_CODE
+
+SUPERVISOR = Principal(actor=Actor(id="sup-1", role=Role.SUPERVISOR))
+ENTERPRISE = Principal(actor=Actor(id="ent-1", role=Role.ENTERPRISE, org=ENTERPRISE_CODE))
+
+
+@pytest.mark.parametrize(
+    ("principal", "filters", "nearest_first", "index"),
+    [
+        (SUPERVISOR, CaseFilters(), False, "ix_complaints_queue"),
+        (SUPERVISOR, CaseFilters(open=True), False, "ix_complaints_queue"),
+        (ENTERPRISE, CaseFilters(open=True), True, "ix_complaints_inbox"),
+    ],
+)
+def test_a_page_is_read_from_the_index_in_order(
+    tmp_path: Path, principal: Principal, filters: CaseFilters, nearest_first: bool, index: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'plan.db'}"
+    upgrade(url)
+    engine = create_engine(sync_url(url))
+    page = queue_statement(principal, filters, nearest_first).limit(25)
+    sql = str(page.compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as connection:
+        plan = [step[3] for step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+    engine.dispose()
+    assert any(f"complaints USING INDEX {index}" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # nothing sorted
