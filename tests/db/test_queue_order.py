@@ -7,7 +7,7 @@ cases sorted: the planner's choice."""
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Select, create_engine, func
 
 from db.migrate import upgrade
 from db.session import sync_url
@@ -32,13 +32,25 @@ ENTERPRISE = Principal(actor=Actor(id="ent-1", role=Role.ENTERPRISE, org=ENTERPR
 def test_a_page_is_read_from_the_index_in_order(
     tmp_path: Path, principal: Principal, filters: CaseFilters, nearest_first: bool, index: str
 ) -> None:
+    plan = planned(tmp_path, queue_statement(principal, filters, nearest_first).limit(25))
+    assert any(f"complaints USING INDEX {index}" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # nothing sorted
+
+
+def test_an_inbox_counts_its_open_cases_from_the_index_alone(tmp_path: Path) -> None:
+    inbox = queue_statement(ENTERPRISE, CaseFilters(open=True), nearest_first=True)
+    counting = inbox.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    plan = planned(tmp_path, counting)
+    assert any("complaints USING COVERING INDEX ix_complaints_inbox" in step for step in plan), plan
+
+
+def planned(tmp_path: Path, statement: Select) -> list[str]:
+    """SQLite's plan for `statement` on a database of the newest schema."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'plan.db'}"
     upgrade(url)
     engine = create_engine(sync_url(url))
-    page = queue_statement(principal, filters, nearest_first).limit(25)
-    sql = str(page.compile(engine, compile_kwargs={"literal_binds": True}))
+    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
         plan = [step[3] for step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
     engine.dispose()
-    assert any(f"complaints USING INDEX {index}" in step for step in plan), plan
-    assert not any("TEMP B-TREE" in step for step in plan), plan  # nothing sorted
+    return plan

@@ -1,7 +1,8 @@
 """The queue's and an enterprise's inbox's order, each read from an index in order
 
 The queue's index was on the priority and the next deadline only: a page sorted every case of
-the first priority by the rest of the order.
+the first priority by the rest of the order. The inbox's index ends with the status, so that
+the inbox's count of open cases reads the index alone.
 
 Revision ID: 0018
 Revises: 0017
@@ -27,7 +28,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_inbox",
         "complaints",
-        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at"],
+        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at", "status"],
     )
 
 
