@@ -177,7 +177,7 @@ class Complaint(Base):
     region_code: Mapped[str] = mapped_column(String(6), index=True)
     # The bureau that handles it. A case from before bureaus holds the division its bureau is
     # found by (the registered enterprise's, or the complaint's): the finest bureau covering it.
-    bureau_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    bureau_code: Mapped[str | None] = mapped_column(String(6))  # indexed below
     product_name: Mapped[str] = mapped_column(String(200))
     consumer_name_masked: Mapped[str] = mapped_column(String(100))
     consumer_phone_masked: Mapped[str] = mapped_column(String(32))
@@ -222,8 +222,11 @@ class Complaint(Base):
 QUEUE_ORDER = (Complaint.priority, Complaint.next_due.is_(None), Complaint.next_due, Complaint.received_at)
 INBOX_ORDER = (Complaint.next_due.is_(None), Complaint.next_due, Complaint.priority, Complaint.received_at)
 Index("ix_complaints_queue", *QUEUE_ORDER)
-# An enterprise's inbox; with the status, its count of open cases reads the index alone.
-Index("ix_complaints_inbox", Complaint.enterprise_code, *INBOX_ORDER, Complaint.status)
+# An enterprise's inbox. With the status and the revision, its count of open cases and the
+# revision its page watches (`services.cases.queue_revision`) read the index alone; the bureaus'
+# areas' revisions read theirs.
+Index("ix_complaints_inbox", Complaint.enterprise_code, *INBOX_ORDER, Complaint.status, Complaint.revision)
+Index("ix_complaints_bureau_code", Complaint.bureau_code, Complaint.revision)
 
 
 class CaseFile(Base):

@@ -281,8 +281,11 @@ async def queue_revision(ctx: Context, *, principal: Principal) -> int:
     """The number of the reader's cases and the sum of their revisions: it grows with every case
     filed and every step of one."""
     principal.require(READERS)
-    counted = select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*scope(principal))
-    return int(await ctx.session.scalar(counted) or 0)
+    return int(await ctx.session.scalar(revision_statement(principal)) or 0)
+
+
+def revision_statement(principal: Principal) -> Select[int]:
+    return select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*scope(principal))
 
 
 async def queue_revisions(

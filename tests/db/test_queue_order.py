@@ -10,15 +10,17 @@ import pytest
 from sqlalchemy import Select, create_engine, func
 
 from db.migrate import upgrade
+from db.models import Account
 from db.session import sync_url
 from domain.enums import Role
 from domain.messages import Actor
-from services.cases import CaseFilters, queue_statement
+from services.cases import CaseFilters, queue_statement, revision_statement
 from services.principal import Principal
 from tests.support import ENTERPRISE_CODE
 
 SUPERVISOR = Principal(actor=Actor(id="sup-1", role=Role.SUPERVISOR))
 ENTERPRISE = Principal(actor=Actor(id="ent-1", role=Role.ENTERPRISE, org=ENTERPRISE_CODE))
+COUNTY = Principal(actor=Actor(id="sup-2", role=Role.SUPERVISOR), account=Account(bureau_code="440305"))
 
 
 @pytest.mark.parametrize(
@@ -42,6 +44,14 @@ def test_an_inbox_counts_its_open_cases_from_the_index_alone(tmp_path: Path) -> 
     counting = inbox.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     plan = planned(tmp_path, counting)
     assert any("complaints USING COVERING INDEX ix_complaints_inbox" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("principal", [SUPERVISOR, COUNTY, ENTERPRISE], ids=["top", "county", "enterprise"])
+def test_the_revision_a_page_watches_reads_an_index_alone(tmp_path: Path, principal: Principal) -> None:
+    """Every open page asks for it every two seconds: the count and the sum of the revisions of
+    the cases in its reader's view."""
+    plan = planned(tmp_path, revision_statement(principal))
+    assert len(plan) == 1 and "complaints USING COVERING INDEX" in plan[0], plan
 
 
 def planned(tmp_path: Path, statement: Select) -> list[str]:

@@ -1,8 +1,11 @@
-"""The queue's and an enterprise's inbox's order, each read from an index in order
+"""The queue's and an enterprise's inbox's order, each read from an index in order; the
+revision a reader's page watches read from an index alone
 
 The queue's index was on the priority and the next deadline only: a page sorted every case of
-the first priority by the rest of the order. The inbox's index ends with the status, so that
-the inbox's count of open cases reads the index alone.
+the first priority by the rest of the order. The inbox's index ends with the status and the
+revision, and the bureau's with the revision, so that an inbox's count of open cases and every
+reader's queue revision (the count and the sum of the revisions of the cases in view, asked for
+every two seconds by an open page) read an index and not the table.
 
 Revision ID: 0018
 Revises: 0017
@@ -28,11 +31,15 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_inbox",
         "complaints",
-        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at", "status"],
+        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at", "status", "revision"],
     )
+    op.drop_index("ix_complaints_bureau_code", table_name="complaints")
+    op.create_index("ix_complaints_bureau_code", "complaints", ["bureau_code", "revision"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_complaints_bureau_code", table_name="complaints")
+    op.create_index("ix_complaints_bureau_code", "complaints", ["bureau_code"])
     op.drop_index("ix_complaints_inbox", table_name="complaints")
     op.drop_index("ix_complaints_queue", table_name="complaints")
     op.create_index("ix_complaints_queue", "complaints", ["priority", "next_due"])
