@@ -19,7 +19,7 @@ from db.seed import ENTERPRISES
 from db.session import Database, sync_url
 from domain.complaint.messages import EnterpriseRef, ViolationRecord
 from domain.complaint.state import CaseState
-from domain.enums import TaskKind, TaskStatus
+from domain.enums import CaseStatus, Outcome, TaskKind, TaskStatus
 from domain.messages import CaseEvent, Notification, Recipient
 from domain.metrics import counted
 from domain.policy import parse_policy
@@ -290,7 +290,7 @@ async def test_a_case_row_keeps_its_place_in_the_counts_as_each_step_leaves_it(d
             "responded_at": received + timedelta(hours=2, microseconds=5),
             "response_due": received + timedelta(1),
         },
-        {"status": "closed", "outcome": "resolved", "resolved_at": received + timedelta(2)},
+        {"status": CaseStatus.CLOSED, "outcome": Outcome.RESOLVED, "resolved_at": received + timedelta(2)},
     ]
     names = ("response_us", "answered", "answered_in_time", "judged", "judged_resolved")
     seen = []
