@@ -1,11 +1,11 @@
 """The queue's and an enterprise's inbox's order, each read from an index in order; the
-revision a reader's page watches read from an index alone
+revision a bureau's page watches read from an index alone
 
 The queue's index was on the priority and the next deadline only: a page sorted every case of
-the first priority by the rest of the order. The inbox's index ends with the status and the
-revision, and the bureau's with the revision, so that an inbox's count of open cases and every
-reader's queue revision (the count and the sum of the revisions of the cases in view, asked for
-every two seconds by an open page) read an index and not the table.
+the first priority by the rest of the order. The inbox's index holds the open cases only, so it
+answers their count too and is not taken for the enterprise's other reads. The bureau's index
+ends with the revision, so that a bureau's staff's queue revision (the count and the sum of the
+revisions of the cases in view, asked for every two seconds by an open page) reads it alone.
 
 Revision ID: 0018
 Revises: 0017
@@ -23,6 +23,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 NO_DEADLINE = sa.text("(next_due IS NULL)")
+OPEN = sa.text("status != 'closed'")
 
 
 def upgrade() -> None:
@@ -31,7 +32,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_inbox",
         "complaints",
-        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at", "status", "revision"],
+        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at"],
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
     )
     op.drop_index("ix_complaints_bureau_code", table_name="complaints")
     op.create_index("ix_complaints_bureau_code", "complaints", ["bureau_code", "revision"])
