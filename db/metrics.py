@@ -213,9 +213,9 @@ async def tallies(
         return (*values[: len(by)], *(sql.as_day(v) for v in values[len(by) :]))
 
     counts = _case_counts()
-    hours = sql.gathered(Complaint.response_us)
+    times = sql.gathered(Complaint.response_us)
     found = await session.execute(
-        _grouped(select(*keys, *counts.values(), hours).select_from(Complaint).where(*cases), len(keys))
+        _grouped(select(*keys, *counts.values(), times).select_from(Complaint).where(*cases), len(keys))
     )
     for *values, gathered in found:
         tally = out[key(values[: len(keys)])]

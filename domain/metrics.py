@@ -66,10 +66,10 @@ class Figures(Message):
 @dataclass
 class Tally:
     """What the figures of a set of cases are computed from: counts and sums, and the values
-    whose medians and percentiles are given (each response's time in microseconds; the spans of dates whose
-    working days are counted, with how many cases each). The tallies of sets with no case in
-    common add up to the tally of their union, so the database tallies each group, and the total
-    and the coarser groups are their sums.
+    whose medians and percentiles are given (each response's time in microseconds; the spans of
+    dates whose working days are counted, with how many cases each). The tallies of sets with no
+    case in common add up to the tally of their union, so the database tallies each group, and
+    the total and the coarser groups are their sums.
 
     What each count is (`counted` decides it for each case as its row is written; see
     `db.metrics`):
@@ -135,17 +135,13 @@ def counted(case: Mapping[str, Any]) -> dict[str, Any]:
     outcome = case["outcome"]
     judged = case["status"] == CaseStatus.CLOSED and outcome not in NOT_JUDGED
     return {
-        "response_us": None if responded is None else _microseconds(responded - received),
+        "response_us": None if responded is None else (responded - received) // timedelta(microseconds=1),
         "answered": answered,
         "answered_in_time": answered and responded is not None and not late,
         "resolved_in_time": in_time,
         "judged": judged,
         "judged_resolved": judged and outcome in RESOLVED,
     }
-
-
-def _microseconds(span: timedelta) -> int:
-    return span // timedelta(microseconds=1)
 
 
 def total(tallies: Iterable[Tally]) -> Tally:
