@@ -219,15 +219,20 @@ class Complaint(Base):
 # The staff's queue (priority first) and an inbox (the nearest deadline first, whatever the
 # priority), no deadline last; each with the index that reads a page of it in order, so a page of
 # 100,000 cases reads 25 rows, not every case of a priority to sort them. An enterprise's inbox
-# holds its open cases: its index holds those alone, and so answers their count too, and leaves
-# the enterprise's other reads (its metrics) to the index on the enterprise, which reads its cases
-# in the table's order.
+# holds its open cases: its index holds those alone, with their status, so it answers their count
+# alone too, and leaves the enterprise's other reads (its metrics) to the index on the enterprise,
+# which reads its cases in the table's order.
 QUEUE_ORDER = (Complaint.priority, Complaint.next_due.is_(None), Complaint.next_due, Complaint.received_at)
 INBOX_ORDER = (Complaint.next_due.is_(None), Complaint.next_due, Complaint.priority, Complaint.received_at)
 OPEN = Complaint.status != "closed"
 Index("ix_complaints_queue", *QUEUE_ORDER)
 Index(
-    "ix_complaints_inbox", Complaint.enterprise_code, *INBOX_ORDER, sqlite_where=OPEN, postgresql_where=OPEN
+    "ix_complaints_inbox",
+    Complaint.enterprise_code,
+    *INBOX_ORDER,
+    Complaint.status,
+    sqlite_where=OPEN,
+    postgresql_where=OPEN,
 )
 # With the revision, the revision a bureau's staff's page watches (`services.cases.queue_revision`,
 # every two seconds) reads the index alone.

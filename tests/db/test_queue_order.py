@@ -44,11 +44,11 @@ def test_a_page_is_read_from_the_index_in_order(
     assert not any("TEMP B-TREE" in step for step in plan), plan  # nothing sorted
 
 
-def test_an_inbox_counts_its_open_cases_from_its_index(tmp_path: Path) -> None:
+def test_an_inbox_counts_its_open_cases_from_its_index_alone(tmp_path: Path) -> None:
     inbox = queue_statement(ENTERPRISE, CaseFilters(open=True), nearest_first=True)
     counting = inbox.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     plan = planned(tmp_path, counting)
-    assert any("complaints USING INDEX ix_complaints_inbox" in step for step in plan), plan
+    assert any("complaints USING COVERING INDEX ix_complaints_inbox" in step for step in plan), plan
 
 
 async def test_an_enterprises_metrics_read_its_cases_by_the_enterprises_index(tmp_path: Path) -> None:
@@ -90,8 +90,9 @@ def planned(tmp_path: Path, statement: Select) -> list[str]:
     url = f"sqlite+aiosqlite:///{tmp_path / 'plan.db'}"
     upgrade(url)
     engine = create_engine(sync_url(url))
-    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+    compiled = statement.compile(engine)  # its values bound, as the application sends them
+    values = tuple(compiled.params[name] for name in compiled.positiontup or ())
     with engine.connect() as connection:
-        plan = [step[3] for step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+        plan = [step[3] for step in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)]
     engine.dispose()
     return plan

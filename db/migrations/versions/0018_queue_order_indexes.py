@@ -2,8 +2,9 @@
 revision a bureau's page watches read from an index alone
 
 The queue's index was on the priority and the next deadline only: a page sorted every case of
-the first priority by the rest of the order. The inbox's index holds the open cases only, so it
-answers their count too and is not taken for the enterprise's other reads. The bureau's index
+the first priority by the rest of the order. The inbox's index holds the open cases only, with
+their status, so it answers their count alone too and is not taken for the enterprise's other
+reads. The bureau's index
 ends with the revision, so that a bureau's staff's queue revision (the count and the sum of the
 revisions of the cases in view, asked for every two seconds by an open page) reads it alone.
 
@@ -32,7 +33,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_inbox",
         "complaints",
-        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at"],
+        ["enterprise_code", NO_DEADLINE, "next_due", "priority", "received_at", "status"],
         sqlite_where=OPEN,
         postgresql_where=OPEN,
     )
