@@ -285,6 +285,7 @@ async def queue_revision(ctx: Context, *, principal: Principal) -> int:
 
 
 def revision_statement(principal: Principal) -> Select[int]:
+    """The count and the sum of the revisions of the reader's cases, in one value."""
     return select(func.count() + func.coalesce(func.sum(Complaint.revision), 0)).where(*scope(principal))
 
 

@@ -4,9 +4,9 @@ revision a bureau's page watches read from an index alone
 The queue's index was on the priority and the next deadline only: a page sorted every case of
 the first priority by the rest of the order. The inbox's index holds the open cases only, with
 their status, so it answers their count alone too and is not taken for the enterprise's other
-reads. The bureau's index
-ends with the revision, so that a bureau's staff's queue revision (the count and the sum of the
-revisions of the cases in view, asked for every two seconds by an open page) reads it alone.
+reads. The bureau's index ends with the revision, so that a bureau's staff's queue revision (the
+count and the sum of the revisions of the cases in view, asked for every two seconds by an open
+page) reads it alone.
 
 Revision ID: 0018
 Revises: 0017
