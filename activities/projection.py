@@ -32,8 +32,7 @@ from db.session import Database
 from db.writes import insert_missing
 from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
-from domain.metrics import counted
-from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
+from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate, case_row
 from domain.supervision.messages import CaseReport
 from telemetry import BREACH_LAG
 
@@ -120,8 +119,7 @@ class ProjectionActivities:
     @activity.defn(name=ActivityName.RECORD_CASE)
     async def record_case(self, update: CaseUpdate) -> None:
         snap = update.snapshot
-        fields = snap.model_dump()
-        fields |= counted(fields)  # from the snapshot's own fields, whichever worker's it is
+        fields = case_row(snap)
         async with self.db.transaction() as session:
             await insert_missing(
                 session,
@@ -129,7 +127,6 @@ class ProjectionActivities:
                 [{"credit_code": snap.enterprise_code, "name": snap.enterprise_name, "registered": False}],
                 ["credit_code"],
             )
-            fields.pop("enterprise_name")
             if fields["bureau_code"] is None:  # a case from before bureaus: found by its division
                 fields["bureau_code"] = await _division(session, snap.enterprise_code, snap.region_code)
             await _move_forward(session, Complaint, snap.tracking_no, fields)

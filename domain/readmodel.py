@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
@@ -12,6 +13,7 @@ from domain.deadlines import Deadline
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
 from domain.masking import mask_name, mask_phone
 from domain.messages import CaseEvent, Message, Notification
+from domain.metrics import counted
 from domain.supervision.messages import CaseReport
 from domain.supervision.state import EnterpriseState, PublicNotice
 from domain.tasks import TaskRecord
@@ -56,6 +58,14 @@ class CaseSnapshot(Message):
     transfers: int = 0
     transferred_at: datetime | None = None  # the last transfer
     mediation_timed_out: bool = False
+
+
+def case_row(snap: CaseSnapshot) -> dict[str, Any]:
+    """The read model's row of a case: its snapshot's fields (its enterprise's name kept apart,
+    in the enterprise's row) and its place in the metrics' counts, worked out from those fields
+    as the row is written, whichever worker's snapshot it is (`domain.metrics.counted`)."""
+    fields = snap.model_dump(exclude={"enterprise_name"})
+    return fields | counted(fields)
 
 
 class CaseUpdate(Message):

@@ -33,8 +33,7 @@ from db.models import (
 )
 from db.session import Database
 from domain.complaint.state import CaseState
-from domain.metrics import counted
-from domain.readmodel import snapshot, supervision_update
+from domain.readmodel import case_row, snapshot, supervision_update
 from domain.supervision.state import EnterpriseState
 from services.errors import Unavailable
 from services.signals import query
@@ -75,9 +74,7 @@ def _case_differences(state: CaseState | None, row: Complaint | None, workflow_i
         return ["the workflow has not registered its case yet"]
     if row is None:
         return [f"no row in the read model (the workflow is at revision {state.revision})"]
-    expected = snapshot(state, workflow_id).model_dump()
-    expected |= counted(expected)
-    expected.pop("enterprise_name")
+    expected = case_row(snapshot(state, workflow_id))
     if expected["bureau_code"] is None:  # a case from before bureaus: placed by its division
         expected.pop("bureau_code")
     if row.revision != state.revision:
