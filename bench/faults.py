@@ -163,7 +163,21 @@ def _history(running: System, tracking_no: str) -> str:
         else:
             events = json.loads(done.stdout)["events"]
             told += [f"{e['eventId']} {e['eventTime']} {e['eventType']}" for e in events[-25:]]
-    return "\n".join(told)
+    return "\n".join(told + _logged(running, tracking_no))
+
+
+def _logged(running: System, tracking_no: str) -> list[str]:
+    """What each of the system's processes logged of the case, and the last traceback it logged
+    (an answer of 500 says no more)."""
+    told = []
+    for log in sorted((running.data / "logs").glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()
+        about = [line for line in lines if tracking_no in line][-10:]
+        starts = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
+        last = lines[starts[-1] : starts[-1] + 40] if starts else []
+        if about or last:
+            told += [f"--- {log.name}", *about, *last]
+    return told
 
 
 def _filed(driver: Driver, n: int) -> Callable[[], bool]:
