@@ -4,7 +4,8 @@ aftersales run       Temporal dev server, migrations, demo accounts, workers and
 aftersales migrate   bring the database to the newest schema
 aftersales seed      create the demo enterprises, agencies and accounts; print their credentials
 aftersales worker [cases|deliveries]   the worker alone (both parts, or one)
-aftersales check     compare every case's workflow with the read model; exits 1 on a difference
+aftersales check [--replay]   compare every case's workflow with the read model (and replay
+                     every workflow's history with this code); exits 1 on a difference
 aftersales api [--fd N]   the API alone (on its port, or on a socket it is given)
 aftersales import FILE   record a hotline or platform export's complaints (CSV or XLSX; see --help)
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
@@ -301,6 +302,11 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
         metavar="SECONDS",
         help="how long to keep asking about a case that differs, while its steps are on their way",
     )
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="also replay every workflow's history, running or closed, with this code's workflows",
+    )
     args = parser.parse_args(argv)
     from services import consistency
     from temporal_client import connect
@@ -308,8 +314,9 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
     async def go() -> consistency.Consistency:
         db = Database(settings.database)
         try:
+            queues = (settings.task_queue, settings.delivery_task_queue) if args.replay else ()
             return await consistency.check(
-                db, await connect(settings), settings.task_queue, settle_seconds=args.settle
+                db, await connect(settings), settings.task_queue, settle_seconds=args.settle, replay=queues
             )
         finally:
             await db.dispose()
@@ -319,6 +326,8 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
         f"{report.cases} cases and {report.enterprises} enterprises compared with the read model: "
         + ("they agree" if report.agrees else f"{len(report.differences)} differences")
     )
+    if args.replay:
+        print(f"{report.replayed} workflow histories replayed with this code's workflows")
     for difference in report.differences:
         print(f"  {difference.subject}: {difference.detail}")
     return 0 if report.agrees else 1

@@ -48,23 +48,9 @@ from settings import Settings
 from telemetry import configure_logging, watch_collector
 from temporal_client import connect, key_ring
 from workflows.archive import ArchiveWorkflow
-from workflows.complaint import ComplaintWorkflow
-from workflows.delivery import NotificationWorkflow
-from workflows.enterprise import EnterpriseWorkflow
-from workflows.evaluation import EvaluationWorkflow
-from workflows.imports import ImportWorkflow
+from workflows.registry import DELIVERY_WORKFLOWS, WORKFLOWS
 from workflows.report import CycleReportWorkflow, ReportInput
-from workflows.verification import VerificationWorkflow
 
-WORKFLOWS: Sequence[type] = (
-    ComplaintWorkflow,
-    VerificationWorkflow,
-    EvaluationWorkflow,
-    EnterpriseWorkflow,
-    CycleReportWorkflow,
-    ArchiveWorkflow,
-    ImportWorkflow,
-)
 log = logging.getLogger("aftersales.worker")
 
 
@@ -199,7 +185,7 @@ def _delivery_worker(notifier: Notifier, grace: timedelta) -> Worker:
     return Worker(
         notifier.client,
         task_queue=notifier.task_queue,
-        workflows=[NotificationWorkflow],
+        workflows=list(DELIVERY_WORKFLOWS),
         activities=[
             delivery.plan_deliveries,
             delivery.deliver,

@@ -11,7 +11,7 @@ the time given runs out; only what still differs then is reported.
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from db.models import (
     CaseEventRow,
@@ -39,6 +40,7 @@ from services.errors import Unavailable
 from services.signals import query
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
+from workflows.registry import DELIVERY_WORKFLOWS, WORKFLOWS
 
 CONCURRENT_QUERIES = 16
 
@@ -50,10 +52,18 @@ class Difference:
     workflow_id: str = ""  # set where asking the workflow again may find it settled
 
 
+@dataclass(frozen=True)
+class NoAnswer:
+    """A workflow that did not answer its query, and why."""
+
+    reason: str
+
+
 @dataclass
 class Consistency:
     cases: int = 0
     enterprises: int = 0
+    replayed: int = 0  # histories replayed, with `replay`
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -69,7 +79,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _case_differences(state: CaseState | None, row: Complaint | None, workflow_id: str) -> list[str]:
+def _case_differences(
+    state: CaseState | NoAnswer | None, row: Complaint | None, workflow_id: str
+) -> list[str]:
+    if isinstance(state, NoAnswer):
+        return [f"the workflow did not answer: {state.reason}"]
     if state is None:
         return ["the workflow has not registered its case yet"]
     if row is None:
@@ -103,8 +117,8 @@ async def _states(temporal: Client, ids: Iterable[str], query_of: Any) -> dict[s
         async with limit:
             try:
                 return workflow_id, await query(temporal.get_workflow_handle(workflow_id), query_of)
-            except Unavailable:
-                return workflow_id, None
+            except Unavailable as exc:
+                return workflow_id, NoAnswer(exc.reason)
 
     return dict(await asyncio.gather(*(one(i) for i in ids)))
 
@@ -119,7 +133,7 @@ async def _check_cases(
     db: Database, temporal: Client, task_queue: str, ids: list[str] | None
 ) -> tuple[int, list[Difference]]:
     listed = await _listed(temporal, task_queue, "ComplaintWorkflow") if ids is None else ids
-    states: dict[str, CaseState | None] = await _states(temporal, listed, ComplaintWorkflow.state)
+    states: dict[str, CaseState | NoAnswer | None] = await _states(temporal, listed, ComplaintWorkflow.state)
     async with db.sessions() as session:
         rows = {r.workflow_id: r for r in (await session.execute(select(Complaint))).scalars()}
         events = await _events_by_source(session, CaseEventRow.source)
@@ -133,7 +147,7 @@ async def _check_cases(
         state, row = states.get(workflow_id), rows.get(workflow_id)
         subject = f"case {row.tracking_no if row else workflow_id}"
         problems = _case_differences(state, row, workflow_id)
-        if not problems and state is not None:
+        if not problems and isinstance(state, CaseState):
             counted = events.get(workflow_id, 0)
             if counted != state.revision:
                 problems.append(f"{counted} events recorded for {state.revision} revisions")
@@ -156,17 +170,22 @@ async def _check_enterprises(
     db: Database, temporal: Client, task_queue: str, ids: list[str] | None
 ) -> tuple[int, list[Difference]]:
     listed = await _listed(temporal, task_queue, "EnterpriseWorkflow") if ids is None else ids
-    states: dict[str, EnterpriseState | None] = await _states(temporal, listed, EnterpriseWorkflow.state)
+    states: dict[str, EnterpriseState | NoAnswer | None] = await _states(
+        temporal, listed, EnterpriseWorkflow.state
+    )
     async with db.sessions() as session:
         rows = {r.workflow_id: r for r in (await session.execute(select(EnterpriseSupervision))).scalars()}
         events = await _events_by_source(session, SupervisionEventRow.source)
     found: list[Difference] = []
     for workflow_id in listed:
         state, row = states.get(workflow_id), rows.get(workflow_id)
-        subject = f"enterprise {state.credit_code if state else workflow_id}"
-        if state is None:
-            found.append(Difference(subject, "the workflow did not answer", workflow_id))
+        if not isinstance(state, EnterpriseState):
+            reason = state.reason if state else "it has not started"
+            found.append(
+                Difference(f"enterprise {workflow_id}", f"the workflow did not answer: {reason}", workflow_id)
+            )
             continue
+        subject = f"enterprise {state.credit_code}"
         if row is None:
             if state.revision:
                 problem = f"no row (the workflow is at revision {state.revision})"
@@ -200,11 +219,40 @@ async def _deliveries_sent_twice(db: Database) -> list[Difference]:
     return found
 
 
+async def replayed(
+    temporal: Client,
+    task_queues: Sequence[str],
+    workflows: Sequence[type] = (*WORKFLOWS, *DELIVERY_WORKFLOWS),
+) -> tuple[int, list[Difference]]:
+    """Every run's history on the task queues replayed with `workflows`: how many, and each one
+    that does not replay."""
+    replayer = Replayer(
+        workflows=workflows,
+        data_converter=temporal.data_converter,
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    )
+    listing = " OR ".join(f"TaskQueue = '{queue}'" for queue in task_queues)
+    count, found = 0, []
+    async with replayer.workflow_replay_iterator(temporal.list_workflows(listing).map_histories()) as results:
+        async for result in results:
+            count += 1
+            if result.replay_failure is not None:
+                subject = f"workflow {result.history.workflow_id} (run {result.history.run_id})"
+                found.append(Difference(subject, f"its history does not replay: {result.replay_failure}"))
+    return count, found
+
+
 async def check(
-    db: Database, temporal: Client, task_queue: str, *, settle_seconds: float = 0.0
+    db: Database,
+    temporal: Client,
+    task_queue: str,
+    *,
+    settle_seconds: float = 0.0,
+    replay: Sequence[str] = (),
 ) -> Consistency:
     """Compare everything once; then, while differences remain and `settle_seconds` allow, ask
-    again about those cases and enterprises alone (their steps may still be on their way)."""
+    again about those cases and enterprises alone (their steps may still be on their way). With
+    `replay` (task queues), replay every history on them as well."""
     cases, case_differences = await _check_cases(db, temporal, task_queue, None)
     enterprises, enterprise_differences = await _check_enterprises(db, temporal, task_queue, None)
     deadline = time.monotonic() + settle_seconds
@@ -219,10 +267,15 @@ async def check(
         _, enterprise_differences = await _check_enterprises(
             db, temporal, task_queue, _ids(moving_enterprises)
         )
+    histories, unreplayable = await replayed(temporal, replay) if replay else (0, [])
     return Consistency(
         cases=cases,
         enterprises=enterprises,
-        differences=case_differences + enterprise_differences + await _deliveries_sent_twice(db),
+        replayed=histories,
+        differences=case_differences
+        + enterprise_differences
+        + await _deliveries_sent_twice(db)
+        + unreplayable,
     )
 
 

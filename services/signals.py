@@ -8,11 +8,12 @@ first time. Every workflow that takes requests has the queries `check` and `requ
 """
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.ledger import APPLIED
@@ -20,6 +21,7 @@ from domain.messages import Command
 from services.errors import Conflict, Unavailable
 
 QUERY_TIMEOUT = timedelta(seconds=5)
+log = logging.getLogger("aftersales.signals")
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,14 @@ class Sent:
 
 async def query(handle: WorkflowHandle[Any, Any], query: Any, *args: Any, missing_ok: bool = False) -> Any:
     """A workflow query (a query method of the workflow class); `Unavailable` if the workflow
-    does not answer. With `missing_ok`, None for a workflow that does not exist."""
+    does not answer, or its worker fails to answer (logged: a worker that cannot rebuild the
+    workflow from its history fails every query of it). With `missing_ok`, None for a workflow
+    that does not exist."""
     try:
         return await handle.query(query, *args, rpc_timeout=QUERY_TIMEOUT)
+    except WorkflowQueryFailedError as exc:
+        log.error("the query %s of %s failed: %s", getattr(query, "__name__", query), handle.id, exc)
+        raise Unavailable(f"the workflow failed to answer ({exc}); try again shortly") from exc
     except RPCError as exc:
         if missing_ok and exc.status is RPCStatusCode.NOT_FOUND:
             return None

@@ -2,8 +2,9 @@
 PostgreSQL server of the test's own, 40 cases filed and answered through the API while the
 cases' worker is killed three times, the Temporal dev server is stopped and started again by
 `run`, and PostgreSQL is crashed and started. Every case ends in the state its actions call
-for, none is made twice, the enterprises are told of each, and `aftersales check` finds the
-read model agreeing with every workflow and no delivery sent twice."""
+for, none is made twice, the enterprises are told of each, and `aftersales check --replay` finds
+the read model agreeing with every workflow, no delivery sent twice, and every history
+replaying with the code."""
 
 import pytest
 
@@ -23,3 +24,4 @@ def test_cases_in_flight_survive_worker_kills_and_temporal_and_postgresql_restar
     assert outcome.untold == []
     assert outcome.check.returncode == 0, outcome.check.stdout + outcome.check.stderr
     assert outcome.check.stdout.startswith("40 cases and") and "they agree" in outcome.check.stdout
+    assert "workflow histories replayed with this code's workflows" in outcome.check.stdout

@@ -10,13 +10,14 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CaseEventRow, Complaint, Delivery, DeliveryAttempt
 from db.session import Database
 from domain.ids import complaint_workflow_id
-from services.consistency import check
+from services.consistency import check, replayed
 from settings import Settings
+from tests.support.altered import ReorderedComplaint
 from tests.support.api import Api, complaint
 from tests.support.worker_process import worker_environment
 
 
-async def check_command(env: WorkflowEnvironment, settings: Settings) -> tuple[int, str]:
+async def check_command(env: WorkflowEnvironment, settings: Settings, *options: str) -> tuple[int, str]:
     """`aftersales check`, as an operator runs it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -25,6 +26,7 @@ async def check_command(env: WorkflowEnvironment, settings: Settings) -> tuple[i
         "check",
         "--settle",
         "0",
+        *options,
         stdout=asyncio.subprocess.PIPE,
         env=worker_environment(env, settings),
     )
@@ -70,3 +72,28 @@ async def test_the_check_waits_for_what_moves_and_names_each_difference(
     assert f"case {complaint_workflow_id(nos[2])}: no row in the read model" in out
     assert f"delivery {delivery.id}: sent 2 times" in out
     assert f"delivery {delivery.id}: marked sent, with no time" in out
+
+
+async def test_every_history_replays_with_the_code_and_one_that_would_not_is_named(
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    filed = await api.post("/api/complaints", complaint(channel="phone"), as_="clerk")
+    assert filed.status_code == 201
+    no = filed.json()["tracking_no"]
+    responded = await api.post(f"/api/complaints/{no}/response", {"message": "已联系消费者"}, as_="minghui")
+    assert responded.status_code == 200
+    queues = (settings.task_queue, settings.delivery_task_queue)
+    runs = [r async for r in dev_env.client.list_workflows(" OR ".join(f"TaskQueue = '{q}'" for q in queues))]
+
+    report = await check(db, dev_env.client, settings.task_queue, settle_seconds=60, replay=queues)
+    assert report.agrees, report.differences
+    assert report.replayed >= len(runs) and complaint_workflow_id(no) in {r.id for r in runs}
+
+    count, unreplayable = await replayed(dev_env.client, queues, workflows=[ReorderedComplaint])
+    named = {d.subject.split()[1]: d.detail for d in unreplayable}
+    assert count == report.replayed
+    assert named[complaint_workflow_id(no)].startswith("its history does not replay: ")
+
+    code, out = await check_command(dev_env, settings, "--replay")
+    assert code == 0, out
+    assert f"{report.replayed} workflow histories replayed with this code's workflows" in out

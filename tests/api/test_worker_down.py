@@ -1,12 +1,18 @@
-"""A complaint filed while no worker runs is kept, and registered when a worker comes back."""
+"""A complaint filed while no worker runs is kept, and registered when a worker comes back; a
+case no worker can rebuild is answered as unavailable, with why."""
+
+import logging
 
 import httpx
+import pytest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.app import create_app
 from db.session import Database
 from settings import Settings
 from tests.support import eventually
+from tests.support.altered import ReorderedComplaint
 from tests.support.api import Api, complaint
 from worker import build_worker
 
@@ -60,3 +66,42 @@ async def test_a_database_that_does_not_answer_is_a_503_to_try_again_on_the_api_
         page = await http.get("/notices", headers={"Accept-Language": "zh-CN"})
         assert page.status_code == 503 and "text/html" in page.headers["content-type"]
         assert page.headers["retry-after"] == "2" and "服务繁忙" in page.text
+
+
+async def test_a_case_its_worker_cannot_rebuild_answers_503_with_why_and_is_logged(
+    dev_env: WorkflowEnvironment,
+    settings: Settings,
+    db: Database,
+    tokens: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(settings, temporal=dev_env.client, db=db)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        api = Api(http, tokens)
+        async with build_worker(dev_env.client, settings, db):
+            filed = await api.post("/api/complaints", complaint(), as_="clerk")
+            assert filed.status_code == 201, filed.text
+            case = f"/api/complaints/{filed.json()['tracking_no']}"
+            assert (await api.get(case, as_="supervisor")).status_code == 200
+
+        # The code deployed next changed the workflow unguarded: rebuilding the case fails.
+        altered = [ReorderedComplaint]
+        async with Worker(
+            dev_env.client,
+            task_queue=settings.task_queue,
+            workflows=altered,
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        ):
+
+            async def refused() -> httpx.Response | None:
+                view = await api.get(case, as_="supervisor")
+                return view if "failed to answer" in view.text else None
+
+            view = await eventually(refused, what="the query failed by the worker")
+    assert view.status_code == 503
+    assert view.json()["detail"].startswith("the workflow failed to answer (")
+    failed = [r for r in caplog.records if r.name == "aftersales.signals" and r.levelno == logging.ERROR]
+    assert failed and "complaint-" in failed[-1].getMessage()

@@ -21,8 +21,9 @@ from temporal_client import (
     register_search_attributes,
 )
 from tests.support import CONSUMER, TEST_KEYS, TEST_RING, command, intake, start_case, tool, wait_for_state
-from worker import WORKFLOWS, build_worker
+from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+from workflows.registry import WORKFLOWS
 
 OLD_RING = KeyRing.parse(TEST_KEYS.split(",")[1])  # test-1 alone: before the rotation
 

@@ -11,7 +11,6 @@ from temporalio.worker import Replayer
 
 from temporal_client import data_converter
 from tests.support import TEST_RING
-from worker import WORKFLOWS
 from workflows.complaint import (
     CONSUMER_UPDATES,
     ONE_BREACH_NOTICE,
@@ -19,8 +18,9 @@ from workflows.complaint import (
     STEPS_IN_TASK,
     WITHDRAW_DUPLICATES,
 )
-from workflows.delivery import FIRST_TRY_IN_TASK, NotificationWorkflow
+from workflows.delivery import FIRST_TRY_IN_TASK
 from workflows.enterprise import PENALTY_PROCEDURE
+from workflows.registry import DELIVERY_WORKFLOWS, WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
 
@@ -172,6 +172,6 @@ async def test_a_stored_history_replays(path: Path) -> None:
     workflow_id = path.stem.split("--", 1)[1].rsplit("__run", 1)[0]
     history = WorkflowHistory.from_json(workflow_id, path.read_text())
     result = await Replayer(
-        workflows=[*WORKFLOWS, NotificationWorkflow], data_converter=data_converter(TEST_RING)
+        workflows=[*WORKFLOWS, *DELIVERY_WORKFLOWS], data_converter=data_converter(TEST_RING)
     ).replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
