@@ -180,7 +180,7 @@ async def _check_enterprises(
     for workflow_id in listed:
         state, row = states.get(workflow_id), rows.get(workflow_id)
         if not isinstance(state, EnterpriseState):
-            reason = state.reason if state else "it has not started"
+            reason = state.reason if state else "its supervision is not set up yet"
             found.append(
                 Difference(f"enterprise {workflow_id}", f"the workflow did not answer: {reason}", workflow_id)
             )

@@ -1,5 +1,5 @@
-"""`aftersales check`: the read model compared with the workflows, and each kind of difference
-found and named."""
+"""`aftersales check`: the read model compared with the workflows, each kind of difference
+found and named, and every history replayed with the code."""
 
 import asyncio
 import sys

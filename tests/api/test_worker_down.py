@@ -10,6 +10,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.app import create_app
 from db.session import Database
+from services.consistency import check
 from settings import Settings
 from tests.support import eventually
 from tests.support.altered import ReorderedComplaint
@@ -101,7 +102,10 @@ async def test_a_case_its_worker_cannot_rebuild_answers_503_with_why_and_is_logg
                 return view if "failed to answer" in view.text else None
 
             view = await eventually(refused, what="the query failed by the worker")
+            report = await check(db, dev_env.client, settings.task_queue)
     assert view.status_code == 503
     assert view.json()["detail"].startswith("the workflow failed to answer (")
     failed = [r for r in caplog.records if r.name == "aftersales.signals" and r.levelno == logging.ERROR]
     assert failed and "complaint-" in failed[-1].getMessage()
+    [named] = [d for d in report.differences if d.subject == f"case {case.rsplit('/', 1)[1]}"]
+    assert named.detail.startswith("the workflow did not answer: the workflow failed to answer (")
