@@ -280,6 +280,7 @@ def report(o: Outcome) -> str:
             f"- cases made twice: {len(o.filed) - len(set(o.filed))}",
             f"- cases the enterprise was not told of: {len(o.untold)}",
             f"- `aftersales check --replay`: {checked}",
+            *(f"  - {line.strip()}" for line in o.check.stdout.strip().splitlines()[2:22]),
         ]
     )
 
