@@ -170,17 +170,20 @@ def _history(running: System, tracking_no: str) -> str:
 def _checked(running: System) -> list[str]:
     """What `aftersales check --replay` finds: a workflow that fails its query, or a history that
     does not replay with the code, is named there with its reason."""
-    done = _check(running, settle=0)
+    try:
+        done = _check(running, settle=0, timeout=60)  # within the test's own time limit
+    except subprocess.TimeoutExpired:
+        return ["--- aftersales check --replay: no answer within 60 s"]
     return ["--- aftersales check --replay", *done.stdout.splitlines()[:40], *done.stderr.splitlines()[-40:]]
 
 
-def _check(running: System, settle: float) -> subprocess.CompletedProcess[str]:
+def _check(running: System, settle: float, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "cli", "check", "--settle", str(settle), "--replay"],
         env=running.env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
 
 
