@@ -48,18 +48,44 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-@pytest.fixture(scope="session")
-async def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated and seeded SQLite database, made once a session; each test's own is a copy,
-    with the demo keys file beside it. (PostgreSQL migrates a new database faster than it copies
-    a template.)"""
-    folder = tmp_path_factory.mktemp("seeded")
-    url = f"sqlite:///{folder / 'app.db'}"
+async def _seeded(url: str, folder: Path) -> None:
+    """Migrate and seed the database at `url`, the demo keys file in `folder`."""
     upgrade(url)
     database = Database(url)
     await seed_demo(database, folder / "tokens.json", passwords=False)
     await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated and seeded SQLite database, made once a session; each test's own is a copy,
+    with the demo keys file beside it."""
+    folder = tmp_path_factory.mktemp("seeded")
+    await _seeded(f"sqlite:///{folder / 'app.db'}", folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+async def seeded_postgres(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, Path] | None]:
+    """A migrated and seeded PostgreSQL database, made once a session (a process), and the folder
+    of its demo keys file: each test's own database is created from it as a template. None when
+    PostgreSQL is not reachable (its tests are skipped)."""
+    if postgres_unreachable():
+        yield None
+        return
+    name, folder = f"aftersales_seeded_{uuid.uuid4().hex[:12]}", tmp_path_factory.mktemp("seeded_pg")
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        await _seeded(_postgres(name), folder)
+        yield name, folder
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres(name: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @functools.cache
@@ -86,7 +112,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     name = f"aftersales_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield _postgres(name)
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -105,20 +131,26 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def db(settings: Settings, seeded_sqlite: Path) -> AsyncIterator[Database]:
+async def db(
+    settings: Settings, seeded_sqlite: Path, seeded_postgres: tuple[str, Path] | None
+) -> AsyncIterator[Database]:
+    """The test's database, migrated and seeded: a copy of the session's seeded one."""
     url = make_url(settings.database)
     if url.get_backend_name() == "sqlite":
+        seeded = seeded_sqlite
         with (
-            contextlib.closing(sqlite3.connect(seeded_sqlite / "app.db")) as seeded,
+            contextlib.closing(sqlite3.connect(seeded / "app.db")) as source,
             contextlib.closing(sqlite3.connect(url.database or "")) as copy,
         ):
-            seeded.backup(copy)
-        shutil.copy(seeded_sqlite / "tokens.json", settings.data_dir / "tokens.json")
-        database = Database(settings.database)
+            source.backup(copy)
     else:
-        upgrade(settings.database)
-        database = Database(settings.database)
-        await seed_demo(database, settings.data_dir / "tokens.json", passwords=False)
+        assert seeded_postgres is not None  # else the test was skipped
+        template, seeded = seeded_postgres
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{url.database}"')
+            admin.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
+    shutil.copy(seeded / "tokens.json", settings.data_dir / "tokens.json")
+    database = Database(settings.database)
     yield database
     await database.dispose()
 

@@ -9,8 +9,24 @@ from typing import Any
 
 import httpx
 
-from tests.support import eventually
+from tests.support import ENTERPRISE_CODE, eventually
 from tests.support.api import Api, complaint
+
+# A well-formed value for each path parameter: what a request names need not exist for its
+# body to be checked.
+PATH_VALUES = {
+    "tracking_no": "TS20261204000001",
+    "code": ENTERPRISE_CODE,
+    "target": "W1",
+    "task_id": "task-1",
+    "key_id": "demo-key",
+    "token": "t" * 16,
+    "label": "2026-11",
+    "account_id": "account-1",
+    "delivery_id": "1",
+    "endpoint_id": "1",
+    "run_id": "run-1",
+}
 
 
 async def test_a_method_a_path_does_not_take_names_every_method_it_does(api: Api) -> None:
@@ -35,6 +51,35 @@ async def test_a_body_that_is_not_text_is_bad_input(api: Api) -> None:
     assert got.json()["errors"] == [
         {"field": "body", "reason": "not valid JSON: it cannot be read as UTF-8 text"}
     ]
+
+
+async def test_a_body_is_checked_before_the_role_counts(api: Api) -> None:
+    """A bad body answers the same 422, naming the body, to every account, whether its role may
+    take the step or not; with no credentials, 401 where the route needs them. So bad input is
+    refused whatever the role: the contract runs generate invalid requests as one role
+    (tests/test_system.py)."""
+    spec = api.app.openapi()
+    checked = set()
+    for path, operations in spec["paths"].items():
+        url = path.format(**PATH_VALUES)
+        for method, operation in operations.items():
+            if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+                continue
+            if "{token}" in path:  # the credential is the path's own, the same to every account
+                continue
+            answers = {}
+            for username in (None, *api.tokens):
+                got = await api.http.request(method.upper(), url, json=[], headers=api.auth(username))
+                answers[username] = (got.status_code, got.json())
+            anonymous = answers.pop(None)
+            status, body = answers[next(iter(answers))]
+            assert status == 422 and any(e["field"].startswith("body") for e in body["errors"]), (url, body)
+            assert all(answer == (status, body) for answer in answers.values()), (method, url, answers)
+            needs_credentials = {} not in operation.get("security", [{}])
+            assert anonymous[0] == (401 if needs_credentials else 422), (method, url, anonymous)
+            checked.add(f"{method} {path}")
+    steps = "post /api/complaints", "post /api/complaints/{tracking_no}/proposal", "put /api/me/preferences"
+    assert set(steps) <= checked
 
 
 def test_every_route_names_the_errors_it_can_answer(api: Api) -> None:
