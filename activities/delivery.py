@@ -4,7 +4,7 @@ left to retry; the dead letters, and an escalation that reached no one raised to
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +37,18 @@ from workflows.delivery import NotificationWorkflow
 # How long a first try may hold up the step that made it; a slower answer is a failure for now,
 # retried by the notification's workflow like any other.
 FIRST_TRY_LIMIT = timedelta(seconds=5)
+# What a try leaves of its attempt's time, to record its failure before Temporal retries it.
+ATTEMPT_MARGIN = timedelta(seconds=5)
+
+
+def time_left(info: activity.Info) -> timedelta | None:
+    """How long this try may wait on the receiver: what is left of its attempt's time, less a
+    margin (a tenth of the attempt at most); None when the attempt has no limit."""
+    if info.start_to_close_timeout is None:
+        return None
+    margin = min(ATTEMPT_MARGIN, info.start_to_close_timeout / 10)
+    spent = datetime.now(UTC) - info.started_time
+    return max(info.start_to_close_timeout - spent - margin, timedelta(0))
 
 
 class Notifier:
@@ -263,7 +275,9 @@ class DeliveryActivities:
 
     @activity.defn(name=ActivityName.DELIVER)
     async def deliver(self, delivery_id: int) -> None:
-        await self.sender.send(delivery_id)
+        """One try, ended by itself just before its attempt's time is up: Temporal starts the next
+        try then, and two tries waiting on a receiver together could both send."""
+        await self.sender.send(delivery_id, limit=time_left(activity.info()))
 
     @activity.defn(name=ActivityName.DEAD_LETTER)
     async def dead_letter(self, letter: DeadLetter) -> None:

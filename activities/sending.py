@@ -79,12 +79,13 @@ class Sender:
         self.db, self.client, self.outbox = db, client, outbox
         self._held: dict[str, float] = {}  # the ways held back, until (monotonic seconds)
 
-    async def send(self, delivery_id: int) -> None:
-        """Send the delivery unless it went out before; a failure raised as Temporal's error,
-        final (PERMANENT_FAILURE) or to be retried (after the receiver's Retry-After)."""
+    async def send(self, delivery_id: int, limit: timedelta | None = None) -> None:
+        """Send the delivery unless it went out before, given `limit` to answer (else the
+        channel's own); a failure raised as Temporal's error, final (PERMANENT_FAILURE) or to be
+        retried (after the receiver's Retry-After)."""
         s = await self._sending(delivery_id)
         if s is not None:
-            await self._try(s, limit=None)
+            await self._try(s, limit=limit.total_seconds() if limit is not None else None)
 
     async def first_try(self, delivery_id: int, limit: timedelta) -> Tried:
         """The first try, where the notification was planned, given `limit` to answer. A delivery

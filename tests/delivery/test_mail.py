@@ -3,6 +3,7 @@ the recipient's language, with both parts and a link that holds no personal data
 retried or dead-lettered as their codes say, and an escalation that reached no supervisor
 raised to the admins."""
 
+import contextlib
 from email.message import EmailMessage
 
 import pytest
@@ -20,7 +21,7 @@ from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
 from tests.support.outbox import ended, notify
 from tests.support.smtp import ScriptedSmtp
-from worker import outbox
+from worker import build_worker, outbox
 
 ENTERPRISE_MAIL = "minghui@demo.aftersales.example"
 
@@ -128,6 +129,33 @@ async def test_a_first_try_with_no_answer_in_time_holds_back_the_next_and_leaves
     assert len(smtp.to("admin@demo.aftersales.example")) == 2
     assert notifier.outbox.mail is not None
     await notifier.outbox.mail.close()
+
+
+async def test_a_retry_with_no_answer_ends_within_its_attempt_so_no_two_tries_overlap(
+    dev_env: WorkflowEnvironment, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    """Temporal starts the next try once an attempt's time is up, whether or not the last one
+    still waits: a try gives up just before, so no two tries of a delivery ever wait on the
+    server together, and once it answers the mail goes once."""
+    settings = settings.model_copy(update={"delivery_attempt_seconds": 3.0, "delivery_max_attempts": 20})
+    smtp.released.clear()  # the server greets no one
+    async with build_worker(dev_env.client, settings, db):
+        key = await notify(dev_env, settings, db, "escalated", "admin")
+        handle = dev_env.client.get_workflow_handle(notification_workflow_id(key))
+
+        async def retried() -> bool:
+            with contextlib.suppress(RPCError):  # the run not started yet
+                pending = (await handle.describe()).raw_description.pending_activities
+                return bool(pending) and pending[0].attempt >= 3
+            return False
+
+        await eventually(retried, what="the third try of the retries")
+        smtp.released.set()
+        [delivery] = await ended(db, key)
+        attempts = await rows(db, DeliveryAttempt, DeliveryAttempt.delivery_id == delivery.id)
+    assert delivery.status == "sent" and len(smtp.to("admin@demo.aftersales.example")) == 1
+    gave_up = [a.error for a in attempts if a.result == "temporary"]
+    assert len(gave_up) >= 3 and all(e and e.startswith("no answer within ") for e in gave_up)
 
 
 async def test_a_refused_address_is_not_tried_again_and_the_error_keeps_it_masked(
