@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
 
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
+from db.session import one_moment
 from domain.bureaus import area_prefix
 from domain.calendar import WorkingCalendar, local_date
 from domain.enums import TaskKind, TaskStatus
@@ -184,7 +185,34 @@ async def tallies(
 ) -> dict[Key, Tally]:
     """The tally of the cases received in the period, and of the violations, warnings and
     penalties dated in it, for each value of the dimensions in `by` (and each day, with
-    `by_day`); with a bureau, those of its area only."""
+    `by_day`); with a bureau, those of its area only. Its statements read one moment, so a
+    case moved between them is counted in one place."""
+    async with one_moment(session) as reading:
+        return await _tallies(
+            reading,
+            period,
+            tz,
+            by,
+            by_day,
+            enterprise=enterprise,
+            region=region,
+            category=category,
+            bureau=bureau,
+        )
+
+
+async def _tallies(
+    session: AsyncSession,
+    period: Period,
+    tz: ZoneInfo,
+    by: tuple[str, ...],
+    by_day: bool,
+    *,
+    enterprise: str | None,
+    region: str | None,
+    category: str | None,
+    bureau: str | None,
+) -> dict[Key, Tally]:
     start, end = bounds(period, tz)
     sql = _Dialect(
         session.get_bind().dialect.name,

@@ -49,6 +49,23 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+@asynccontextmanager
+async def one_moment(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A session beside `session`, on a connection of its own, whose reads all see the database
+    as it was at one moment, for figures that several statements add up: each statement of a
+    read-committed PostgreSQL transaction sees the latest commits, and SQLite's driver begins
+    no transaction for reads. Nothing is written through it."""
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine), "a session bound to an engine"
+    postgresql = engine.dialect.name == "postgresql"
+    async with AsyncSession(engine) as reading:
+        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if postgresql else {}
+        connection = await reading.connection(execution_options=options)
+        if not postgresql:
+            await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
+        yield reading
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
+from sqlalchemy import create_engine, event, update
 
 from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
-from db.session import Database
+from db.session import Database, sync_url
 from domain.metrics import parse_period
 from domain.policy import parse_policy
 from services.metrics import metrics_csv
@@ -236,6 +237,62 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
     shenzhen = [c for c in cases if c["region_code"] == "440300" and start <= c["received_at"] < end]
     assert city.total.volume == len(shenzhen)
     assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume
+
+
+async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
+    db: Database, settings: Settings
+) -> None:
+    """The figures add up several statements: a transfer committed between two of them leaves the
+    answer as it was when the first began, never the case's volume in one bureau and its
+    transfer in another."""
+    cases, _, _, _ = await stored(db, seed=5, n=300)
+    start = datetime(2026, 11, 1, tzinfo=CST)
+    moved = next(
+        c
+        for c in cases
+        if c["bureau_code"] == "440305"
+        and c["received_at"] >= start
+        and not c["transfers"]
+        and not c["resolved_at"]
+    )
+    period, calendar = parse_period("2026-11"), settings.working_calendar()
+
+    async def figures() -> Any:
+        async with db.sessions() as session:
+            return await compute(session, POLICY, calendar, period, ("bureau",))
+
+    def transfer() -> None:
+        engine = create_engine(sync_url(settings.database))
+        with engine.begin() as c:
+            c.execute(
+                update(Complaint)
+                .where(Complaint.tracking_no == moved["tracking_no"])
+                .values(
+                    bureau_code="440306",
+                    transfers=1,
+                    transferred_at=moved["received_at"] + timedelta(hours=1),
+                )
+            )
+        engine.dispose()
+
+    statements: list[str] = []
+
+    def between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+            if len(statements) == 1:  # after the figures' first read, before the rest
+                transfer()
+
+    before = await figures()
+    event.listen(db.engine.sync_engine, "after_cursor_execute", between)
+    try:
+        during = await figures()
+    finally:
+        event.remove(db.engine.sync_engine, "after_cursor_execute", between)
+    after = await figures()
+    assert len(statements) > 2
+    assert during == before
+    assert after != before and after.total.volume == before.total.volume
 
 
 async def test_a_zone_with_summer_time_puts_each_case_on_its_own_days(
