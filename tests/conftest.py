@@ -98,8 +98,12 @@ def postgres_unreachable() -> str | None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each test that touches the database runs on SQLite and on PostgreSQL, in a database of its own."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, seeded_postgres: tuple[str, Path] | None
+) -> Iterator[str]:
+    """Each test that touches the database runs on SQLite and on PostgreSQL, in a database of its
+    own: an empty one, or on PostgreSQL for a test that takes `db`, one made from the seeded
+    template at once."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'app.db'}"
         return
@@ -110,8 +114,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             "set AFTERSALES_TEST_POSTGRES_URL to test on it"
         )
     name = f"aftersales_test_{uuid.uuid4().hex[:12]}"
+    seeded = f' TEMPLATE "{seeded_postgres[0]}"' if seeded_postgres and "db" in request.fixturenames else ""
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{seeded}')
     yield _postgres(name)
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -143,12 +148,9 @@ async def db(
             contextlib.closing(sqlite3.connect(url.database or "")) as copy,
         ):
             source.backup(copy)
-    else:
+    else:  # made from the template (`database_url`)
         assert seeded_postgres is not None  # else the test was skipped
-        template, seeded = seeded_postgres
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE "{url.database}"')
-            admin.execute(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"')
+        seeded = seeded_postgres[1]
     shutil.copy(seeded / "tokens.json", settings.data_dir / "tokens.json")
     database = Database(settings.database)
     yield database
