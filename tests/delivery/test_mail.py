@@ -137,7 +137,13 @@ async def test_a_retry_with_no_answer_ends_within_its_attempt_so_no_two_tries_ov
     """Temporal starts the next try once an attempt's time is up, whether or not the last one
     still waits: a try gives up just before, so no two tries of a delivery ever wait on the
     server together, and once it answers the mail goes once."""
-    settings = settings.model_copy(update={"delivery_attempt_seconds": 3.0, "delivery_max_attempts": 20})
+    settings = settings.model_copy(
+        update={
+            "delivery_attempt_seconds": 3.0,
+            "delivery_first_retry_seconds": 1.0,
+            "delivery_max_attempts": 20,
+        }
+    )
     smtp.released.clear()  # the server greets no one
     async with build_worker(dev_env.client, settings, db):
         key = await notify(dev_env, settings, db, "escalated", "admin")
