@@ -186,7 +186,7 @@ async def tallies(
     """The tally of the cases received in the period, and of the violations, warnings and
     penalties dated in it, for each value of the dimensions in `by` (and each day, with
     `by_day`); with a bureau, those of its area only. Its statements read one moment, so a
-    case moved between them is counted in one place."""
+    case moved between them is counted in one place (`session`'s transaction is ended first)."""
     async with one_moment(session) as reading:
         return await _tallies(
             reading,

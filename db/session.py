@@ -51,19 +51,23 @@ def create_engine(url: str) -> AsyncEngine:
 
 @asynccontextmanager
 async def one_moment(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """A session beside `session`, on a connection of its own, whose reads all see the database
-    as it was at one moment, for figures that several statements add up: each statement of a
-    read-committed PostgreSQL transaction sees the latest commits, and SQLite's driver begins
-    no transaction for reads. Nothing is written through it."""
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine), "a session bound to an engine"
-    postgresql = engine.dialect.name == "postgresql"
-    async with AsyncSession(engine) as reading:
-        options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if postgresql else {}
-        connection = await reading.connection(execution_options=options)
+    """`session` reading the database as it was at one moment, for figures that several
+    statements add up: each statement of a read-committed PostgreSQL transaction sees the latest
+    commits, and SQLite's driver begins no transaction for reads. The session's transaction, if
+    one is open, is committed first (call it with nothing left unwritten), and the read one is
+    ended after: the read takes the session's connection, never a second from the pool, so
+    requests that each hold one cannot wait on each other for more."""
+    if session.in_transaction():
+        await session.commit()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if postgresql else {}
+    connection = await session.connection(execution_options=options)
+    try:
         if not postgresql:
             await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
-        yield reading
+        yield session
+    finally:
+        await session.rollback()
 
 
 class Database:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from sqlalchemy import create_engine, event, update
+from sqlalchemy import create_engine, event, select, update
 
 from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
@@ -293,6 +293,27 @@ async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
     assert len(statements) > 2
     assert during == before
     assert after != before and after.total.volume == before.total.volume
+
+
+async def test_the_figures_are_read_on_the_callers_connection_never_a_second(
+    db: Database, settings: Settings
+) -> None:
+    """A request holds its session's connection: figures that took a second from the pool would
+    leave requests that each hold one waiting on each other once the pool ran dry."""
+    await stored(db, seed=5, n=50)
+    held: list[int] = []
+
+    def counted(*_: Any) -> None:
+        held.append(db.engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+
+    async with db.sessions() as session:
+        await session.execute(select(Complaint.tracking_no).limit(1))  # the request's own read
+        event.listen(db.engine.sync_engine, "after_cursor_execute", counted)
+        try:
+            found = await compute(session, POLICY, settings.working_calendar(), parse_period("2026-11"), ())
+        finally:
+            event.remove(db.engine.sync_engine, "after_cursor_execute", counted)
+    assert found.total.volume > 0 and len(held) > 2 and set(held) == {1}
 
 
 async def test_a_zone_with_summer_time_puts_each_case_on_its_own_days(
