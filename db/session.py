@@ -54,20 +54,23 @@ async def one_moment(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """`session` reading the database as it was at one moment, for figures that several
     statements add up: each statement of a read-committed PostgreSQL transaction sees the latest
     commits, and SQLite's driver begins no transaction for reads. The session's transaction, if
-    one is open, is committed first (call it with nothing left unwritten), and the read one is
-    ended after: the read takes the session's connection, never a second from the pool, so
-    requests that each hold one cannot wait on each other for more."""
+    one is open, is committed first (call it with nothing left unwritten), and so is the read one
+    after (a session made by `Database.sessions` keeps its objects loaded). The read takes the
+    session's connection, never a second from the pool, so requests that each hold one cannot
+    wait on each other for more."""
     if session.in_transaction():
         await session.commit()
     postgresql = session.get_bind().dialect.name == "postgresql"
     options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True} if postgresql else {}
     connection = await session.connection(execution_options=options)
+    if not postgresql:
+        await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
     try:
-        if not postgresql:
-            await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
         yield session
-    finally:
+    except BaseException:
         await session.rollback()
+        raise
+    await session.commit()  # ends the read, and keeps what the session had loaded
 
 
 class Database:
