@@ -53,33 +53,49 @@ async def test_a_body_that_is_not_text_is_bad_input(api: Api) -> None:
     ]
 
 
-async def test_a_body_is_checked_before_the_role_counts(api: Api) -> None:
-    """A bad body answers the same 422, naming the body, to every account, whether its role may
-    take the step or not; with no credentials, 401 where the route needs them. So bad input is
-    refused whatever the role: the contract runs generate invalid requests as one role
-    (tests/test_system.py)."""
+async def test_bad_input_is_refused_before_the_role_counts(api: Api) -> None:
+    """A bad body, or a number's query parameter that is not one, answers the same 422 naming it
+    to every account, whether its role may take the step or not; with no credentials, 401 where
+    the route needs them. So bad input is refused whatever the role: the contract runs generate
+    invalid requests as one role (tests/test_system.py)."""
     spec = api.app.openapi()
     checked = set()
     for path, operations in spec["paths"].items():
+        if "{token}" in path:  # the credential is the path's own, the same to every account
+            continue
         url = path.format(**PATH_VALUES)
         for method, operation in operations.items():
-            if "application/json" not in operation.get("requestBody", {}).get("content", {}):
-                continue
-            if "{token}" in path:  # the credential is the path's own, the same to every account
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                request, field = {"json": []}, "body"
+            elif number := _a_number_parameter(operation):
+                request, field = {"json": None, "params": {number: "x"}}, f"query.{number}"
+            else:
                 continue
             answers = {}
             for username in (None, *api.tokens):
-                got = await api.http.request(method.upper(), url, json=[], headers=api.auth(username))
+                got = await api.http.request(method.upper(), url, headers=api.auth(username), **request)
                 answers[username] = (got.status_code, got.json())
             anonymous = answers.pop(None)
             status, body = answers[next(iter(answers))]
-            assert status == 422 and any(e["field"].startswith("body") for e in body["errors"]), (url, body)
+            assert status == 422 and any(e["field"].startswith(field) for e in body["errors"]), (url, body)
             assert all(answer == (status, body) for answer in answers.values()), (method, url, answers)
             needs_credentials = {} not in operation.get("security", [{}])
             assert anonymous[0] == (401 if needs_credentials else 422), (method, url, anonymous)
             checked.add(f"{method} {path}")
-    steps = "post /api/complaints", "post /api/complaints/{tracking_no}/proposal", "put /api/me/preferences"
+    steps = "post /api/complaints", "post /api/complaints/{tracking_no}/proposal", "get /api/complaints"
     assert set(steps) <= checked
+
+
+def _a_number_parameter(operation: dict[str, Any]) -> str | None:
+    """The first query parameter that takes an integer, if any."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter["schema"]
+        if parameter["in"] == "query" and "integer" in {
+            schema.get("type"),
+            *(s.get("type") for s in schema.get("anyOf", [])),
+        }:
+            return str(parameter["name"])
+    return None
 
 
 def test_every_route_names_the_errors_it_can_answer(api: Api) -> None:
