@@ -187,123 +187,103 @@ async def tallies(
     penalties dated in it, for each value of the dimensions in `by` (and each day, with
     `by_day`); with a bureau, those of its area only. Its statements read one moment, so a
     case moved between them is counted in one place (`session`'s transaction is ended first)."""
-    async with one_moment(session) as reading:
-        return await _tallies(
-            reading,
-            period,
+    async with one_moment(session):
+        start, end = bounds(period, tz)
+        sql = _Dialect(
+            session.get_bind().dialect.name,
             tz,
-            by,
-            by_day,
-            enterprise=enterprise,
-            region=region,
-            category=category,
-            bureau=bureau,
+            start - timedelta(days=1),
+            max(end, datetime.now(UTC)) + timedelta(days=366),
         )
+        filters = [Complaint.enterprise_code == enterprise] if enterprise else []
+        area = area_prefix(bureau) if bureau else ""
+        if area:
+            filters.append(Complaint.bureau_code.startswith(area, autoescape=True))
+        if region:
+            filters.append(Complaint.region_code == region)
+        if category:
+            filters.append(Complaint.category == category)
+        received = await _received(session, sql, start, end)
+        cases = [received >= start, received < end, *filters]
+        # A dimension's empty value is "", and a grouping by an expression leaves SQLite to read
+        # the period's cases by their date, not every case by the dimension's index.
+        dims = [func.coalesce(KEYS[d], "") for d in by]
+        keys = [*dims, sql.day(Complaint.received_at)] if by_day else dims
+        out: defaultdict[Key, Tally] = defaultdict(Tally)
 
+        def key(row: Iterable[Any]) -> Key:
+            values = list(row)
+            return (*values[: len(by)], *(sql.as_day(v) for v in values[len(by) :]))
 
-async def _tallies(
-    session: AsyncSession,
-    period: Period,
-    tz: ZoneInfo,
-    by: tuple[str, ...],
-    by_day: bool,
-    *,
-    enterprise: str | None,
-    region: str | None,
-    category: str | None,
-    bureau: str | None,
-) -> dict[Key, Tally]:
-    start, end = bounds(period, tz)
-    sql = _Dialect(
-        session.get_bind().dialect.name,
-        tz,
-        start - timedelta(days=1),
-        max(end, datetime.now(UTC)) + timedelta(days=366),
-    )
-    filters = [Complaint.enterprise_code == enterprise] if enterprise else []
-    area = area_prefix(bureau) if bureau else ""
-    if area:
-        filters.append(Complaint.bureau_code.startswith(area, autoescape=True))
-    if region:
-        filters.append(Complaint.region_code == region)
-    if category:
-        filters.append(Complaint.category == category)
-    received = await _received(session, sql, start, end)
-    cases = [received >= start, received < end, *filters]
-    # A dimension's empty value is "", and a grouping by an expression leaves SQLite to read
-    # the period's cases by their date, not every case by the dimension's index.
-    dims = [func.coalesce(KEYS[d], "") for d in by]
-    keys = [*dims, sql.day(Complaint.received_at)] if by_day else dims
-    out: defaultdict[Key, Tally] = defaultdict(Tally)
-
-    def key(row: Iterable[Any]) -> Key:
-        values = list(row)
-        return (*values[: len(by)], *(sql.as_day(v) for v in values[len(by) :]))
-
-    counts = _case_counts()
-    times = sql.gathered(Complaint.response_us)
-    found = await session.execute(
-        _grouped(select(*keys, *counts.values(), times).select_from(Complaint).where(*cases), len(keys))
-    )
-    for *values, gathered in found:
-        tally = out[key(values[: len(keys)])]
-        tally += Tally(**dict(zip(counts, values[len(keys) :], strict=True)))
-        tally.response_us.extend(sql.ungathered(gathered))
-
-    counts = _evaluation_counts()
-    found = await session.execute(
-        _grouped(
-            select(*keys, *counts.values())
-            .select_from(Task)
-            .join(Complaint, Complaint.tracking_no == Task.tracking_no)
-            .where(Task.kind == TaskKind.EVALUATION.value, Task.status == TaskStatus.DONE.value, *cases),
-            len(keys),
+        counts = _case_counts()
+        times = sql.gathered(Complaint.response_us)
+        found = await session.execute(
+            _grouped(select(*keys, *counts.values(), times).select_from(Complaint).where(*cases), len(keys))
         )
-    )
-    for row in found:
-        out[key(row[: len(keys)])] += Tally(**dict(zip(counts, row[len(keys) :], strict=True)))
+        for *values, gathered in found:
+            tally = out[key(values[: len(keys)])]
+            tally += Tally(**dict(zip(counts, values[len(keys) :], strict=True)))
+            tally.response_us.extend(sql.ungathered(gathered))
 
-    transferred = and_(Complaint.transfers > 0, Complaint.transferred_at.is_not(None))
-    spans = await session.execute(
-        _grouped(
-            select(
-                *keys,
-                sql.day(Complaint.received_at),
-                sql.day(Complaint.resolved_at),
-                sql.day(case((transferred, Complaint.transferred_at))),
-                func.count(),
-            ).where(*cases, or_(Complaint.resolved_at.is_not(None), transferred)),
-            len(keys) + 3,
+        counts = _evaluation_counts()
+        found = await session.execute(
+            _grouped(
+                select(*keys, *counts.values())
+                .select_from(Task)
+                .join(Complaint, Complaint.tracking_no == Task.tracking_no)
+                .where(Task.kind == TaskKind.EVALUATION.value, Task.status == TaskStatus.DONE.value, *cases),
+                len(keys),
+            )
         )
-    )
-    for *values, came, resolved, moved, n in spans:
-        tally, since = out[key(values)], sql.as_day(came)
-        if resolved is not None:
-            tally.resolution_spans[(since, sql.as_day(resolved))] += n
-        if moved is not None:
-            tally.transfer_spans[(since, sql.as_day(moved))] += n
+        for row in found:
+            out[key(row[: len(keys)])] += Tally(**dict(zip(counts, row[len(keys) :], strict=True)))
 
-    violations = await session.execute(
-        _grouped(
-            select(*dims, *([sql.day(ViolationRow.at)] if by_day else []), func.count())
-            .select_from(ViolationRow)
-            .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
-            .where(
-                ViolationRow.at >= start, ViolationRow.at < end, ViolationRow.withdrawn_at.is_(None), *filters
-            ),
-            len(keys),
+        transferred = and_(Complaint.transfers > 0, Complaint.transferred_at.is_not(None))
+        spans = await session.execute(
+            _grouped(
+                select(
+                    *keys,
+                    sql.day(Complaint.received_at),
+                    sql.day(Complaint.resolved_at),
+                    sql.day(case((transferred, Complaint.transferred_at))),
+                    func.count(),
+                ).where(*cases, or_(Complaint.resolved_at.is_not(None), transferred)),
+                len(keys) + 3,
+            )
         )
-    )
-    for *values, n in violations:
-        out[key(values)].violations += n
+        for *values, came, resolved, moved, n in spans:
+            tally, since = out[key(values)], sql.as_day(came)
+            if resolved is not None:
+                tally.resolution_spans[(since, sql.as_day(resolved))] += n
+            if moved is not None:
+                tally.transfer_spans[(since, sql.as_day(moved))] += n
 
-    for kind, place, issued_at in await _measures(session, start, end, enterprise, region, category, area):
-        tally = out[(*(place.get(d) or "" for d in by), *([sql.as_day(issued_at)] if by_day else []))]
-        if kind == "warning":
-            tally.warnings += 1
-        elif kind == "penalty":
-            tally.penalties += 1
-    return dict(out)
+        violations = await session.execute(
+            _grouped(
+                select(*dims, *([sql.day(ViolationRow.at)] if by_day else []), func.count())
+                .select_from(ViolationRow)
+                .join(Complaint, Complaint.tracking_no == ViolationRow.tracking_no)
+                .where(
+                    ViolationRow.at >= start,
+                    ViolationRow.at < end,
+                    ViolationRow.withdrawn_at.is_(None),
+                    *filters,
+                ),
+                len(keys),
+            )
+        )
+        for *values, n in violations:
+            out[key(values)].violations += n
+
+        for kind, place, issued_at in await _measures(
+            session, start, end, enterprise, region, category, area
+        ):
+            tally = out[(*(place.get(d) or "" for d in by), *([sql.as_day(issued_at)] if by_day else []))]
+            if kind == "warning":
+                tally.warnings += 1
+            elif kind == "penalty":
+                tally.penalties += 1
+        return dict(out)
 
 
 async def _measures(

@@ -50,7 +50,7 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 @asynccontextmanager
-async def one_moment(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+async def one_moment(session: AsyncSession) -> AsyncIterator[None]:
     """`session` reading the database as it was at one moment, for figures that several
     statements add up: each statement of a read-committed PostgreSQL transaction sees the latest
     commits, and SQLite's driver begins no transaction for reads. The session's transaction, if
@@ -66,7 +66,7 @@ async def one_moment(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     if not postgresql:
         await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
     try:
-        yield session
+        yield
     except BaseException:
         await session.rollback()
         raise

@@ -1,7 +1,9 @@
 """The evaluation system against an independent computation on generated data."""
 
+import contextlib
 import math
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -239,6 +241,16 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
     assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume
 
 
+@contextlib.contextmanager
+def each_statement(db: Database, listener: Callable[..., None]) -> Iterator[None]:
+    """`listener` called after each statement the database runs, within the block."""
+    event.listen(db.engine.sync_engine, "after_cursor_execute", listener)
+    try:
+        yield
+    finally:
+        event.remove(db.engine.sync_engine, "after_cursor_execute", listener)
+
+
 async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
     db: Database, settings: Settings
 ) -> None:
@@ -284,11 +296,8 @@ async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
                 transfer()
 
     before = await figures()
-    event.listen(db.engine.sync_engine, "after_cursor_execute", between)
-    try:
+    with each_statement(db, between):
         during = await figures()
-    finally:
-        event.remove(db.engine.sync_engine, "after_cursor_execute", between)
     after = await figures()
     assert len(statements) > 2
     assert during == before
@@ -308,11 +317,8 @@ async def test_the_figures_are_read_on_the_callers_connection_never_a_second(
 
     async with db.sessions() as session:
         await session.execute(select(Complaint.tracking_no).limit(1))  # the request's own read
-        event.listen(db.engine.sync_engine, "after_cursor_execute", counted)
-        try:
+        with each_statement(db, counted):
             found = await compute(session, POLICY, settings.working_calendar(), parse_period("2026-11"), ())
-        finally:
-            event.remove(db.engine.sync_engine, "after_cursor_execute", counted)
     assert found.total.volume > 0 and len(held) > 2 and set(held) == {1}
 
 
