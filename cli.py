@@ -38,6 +38,10 @@ from processes import Supervisor
 from settings import Settings
 from workflows import search_attributes as sa
 
+# The dev server's state file written ahead (WAL) and synced at checkpoints: a process killed
+# loses nothing committed, and each step of a case is not two fsyncs and a journal file.
+DEV_SERVER_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket() as s:
@@ -141,6 +145,7 @@ def run(settings: Settings) -> int:
                     settings.temporal_namespace,
                     "--log-level",
                     "warn",
+                    *DEV_SERVER_PRAGMAS,
                     *sa.cli_flags(),
                 ],
                 env,

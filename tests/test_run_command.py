@@ -1,9 +1,11 @@
 """`aftersales run`: the whole system from one command; Ctrl-C stops it; cases survive a restart."""
 
+import contextlib
 import os
 import re
 import signal
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +71,9 @@ def test_run_starts_everything_stops_on_ctrl_c_and_resumes_cases(
         stopped = first.interrupt()
     assert stopped == 0
     assert not any(port_open(p) for p in ports), "a process it started is still listening"
+    # The dev server's state is written ahead (see cli.DEV_SERVER_PRAGMAS); the case survives.
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / "temporal.db")) as state:
+        assert state.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
     second = Running(environment, tmp_path / "second.log")
     try:
