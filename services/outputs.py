@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer
 from sqlalchemy import Select, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.session import one_moment
+
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
 
 LocalTime = Annotated[
@@ -50,11 +52,13 @@ async def paginate(
     session: AsyncSession, statement: Select, paging: PageRequest, item: Callable[[Any], T]
 ) -> Page[T]:
     """One page of what `statement` selects (filtered and ordered), and how many there are in
-    all. `item` makes a list item of each row: the entity itself when one is selected."""
+    all, both read at one moment (a row written between them counts in both or neither). `item`
+    makes a list item of each row: the entity itself when one is selected."""
     counting = statement.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = await session.scalar(counting) or 0
-    result = await session.execute(
-        statement.offset((paging.page - 1) * paging.page_size).limit(paging.page_size)
-    )
-    rows = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
+    async with one_moment(session):
+        total = await session.scalar(counting) or 0
+        result = await session.execute(
+            statement.offset((paging.page - 1) * paging.page_size).limit(paging.page_size)
+        )
+        rows = result.scalars().all() if len(statement.column_descriptions) == 1 else result.all()
     return Page[T](items=[item(r) for r in rows], total=total, page=paging.page, page_size=paging.page_size)

@@ -1,16 +1,14 @@
 """The evaluation system against an independent computation on generated data."""
 
-import contextlib
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import create_engine, select, update
 
 from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
@@ -20,6 +18,7 @@ from domain.policy import parse_policy
 from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
 from tests.support.metrics_data import CST, ENTERPRISES, generate, store
+from tests.support.statements import each_statement
 
 Generated = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -239,16 +238,6 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
     shenzhen = [c for c in cases if c["region_code"] == "440300" and start <= c["received_at"] < end]
     assert city.total.volume == len(shenzhen)
     assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume
-
-
-@contextlib.contextmanager
-def each_statement(db: Database, listener: Callable[..., None]) -> Iterator[None]:
-    """`listener` called after each statement the database runs, within the block."""
-    event.listen(db.engine.sync_engine, "after_cursor_execute", listener)
-    try:
-        yield
-    finally:
-        event.remove(db.engine.sync_engine, "after_cursor_execute", listener)
 
 
 async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
