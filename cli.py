@@ -38,8 +38,8 @@ from processes import Supervisor
 from settings import Settings
 from workflows import search_attributes as sa
 
-# The dev server's state file written ahead (WAL) and synced at checkpoints: a process killed
-# loses nothing committed, and each step of a case is not two fsyncs and a journal file.
+# The dev server's state file written ahead (WAL) and synced at its checkpoints: a process killed
+# loses nothing committed, and a write does not make, sync and delete a journal file of its own.
 DEV_SERVER_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 
 
