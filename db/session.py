@@ -49,6 +49,9 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+_IN_ONE_MOMENT = "one_moment"
+
+
 @asynccontextmanager
 async def one_moment(session: AsyncSession) -> AsyncIterator[None]:
     """`session` reading the database as it was at one moment, for figures that several
@@ -57,7 +60,10 @@ async def one_moment(session: AsyncSession) -> AsyncIterator[None]:
     one is open, is committed first (call it with nothing left unwritten), and so is the read one
     after (a session made by `Database.sessions` keeps its objects loaded). The read takes the
     session's connection, never a second from the pool, so requests that each hold one cannot
-    wait on each other for more."""
+    wait on each other for more. Inside one already, it is that same moment."""
+    if session.info.get(_IN_ONE_MOMENT):
+        yield
+        return
     if session.in_transaction():
         await session.commit()
     postgresql = session.get_bind().dialect.name == "postgresql"
@@ -65,11 +71,14 @@ async def one_moment(session: AsyncSession) -> AsyncIterator[None]:
     connection = await session.connection(execution_options=options)
     if not postgresql:
         await connection.exec_driver_sql("BEGIN")  # a read transaction: WAL's snapshot
+    session.info[_IN_ONE_MOMENT] = True
     try:
         yield
     except BaseException:
         await session.rollback()
         raise
+    finally:
+        del session.info[_IN_ONE_MOMENT]
     await session.commit()  # ends the read, and keeps what the session had loaded
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from db.metrics import compute, compute_over_time
 from db.models import Enterprise
+from db.session import one_moment
 from domain.enums import Category, Role
 from domain.metrics import (
     DIMENSIONS,
@@ -74,8 +75,11 @@ async def get_dashboard(
     policy = await ctx.resources.policies.sync()
     calendar = ctx.resources.calendar
     where = {"region": region, "category": category.value if category else None, "bureau": principal.bureau}
-    now, series = await compute_over_time(ctx.session, policy, calendar, chosen, (group_by,), grain, **where)
-    before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where)
+    async with one_moment(ctx.session):  # the period and the one before, as the same moment had them
+        now, series = await compute_over_time(
+            ctx.session, policy, calendar, chosen, (group_by,), grain, **where
+        )
+        before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where)
     current, previous = now.total.model_dump(), before.total.model_dump()
     names: dict[str, str] = {}
     if group_by == "enterprise" and now.rows:

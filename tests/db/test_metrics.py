@@ -2,6 +2,7 @@
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from sqlalchemy import create_engine, select, update
 
 from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
-from db.session import Database, sync_url
+from db.session import Database, one_moment, sync_url
 from domain.metrics import parse_period
 from domain.policy import parse_policy
 from services.metrics import metrics_csv
@@ -240,12 +241,9 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
     assert sum(r.figures.volume for r in everyone.rows) == everyone.total.volume
 
 
-async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
-    db: Database, settings: Settings
-) -> None:
-    """The figures add up several statements: a transfer committed between two of them leaves the
-    answer as it was when the first began, never the case's volume in one bureau and its
-    transfer in another."""
+async def _a_case_to_move(db: Database, settings: Settings) -> Callable[[], None]:
+    """Generated cases stored, and what transfers one of November's open Nanshan cases to
+    Futian, committed from a connection of its own."""
     cases, _, _, _ = await stored(db, seed=5, n=300)
     start = datetime(2026, 11, 1, tzinfo=CST)
     moved = next(
@@ -256,11 +254,6 @@ async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
         and not c["transfers"]
         and not c["resolved_at"]
     )
-    period, calendar = parse_period("2026-11"), settings.working_calendar()
-
-    async def figures() -> Any:
-        async with db.sessions() as session:
-            return await compute(session, POLICY, calendar, period, ("bureau",))
 
     def transfer() -> None:
         engine = create_engine(sync_url(settings.database))
@@ -275,6 +268,22 @@ async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
                 )
             )
         engine.dispose()
+
+    return transfer
+
+
+async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
+    db: Database, settings: Settings
+) -> None:
+    """The figures add up several statements: a transfer committed between two of them leaves the
+    answer as it was when the first began, never the case's volume in one bureau and its
+    transfer in another."""
+    transfer = await _a_case_to_move(db, settings)
+    period, calendar = parse_period("2026-11"), settings.working_calendar()
+
+    async def figures() -> Any:
+        async with db.sessions() as session:
+            return await compute(session, POLICY, calendar, period, ("bureau",))
 
     statements: list[str] = []
 
@@ -291,6 +300,23 @@ async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(
     assert len(statements) > 2
     assert during == before
     assert after != before and after.total.volume == before.total.volume
+
+
+async def test_figures_read_together_in_one_moment_are_of_that_moment(
+    db: Database, settings: Settings
+) -> None:
+    """The dashboard reads a period and the one before inside one moment: each read's own moment
+    is then that one, and a transfer committed between the two is in neither."""
+    transfer = await _a_case_to_move(db, settings)
+    period, calendar = parse_period("2026-11"), settings.working_calendar()
+    async with db.sessions() as session:
+        async with one_moment(session):
+            first = await compute(session, POLICY, calendar, period, ("bureau",))
+            transfer()
+            second = await compute(session, POLICY, calendar, period, ("bureau",))
+        after = await compute(session, POLICY, calendar, period, ("bureau",))
+    assert second == first
+    assert after != first and after.total.volume == first.total.volume
 
 
 async def test_the_figures_are_read_on_the_callers_connection_never_a_second(
