@@ -9,17 +9,17 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select
 
 from db.metrics import compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
-from db.session import Database, one_moment, sync_url
+from db.session import Database, one_moment
 from domain.metrics import parse_period
 from domain.policy import parse_policy
 from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
-from tests.support.metrics_data import CST, ENTERPRISES, generate, store
-from tests.support.statements import each_statement
+from tests.support.metrics_data import CST, ENTERPRISES, a_transfer, generate, store
+from tests.support.statements import committed_apart, each_statement
 
 Generated = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -243,33 +243,10 @@ async def test_a_bureaus_figures_are_its_areas_and_a_city_sees_its_counties_side
 
 async def _a_case_to_move(db: Database, settings: Settings) -> Callable[[], None]:
     """Generated cases stored, and what transfers one of November's open Nanshan cases to
-    Futian, committed from a connection of its own."""
+    Futian, committed on a connection of its own."""
     cases, _, _, _ = await stored(db, seed=5, n=300)
-    start = datetime(2026, 11, 1, tzinfo=CST)
-    moved = next(
-        c
-        for c in cases
-        if c["bureau_code"] == "440305"
-        and c["received_at"] >= start
-        and not c["transfers"]
-        and not c["resolved_at"]
-    )
-
-    def transfer() -> None:
-        engine = create_engine(sync_url(settings.database))
-        with engine.begin() as c:
-            c.execute(
-                update(Complaint)
-                .where(Complaint.tracking_no == moved["tracking_no"])
-                .values(
-                    bureau_code="440306",
-                    transfers=1,
-                    transferred_at=moved["received_at"] + timedelta(hours=1),
-                )
-            )
-        engine.dispose()
-
-    return transfer
+    transfer = a_transfer(cases, datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST))
+    return lambda: committed_apart(settings.database, transfer)
 
 
 async def test_a_case_moved_while_the_figures_are_read_is_counted_in_one_place(

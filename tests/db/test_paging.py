@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
 from db.models import Complaint
-from db.session import Database, sync_url
+from db.session import Database
 from services.outputs import PageRequest, paginate
 from settings import Settings
 from tests.support.metrics_data import generate, store
-from tests.support.statements import each_statement
+from tests.support.statements import committed_apart, each_statement
 
 AREA = "440305"
 
@@ -27,11 +27,8 @@ async def test_a_case_moved_between_the_total_and_the_page_counts_in_both_or_nei
     assert 1 < len(inside) <= paging.page_size
 
     def move() -> None:
-        engine = create_engine(sync_url(settings.database))
-        with engine.begin() as c:
-            moved = update(Complaint).where(Complaint.tracking_no == inside[0])
-            c.execute(moved.values(bureau_code="440306"))
-        engine.dispose()
+        moved = update(Complaint).where(Complaint.tracking_no == inside[0]).values(bureau_code="440306")
+        committed_apart(settings.database, moved)
 
     selects: list[str] = []
 

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from db.models import Enterprise
+from sqlalchemy import Update, update
+
+from db.models import Complaint, Enterprise
 from db.session import Database
 from domain.metrics import counted
 
@@ -148,3 +150,21 @@ async def store(db: Database, *tables: tuple[type, list[dict[str, Any]]]) -> Non
         for model, rows in tables:
             session.add_all(model(**row) for row in rows)
             await session.flush()
+
+
+def a_transfer(cases: list[dict[str, Any]], since: datetime, until: datetime) -> Update:
+    """The transfer to Futian, an hour after its receipt, of one of the generated cases received
+    from `since` to `until` that is open, in Nanshan and never moved."""
+    moved = next(
+        c
+        for c in cases
+        if since <= c["received_at"] < until
+        and c["bureau_code"] == "440305"
+        and not c["transfers"]
+        and not c["resolved_at"]
+    )
+    return (
+        update(Complaint)
+        .where(Complaint.tracking_no == moved["tracking_no"])
+        .values(bureau_code="440306", transfers=1, transferred_at=moved["received_at"] + timedelta(hours=1))
+    )

@@ -1,11 +1,12 @@
-"""Listening to the statements a database runs, to act between two of them."""
+"""Listening to the statements a database runs, to act between two of them, and writing as
+another request would."""
 
 import contextlib
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import event
+from sqlalchemy import Executable, create_engine, event
 
-from db.session import Database
+from db.session import Database, sync_url
 
 
 @contextlib.contextmanager
@@ -16,3 +17,11 @@ def each_statement(db: Database, listener: Callable[..., None]) -> Iterator[None
         yield
     finally:
         event.remove(db.engine.sync_engine, "after_cursor_execute", listener)
+
+
+def committed_apart(url: str, statement: Executable) -> None:
+    """`statement` committed on a connection of its own, as another request's write would be."""
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(statement)
+    engine.dispose()

@@ -2,11 +2,15 @@
 chart drawn from its table, the tables as CSV, and nobody else's to see."""
 
 import re
+from datetime import datetime
+from typing import Any
 
 from db.models import Complaint, Task, ViolationRow
 from db.session import Database
+from settings import Settings
 from tests.support.api import Api
-from tests.support.metrics_data import ENTERPRISES, generate, store
+from tests.support.metrics_data import CST, ENTERPRISES, a_transfer, generate, store
+from tests.support.statements import committed_apart, each_statement
 from tests.support.web import SignedIn, field_error
 
 
@@ -83,6 +87,35 @@ async def test_the_dashboard_shows_the_metrics_apis_figures_for_the_same_period(
     )
     weeks = (await supervisor.get(f"/staff/dashboard/series.csv?{query}")).text.splitlines()
     assert weeks[0].startswith("week,start,end,volume,") and len(weeks) == 1 + len(series)
+
+
+async def test_the_period_and_the_one_before_are_read_as_one_moment_had_them(
+    api: Api, db: Database, settings: Settings
+) -> None:
+    """A transfer of an October case committed once November's figures are being read is in
+    neither period's figures of that request: the changes compare two periods of one moment."""
+    cases = generate(seed=5, n=300)[0]
+    await store(db, (Complaint, cases))
+    transfer = a_transfer(cases, datetime(2026, 10, 1, tzinfo=CST), datetime(2026, 11, 1, tzinfo=CST))
+    transferred: list[str] = []
+
+    def between(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not transferred and "FROM complaints" in statement:  # November's first read
+            committed_apart(settings.database, transfer)
+            transferred.append(statement)
+
+    async def previous() -> dict[str, Any]:
+        answer = await api.get("/api/dashboard?period=2026-11", as_="supervisor")
+        assert answer.status_code == 200, answer.text
+        figures: dict[str, Any] = answer.json()["previous_total"]
+        return figures
+
+    before = await previous()
+    with each_statement(db, between):
+        during = await previous()
+    after = await previous()
+    assert transferred and during == before
+    assert after["transferred"] == before["transferred"] + 1
 
 
 async def test_a_period_the_dashboard_cannot_read_is_refused_beside_its_field(signed_in: SignedIn) -> None:
