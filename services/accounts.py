@@ -2,7 +2,7 @@
 
 from typing import Any, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import and_, func, or_, select
 
 from db.models import Account, Complaint, Enterprise, NotificationRead, NotificationRow, utcnow
@@ -12,7 +12,7 @@ from domain.enums import RecipientKind, Role
 from services import cases
 from services.context import Context
 from services.errors import Forbidden
-from services.fields import Email, Input, Phone, requires_if_listed, stated
+from services.fields import Email, Input, Phone, RowId, requires_if_listed, stated
 from services.outputs import LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
 
@@ -80,7 +80,7 @@ class Unread(Output):
 class ReadIn(Input):
     """Which notifications were read: these, or (none given) every one of the reader's."""
 
-    ids: list[StrictInt] | None = Field(default=None, max_length=500)
+    ids: list[RowId] | None = Field(default=None, max_length=500)
 
 
 def me(principal: Principal) -> Me:

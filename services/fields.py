@@ -21,6 +21,7 @@ from pydantic import (
     EmailStr,
     Field,
     GetJsonSchemaHandler,
+    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
@@ -96,6 +97,12 @@ Address = Annotated[str, _text(1, 300)]
 ModelName = Annotated[str, _text(1, 100)]
 CaseNumber = Annotated[str, _text(1, 32)]
 MONEY_PATTERN = r"^(?:(?:0|[1-9][0-9]{0,7})(?:\.[0-9]{1,2})?|100000000(?:\.00?)?)$"
+
+
+# A row's number in the database: a 64-bit integer on SQLite and PostgreSQL alike, so a larger
+# one names nothing and is refused as bad input, never handed to the database.
+ROW_ID_MAX = 2**63 - 1
+RowId = Annotated[StrictInt, Field(ge=1, le=ROW_ID_MAX)]
 
 
 def _money(value: Any) -> Any:

@@ -42,10 +42,19 @@ class Page(Output, Generic[T]):
     page_size: int
 
 
+# The furthest page a list is read to: past it the offset would outgrow what a query takes.
+MAX_PAGE = 100_000
+
+
 @dataclass(frozen=True)
 class PageRequest:
     page: int = 1
     page_size: int = 20
+
+    @classmethod
+    def within(cls, page: int, page_size: int) -> "PageRequest":
+        """The page a link or a typed address asks for, brought within 1 and MAX_PAGE."""
+        return cls(page=min(max(page, 1), MAX_PAGE), page_size=page_size)
 
 
 async def paginate(

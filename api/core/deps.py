@@ -9,7 +9,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from services import auth
 from services.context import Audit, Context, Resources
 from services.errors import Forbidden, Unauthorized
-from services.outputs import PageRequest
+from services.outputs import MAX_PAGE, PageRequest
 from services.principal import Principal
 
 BEARER = HTTPBearer(
@@ -120,7 +120,7 @@ def paging(default_size: int = 20, max_size: int = 100) -> Callable[..., Any]:
     """The `page` and `page_size` query parameters, as every list takes them."""
 
     def dependency(
-        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, Query(ge=1, le=max_size)] = default_size,
     ) -> PageRequest:
         return PageRequest(page=page, page_size=page_size)

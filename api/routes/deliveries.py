@@ -10,10 +10,11 @@ from api.core.errors import answers
 from domain.delivery import DeliveryStatus
 from services import deliveries
 from services.deliveries import DeliveryDetail, DeliveryOut
+from services.fields import ROW_ID_MAX
 from services.outputs import Page
 
 router = APIRouter(prefix="/api/deliveries", tags=["notifications"])
-DeliveryId = Annotated[int, Path(ge=1)]
+DeliveryId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 
 @router.get(

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path
 from api.core.deps import ContextDep, SignedIn
 from api.core.errors import answers
 from services import webhooks
-from services.fields import CreditCode
+from services.fields import ROW_ID_MAX, CreditCode
 from services.webhooks import EndpointIn, EndpointOut, EndpointWithSecret
 
 router = APIRouter(prefix="/api/enterprises/{code}/webhooks", tags=["notifications"])
 CodePath = Annotated[CreditCode, Path(description="unified social credit code")]
-EndpointId = Annotated[int, Path(ge=1)]
+EndpointId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 
 @router.get("", response_model=list[EndpointOut], responses=answers(401, 403, 404), summary="The endpoints")

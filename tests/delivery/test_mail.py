@@ -232,6 +232,8 @@ async def test_an_admin_sees_a_dead_letter_and_redelivers_it(
     again = await api.post(f"/api/deliveries/{delivery.id}/redeliver", {}, as_="admin")
     assert again.status_code == 409 and "only a dead letter" in again.text
     assert (await api.post("/api/deliveries/999999/redeliver", {}, as_="admin")).status_code == 404
+    beyond = await api.post(f"/api/deliveries/{2**63}/redeliver", {}, as_="admin")  # past a 64-bit row id
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["field"] == "path.delivery_id"
 
 
 async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(

@@ -109,6 +109,10 @@ async def test_a_rotated_secret_signs_beside_the_new_one(
     assert len(request.headers["webhook-signature"].split()) == 2
     assert verifies(rotated["secret"], request.headers, request.body)
     assert verifies(endpoint["secret"], request.headers, request.body)
+    beyond = await api.post(
+        f"/api/enterprises/{ENTERPRISE_CODE}/webhooks/{10**22}/rotation", {}, as_="minghui"
+    )
+    assert beyond.status_code == 422 and beyond.json()["errors"][0]["field"] == "path.endpoint_id"
 
 
 async def test_a_busy_receiver_is_waited_for_and_a_refusal_is_final(

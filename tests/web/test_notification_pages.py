@@ -45,6 +45,12 @@ async def test_marking_read_without_the_form_token_changes_nothing(
     await eventually(unread, what="the unread notification")
     forged = await enterprise.http.post("/staff/notifications/read", data={"csrf": "forged"})
     assert forged.status_code == 400 and "已过期" in forged.text
+    # A number that names no notification is not taken for "all of them".
+    for wrong in ("", "x", "²", "0", str(2**63), "1" * 30):
+        named = await enterprise.submit(
+            "/staff/notifications/read", {"id": wrong}, form_at="/staff/notifications"
+        )
+        assert named.status_code == 404 and "未找到" in named.text, wrong
     assert await unread()
 
 

@@ -31,9 +31,7 @@ async def archive_page(page: StaffPage, p: int = 1, verify: bool = False, head: 
             )
         else:
             result = await archive.verify(page.ctx, principal=page.user, head=head or None)
-    entries = await archive.list_entries(
-        page.ctx, principal=page.user, paging=PageRequest(page=max(p, 1), page_size=50)
-    )
+    entries = await archive.list_entries(page.ctx, principal=page.user, paging=PageRequest.within(p, 50))
     return page.render(
         "staff/archive.html",
         status=422 if errors else 200,

@@ -70,7 +70,7 @@ async def audit_page(page: StaffPage, p: int = 1) -> Response:
             page.ctx,
             principal=page.user,
             filters=filters,
-            paging=PageRequest(page=max(p, 1), page_size=PAGE_SIZE),
+            paging=PageRequest.within(p, PAGE_SIZE),
         )
     except Invalid as refused:
         return _render(page, values, status=422, listed=None, errors=page.errors(refused.errors), query="")

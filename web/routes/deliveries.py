@@ -1,12 +1,15 @@
 """The admins' view of where the notifications went: deliveries, dead letters and their
 redelivery, and in development the mail the local sink received."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 
 from domain.delivery import DeliveryStatus
 from services import deliveries
 from services.errors import Conflict
+from services.fields import ROW_ID_MAX
 from services.outputs import PageRequest
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
 from web.core.route import PageRoute
@@ -18,7 +21,7 @@ async def _list(page: Page, p: int, status: str, *, code: int = 200, problem: st
     assert page.user is not None
     chosen = DeliveryStatus(status) if status in DeliveryStatus.__members__.values() else None
     listed = await deliveries.list_deliveries(
-        page.ctx, principal=page.user, status=chosen, paging=PageRequest(page=max(p, 1), page_size=50)
+        page.ctx, principal=page.user, status=chosen, paging=PageRequest.within(p, 50)
     )
     development = page.ctx.settings.environment == "development"
     kept = deliveries.kept_mail(page.ctx, principal=page.user) if development else None
@@ -40,7 +43,7 @@ async def deliveries_page(page: StaffPage, p: int = 1, status: str = "") -> Resp
 
 
 @router.post("/staff/deliveries/{delivery_id}/redeliver", response_class=HTMLResponse)
-async def redeliver(page: StaffPage, delivery_id: int) -> Response:
+async def redeliver(page: StaffPage, delivery_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)]) -> Response:
     assert page.user is not None
     if not csrf_ok(page, await form(page.request)):
         return await _list(page, 1, "dead", code=400, problem=page._(EXPIRED))

@@ -1,12 +1,16 @@
 """A staff member's notifications: what the system told them, newest first, unread marked, each
 in the page's words with a link to where it is acted on; and how they are told."""
 
+import re
+
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from services import accounts
 from services.accounts import PreferencesIn
+from services.errors import NotFound
+from services.fields import ROW_ID_MAX
 from services.outputs import PageRequest
 from web.core.forms import parse
 from web.core.pages import EXPIRED, Page, StaffPage, csrf_ok, form
@@ -18,7 +22,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 async def _list(page: Page, p: int, unread: bool, status: int = 200, problem: str = "") -> Response:
     assert page.user is not None
     listed = await accounts.notifications(
-        page.ctx, principal=page.user, paging=PageRequest(page=max(p, 1), page_size=30), unread=unread
+        page.ctx, principal=page.user, paging=PageRequest.within(p, 30), unread=unread
     )
     return page.render(
         "staff/notifications.html", status=status, listed=listed, only_unread=unread, problem=problem
@@ -37,10 +41,17 @@ async def mark_read(page: StaffPage) -> Response:
     data = await form(page.request)
     if not csrf_ok(page, data):
         return await _list(page, 1, False, status=400, problem=page._(EXPIRED))
-    chosen = str(data.get("id", ""))
-    ids = [int(chosen)] if chosen.isdigit() else None
+    chosen = data.get("id")
+    ids = None if chosen is None else [_row_id(str(chosen))]
     await accounts.mark_read(page.ctx, principal=page.user, ids=ids)
     return page.redirect("/staff/notifications")
+
+
+def _row_id(text: str) -> int:
+    """A notification's number as the form sends it; anything else names no notification."""
+    if not re.fullmatch("[0-9]{1,19}", text) or not 1 <= int(text) <= ROW_ID_MAX:
+        raise NotFound("no such notification")
+    return int(text)
 
 
 def _preferences_page(

@@ -258,7 +258,7 @@ async def consumer_action(
 @router.get("/notices", response_class=HTMLResponse)
 async def public_notices(page: PageDep, p: int = 1) -> Response:
     listed = await notices.public_notices(
-        page.ctx, enterprise=None, since=None, paging=PageRequest(page=max(p, 1), page_size=20)
+        page.ctx, enterprise=None, since=None, paging=PageRequest.within(p, 20)
     )
     return page.render("public/notices.html", notices=listed)
 

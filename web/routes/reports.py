@@ -34,9 +34,7 @@ async def _list(
     problem: str = "",
 ) -> Response:
     assert page.user is not None
-    listed = await reports.list_reports(
-        page.ctx, principal=page.user, paging=PageRequest(page=max(p, 1), page_size=24)
-    )
+    listed = await reports.list_reports(page.ctx, principal=page.user, paging=PageRequest.within(p, 24))
     return page.render(
         "staff/reports.html",
         status=status,

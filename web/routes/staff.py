@@ -73,7 +73,7 @@ async def home(page: StaffPage, p: int = 1) -> Response:
     first; an investigator's verifications and an agency's surveys; everyone else's queue."""
     user = page.user
     assert user is not None
-    paging = PageRequest(page=max(p, 1), page_size=25)
+    paging = PageRequest.within(p, 25)
     listed = tasks_listed = counts = revision = None
     inbox = user.role in (Role.ENTERPRISE, Role.INVESTIGATOR)
     values = FormData([(k, v) for k, v in page.request.query_params.multi_items() if k in QUEUE_FIELDS and v])
