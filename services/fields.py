@@ -21,7 +21,6 @@ from pydantic import (
     EmailStr,
     Field,
     GetJsonSchemaHandler,
-    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
@@ -99,10 +98,21 @@ CaseNumber = Annotated[str, _text(1, 32)]
 MONEY_PATTERN = r"^(?:(?:0|[1-9][0-9]{0,7})(?:\.[0-9]{1,2})?|100000000(?:\.00?)?)$"
 
 
-# A row's number in the database: a 64-bit integer on SQLite and PostgreSQL alike, so a larger
-# one names nothing and is refused as bad input, never handed to the database.
-ROW_ID_MAX = 2**63 - 1
-RowId = Annotated[StrictInt, Field(ge=1, le=ROW_ID_MAX)]
+# A row's number: at most the largest integer every JSON reader holds exactly (2⁵³−1, far below
+# the databases' 64-bit limit), so a larger one names nothing and is refused as bad input, never
+# handed to the database, and the schema's bound reads the same to a client parsing numbers as
+# floating point.
+ROW_ID_MAX = 2**53 - 1
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer, which may be written 2.0 as the schema allows; never text or a boolean."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a whole number")
+    return value
+
+
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX), BeforeValidator(_whole_number)]
 
 
 def _money(value: Any) -> Any:

@@ -31,10 +31,22 @@ from worker import build_worker
 from workflows import search_attributes as sa
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: spread over several processes (`-n`), none is left running alone at
-    the end while the others idle."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `sqlite_only` is not run on PostgreSQL; the slow tests first: spread over
+    several processes (`-n`), none is left running alone at the end while the others idle."""
+    on_postgres = [
+        item for item in items if _database(item) == "postgresql" and item.get_closest_marker("sqlite_only")
+    ]
+    if on_postgres:
+        config.hook.pytest_deselected(items=on_postgres)
+        left = set(on_postgres)
+        items[:] = [item for item in items if item not in left]
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def _database(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("database_url") if callspec else None
 
 
 @pytest.fixture

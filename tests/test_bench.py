@@ -46,6 +46,7 @@ async def test_the_notification_benchmark_follows_each_breach_to_the_mail_sink(
     assert result.cpu["api and workers"] > 0 and result.cpu["temporal"] > 0
 
 
+@pytest.mark.sqlite_only  # how the run ends; the benchmark above runs on both
 async def test_with_no_mail_the_benchmark_stops_once_every_breach_is_written(
     settings: Settings, db: Database
 ) -> None:

@@ -8,9 +8,12 @@ from collections.abc import Awaitable
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support import ENTERPRISE_CODE, eventually
 from tests.support.api import Api, complaint
+
+pytestmark = pytest.mark.sqlite_only
 
 # A well-formed value for each path parameter: what a request names need not exist for its
 # body to be checked.

@@ -97,15 +97,19 @@ async def test_a_reader_marks_notifications_read_and_only_its_own(api: Api) -> N
     assert forwarded["read"] is False and forwarded["enterprise_name"]
     before = (await api.get("/api/notifications/unread", as_="minghui")).json()["unread"]
     assert before >= 1
-    # A number no row can have (0, or past a 64-bit integer) is refused, naming it; nothing is read.
-    for beyond in (0, 2**63, 10**22):
+    # A number no row can have (0, or past 2⁵³−1) is refused, naming it; nothing is read.
+    for beyond in (0, 2**53, 2**63, 10**22):
         bad = await api.post("/api/notifications/read", {"ids": [forwarded["id"], beyond]}, as_="minghui")
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "ids.1", bad.text
+    assert await unread() == [forwarded]
+    for wrong in (str(forwarded["id"]), True):  # a number, as the schema has it, not its text
+        bad = await api.post("/api/notifications/read", {"ids": [wrong]}, as_="minghui")
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "ids.0", bad.text
     assert await unread() == [forwarded]
     # Another enterprise cannot mark it: the id is not among its notifications.
     theirs = await api.post("/api/notifications/read", {"ids": [forwarded["id"]]}, as_="xunjie")
     assert theirs.status_code == 200 and (await unread()) == [forwarded]
-    mine = await api.post("/api/notifications/read", {"ids": [forwarded["id"]]}, as_="minghui")
+    mine = await api.post("/api/notifications/read", {"ids": [float(forwarded["id"])]}, as_="minghui")
     assert mine.json() == {"unread": before - 1} and await unread() == []
     listed = (await api.get("/api/notifications", as_="minghui")).json()["items"]
     assert next(n for n in listed if n["id"] == forwarded["id"])["read"] is True

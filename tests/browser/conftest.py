@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(params=["sqlite"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The pages on SQLite: the same service calls run on PostgreSQL in tests/web and tests/api."""
+    """The pages on SQLite: the same service calls run on PostgreSQL in tests/api."""
     return f"sqlite:///{tmp_path / 'app.db'}"
 
 

@@ -23,6 +23,8 @@ from tests.support.browser import serve
 from tests.support.receiver import Receiver
 from worker import outbox
 
+pytestmark = pytest.mark.sqlite_only
+
 
 def verifies(secret: str, headers: dict[str, str], body: bytes) -> bool:
     key = base64.b64decode(secret.removeprefix("whsec_"))

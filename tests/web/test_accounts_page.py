@@ -4,9 +4,13 @@ organisation; an account disabled and its password renewed, its logins ended at 
 
 import re
 
+import pytest
+
 from tests.support import ENTERPRISE_CODE
 from tests.support.api import Api
 from tests.support.web import SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def shown_password(html: str) -> str:

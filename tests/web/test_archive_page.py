@@ -4,6 +4,7 @@ be one is named beside its field."""
 
 from datetime import UTC, datetime
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from db import archive
@@ -12,6 +13,8 @@ from domain.ids import HISTORY_ARCHIVE
 from settings import Settings
 from tests.support.web import SignedIn, field_error
 from worker import _ensure, archive_schedule
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_an_auditor_verifies_the_chain_from_the_page(

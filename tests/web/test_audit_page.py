@@ -5,10 +5,14 @@ the page is for auditors and admins alone."""
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from db.models import AuditEntry
 from db.session import Database
 from tests.support.api import Api
 from tests.support.web import SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def entry(i: int, actor: str, role: str, action: str, at: datetime, outcome: int = 200) -> AuditEntry:

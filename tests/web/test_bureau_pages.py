@@ -1,9 +1,13 @@
 """Bureaus on the pages: a bureau's queue holds its area's cases only, each row naming the bureau
 that handles it; a city filters by its counties; a case's page names its bureau and why."""
 
+import pytest
+
 from db.seed import ENTERPRISES
 from tests.support import eventually
 from tests.support.web import GOOD, Browser, SignedIn, field_error, filed
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_a_bureaus_queue_holds_its_areas_cases_and_a_city_filters_by_county(

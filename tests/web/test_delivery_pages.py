@@ -12,6 +12,8 @@ from tests.support import eventually, rows
 from tests.support.smtp import ScriptedSmtp, mailing
 from tests.support.web import Browser, SignedIn, filed
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def settings(settings: Settings, smtp: ScriptedSmtp) -> Settings:

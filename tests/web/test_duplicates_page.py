@@ -5,6 +5,7 @@ case as a duplicate; each case's page names the other."""
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
@@ -19,6 +20,8 @@ from tests.support.web import Browser, SignedIn, field_error, filed
 from tests.support.workflows import supervision
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_a_supervisor_confirms_one_possible_duplicate_and_dismisses_another(

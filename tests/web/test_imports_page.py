@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import Complaint, ImportRun
@@ -13,6 +14,8 @@ from db.session import Database
 from tests.support import eventually
 from tests.support.exports import csv_bytes, good_row
 from tests.support.web import SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def count(db: Database, table: type) -> int:

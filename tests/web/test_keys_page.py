@@ -4,9 +4,13 @@ until revoked; a bad form is named beside its field; others see and revoke only 
 import re
 from datetime import datetime, timedelta
 
+import pytest
+
 from services.outputs import DISPLAY_TZ
 from tests.support.api import Api, complaint
 from tests.support.web import SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_an_admin_makes_a_key_that_works_until_revoked(signed_in: SignedIn, api: Api) -> None:

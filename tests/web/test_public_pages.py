@@ -9,6 +9,8 @@ from db.session import Database
 from tests.support import ENTERPRISE_CODE, rows
 from tests.support.web import GOOD, Browser, field_error, filed
 
+pytestmark = pytest.mark.sqlite_only
+
 
 async def test_the_pages_speak_chinese_first_and_english_on_request(browser: Browser) -> None:
     home = await browser.get("/")

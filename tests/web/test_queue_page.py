@@ -3,6 +3,7 @@ with its counts; paging keeps the filters; a filter that cannot be read is named
 
 import re
 
+import pytest
 from sqlalchemy import update
 
 from db.models import Complaint
@@ -11,6 +12,8 @@ from tests.support import eventually
 from tests.support.api import Api, file
 from tests.support.metrics_data import ENTERPRISES, generate, store
 from tests.support.web import Browser, SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def listed(html: str) -> list[str]:

@@ -15,6 +15,8 @@ from tests.support.processes import START, Ladder, climbed, statement
 from web.core.i18n import language
 from web.core.recorded import Recorded
 
+pytestmark = pytest.mark.sqlite_only
+
 
 def revoked() -> Ladder:
     """Fines, a suspension and the revocation, each decided and published."""

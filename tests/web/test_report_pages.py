@@ -4,6 +4,8 @@ report the API serves, each scope charted beside its table, and its CSV the API'
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from activities.reports import ReportActivities
 from db.models import Complaint, Task, ViolationRow
 from db.policies import PolicyStore
@@ -13,6 +15,8 @@ from settings import Settings
 from tests.support.api import Api
 from tests.support.metrics_data import ENTERPRISES, generate, store
 from tests.support.web import SignedIn, field_error
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def share(value: float | None) -> str:

@@ -5,6 +5,7 @@ the investigator, the agency — with the API's refusals shown on the page."""
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Complaint
@@ -15,6 +16,8 @@ from tests.support import ENTERPRISE_CODE, OTHER_ENTERPRISE, POLICY, eventually,
 from tests.support.api import Api
 from tests.support.web import GOOD, Browser, NewBrowser, SignedIn, field_error, filed
 from tests.support.workflows import report_serious
+
+pytestmark = pytest.mark.sqlite_only
 
 
 async def test_a_staff_page_leads_through_sign_in_and_back(

@@ -16,6 +16,8 @@ from tests.support import eventually, rows
 from tests.support.web import Browser, SignedIn, field_error, filed
 from workflows.complaint import ComplaintWorkflow
 
+pytestmark = pytest.mark.sqlite_only
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + "现场照片".encode()
 PDF = b"%PDF-1.7\n" + "检测报告".encode() + b"\n%%EOF"
 

@@ -10,6 +10,8 @@ import pytest
 from tests.support import eventually
 from tests.support.web import SignedIn, field_error
 
+pytestmark = pytest.mark.sqlite_only
+
 # The form as it comes, the policy in force's values in it, for a small volume.
 SMALL = {
     "enterprises": "2",
@@ -27,8 +29,6 @@ SMALL = {
 }
 
 
-# The runs simulate in databases of their own: the system's database takes no part in them.
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 async def test_a_supervisor_runs_a_what_if_and_reads_it_against_the_policy_in_force(
     signed_in: SignedIn,

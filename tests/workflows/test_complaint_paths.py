@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -60,6 +61,8 @@ from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
+
+pytestmark = pytest.mark.sqlite_only
 
 EVALUATOR = Actor(id="eval-huaxin", role=Role.EVALUATOR, org="agency-huaxin", name="华信")
 INVESTIGATOR = Actor(id="inv-li", role=Role.INVESTIGATOR, name="李强")

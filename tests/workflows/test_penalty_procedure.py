@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -46,6 +47,8 @@ from tests.support.workflows import idle, supervision, supervision_handle, unans
 from worker import build_worker
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import PENALTY_PROCEDURE, EnterpriseWorkflow
+
+pytestmark = pytest.mark.sqlite_only
 
 OFFICER = Assignee(id="sup-qian", name="钱立")
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -54,6 +55,8 @@ from tests.support.workflows import (
 from workflows.complaint import ComplaintWorkflow
 from workflows.enterprise import EnterpriseWorkflow
 from workflows.verification import VerificationWorkflow
+
+pytestmark = pytest.mark.sqlite_only
 
 REPORT = {
     "cause_analysis": "客服排班不足",
