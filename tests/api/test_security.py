@@ -1,5 +1,6 @@
 """Authentication, tokens, keys, rate limits, security headers and the audit log."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -41,6 +42,15 @@ async def test_wrong_credentials_say_nothing_about_which_was_wrong(api: Api, pas
     assert wrong.json() == unknown.json() == {"detail": "username or password is wrong"}
     missing = await api.post("/api/auth/login", {"username": "supervisor"})
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "password"
+    blank = await api.post("/api/auth/login", {"username": "supervisor", "password": " \u3000"})
+    assert blank.status_code == 422 and blank.json()["errors"][0]["field"] == "password"
+    blank = await api.post("/api/auth/refresh", {"refresh_token": "\n "})
+    assert blank.status_code == 422 and blank.json()["errors"][0]["field"] == "refresh_token"
+    schemas = api.app.openapi()["components"]["schemas"]
+    for model, field in (("Login", "password"), ("Refresh", "refresh_token")):  # as the schema says
+        assert re.search(schemas[model]["properties"][field]["pattern"], " \u3000") is None
+    pasted = await api.post("/api/auth/login", {"username": "supervisor", "password": f" {password}\n"})
+    assert pasted.status_code == 200, pasted.text
 
 
 @pytest.mark.filterwarnings("ignore:The HMAC key is")  # the HS512 forgery's key is short on purpose
