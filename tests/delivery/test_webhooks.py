@@ -112,7 +112,7 @@ async def test_a_rotated_secret_signs_beside_the_new_one(
     assert verifies(rotated["secret"], request.headers, request.body)
     assert verifies(endpoint["secret"], request.headers, request.body)
     beyond = await api.post(
-        f"/api/enterprises/{ENTERPRISE_CODE}/webhooks/{10**22}/rotation", {}, as_="minghui"
+        f"/api/enterprises/{ENTERPRISE_CODE}/webhooks/{2**53}/rotation", {}, as_="minghui"
     )
     assert beyond.status_code == 422 and beyond.json()["errors"][0]["field"] == "path.endpoint_id"
 

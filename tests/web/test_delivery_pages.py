@@ -41,7 +41,7 @@ async def test_an_admin_redelivers_a_dead_letter_from_the_page(
         f"/staff/deliveries/{letter.id}/redeliver", {}, form_at="/staff/deliveries?status=dead"
     )
     assert again.status_code == 200 and str(again.url).endswith("/staff/deliveries?status=pending")
-    beyond = await admin.submit(f"/staff/deliveries/{2**63}/redeliver", {}, form_at="/staff/deliveries")
+    beyond = await admin.submit(f"/staff/deliveries/{2**53}/redeliver", {}, form_at="/staff/deliveries")
     assert beyond.status_code == 404 and "未找到" in beyond.text
     far = await admin.get(f"/staff/deliveries?p={10**22}")  # a page past any list's end
     assert far.status_code == 200 and f'id="delivery-{letter.id}"' not in far.text
