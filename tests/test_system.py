@@ -170,19 +170,28 @@ SUPPORT = Path(__file__).parent / "support"
 OWN_CREDENTIALS = ["/api/auth/logout", "/api/keys/{key_id}"]
 # An operation a role may not take answers it 401 or 403 whatever valid request is sent, and
 # tests/api/test_tenancy.py holds each such refusal to changing nothing: as that role, a few
-# generated requests show the answer documented, and the run's share goes to what it may do.
+# generated requests show the answer documented, with no boundary values (the coverage phase).
 REFUSED_EXAMPLES = 3
+# INVALID_AS's run draws the file's number of requests for every operation, valid and invalid;
+# another role's draws fewer for what it may take, enough to check its own answers.
+VALID_ONLY_EXAMPLES = 10
 TENANCY_NAME = {"investigator1": "investigator"}
 
 
 def config_for(role: str, folder: Path) -> Path:
-    """The contract's Schemathesis settings, with fewer requests as `role` to the operations it
-    may not take (by the tenancy test's table, which names every operation)."""
-    refused = sorted(f"{p.method} {p.path}" for p in PROBES if not may(p, TENANCY_NAME.get(role, role)))
+    """The contract's Schemathesis settings for `role`: as INVALID_AS, the file's; as another
+    role, fewer requests, and fewest to the operations it may not take (by the tenancy test's
+    table, which names every operation)."""
     text = (SUPPORT / "schemathesis.toml").read_text()
-    if role != INVALID_AS and refused:
-        names = ", ".join(json.dumps(name) for name in refused)
-        text += f"\n[[operations]]\ninclude-name = [{names}]\ngeneration.max-examples = {REFUSED_EXAMPLES}\n"
+    if role != INVALID_AS:
+        name = TENANCY_NAME.get(role, role)
+        for allowed, settings in (
+            (True, f"generation.max-examples = {VALID_ONLY_EXAMPLES}"),
+            (False, f"generation.max-examples = {REFUSED_EXAMPLES}\nphases.coverage.enabled = false"),
+        ):
+            names = sorted(json.dumps(f"{p.method} {p.path}") for p in PROBES if may(p, name) is allowed)
+            if names:
+                text += f"\n[[operations]]\ninclude-name = [{', '.join(names)}]\n{settings}\n"
     path = folder / f"schemathesis-{role}.toml"
     path.write_text(text)
     return path

@@ -1,7 +1,11 @@
 """`GET /api/metrics`: JSON and CSV, by dimension, for those who may read them."""
 
+import re
+from itertools import permutations, product
+
 from db.models import Complaint, Task, ViolationRow
 from db.session import Database
+from domain.metrics import DIMENSIONS
 from tests.support.api import Api
 from tests.support.metrics_data import ENTERPRISES, generate, store
 
@@ -42,6 +46,32 @@ async def test_bad_metrics_parameters_name_the_field(api: Api) -> None:
         assert got.status_code == 422, (query, got.text)
         assert "errors" in got.json(), (query, got.text)
         assert got.json()["errors"][0]["field"] == field, query
+
+
+def groupings() -> list[tuple[str, bool]]:
+    """Ways to write `group_by`, each with whether it names dimensions, each once."""
+    tried = [("", True), (",", False), ("enterprise,", False), (" enterprise", False), ("city", False)]
+    for n in range(1, len(DIMENSIONS) + 1):
+        for chosen in permutations(DIMENSIONS, n):
+            tried += [(",".join(chosen), True), (" , ".join(chosen), True)]
+    for chosen in product(DIMENSIONS, repeat=3):
+        tried.append((",".join(chosen), len(set(chosen)) == 3))
+    return tried
+
+
+async def test_the_schema_says_which_groupings_the_server_takes(api: Api) -> None:
+    """The pattern names each dimension once however many are chosen (every order of one to
+    five), and refuses one named twice, as the server does."""
+    [group_by] = [
+        p for p in api.app.openapi()["paths"]["/api/metrics"]["get"]["parameters"] if p["name"] == "group_by"
+    ]
+    pattern = group_by["schema"]["pattern"]
+    assert len(pattern) < 400  # not each order of the dimensions written out
+    for text, fits in groupings():
+        assert (re.search(pattern, text) is not None) is fits, repr(text)
+    for text in ("bureau,channel,category,region,enterprise", "region , category", "region,category,region"):
+        got = await api.get("/api/metrics", params={"period": "2026-11", "group_by": text}, as_="supervisor")
+        assert (got.status_code == 200) is (re.search(pattern, text) is not None), (text, got.text)
 
 
 async def test_the_dashboard_over_time_and_against_the_period_before(api: Api, db: Database) -> None:
