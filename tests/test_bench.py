@@ -59,11 +59,13 @@ async def test_with_no_mail_the_benchmark_stops_once_every_breach_is_written(
 
 async def test_the_intake_and_whole_case_benchmarks_run_against_aftersales_run() -> None:
     """Small: a few intakes beside as many bare starts, a few whole cases to closure; the report
-    names each side's rate, the ratio and each process's processor time."""
-    report = await intake.run(cases=8, concurrency=4, rounds=1)
+    names each side's rate, the ratio and each process's processor time. One system for both
+    here (`./scripts/bench` starts one for each)."""
+    with system("intake") as running:
+        report = intake.report(await intake.measure(running, cases=8, concurrency=4, rounds=1))
+        whole = lifecycle.report(await lifecycle.measure(running, cases=4, concurrency=4))
     assert "| bare `start_workflow` on the dev server |" in report and "| **ratio** |" in report
     assert "cases' worker" in report and "temporal" in report
-    whole = await lifecycle.run(cases=4, concurrency=4)
     assert whole.startswith("4 whole cases, 4 at a time:") and "cases a second" in whole
     assert "from its 200 to the case listed as responded" in whole
 
