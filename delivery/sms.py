@@ -13,10 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from delivery.failures import Permanent
-from delivery.http import post
+from delivery.http import new_client, post
 from domain.masking import mask_phone
 
 
@@ -68,7 +66,7 @@ class HttpSmsGateway:
             content, kind = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
         else:
             content, kind = json.dumps(fields, ensure_ascii=False).encode(), "application/json"
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
+        async with new_client(self.timeout) as client:
             response = await post(
                 client, self.url, "the SMS gateway", content=content, headers={"content-type": kind}
             )

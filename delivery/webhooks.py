@@ -16,10 +16,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
 from delivery.failures import Permanent
-from delivery.http import post
+from delivery.http import new_client, post
 
 PREFIX = "whsec_"
 SEALED_AS = "webhook secret"  # the purpose a signing secret is sealed under in the database
@@ -107,6 +105,6 @@ async def deliver(hook: Webhook, msg_id: str, body: bytes) -> str:
         "webhook-signature": " ".join(sign(s, msg_id, timestamp, body) for s in hook.secrets),
         "user-agent": "aftersales-supervision-webhooks",
     }
-    async with httpx.AsyncClient(timeout=hook.timeout) as client:
+    async with new_client(hook.timeout) as client:
         response = await post(client, hook.url, "the endpoint", content=body, headers=headers)
     return f"HTTP {response.status_code}"

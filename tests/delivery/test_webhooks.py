@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,7 +16,8 @@ from temporalio.testing import WorkflowEnvironment
 from activities.delivery import Notifier
 from db.models import Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
-from delivery.webhooks import url_problem
+from delivery.http import tls
+from delivery.webhooks import Webhook, deliver, new_secret, url_problem
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
@@ -176,3 +178,17 @@ async def test_an_enterprise_has_at_most_five_endpoints(api: Api, receiver: tupl
     first = made[0].json()["id"]
     assert (await api.http.delete(f"{path}/{first}", headers=api.auth("minghui"))).status_code == 204
     assert (await api.post(path, {"url": f"{url}/6"}, as_="minghui")).status_code == 201
+
+
+async def test_the_certificates_a_receiver_is_checked_by_are_loaded_once_not_for_each_post(
+    receiver: tuple[Receiver, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hooks, url = receiver
+    loaded = []
+    load = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: loaded.append(a) or load(*a, **k))
+    tls.cache_clear()  # as in a new process
+    hook = Webhook(url=f"{url}/hooks", secrets=[new_secret()], development=True)
+    for n in range(3):
+        assert await deliver(hook, f"msg_{n}", b"{}") == "HTTP 200"
+    assert len(hooks.received) == 3 and len(loaded) == 1
