@@ -218,15 +218,16 @@ def _numbered(name: str, n: int) -> str:
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the API exited with code {process.returncode} while starting")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
+    with httpx.Client(timeout=2) as client:  # one for every try: a new one loads the CA bundle
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"the API exited with code {process.returncode} while starting")
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
     raise SystemExit(f"the API did not answer {url}")
 
 
