@@ -293,9 +293,8 @@ async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | Non
 
 async def _unless_stopping(query: Awaitable[T]) -> T:
     """The query's answer; in an activity, a failure as soon as its worker begins to stop. A
-    stopping worker no longer takes the cases' tasks, so a case it holds would answer no sooner
-    than the query's timeout, and the worker's stop would wait for that; the activity is tried
-    again once a worker runs."""
+    stopping worker no longer takes the cases' tasks: a case it holds answers late if at all,
+    and the stop would wait for it. The activity is tried again once a worker runs."""
     if not activity.in_activity():
         return await query
     asking, stopping = (
