@@ -5,17 +5,16 @@ attempt recorded with every address in it masked."""
 import asyncio
 import json
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select, update
-from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from activities.asking import unless_stopping
 from db.models import Account, Delivery, DeliveryAttempt, Enterprise, NotificationRow, WebhookEndpoint, utcnow
 from db.session import Database
 from delivery import webhooks
@@ -37,7 +36,6 @@ WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
 # the SMS gateway, one webhook endpoint) are held back this long, handed straight to their
 # retries: a server that hangs holds up one step of the cases, not each of them.
 HOLD_BACK = timedelta(seconds=60)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -285,30 +283,10 @@ async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | Non
     """The consumer's details, from the case (its history keeps them encrypted)."""
     handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(complaint_workflow_id(tracking_no))
     try:
-        state = await _unless_stopping(handle.query(ComplaintWorkflow.state))
+        state = await unless_stopping(handle.query(ComplaintWorkflow.state), "the case")
     except RPCError as error:
         raise ApplicationError(f"the case did not answer: {error.message}") from error
     return state.intake.consumer if state is not None else None
-
-
-async def _unless_stopping(query: Awaitable[T]) -> T:
-    """The query's answer; in an activity, a failure as soon as its worker begins to stop. A
-    stopping worker no longer takes the cases' tasks: a case it holds answers late if at all,
-    and the stop would wait for it. The activity is tried again once a worker runs."""
-    if not activity.in_activity():
-        return await query
-    asking, stopping = (
-        asyncio.ensure_future(query),
-        asyncio.ensure_future(activity.wait_for_worker_shutdown()),
-    )
-    try:
-        await asyncio.wait({asking, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiting in (asking, stopping):
-            waiting.cancel()
-    if asking.done() and not asking.cancelled():
-        return asking.result()
-    raise ApplicationError("the case did not answer: this worker is stopping")
 
 
 def _way(d: Delivery) -> str:

@@ -7,6 +7,7 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.asking import unless_stopping
 from db.models import Enterprise
 from db.policies import PolicyStore
 from db.session import Database
@@ -52,7 +53,7 @@ class SupervisionActivities:
             EnterpriseWorkflow.run, enterprise_workflow_id(credit_code)
         )
         try:
-            state = await handle.query(EnterpriseWorkflow.state)
+            state = await unless_stopping(handle.query(EnterpriseWorkflow.state), "the supervision")
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:  # never reported: not under supervision
                 return 0

@@ -1,15 +1,24 @@
 """A complaint filed while no worker runs is kept, and registered when a worker comes back; a
-case no worker can rebuild is answered as unavailable, with why."""
+case no worker can rebuild is answered as unavailable, with why; an activity asking a workflow
+as its worker stops gives way."""
 
+import asyncio
 import logging
+import uuid
+from typing import Any
 
 import httpx
 import pytest
-from temporalio.testing import WorkflowEnvironment
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.sending import consumer_of
+from activities.supervision import SupervisionActivities
 from api.app import create_app
+from db.policies import PolicyStore
 from db.session import Database
+from domain.ids import complaint_workflow_id, enterprise_workflow_id
 from services.consistency import check
 from settings import Settings
 from tests.support import eventually
@@ -109,3 +118,37 @@ async def test_a_case_its_worker_cannot_rebuild_answers_503_with_why_and_is_logg
     assert failed and "complaint-" in failed[-1].getMessage()
     [named] = [d for d in report.differences if d.subject == f"case {case.rsplit('/', 1)[1]}"]
     assert named.detail.startswith("the workflow did not answer: the workflow failed to answer (")
+
+
+async def unanswered(env: WorkflowEnvironment, workflow: str, workflow_id: str, ask: Any, *args: Any) -> None:
+    """`ask(*args)` (an activity's query of the workflow) run as its worker begins to stop, with the
+    workflow on a queue no worker polls: it fails at once rather than when the query times out."""
+    handle = await env.client.start_workflow(workflow, id=workflow_id, task_queue=f"no-worker-{uuid.uuid4()}")
+    try:
+        activity = ActivityEnvironment()
+        asking = asyncio.ensure_future(activity.run(ask, *args))
+        activity.worker_shutdown()
+        with pytest.raises(ApplicationError, match="did not answer: this worker is stopping"):
+            await asyncio.wait_for(asking, 60)  # the query itself fails only at its timeout
+    finally:
+        await handle.terminate(reason="the test is over")
+
+
+async def test_a_stopping_worker_does_not_wait_for_a_case_or_a_supervision_to_answer(
+    dev_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    """A consumer's address and an enterprise's level are asked of their workflows, which only a
+    running worker answers: asked as the activity's worker begins to stop, each fails at once
+    (the activity is tried again once a worker runs) and the stop is not held up."""
+    no, code = f"CP20261206-{uuid.uuid4().hex[:6].upper()}", f"9144{uuid.uuid4().hex[:14].upper()}"
+    await unanswered(dev_env, "ComplaintWorkflow", complaint_workflow_id(no), consumer_of, dev_env.client, no)
+    supervision = SupervisionActivities(
+        db, dev_env.client, settings.task_queue, PolicyStore(settings.policy_file, db)
+    )
+    await unanswered(
+        dev_env,
+        "EnterpriseWorkflow",
+        enterprise_workflow_id(code),
+        supervision.supervision_level,
+        code,
+    )

@@ -3,23 +3,19 @@ the recipient's language, with both parts and a link that holds no personal data
 retried or dead-lettered as their codes say, and an escalation that reached no supervisor
 raised to the admins."""
 
-import asyncio
 import contextlib
-import uuid
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select, update
 from temporalio.api.enums.v1 import EventType
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 from activities.delivery import Notifier
-from activities.sending import consumer_of
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
-from domain.ids import complaint_workflow_id, notification_workflow_id
+from domain.ids import notification_workflow_id
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
 from tests.support.api import Api, file
@@ -256,23 +252,3 @@ async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(
     assert receipt["access_code"] not in text + html and no not in message["X-Aftersales-Topic"]
     [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "email")
     assert delivery.address_masked == "z****@example.com"
-
-
-async def test_a_stopping_worker_does_not_wait_for_a_case_to_give_the_consumers_address(
-    dev_env: WorkflowEnvironment,
-) -> None:
-    """The consumer's address is read from the case by a query, which only a running worker
-    answers: asked in an activity whose worker begins to stop, it fails at once (the activity is
-    tried again once a worker runs) rather than holding the stop until the query times out."""
-    no = f"CP20261206-{uuid.uuid4().hex[:6].upper()}"
-    handle = await dev_env.client.start_workflow(
-        "ComplaintWorkflow", id=complaint_workflow_id(no), task_queue=f"no-worker-{uuid.uuid4()}"
-    )
-    try:
-        env = ActivityEnvironment()
-        asking = asyncio.ensure_future(env.run(consumer_of, dev_env.client, no))
-        env.worker_shutdown()
-        with pytest.raises(ApplicationError, match="this worker is stopping"):
-            await asyncio.wait_for(asking, 60)  # the query itself fails only at its timeout
-    finally:
-        await handle.terminate(reason="the test is over")
