@@ -19,6 +19,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,  # the templates ship with the code: not looked at on disk for every message
 )
 FRAME = {
     "zh_CN": {
