@@ -5,6 +5,7 @@ as its worker stops gives way."""
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -120,7 +121,9 @@ async def test_a_case_its_worker_cannot_rebuild_answers_503_with_why_and_is_logg
     assert named.detail.startswith("the workflow did not answer: the workflow failed to answer (")
 
 
-async def unanswered(env: WorkflowEnvironment, workflow: str, workflow_id: str, ask: Any, *args: Any) -> None:
+async def unanswered(
+    env: WorkflowEnvironment, workflow: str, workflow_id: str, ask: Callable[..., Awaitable[Any]], *args: Any
+) -> None:
     """`ask(*args)` (an activity's query of the workflow) run as its worker begins to stop, with the
     workflow on a queue no worker polls: it fails at once rather than when the query times out."""
     handle = await env.client.start_workflow(workflow, id=workflow_id, task_queue=f"no-worker-{uuid.uuid4()}")
