@@ -34,7 +34,7 @@ from db.migrate import upgrade
 from db.seed import seed_demo
 from db.session import Database
 from domain.imports import load_mapping, template
-from processes import Supervisor
+from processes import Supervisor, run_loop
 from settings import Settings
 from workflows import search_attributes as sa
 
@@ -455,10 +455,7 @@ def _api(settings: Settings, argv: Sequence[str]) -> int:
         access_log=False,  # each request is logged once, with its route and request id (api/core/observe.py)
     )
     server = uvicorn.Server(config)
-    if args.fd is None:
-        server.run()
-    else:
-        asyncio.run(server.serve(sockets=[socket.socket(fileno=args.fd)]))
+    run_loop(server.serve(sockets=None if args.fd is None else [socket.socket(fileno=args.fd)]))
     return 0
 
 
@@ -480,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         import worker
 
-        asyncio.run(worker.main(worker.part_of(rest)))
+        worker.run(worker.part_of(rest))
         return 0
     if args.command == "api":
         return _api(Settings(), rest)

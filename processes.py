@@ -3,19 +3,43 @@ pause that doubles with each quick crash, and the others go on serving meanwhile
 
 A child that stays up for `STEADY_SECONDS` is counted healthy again: its next crash waits the
 first pause, not the last. Stopping sends SIGTERM to each in reverse order of starting.
+
+Each of the API's and the workers' processes runs its event loop with `run_loop`.
 """
 
+import asyncio
+import logging
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger("aftersales.processes")
 
 STOP_GRACE_SECONDS = 15
 FIRST_PAUSE_SECONDS = 1.0
 LONGEST_PAUSE_SECONDS = 30.0
 STEADY_SECONDS = 60.0
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` to its end on uvloop's event loop where uvloop is installed (every platform but
+    Windows), on asyncio's own otherwise. uvloop's costs less processor time a request and a
+    workflow task: the hops from the database's and the SDK's threads above all."""
+
+    async def logged() -> T:
+        log.info("event loop: %s", type(asyncio.get_running_loop()).__module__.split(".")[0])
+        return await main
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(logged())
+    return uvloop.run(logged())
 
 
 def describe_exit(code: int) -> str:

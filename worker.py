@@ -44,6 +44,7 @@ from delivery.mail import MailRelay, SmtpServer
 from delivery.sms import FileSmsSink, HttpSmsGateway, SmsGateway
 from domain.ids import CYCLE_REPORT, HISTORY_ARCHIVE
 from domain.policy import Policy
+from processes import run_loop
 from settings import Settings
 from telemetry import configure_logging, watch_collector
 from temporal_client import connect, key_ring
@@ -290,10 +291,14 @@ def part_of(argv: Sequence[str]) -> str:
     return str(parser.parse_args(argv).part)
 
 
-async def main(part: str = "all") -> None:
+def run(part: str = "all") -> None:
     """Run the worker of `part`: the cases' and the deliveries' together, or either alone."""
     settings = Settings()
     configure_logging(f"worker {part}", style=settings.log_style)
+    run_loop(main(part, settings))
+
+
+async def main(part: str, settings: Settings) -> None:
     if settings.worker_metrics_port:
         prometheus_client.start_http_server(settings.worker_metrics_port, addr=settings.api_host)
     db = Database(settings.database)
@@ -321,4 +326,4 @@ async def main(part: str = "all") -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(part_of(sys.argv[1:])))
+    run(part_of(sys.argv[1:]))

@@ -1,10 +1,30 @@
 """The supervisor of `aftersales run`'s processes: a crash restarts the one process, after a
-pause that doubles while it keeps crashing and starts over once it has run steadily."""
+pause that doubles while it keeps crashing and starts over once it has run steadily. The event
+loop each process runs on."""
 
+import asyncio
+import logging
 import sys
 from pathlib import Path
 
-from processes import FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, STEADY_SECONDS, Supervisor
+import pytest
+
+from processes import FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, STEADY_SECONDS, Supervisor, run_loop
+
+
+async def loop_module() -> str:
+    await asyncio.sleep(0)
+    return type(asyncio.get_running_loop()).__module__.split(".")[0]
+
+
+def test_a_process_runs_on_uvloop_and_on_asyncio_where_uvloop_is_missing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, "aftersales.processes")
+    assert run_loop(loop_module()) == "uvloop"
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # as on Windows, where it does not install
+    assert run_loop(loop_module()) == "asyncio"
+    assert caplog.messages == ["event loop: uvloop", "event loop: asyncio"]
 
 
 def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone(tmp_path: Path) -> None:

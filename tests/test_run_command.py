@@ -109,6 +109,10 @@ def test_a_crashed_worker_or_api_process_is_restarted_while_the_others_serve_on(
         apis = [pid for pid, line in started.items() if "-m cli api --fd" in line]
         assert len(workers) == 2 and len(apis) == 2
         eventually_sync(lambda: "polling" in (logs / "worker-2.log").read_text(), 60, "the second worker")
+        on_uvloop = [logs / f"{name}.log" for name in ("worker", "worker-2", "api", "api-2")]
+        eventually_sync(  # each process on uvloop's event loop (processes.run_loop)
+            lambda: all("event loop: uvloop" in path.read_text() for path in on_uvloop), 60, "uvloop"
+        )
 
         os.kill(workers[0], signal.SIGKILL)
         os.kill(apis[0], signal.SIGKILL)
