@@ -1,6 +1,7 @@
 """Shared fixtures: a real database per test (SQLite and PostgreSQL), Temporal servers, and a
 worker on the dev server with the demo accounts' API keys."""
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import uvloop
 from sqlalchemy.engine import make_url
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -42,6 +44,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         left = set(on_postgres)
         items[:] = [item for item in items if item not in left]
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests' event loops are uvloop's, as the API's and the workers' processes run on
+    (processes.run_loop): each test's, and each fixture's, synchronous tests' included."""
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def _database(item: pytest.Item) -> str | None:

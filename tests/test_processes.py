@@ -23,7 +23,12 @@ def test_a_process_runs_on_uvloop_and_on_asyncio_where_uvloop_is_missing(
     caplog.set_level(logging.INFO, "aftersales.processes")
     assert run_loop(loop_module()) == "uvloop"
     monkeypatch.setitem(sys.modules, "uvloop", None)  # as on Windows, where it does not install
-    assert run_loop(loop_module()) == "asyncio"
+    tests_policy = asyncio.get_event_loop_policy()  # uvloop's (tests/conftest.py)
+    asyncio.set_event_loop_policy(None)  # a process's own, with nothing set
+    try:
+        assert run_loop(loop_module()) == "asyncio"
+    finally:
+        asyncio.set_event_loop_policy(tests_policy)
     assert caplog.messages == ["event loop: uvloop", "event loop: asyncio"]
 
 
