@@ -77,7 +77,9 @@ SCENARIOS: dict[str, Callable[[bool], Coroutine[Any, Any, str]]] = {
 
 def machine() -> str:
     temporal = subprocess.run([TEMPORAL, "--version"], capture_output=True, text=True).stdout.strip()
-    packages = ", ".join(f"{p} {version(p)}" for p in ("temporalio", "fastapi", "sqlalchemy", "uvicorn"))
+    packages = ", ".join(
+        f"{p} {version(p)}" for p in ("temporalio", "fastapi", "sqlalchemy", "uvicorn", "uvloop", "httptools")
+    )
     return (
         f"{os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()}; "
         f"Python {platform.python_version()}, {packages}; {temporal}"
