@@ -24,6 +24,7 @@ from typing import Any
 from bench import faults, imports, intake, lifecycle, memory, notifications, pages
 from bench.system import TEMPORAL, scratch
 from db.seed import seed_demo
+from processes import run_loop
 
 FILE = Path(__file__).parent.parent / "BENCHMARKS.md"
 
@@ -110,7 +111,7 @@ def main(argv: list[str]) -> None:
     when = f"{datetime.now(UTC):%Y-%m-%d}, {machine()}"
     for name in names:
         print(f"== {name} ...", flush=True)
-        figures = asyncio.run(SCENARIOS[name](args.quick))
+        figures = run_loop(SCENARIOS[name](args.quick))  # the loop the system's processes run on
         print(figures, flush=True)
         if not args.quick:
             text = FILE.read_text(encoding="utf-8") if FILE.exists() else "# Benchmarks\n"

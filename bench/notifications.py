@@ -42,6 +42,7 @@ from db.models import Delivery, NotificationRow
 from db.seed import ACCOUNTS, ENTERPRISES, seed_demo
 from db.session import Database
 from domain.enums import Role
+from processes import run_loop
 from settings import Settings
 from telemetry import COLLECTIONS
 
@@ -397,4 +398,4 @@ async def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:]))
+    run_loop(main(sys.argv[1:]))  # the API and the worker here, on the loop their processes run on

@@ -37,6 +37,7 @@ from domain.enums import Role
 from domain.ids import complaint_workflow_id
 from domain.messages import Actor
 from domain.metrics import counted
+from processes import run_loop
 from services.outputs import DISPLAY_TZ
 from settings import Settings
 from workflows.complaint import ComplaintWorkflow
@@ -298,4 +299,4 @@ async def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:]))
+    run_loop(main(sys.argv[1:]))  # the application here, on the loop its process runs on
