@@ -32,6 +32,14 @@ def test_a_process_runs_on_uvloop_and_on_asyncio_where_uvloop_is_missing(
     assert caplog.messages == ["event loop: uvloop", "event loop: asyncio"]
 
 
+def test_the_api_parses_http_with_httptools() -> None:
+    """uvicorn takes httptools when it is installed (`aftersales api` leaves `http` to it)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert AutoHTTPProtocol is HttpToolsProtocol
+
+
 def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone(tmp_path: Path) -> None:
     said: list[str] = []
     supervisor = Supervisor(tmp_path, say=said.append)
