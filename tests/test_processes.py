@@ -13,7 +13,6 @@ from processes import FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, STEADY_SECONDS
 
 
 async def loop_module() -> str:
-    await asyncio.sleep(0)
     return type(asyncio.get_running_loop()).__module__.split(".")[0]
 
 
