@@ -1,8 +1,9 @@
 """A case's audit trail, read from Temporal: every run of its workflow and of its children.
 
 The timeline says who did what and when: signals with their actor and request id, timers
-set, fired and cancelled, the case events the workflow recorded, activities that failed,
-child workflows, and continue-as-new. The raw histories come along as Temporal JSON.
+set, fired and cancelled, the case events the workflow recorded, the activities' results
+(those run inside a workflow task among them) and failures, the changes of the workflow's code
+a run follows, child workflows, and continue-as-new. The raw histories come along as Temporal JSON.
 """
 
 from datetime import UTC
@@ -165,6 +166,8 @@ async def _entries(
                 )
             case "child_workflow_execution_started_event_attributes":
                 add(event, "child", f"child workflow {attrs.workflow_execution.workflow_id} started")
+            case "marker_recorded_event_attributes":
+                await _marker(client, event, attrs, add)
             case "upsert_workflow_search_attributes_event_attributes":
                 fields = attrs.search_attributes.indexed_fields
                 values = {
@@ -187,6 +190,25 @@ async def _entries(
             case _:
                 add(event, "workflow", kind.removesuffix("_event_attributes").replace("_", " "))
     return entries, children
+
+
+async def _marker(client: Client, event: HistoryEvent, attrs: Any, add: Any) -> None:
+    """A local activity (run inside the workflow task, its result recorded as a marker) reads as
+    the activity it is; a patch names the change of the workflow's code that the run follows."""
+    details = attrs.details
+    if attrs.marker_name == "core_local_activity" and "data" in details:
+        [data] = await _decode(client, details["data"]) or [{}]
+        name = data.get("activity_type", "") if isinstance(data, dict) else ""
+        if attrs.HasField("failure"):
+            add(event, "activity", f"activity {name} failed: {attrs.failure.message}")
+            return
+        [result] = await _decode(client, details["result"]) if "result" in details else [None]
+        add(event, "activity", f"activity {name} completed", result=_brief(name, result), local=True)
+    elif attrs.marker_name == "core_patch" and "patch-data" in details:
+        [patch] = await _decode(client, details["patch-data"]) or [{}]
+        add(event, "workflow", f"workflow code: {patch.get('id', '') if isinstance(patch, dict) else ''}")
+    else:
+        add(event, "workflow", f"marker {attrs.marker_name}")
 
 
 def _brief(activity: str, result: Any) -> Any:

@@ -72,6 +72,9 @@ REPORT_WITH_RECORD = "report-with-record"
 # arithmetic, a few milliseconds) inside its first workflow task, as a local activity: a task
 # and an activity less on the server for each complaint. Its record stays an activity of its
 # own: it writes, and makes the first tries of its deliveries, while the case answers queries.
+# A query can end the task at the local activity, the rest going to a task of its own, so the
+# code after it asks for no patch it has not asked for before: a replay would place the patch
+# elsewhere (tests/workflows/test_queried_while_working.py).
 STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.

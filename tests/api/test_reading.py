@@ -1,5 +1,7 @@
 """The queue, a case's detail, its history and the notifications, as readers see them."""
 
+from typing import Any
+
 from tests.support import OTHER_ENTERPRISE, eventually
 from tests.support.api import USERNAMES, Api, assigned_investigator, file
 
@@ -70,7 +72,35 @@ async def test_the_history_is_the_audit_trail(api: Api) -> None:
         "ent-minghui:"
     )
     assert history["raw"][0]["history"]["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert not any(t.startswith("marker") for t in titles)
     assert (await api.get(f"/api/complaints/{no}/history?raw=false", as_="supervisor")).json()["raw"] == []
+
+
+async def test_the_history_reads_the_work_done_inside_workflow_tasks(api: Api) -> None:
+    """The setup, worked out inside the case's first workflow task (a local activity, recorded as
+    a marker), reads as the activity it is, with its result, as a later step's deadlines (an
+    activity of its own) do; the changes of the workflow's code the run follows are named."""
+    no = (await file(api))["tracking_no"]
+    await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
+    proposal = {"measures": ["replace"], "detail": "免费更换新品"}
+    assert (await api.post(f"/api/complaints/{no}/proposal", proposal, as_="minghui")).status_code == 200
+    view = await eventually(lambda: _proposed(api, no), what="the proposal recorded")
+
+    timeline = (await api.get(f"/api/complaints/{no}/history", as_="auditor")).json()["timeline"]
+    done = {e["title"]: e for e in timeline if e["source"] == "activity"}
+    setup = done["activity prepare_case completed"]
+    assert setup["detail"]["local"] and setup["detail"]["result"]["triage"]
+    assert {d["kind"] for d in setup["detail"]["result"]["deadlines"]} >= {"response", "resolution"}
+    deadlines = done["activity compute_deadlines completed"]["detail"]["result"]
+    decision = next(d for d in view["deadlines"] if d["kind"] == "consumer_decision")
+    assert [(d["kind"], d["due"]) for d in deadlines] == [("consumer_decision", decision["due"])]
+    code = {e["title"] for e in timeline if e["title"].startswith("workflow code: ")}
+    assert "workflow code: steps-in-task" in code
+
+
+async def _proposed(api: Api, no: str) -> dict[str, Any] | None:
+    view: dict[str, Any] = (await api.get(f"/api/complaints/{no}", as_="supervisor")).json()
+    return view if view["status"] == "proposed" else None
 
 
 async def test_notifications_reach_their_recipients(api: Api) -> None:
