@@ -20,6 +20,8 @@ from services.errors import Unavailable
 from services.outputs import LocalTime, Output
 from temporal_client import workflow_runs
 
+# The search attribute each patch sets beside its marker, listing the patches a run follows.
+CHANGE_VERSION = "TemporalChangeVersion"
 SKIPPED = {
     "workflow_task_scheduled_event_attributes",
     "workflow_task_started_event_attributes",
@@ -167,17 +169,20 @@ async def _entries(
             case "child_workflow_execution_started_event_attributes":
                 add(event, "child", f"child workflow {attrs.workflow_execution.workflow_id} started")
             case "marker_recorded_event_attributes":
-                await _marker(client, event, attrs, add)
+                await _marker(client, event, attrs, add, entries)
             case "upsert_workflow_search_attributes_event_attributes":
                 fields = attrs.search_attributes.indexed_fields
                 values = {
-                    name: (await _decode(client, Payloads(payloads=[p])))[0] for name, p in fields.items()
+                    name: (await _decode(client, Payloads(payloads=[p])))[0]
+                    for name, p in fields.items()
+                    if name != CHANGE_VERSION  # a patch's own, named with the patch
                 }
-                add(
-                    event,
-                    "workflow",
-                    "search attributes: " + ", ".join(f"{k}={v}" for k, v in values.items()),
-                )
+                if values:
+                    add(
+                        event,
+                        "workflow",
+                        "search attributes: " + ", ".join(f"{k}={v}" for k, v in values.items()),
+                    )
             case "workflow_execution_update_accepted_event_attributes":
                 add(event, "update", f"update {attrs.accepted_request.input.name} accepted")
             case "workflow_execution_completed_event_attributes":
@@ -192,9 +197,12 @@ async def _entries(
     return entries, children
 
 
-async def _marker(client: Client, event: HistoryEvent, attrs: Any, add: Any) -> None:
+async def _marker(
+    client: Client, event: HistoryEvent, attrs: Any, add: Any, entries: list[TimelineEntry]
+) -> None:
     """A local activity (run inside the workflow task, its result recorded as a marker) reads as
-    the activity it is; a patch names the change of the workflow's code that the run follows."""
+    the activity it is; patches name the changes of the workflow's code that the run follows, one
+    entry for those of one workflow task (a run asks for its patches as it begins)."""
     details = attrs.details
     if attrs.marker_name == "core_local_activity" and "data" in details:
         [data] = await _decode(client, details["data"]) or [{}]
@@ -206,7 +214,14 @@ async def _marker(client: Client, event: HistoryEvent, attrs: Any, add: Any) -> 
         add(event, "activity", f"activity {name} completed", result=_brief(name, result), local=True)
     elif attrs.marker_name == "core_patch" and "patch-data" in details:
         [patch] = await _decode(client, details["patch-data"]) or [{}]
-        add(event, "workflow", f"workflow code: {patch.get('id', '') if isinstance(patch, dict) else ''}")
+        name = patch.get("id", "") if isinstance(patch, dict) else ""
+        last = entries[-1] if entries else None
+        task = attrs.workflow_task_completed_event_id
+        if last and last.detail.get("patches") and last.detail.get("task") == task:
+            last.detail["patches"].append(name)
+            last.title = f"workflow code: {', '.join(last.detail['patches'])}"
+        else:
+            add(event, "workflow", f"workflow code: {name}", patches=[name], task=task)
     else:
         add(event, "workflow", f"marker {attrs.marker_name}")
 

@@ -46,9 +46,10 @@ async def prepare_case(intake: ComplaintIntake, *, here: bool = False) -> CaseSe
     return await _run(ActivityName.PREPARE_CASE, intake, CaseSetup, "policy, triage and deadlines", here=here)
 
 
-async def compute_deadlines(input: DeadlinesInput) -> list[Deadline]:
+async def compute_deadlines(input: DeadlinesInput, *, here: bool = False) -> list[Deadline]:
     summary = ", ".join(r.kind for r in input.requests)
-    return await _run(ActivityName.COMPUTE_DEADLINES, input, list[Deadline], summary)  # type: ignore[arg-type]
+    result_type: Any = list[Deadline]
+    return await _run(ActivityName.COMPUTE_DEADLINES, input, result_type, summary, here=here)
 
 
 async def record_case(update: CaseUpdate) -> None:
@@ -66,14 +67,14 @@ async def record_supervision(update: SupervisionUpdate) -> None:
     await _run(ActivityName.RECORD_SUPERVISION, update, type(None), summary)
 
 
-async def assign_investigator(tracking_no: str) -> Assignee:
+async def assign_investigator(tracking_no: str, *, here: bool = False) -> Assignee:
     summary = "investigator with the fewest open cases"
-    return await _run(ActivityName.ASSIGN_INVESTIGATOR, tracking_no, Assignee, summary)
+    return await _run(ActivityName.ASSIGN_INVESTIGATOR, tracking_no, Assignee, summary, here=here)
 
 
-async def assign_agency(tracking_no: str) -> Assignee:
+async def assign_agency(tracking_no: str, *, here: bool = False) -> Assignee:
     summary = "agency with the fewest open evaluations"
-    return await _run(ActivityName.ASSIGN_AGENCY, tracking_no, Assignee, summary)
+    return await _run(ActivityName.ASSIGN_AGENCY, tracking_no, Assignee, summary, here=here)
 
 
 async def report_to_enterprise(report: CaseReport) -> None:

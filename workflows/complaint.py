@@ -72,13 +72,20 @@ REPORT_WITH_RECORD = "report-with-record"
 # arithmetic, a few milliseconds) inside its first workflow task, as a local activity: a task
 # and an activity less on the server for each complaint. Its record stays an activity of its
 # own: it writes, and makes the first tries of its deliveries, while the case answers queries.
-# A query can end the task at the local activity, the rest going to a task of its own, so the
-# code after it asks for no patch it has not asked for before: a replay would place the patch
-# elsewhere (tests/workflows/test_queried_while_working.py).
 STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.
 WITHDRAW_DUPLICATES = "withdraw-duplicates"
+# The patch that works out a later step's deadlines, the investigator and the evaluation agency
+# inside the workflow task that asks for them, as local activities (reads and arithmetic, like
+# the setup): an activity and a workflow task less on the server for each. A run that follows it
+# asks for it, and for every patch after it, as it begins: a query can end a task at a local
+# activity, the rest going to a task of its own, and a patch first asked for after one would be
+# placed elsewhere by a replay (tests/workflows/test_queried_while_working.py). A run begun
+# before it asks for each patch when it first matters, as it did, and runs no local activity
+# but its setup.
+READS_IN_TASK = "reads-in-task"
+ASKED_AT_START = (CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, SUPERVISION, WITHDRAW_DUPLICATES)
 
 
 @workflow.defn
@@ -92,6 +99,7 @@ class ComplaintWorkflow:
         self._child: asyncio.Task[None] | None = None
         self._published: list[SearchAttributeUpdate] | None = None
         self._verifications: list[VerificationReport] = []  # for the enterprise's supervision
+        self._in_task = False  # READS_IN_TASK, asked for as the run begins
 
     @property
     def process(self) -> CaseProcess:
@@ -106,6 +114,10 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, input: ComplaintInput) -> CaseResult:
+        self._in_task = workflow.patched(READS_IN_TASK)
+        if self._in_task:
+            for patch in ASKED_AT_START:
+                workflow.patched(patch)
         if self._process is None:  # the setup is not kept in this frame: the case holds what it needs
             self._process = CaseProcess.register(
                 input.intake,
@@ -166,7 +178,9 @@ class ComplaintWorkflow:
         self._timers.sync()
 
     async def _compute(self, requests: list[DeadlineRequest]) -> list[Deadline]:
-        return await activities.compute_deadlines(DeadlinesInput(policy=self.case.policy, requests=requests))
+        return await activities.compute_deadlines(
+            DeadlinesInput(policy=self.case.policy, requests=requests), here=self._in_task
+        )
 
     async def _record(self) -> None:
         events, notifications, violations = self.process.drain()
@@ -255,7 +269,7 @@ class ComplaintWorkflow:
     # --- investigator and child workflows ----------------------------------------------------
 
     async def _assign_investigator(self) -> None:
-        who = await activities.assign_investigator(self.case.tracking_no)
+        who = await activities.assign_investigator(self.case.tracking_no, here=self._in_task)
         self.process.investigator_assigned(who, workflow.now())
         self._assigning = None
 
@@ -330,7 +344,7 @@ class ComplaintWorkflow:
 
     async def _evaluate(self) -> None:
         case = self.case
-        agency = await activities.assign_agency(case.tracking_no)
+        agency = await activities.assign_agency(case.tracking_no, here=self._in_task)
         due = (await self._compute([DeadlineRequest(kind=DeadlineKind.EVALUATION, start=workflow.now())]))[0]
         child_id = self._task_started(TaskKind.EVALUATION, 1, agency, workflow.now(), due)
         outcome = await workflow.execute_child_workflow(

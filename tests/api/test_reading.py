@@ -77,9 +77,9 @@ async def test_the_history_is_the_audit_trail(api: Api) -> None:
 
 
 async def test_the_history_reads_the_work_done_inside_workflow_tasks(api: Api) -> None:
-    """The setup, worked out inside the case's first workflow task (a local activity, recorded as
-    a marker), reads as the activity it is, with its result, as a later step's deadlines (an
-    activity of its own) do; the changes of the workflow's code the run follows are named."""
+    """The setup and a later step's deadlines, worked out inside the workflow task (local
+    activities, recorded as markers), read as the activities they are, with their results; the
+    changes of the workflow's code the run asks for as it begins are named in one entry."""
     no = (await file(api))["tracking_no"]
     await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
     proposal = {"measures": ["replace"], "detail": "免费更换新品"}
@@ -90,12 +90,14 @@ async def test_the_history_reads_the_work_done_inside_workflow_tasks(api: Api) -
     done = {e["title"]: e for e in timeline if e["source"] == "activity"}
     setup = done["activity prepare_case completed"]
     assert setup["detail"]["local"] and setup["detail"]["result"]["triage"]
+    assert done["activity compute_deadlines completed"]["detail"]["local"]
     assert {d["kind"] for d in setup["detail"]["result"]["deadlines"]} >= {"response", "resolution"}
     deadlines = done["activity compute_deadlines completed"]["detail"]["result"]
     decision = next(d for d in view["deadlines"] if d["kind"] == "consumer_decision")
     assert [(d["kind"], d["due"]) for d in deadlines] == [("consumer_decision", decision["due"])]
-    code = {e["title"] for e in timeline if e["title"].startswith("workflow code: ")}
-    assert "workflow code: steps-in-task" in code
+    [begun, *_] = [e for e in timeline if e["title"].startswith("workflow code: ")]
+    assert begun["detail"]["patches"][0] == "reads-in-task" and "steps-in-task" in begun["detail"]["patches"]
+    assert begun["title"] == "workflow code: " + ", ".join(begun["detail"]["patches"])
 
 
 async def _proposed(api: Api, no: str) -> dict[str, Any] | None:

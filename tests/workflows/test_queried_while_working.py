@@ -5,11 +5,12 @@ the task at the activity: what the workflow does next goes into a task of its ow
 the history would not hold without the query. Workflow code that asks for a patch
 (`workflow.patched`) for the first time after a local activity replays such a history
 differently from how it ran it, and a case whose history does not replay stops when the worker
-next rebuilds it. The API asks cases for their state all the time: here 40 cases are queried
-without pause while they begin, and every history must replay. Measured with a later step's
-deadlines worked out as local activities too, each asking for its patch: 9 to 13 of 40 cases
-queried so did not replay (none when nothing queried them), and this test failed in each of
-three runs."""
+next rebuilds it — so a case's run asks for every patch as it begins (`READS_IN_TASK`). The API
+asks cases for their state all the time: here 40 cases are queried without pause while they
+begin, and every history must replay. Measured with a later step's deadlines worked out as
+local activities and each patch asked for when it first mattered: 9 to 13 of 40 cases queried
+so did not replay (none when nothing queried them), and this test failed in each of three
+runs."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta

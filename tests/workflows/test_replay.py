@@ -12,8 +12,10 @@ from temporalio.worker import Replayer
 from temporal_client import data_converter
 from tests.support import TEST_RING
 from workflows.complaint import (
+    ASKED_AT_START,
     CONSUMER_UPDATES,
     ONE_BREACH_NOTICE,
+    READS_IN_TASK,
     REPORT_WITH_RECORD,
     STEPS_IN_TASK,
     WITHDRAW_DUPLICATES,
@@ -122,10 +124,44 @@ def test_the_stored_cases_replay_on_both_sides_of_the_steps_in_task() -> None:
     activities, recorded as markers); the cases of before scheduled an activity for each."""
     cases = {p.name: p for p in HISTORIES if p.name.endswith("--complaint-CP-REPLAY-RESOLVED__run1.json")}
     here = {n for n, p in cases.items() if STEPS_IN_TASK in _signals_and_patches(p)[1]}
-    assert here == {"v8--complaint-CP-REPLAY-RESOLVED__run1.json"}
+    assert "v8--complaint-CP-REPLAY-RESOLVED__run1.json" in here and all(_version(n) >= 8 for n in here)
     assert "prepare_case" in _activities(cases["v4--complaint-CP-REPLAY-RESOLVED__run1.json"])
     assert "prepare_case" not in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
     assert "record_case" in _activities(cases["v8--complaint-CP-REPLAY-RESOLVED__run1.json"])
+
+
+def _patches_in_order(path: Path) -> list[str]:
+    events = json.loads(path.read_text())["events"]
+    return [
+        json.loads(base64.b64decode(m["details"]["patch-data"]["payloads"][0]["data"]))["id"]
+        for m in (e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e)
+        if m["markerName"] == "core_patch"
+    ]
+
+
+def test_the_stored_runs_replay_on_both_sides_of_the_reads_in_task() -> None:
+    """v11: a later step's deadlines, the investigator and the evaluation agency worked out in the
+    task that asks for them (local activities), in the cases and in the enterprises' supervision;
+    a case's run asks for every patch as it begins, before its first local activity. The runs of
+    before scheduled an activity for each and asked for their patches as they came."""
+    reads = {"compute_deadlines", "assign_investigator", "assign_agency"}
+    runs = {p.name: p for p in HISTORIES if "--complaint-" in p.name or "--enterprise-" in p.name}
+    here = {n for n, p in runs.items() if READS_IN_TASK in _signals_and_patches(p)[1]}
+    assert here and all(_version(n) >= 11 for n in here)
+    for name in (
+        "complaint-CP-REPLAY-RESOLVED__run1",
+        "complaint-CP-REPLAY-INVESTIGATED__run1",
+        "complaint-CP-REPLAY-LONG__run2",
+        "enterprise-91440300MA5F8R7T1F__run1",
+    ):
+        assert f"v11--{name}.json" in here, name
+        assert not reads & set(_activities(runs[f"v11--{name}.json"])), name
+    for name in ("RESOLVED__run1", "INVESTIGATED__run1", "LONG__run2"):
+        asked = _patches_in_order(runs[f"v11--complaint-CP-REPLAY-{name}.json"])
+        assert asked[: 1 + len(ASKED_AT_START)] == [READS_IN_TASK, *ASKED_AT_START], name
+    before = set(_activities(runs["v4--complaint-CP-REPLAY-RESOLVED__run1.json"]))
+    assert reads <= before | set(_activities(runs["v4--complaint-CP-REPLAY-INVESTIGATED__run1.json"]))
+    assert "compute_deadlines" in _activities(runs["v3--enterprise-91440300MA5F8R7T1F__run1.json"])
 
 
 def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_replay_without() -> None:
@@ -133,7 +169,8 @@ def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_rep
     supervision, which replays the withdrawal; no case of before carries the patch."""
     cases = {p.name: _signals_and_patches(p) for p in HISTORIES if "--complaint-" in p.name}
     withdrawn = {n for n, (_, patches) in cases.items() if WITHDRAW_DUPLICATES in patches}
-    assert withdrawn == {"v9--complaint-CP-REPLAY-DUPLICATE__run1.json"}
+    # since v11 every case's run asks for every patch as it begins
+    assert {n for n in withdrawn if _version(n) < 11} == {"v9--complaint-CP-REPLAY-DUPLICATE__run1.json"}
     assert "reject" in cases["v9--complaint-CP-REPLAY-DUPLICATE__run1.json"][0]
     assert "v9--enterprise-91310115MA1K4B2X34__run1.json" in {p.name for p in HISTORIES}
 
