@@ -12,8 +12,10 @@ local activities and each patch asked for when it first mattered: 9 to 13 of 40 
 so did not replay (none when nothing queried them), and this test failed in each of three
 runs."""
 
+import ast
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -24,6 +26,7 @@ from settings import Settings
 from temporal_client import data_converter
 from tests.support import TEST_RING, intake, start_case, wait_for_state
 from worker import build_worker
+from workflows import complaint
 from workflows.complaint import ComplaintWorkflow
 from workflows.registry import DELIVERY_WORKFLOWS, WORKFLOWS
 
@@ -66,3 +69,33 @@ async def test_cases_queried_while_they_begin_replay(
         if result.replay_failure:
             failed[history.workflow_id] = str(result.replay_failure)[:300]
     assert not failed, failed
+
+
+def _patches_asked(tree: ast.AST) -> list[tuple[str, str]]:
+    """(the function, the constant) for each `workflow.patched(NAME)` in `tree` that names a
+    module's constant (not the loop that asks for those of ASKED_AT_START)."""
+    found = []
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            for call in ast.walk(function):
+                if (
+                    isinstance(call, ast.Call)
+                    and ast.unparse(call.func) == "workflow.patched"
+                    and isinstance(call.args[0], ast.Name)
+                    and call.args[0].id.isupper()
+                ):
+                    found.append((function.name, call.args[0].id))
+    return found
+
+
+def test_every_patch_a_workflow_asks_for_is_asked_for_as_its_run_begins() -> None:
+    """A patch added later must join the ones a run asks for as it begins, or be asked for before
+    any local activity as the setup's is: this holds the code to it."""
+    folder = Path(complaint.__file__).parent
+    cases = _patches_asked(ast.parse((folder / "complaint.py").read_text()))
+    names = {name for _, name in cases}
+    assert {"READS_IN_TASK", "STEPS_IN_TASK"} <= names
+    at_start = {name for name, value in vars(complaint).items() if value in complaint.ASKED_AT_START}
+    assert names <= at_start | {"READS_IN_TASK", "STEPS_IN_TASK"}, names - at_start
+    supervision = _patches_asked(ast.parse((folder / "enterprise.py").read_text()))
+    assert supervision and {function for function, _ in supervision} == {"__init__"}
