@@ -219,21 +219,40 @@ def children(pid: int) -> dict[int, str]:
     return found
 
 
+# Where each port free_port hands out is set aside, a file for each, for the processes that pick
+# ports this way (the tests' processes and the benchmarks): a port is bound by its server some
+# seconds after it is picked, and until then another process could pick it too.
+SET_ASIDE = Path(tempfile.gettempdir()) / "aftersales-ports"
+SET_ASIDE_FOR = 600.0  # seconds: far longer than any server takes to bind the port it was given
+
+
 def free_port() -> int:
     """A loopback port nothing listens on, below the range the kernel hands out as the source
     ports of outgoing connections: none made meanwhile (a server starting up connects to its
-    own parts) can take it before the server it is meant for binds it."""
+    own parts) can take it before the server it is meant for binds it. It is set aside for a
+    while (SET_ASIDE), so that no process picking ports here hands it out again meanwhile: two
+    servers started at once never get the same port."""
+    import fcntl  # POSIX: the tests and the benchmarks run there
+
     try:
         first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         first_ephemeral = 32768
-    for _ in range(1000):
-        port = random.randrange(10000, max(first_ephemeral, 10001))
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+    SET_ASIDE.mkdir(exist_ok=True)
+    with (SET_ASIDE / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one picker at a time, across processes
+        for _ in range(1000):
+            port = random.randrange(10000, max(first_ephemeral, 10001))
+            mark = SET_ASIDE / str(port)
+            with contextlib.suppress(FileNotFoundError):
+                if time.time() - mark.stat().st_mtime < SET_ASIDE_FOR:
+                    continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            mark.touch()
             return port
     raise RuntimeError("no free port below the ephemeral range")
 

@@ -2,7 +2,10 @@
 followed to its e-mail, intakes beside bare starts and whole cases through `aftersales run`
 (their figures are for people to read, in BENCHMARKS.md; nothing here is timed)."""
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,7 @@ from db.session import Database
 from settings import Settings
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).parent.parent
 
 
 async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Database) -> None:
@@ -97,3 +101,16 @@ async def test_the_import_benchmark_imports_a_file_and_again_creates_nothing() -
     assert "| dry run | 30 |" in report and "30 rows: 30 would be created" in report
     assert "30 rows: 30 created, 0 already imported, 0 refused" in report
     assert "| imported again | 30 |" in report and "30 rows: 0 created, 30 already imported" in report
+
+
+def test_two_processes_picking_ports_at_once_never_get_the_same_one() -> None:
+    """The servers the tests and the benchmarks start bind their ports seconds after picking them;
+    a port one process picked is set aside from the others meanwhile (`bench.system.free_port`).
+    Picked at random from the range, 300 each would share ~4."""
+    pick = "from bench.system import free_port; print(*[free_port() for _ in range(300)])"
+    pickers = [
+        subprocess.Popen([sys.executable, "-c", pick], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(2)
+    ]
+    first, second = (set(map(int, p.communicate(timeout=120)[0].split())) for p in pickers)
+    assert len(first) == len(second) == 300 and not first & second
