@@ -3,6 +3,7 @@ temporary data folder with a migrated database."""
 
 import asyncio
 import contextlib
+import fcntl  # the benchmarks and the tests run on POSIX (they read /proc too)
 import gc
 import itertools
 import os
@@ -232,8 +233,6 @@ def free_port() -> int:
     own parts) can take it before the server it is meant for binds it. It is set aside for a
     while (SET_ASIDE), so that no process picking ports here hands it out again meanwhile: two
     servers started at once never get the same port."""
-    import fcntl  # POSIX: the tests and the benchmarks run there
-
     try:
         first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):

@@ -210,7 +210,7 @@ async def _marker(
         if attrs.HasField("failure"):
             add(event, "activity", f"activity {name} failed: {attrs.failure.message}")
             return
-        [result] = await _decode(client, details["result"]) if "result" in details else [None]
+        [result] = (await _decode(client, details["result"]) if "result" in details else []) or [None]
         add(event, "activity", f"activity {name} completed", result=_brief(name, result), local=True)
     elif attrs.marker_name == "core_patch" and "patch-data" in details:
         [patch] = await _decode(client, details["patch-data"]) or [{}]

@@ -20,6 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from domain.reports import CycleReport, ReportRequest
     from domain.supervision.messages import CaseReport
 
+# The patch that works out a later step's deadlines, a case's investigator and its evaluation
+# agency inside the workflow task that asks for them, as local activities (reads and arithmetic,
+# like a case's setup): an activity and a workflow task less on the server for each. The cases
+# and the enterprises' supervision follow it; each asks for it as its run begins (see
+# workflows/complaint.py).
+READS_IN_TASK = "reads-in-task"
 START_TO_CLOSE = timedelta(seconds=30)
 # Activities are idempotent: they retry until they succeed, at most a minute apart.
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import activities
     from workflows import search_attributes as sa
+    from workflows.activities import READS_IN_TASK
 
 from workflows.evaluation import EvaluationWorkflow
 from workflows.timers import DeadlineTimers
@@ -76,15 +77,11 @@ STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.
 WITHDRAW_DUPLICATES = "withdraw-duplicates"
-# The patch that works out a later step's deadlines, the investigator and the evaluation agency
-# inside the workflow task that asks for them, as local activities (reads and arithmetic, like
-# the setup): an activity and a workflow task less on the server for each. A run that follows it
-# asks for it, and for every patch after it, as it begins: a query can end a task at a local
-# activity, the rest going to a task of its own, and a patch first asked for after one would be
-# placed elsewhere by a replay (tests/workflows/test_queried_while_working.py). A run begun
-# before it asks for each patch when it first matters, as it did, and runs no local activity
-# but its setup.
-READS_IN_TASK = "reads-in-task"
+# A run that follows READS_IN_TASK (later steps' reads as local activities) asks for it, and for
+# every patch after it, as it begins: a query can end a task at a local activity, the rest going
+# to a task of its own, and a patch first asked for after one would be placed elsewhere by a
+# replay (tests/workflows/test_queried_while_working.py). A run begun before it asks for each
+# patch when it first matters, as it did, and runs no local activity but its setup.
 ASKED_AT_START = (CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, SUPERVISION, WITHDRAW_DUPLICATES)
 
 

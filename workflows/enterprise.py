@@ -38,16 +38,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.supervision.state import EnterpriseState
     from workflows import activities
     from workflows import search_attributes as sa
+    from workflows.activities import READS_IN_TASK  # asked for in __init__, before any local activity
 
 from workflows.timers import DeadlineTimers
 
 # The signal a case's report arrives by, and the one the first report starts the workflow with.
 REPORT = "report"
 PENALTY_PROCEDURE = "penalty-procedure"
-# The patch that works out a step's deadlines inside the workflow task that asks for them, as a
-# local activity: an activity and a workflow task less on the server for each. Asked for as the
-# run begins, like the one above, before any local activity (see workflows/complaint.py).
-READS_IN_TASK = "reads-in-task"
 
 
 @workflow.defn

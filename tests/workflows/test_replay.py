@@ -11,11 +11,11 @@ from temporalio.worker import Replayer
 
 from temporal_client import data_converter
 from tests.support import TEST_RING
+from workflows.activities import READS_IN_TASK
 from workflows.complaint import (
     ASKED_AT_START,
     CONSUMER_UPDATES,
     ONE_BREACH_NOTICE,
-    READS_IN_TASK,
     REPORT_WITH_RECORD,
     STEPS_IN_TASK,
     WITHDRAW_DUPLICATES,
