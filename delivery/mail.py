@@ -7,7 +7,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from typing import Literal
 
 import aiosmtplib
@@ -26,7 +26,7 @@ class SmtpServer:
     ca_file: str = ""  # certificates to trust besides the system's (a private relay's own CA)
 
 
-async def send_mail(server: SmtpServer, message: EmailMessage) -> str:
+async def send_mail(server: SmtpServer, message: Message) -> str:
     """Hand `message` to the server over a session of its own; the server's reply (queue id,
     where the server gives one)."""
     relay = MailRelay(server, sessions=1)
@@ -48,7 +48,7 @@ class MailRelay:
         self._kept: list[tuple[aiosmtplib.SMTP, float]] = []  # open sessions, last used last
         self._hostname = ""  # ours, said in EHLO: looked up once
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, message: Message) -> str:
         """Hand `message` to the server; its reply (queue id, where the server gives one)."""
         async with self._slots:
             try:
@@ -101,7 +101,7 @@ class MailRelay:
         await session.connect()
         return session
 
-    async def _send_over(self, session: aiosmtplib.SMTP, message: EmailMessage) -> str:
+    async def _send_over(self, session: aiosmtplib.SMTP, message: Message) -> str:
         """Send over `session`; kept for the next message unless something failed."""
         try:
             refused, reply = await session.send_message(message)

@@ -83,6 +83,18 @@ async def test_a_late_older_projection_does_not_undo_a_newer_one(db: Database) -
     assert sorted(e.seq for e in await rows(db, CaseEventRow)) == [4, 5]
 
 
+async def test_a_case_row_is_stamped_when_it_moves_forward_only(db: Database) -> None:
+    projection = ProjectionActivities(db)
+    await projection.record_case(case_update(5, status="investigating"))
+    [first] = await rows(db, Complaint)
+    await projection.record_case(case_update(4, status="responded"))
+    [unmoved] = await rows(db, Complaint)
+    await projection.record_case(case_update(6, status="evaluating"))
+    [moved] = await rows(db, Complaint)
+    assert unmoved.updated_at == first.updated_at < moved.updated_at
+    assert (unmoved.status, moved.status, moved.revision) == ("investigating", "evaluating", 6)
+
+
 async def test_times_come_back_as_utc(db: Database) -> None:
     await ProjectionActivities(db).record_case(case_update(1))
     [row] = await rows(db, Complaint)
