@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from activities.sending import CONSUMER, WEBHOOK, Outbox, Sender, consumer_of
+from activities.sending import CONSUMER, WEBHOOK, Outbox, Sender, Tried, consumer_of
 from db.models import Account, Complaint, Delivery, Enterprise, NotificationRow, WebhookEndpoint
 from db.session import Database
 from db.writes import insert_missing
@@ -81,14 +81,23 @@ class Notifier:
     async def start(self, keys: list[str]) -> None:
         """Each notification planned and tried; one with no one to send to, nothing more."""
         plans = await self.plans(await self.wanted(keys))
-        await asyncio.gather(*(self._deliver(key, p) for key, p in plans.items() if p.delivery_ids))
-
-    async def _deliver(self, key: str, planned: Planned) -> None:
-        """The first tries; the ones that failed for now handed to a workflow that retries them
-        after the first interval (or the receiver's Retry-After). An escalation none of whose
-        deliveries went out, and none is left to retry, is raised to the admins now."""
+        ids = [i for p in plans.values() for i in p.delivery_ids]
+        if not ids:
+            return
         limit = min(self.outbox.retry.attempt_timeout, FIRST_TRY_LIMIT)
-        tries = await asyncio.gather(*(self.sender.first_try(i, limit) for i in planned.delivery_ids))
+        tried = dict(zip(ids, await self.sender.first_tries(ids, limit), strict=True))
+        await asyncio.gather(
+            *(
+                self._deliver(key, p, [tried[i] for i in p.delivery_ids])
+                for key, p in plans.items()
+                if p.delivery_ids
+            )
+        )
+
+    async def _deliver(self, key: str, planned: Planned, tries: list[Tried]) -> None:
+        """After the first tries: the ones that failed for now handed to a workflow that retries
+        them after the first interval (or the receiver's Retry-After). An escalation none of whose
+        deliveries went out, and none is left to retry, is raised to the admins now."""
         later = {i: t for i, t in zip(planned.delivery_ids, tries, strict=True) if t.wait is not None}
         failed = [t.error for t in tries if t.error and t.wait is None]
         unheard = planned.escalation and not any(t.sent for t in tries)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
@@ -64,6 +65,18 @@ class Tried:
     wait: timedelta | None = None
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """What one try came to, to be recorded: sent, or failed for now (to be tried again, after
+    `retry_after` if the receiver asked) or for good."""
+
+    delivery: Delivery
+    result: AttemptResult
+    provider_id: str | None = None
+    error: str | None = None
+    retry_after: timedelta | None = None
+
+
 @dataclass
 class _Sending:
     """One delivery about to be sent, with what it is about."""
@@ -84,46 +97,60 @@ class Sender:
         """Send the delivery unless it went out before, given `limit` to answer (else the
         channel's own); a failure raised as Temporal's error, final (PERMANENT_FAILURE) or to be
         retried (after the receiver's Retry-After)."""
-        s = await self._sending(delivery_id)
-        if s is not None:
-            await self._try(s, limit=limit.total_seconds() if limit is not None else None)
-
-    async def first_try(self, delivery_id: int, limit: timedelta) -> Tried:
-        """The first try, where the notification was planned, given `limit` to answer. A delivery
-        tried before (this step retried after a crash) is left to its retries, and one that
-        failed for good is dead-lettered."""
-        s = await self._sending(delivery_id)
+        s = (await self._sendings([delivery_id]))[delivery_id]
         if s is None:
-            return Tried(sent=True)
+            return
+        attempt = await self._try(s, limit=limit.total_seconds() if limit is not None else None)
+        await self._record([attempt])
+        if attempt.result is AttemptResult.PERMANENT:
+            raise ApplicationError(attempt.error or "", type=PERMANENT_FAILURE, non_retryable=True)
+        if attempt.result is AttemptResult.TEMPORARY:
+            raise ApplicationError(attempt.error or "", next_retry_delay=attempt.retry_after)
+
+    async def first_tries(self, delivery_ids: list[int], limit: timedelta) -> list[Tried]:
+        """The first try of each delivery, where its notification was planned, given `limit` to
+        answer: all read in one query, sent together, their attempts recorded in one
+        transaction. A delivery tried before (this step retried after a crash) is left to its
+        retries, and one that failed for good is dead-lettered."""
+        sendings = await self._sendings(delivery_ids)
+        ended = await asyncio.gather(
+            *(self._first_try(sendings[i], limit) for i in delivery_ids), return_exceptions=True
+        )
+        tried = [t for t in ended if not isinstance(t, BaseException)]
+        # What went out is recorded even when another try broke: the step is run again then,
+        # and must find it sent.
+        await self._record([attempt for _, attempt in tried if attempt is not None], dead_letter=True)
+        if broken := next((t for t in ended if isinstance(t, BaseException)), None):
+            raise broken
+        return [outcome for outcome, _ in tried]
+
+    async def _first_try(self, s: _Sending | None, limit: timedelta) -> tuple[Tried, _Attempt | None]:
+        if s is None:
+            return Tried(sent=True), None
         d, first_interval = s.delivery, self.outbox.retry.first_interval
         if d.status == DeliveryStatus.DEAD:
-            return Tried(error=d.last_error or "dead-lettered")
+            return Tried(error=d.last_error or "dead-lettered"), None
         if d.attempts:
-            return Tried(error=d.last_error or "tried before", wait=first_interval)
+            return Tried(error=d.last_error or "tried before", wait=first_interval), None
         if time.monotonic() < self._held.get(_way(d), 0.0):
             held = f"held back: no answer within {limit.total_seconds():g} s a moment ago"
-            await self._attempt(d, AttemptResult.TEMPORARY, error=held)
-            return Tried(error=held, wait=first_interval)
-        try:
-            await self._try(s, limit=limit.total_seconds())
-        except ApplicationError as failure:
-            if failure.type == PERMANENT_FAILURE:
-                await self.dead_letter(d.id, failure.message)
-                return Tried(error=failure.message)
-            return Tried(error=failure.message, wait=failure.next_retry_delay or first_interval)
-        return Tried(sent=True)
+            return Tried(error=held, wait=first_interval), _Attempt(d, AttemptResult.TEMPORARY, error=held)
+        attempt = await self._try(s, limit=limit.total_seconds())
+        match attempt.result:
+            case AttemptResult.SENT:
+                return Tried(sent=True), attempt
+            case AttemptResult.PERMANENT:
+                return Tried(error=attempt.error or ""), attempt
+        return Tried(error=attempt.error or "", wait=attempt.retry_after or first_interval), attempt
 
     async def dead_letter(self, delivery_id: int, error: str) -> None:
         async with self.db.transaction() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.SENT)
-                .values(status=DeliveryStatus.DEAD, ended_at=utcnow(), last_error=error)
-            )
+            await _dead_letter(session, delivery_id, error)
 
-    async def _sending(self, delivery_id: int) -> _Sending | None:
-        """The delivery with its notification, its recipient's account and the enterprise's
-        name, read together."""
+    async def _sendings(self, delivery_ids: list[int]) -> dict[int, _Sending | None]:
+        """Each delivery with its notification, its recipient's account and the enterprise's
+        name, read together; None for one sent already (by an earlier attempt whose completion
+        was lost)."""
         async with self.db.sessions() as session:
             found = (
                 await session.execute(
@@ -131,25 +158,41 @@ class Sender:
                     .join(NotificationRow, NotificationRow.key == Delivery.notification_key)
                     .outerjoin(Account, Account.id == Delivery.recipient)
                     .outerjoin(Enterprise, Enterprise.credit_code == NotificationRow.enterprise_code)
-                    .where(Delivery.id == delivery_id)
+                    .where(Delivery.id.in_(delivery_ids))
                 )
-            ).one_or_none()
-            if found is None:
-                raise ApplicationError(
-                    f"no delivery {delivery_id}", type=PERMANENT_FAILURE, non_retryable=True
+            ).all()
+            hooks = [
+                int(d.recipient.removeprefix(WEBHOOK)) for d, *_ in found if d.recipient.startswith(WEBHOOK)
+            ]
+            endpoints = {
+                e.id: e
+                for e in (
+                    await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(hooks)))
+                    if hooks
+                    else []
                 )
-            d, n, recipient, registered_name = found
+            }
+        if missing := set(delivery_ids) - {d.id for d, *_ in found}:
+            raise ApplicationError(
+                f"no delivery {', '.join(map(str, sorted(missing)))}",
+                type=PERMANENT_FAILURE,
+                non_retryable=True,
+            )
+        sendings: dict[int, _Sending | None] = {}
+        for d, n, recipient, registered_name in found:
             if d.status == DeliveryStatus.SENT:
-                return None  # sent by an earlier attempt whose completion was lost
-            endpoint = None
-            if d.recipient.startswith(WEBHOOK):
-                endpoint = await session.get(WebhookEndpoint, int(d.recipient.removeprefix(WEBHOOK)))
-        account = recipient if d.recipient != CONSUMER and not d.recipient.startswith(WEBHOOK) else None
-        name = registered_name if registered_name is not None else n.enterprise_code or ""
-        return _Sending(d, n, account, endpoint, name)
+                sendings[d.id] = None
+                continue
+            webhook = d.recipient.startswith(WEBHOOK)
+            endpoint = endpoints.get(int(d.recipient.removeprefix(WEBHOOK))) if webhook else None
+            account = recipient if d.recipient != CONSUMER and not webhook else None
+            name = registered_name if registered_name is not None else n.enterprise_code or ""
+            sendings[d.id] = _Sending(d, n, account, endpoint, name)
+        return sendings
 
-    async def _try(self, s: _Sending, limit: float | None) -> None:
-        """One attempt, recorded; within `limit` seconds if given, else the activity's own."""
+    async def _try(self, s: _Sending, limit: float | None) -> _Attempt:
+        """One attempt, within `limit` seconds if given, else the activity's own; what it came
+        to, for the caller to record."""
         d, clear = s.delivery, list[str]()
         try:
             try:
@@ -158,15 +201,54 @@ class Sender:
                 self._held[_way(d)] = time.monotonic() + HOLD_BACK.total_seconds()
                 raise Temporary(f"no answer within {limit:g} s") from None
         except Temporary as failure:
-            error = _masked(str(failure), clear)
-            await self._attempt(d, AttemptResult.TEMPORARY, error=error)
             delay = timedelta(seconds=failure.retry_after) if failure.retry_after else None
-            raise ApplicationError(error, next_retry_delay=delay) from None
+            return _Attempt(d, AttemptResult.TEMPORARY, error=_masked(str(failure), clear), retry_after=delay)
         except Permanent as failure:
-            error = _masked(str(failure), clear)
-            await self._attempt(d, AttemptResult.PERMANENT, error=error)
-            raise ApplicationError(error, type=PERMANENT_FAILURE, non_retryable=True) from None
-        await self._attempt(d, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200])
+            return _Attempt(d, AttemptResult.PERMANENT, error=_masked(str(failure), clear))
+        return _Attempt(d, AttemptResult.SENT, provider_id=_masked(answer, clear)[:200])
+
+    async def _record(self, attempts: list[_Attempt], *, dead_letter: bool = False) -> None:
+        """The attempts, in one transaction; with `dead_letter`, a delivery that failed for good
+        is dead-lettered with them."""
+        if not attempts:
+            return
+        now = utcnow()
+        async with self.db.transaction() as session:
+            await session.execute(
+                insert(DeliveryAttempt),
+                [
+                    {
+                        "delivery_id": a.delivery.id,
+                        "at": now,
+                        "result": a.result,
+                        "provider_id": a.provider_id,
+                        "error": a.error,
+                    }
+                    for a in attempts
+                ],
+            )
+            for a in attempts:
+                values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": a.error}
+                if a.result is AttemptResult.SENT:
+                    await session.execute(
+                        update(NotificationRow)
+                        .where(
+                            NotificationRow.key == a.delivery.notification_key,
+                            NotificationRow.delivered_at.is_(None),
+                        )
+                        .values(delivered_at=now)
+                    )
+                    values |= {
+                        "status": DeliveryStatus.SENT,
+                        "sent_at": now,
+                        "ended_at": now,
+                        "provider_id": a.provider_id,
+                    }
+                await session.execute(update(Delivery).where(Delivery.id == a.delivery.id).values(**values))
+                if dead_letter and a.result is AttemptResult.PERMANENT:
+                    await _dead_letter(session, a.delivery.id, a.error or "")
+        for a in attempts:
+            DELIVERIES.labels(a.delivery.channel, str(a.result)).inc()
 
     def _letter(self, s: _Sending) -> Letter:
         d, n = s.delivery, s.notification
@@ -251,38 +333,6 @@ class Sender:
         content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         return await webhooks.deliver(hook, webhooks.message_id(n.key, e.id), content)
 
-    async def _attempt(
-        self,
-        d: Delivery,
-        result: AttemptResult,
-        *,
-        provider_id: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        key, delivery_id = d.notification_key, d.id
-        now = utcnow()
-        async with self.db.transaction() as session:
-            await session.execute(
-                insert(DeliveryAttempt).values(
-                    delivery_id=delivery_id, at=now, result=result, provider_id=provider_id, error=error
-                )
-            )
-            values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "last_error": error}
-            if result is AttemptResult.SENT:
-                await session.execute(
-                    update(NotificationRow)
-                    .where(NotificationRow.key == key, NotificationRow.delivered_at.is_(None))
-                    .values(delivered_at=now)
-                )
-                values |= {
-                    "status": DeliveryStatus.SENT,
-                    "sent_at": now,
-                    "ended_at": now,
-                    "provider_id": provider_id,
-                }
-            await session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
-        DELIVERIES.labels(d.channel, str(result)).inc()
-
 
 async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | None:
     """The consumer's details, from the case (its history keeps them encrypted)."""
@@ -292,6 +342,14 @@ async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | Non
     except RPCError as error:
         raise ApplicationError(f"the case did not answer: {error.message}") from error
     return state.intake.consumer if state is not None else None
+
+
+async def _dead_letter(session: AsyncSession, delivery_id: int, error: str) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status != DeliveryStatus.SENT)
+        .values(status=DeliveryStatus.DEAD, ended_at=utcnow(), last_error=error)
+    )
 
 
 def _way(d: Delivery) -> str:

@@ -4,6 +4,7 @@ retried or dead-lettered as their codes say, and an escalation that reached no s
 raised to the admins."""
 
 import contextlib
+from dataclasses import replace
 from email.message import EmailMessage
 
 import pytest
@@ -15,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.delivery import Notifier
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
+from delivery.sms import SmsMessage
 from domain.ids import notification_workflow_id
 from settings import Settings
 from tests.support import ENTERPRISE_CODE, eventually, rows
@@ -252,3 +254,47 @@ async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(
     assert receipt["access_code"] not in text + html and no not in message["X-Aftersales-Topic"]
     [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "email")
     assert delivery.address_masked == "z****@example.com"
+
+
+class BrokenGateway:
+    """An SMS gateway whose client breaks in a way no channel's rules foresee."""
+
+    def __init__(self) -> None:
+        self.broken = True
+        self.sent: list[SmsMessage] = []
+
+    async def send(self, message: SmsMessage) -> str:
+        if self.broken:
+            raise RuntimeError("the gateway's client broke")
+        self.sent.append(message)
+        return f"sms-{len(self.sent)}"
+
+
+async def test_a_step_whose_one_try_breaks_keeps_the_record_of_what_went_out(
+    dev_env: WorkflowEnvironment, worker: object, settings: Settings, db: Database, smtp: ScriptedSmtp
+) -> None:
+    """The first tries of a step are recorded together: the e-mail that went out is recorded
+    though the SMS beside it broke, so the step, run again, sends only the SMS."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(Account)
+            .where(Account.role == "admin")
+            .values(channels=["email", "sms"], phone="13912345678")
+        )
+    gateway = BrokenGateway()
+    notifier = Notifier(
+        dev_env.client, settings.delivery_task_queue, replace(outbox(settings), sms=gateway), db
+    )
+    with pytest.raises(RuntimeError, match="broke"):
+        await notify(dev_env, settings, db, "escalated", "admin", notifier)
+    key = f"test:{settings.task_queue}:escalated:admin"
+    mail, sms = sorted(await rows(db, Delivery, Delivery.notification_key == key), key=lambda d: d.channel)
+    assert (mail.channel, mail.status, mail.attempts) == ("email", "sent", 1)
+    assert (sms.channel, sms.status, sms.attempts) == ("sms", "pending", 0)
+    gateway.broken = False
+    await notifier.start([key])  # the step, run again
+    mail, sms = sorted(await rows(db, Delivery, Delivery.notification_key == key), key=lambda d: d.channel)
+    assert (mail.status, mail.attempts, sms.status, sms.attempts) == ("sent", 1, "sent", 1)
+    assert len(smtp.to("admin@demo.aftersales.example")) == 1 and len(gateway.sent) == 1
+    assert notifier.outbox.mail is not None
+    await notifier.outbox.mail.close()
