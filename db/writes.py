@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Base, utcnow
 
 
-def _dialect(session: AsyncSession) -> Any:
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _dialect(name: str) -> Any:
+    """The dialect module whose `insert` has the upsert clauses, by the bind's dialect name."""
+    return postgresql if name == "postgresql" else sqlite
 
 
 async def insert_missing(
@@ -22,7 +23,11 @@ async def insert_missing(
     as the statement's parameters, not in it, so it is compiled once and not for each call."""
     if not rows:
         return
-    statement = _dialect(session).insert(model).on_conflict_do_nothing(index_elements=list(keys))
+    statement = (
+        _dialect(session.get_bind().dialect.name)
+        .insert(model)
+        .on_conflict_do_nothing(index_elements=list(keys))
+    )
     await session.execute(statement, list(rows))
 
 
@@ -41,7 +46,7 @@ async def move_forward(session: AsyncSession, model: type[Base], fields: dict[st
 @functools.cache
 def _upsert(dialect: str, table: Table, names: tuple[str, ...]) -> Any:
     """The upsert of these columns, built once: building one names every column twice."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    insert = _dialect(dialect).insert(table)
     return insert.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={name: insert.excluded[name] for name in names if not table.c[name].primary_key},

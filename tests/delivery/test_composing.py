@@ -43,9 +43,12 @@ def read(message: EmailMessage) -> dict[str, object]:
     assert text is not None and html is not None
     return {
         **{name: str(message[name] or "").replace("\n", "").replace("\r", "") for name in HEADERS},
-        "addresses": [a.addr_spec for name in ("From", "To", "Reply-To") for a in message[name].addresses]
-        if message["Reply-To"]
-        else [a.addr_spec for name in ("From", "To") for a in message[name].addresses],
+        "addresses": [
+            a.addr_spec
+            for name in ("From", "To", "Reply-To")
+            if message[name]
+            for a in message[name].addresses
+        ],
         "text": text.get_content().replace("\r\n", "\n"),
         "html": html.get_content().replace("\r\n", "\n"),
     }

@@ -18,7 +18,7 @@ from db.models import Account, Delivery
 from db.session import Database
 from delivery.sms import FileSmsSink, SmsMessage, read_sent
 from settings import Settings
-from tests.support import eventually, rows
+from tests.support import ENTERPRISE_NAME, eventually, rows
 from tests.support.api import Api, file
 from tests.support.browser import serve
 from tests.support.receiver import Receiver
@@ -79,7 +79,8 @@ async def test_the_consumer_is_texted_of_the_proposal(
 
     [request] = await eventually(texted, what="the consumer's text message")
     assert request["phone"] == "13812341234" and request["sign_name"] == "市场监管"
-    assert json.loads(request["template_param"])["no"] == case["tracking_no"]
+    params = json.loads(request["template_param"])
+    assert (params["no"], params["name"]) == (case["tracking_no"], ENTERPRISE_NAME)  # the registry's name
     assert signed_rightly(request)
     to_consumer = (Delivery.recipient == "consumer", Delivery.channel == "sms")
     [delivery] = await rows(db, Delivery, *to_consumer, Delivery.notification_key.contains(":proposed:"))
