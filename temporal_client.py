@@ -10,9 +10,9 @@ before a rotation still decode. Search attributes are not payloads and carry no 
 
 import base64
 import binascii
-import dataclasses
 import os
 from collections.abc import Sequence
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -20,7 +20,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticPayloadConverter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
@@ -121,9 +121,28 @@ def key_ring(settings: Settings) -> KeyRing:
     return KeyRing.parse(settings.payload_keys_text())
 
 
+class OnePayloadConverter(PydanticPayloadConverter):
+    """Pydantic's payload converter, one for the process. The worker asks for a new payload
+    converter with every workflow activation; each new one would build its converters and, for
+    each type it decodes, its type adapter again. None of its parts keeps state of a workflow's
+    own (none takes a serialization context), so one serves all."""
+
+    _one: ClassVar["OnePayloadConverter | None"] = None
+
+    def __new__(cls) -> "OnePayloadConverter":
+        if cls._one is None:
+            one = super().__new__(cls)
+            PydanticPayloadConverter.__init__(one)
+            cls._one = one
+        return cls._one
+
+    def __init__(self) -> None:
+        """Made once, in `__new__`."""
+
+
 def data_converter(ring: KeyRing) -> DataConverter:
-    return dataclasses.replace(
-        pydantic_data_converter,
+    return DataConverter(
+        payload_converter_class=OnePayloadConverter,
         payload_codec=EncryptionCodec(ring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
