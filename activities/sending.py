@@ -338,10 +338,9 @@ async def consumer_of(client: Client, tracking_no: str) -> ConsumerDetails | Non
     """The consumer's details, from the case (its history keeps them encrypted)."""
     handle: WorkflowHandle[Any, Any] = client.get_workflow_handle(complaint_workflow_id(tracking_no))
     try:
-        state = await unless_stopping(handle.query(ComplaintWorkflow.state), "the case")
+        return await unless_stopping(handle.query(ComplaintWorkflow.consumer), "the case")
     except RPCError as error:
         raise ApplicationError(f"the case did not answer: {error.message}") from error
-    return state.intake.consumer if state is not None else None
 
 
 async def _dead_letter(session: AsyncSession, delivery_id: int, error: str) -> None:

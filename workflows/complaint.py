@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.complaint.messages import (
         Accept,
         Admit,
+        ConsumerDetails,
         Decline,
         Dispute,
         Escalate,
@@ -430,6 +431,11 @@ class ComplaintWorkflow:
     @workflow.query
     def state(self) -> CaseState | None:
         return self._process.state if self._process else None
+
+    @workflow.query
+    def consumer(self) -> ConsumerDetails | None:
+        """The consumer's details alone: what a delivery to the consumer asks the case for."""
+        return self._process.state.intake.consumer if self._process else None
 
     @workflow.query
     def check(self, check: ActionCheck) -> str | None:
