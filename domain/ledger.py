@@ -2,7 +2,7 @@
 request id once, records refusals, and collects events and notifications for the read model."""
 
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from domain.ids import notification_key
 from domain.messages import SYSTEM, Actor, CaseEvent, Command, Message, Notification, Recipient
@@ -11,6 +11,21 @@ from domain.messages import SYSTEM, Actor, CaseEvent, Command, Message, Notifica
 REMEMBERED_REQUESTS = 500
 KEPT_REFUSALS = 100
 APPLIED = "applied"
+V = TypeVar("V")
+
+
+class Answer(Message, Generic[V]):
+    """What became of a request: `APPLIED`, the reason it was refused, or None while the workflow
+    has not seen it; once applied, with the workflow's view of itself after it, so the caller
+    need not ask again."""
+
+    outcome: str | None = None
+    view: V | None = None
+
+
+def answer(requests: dict[str, str], request_id: str, view: V) -> Answer[V]:
+    outcome = requests.get(request_id)
+    return Answer(outcome=outcome, view=view if outcome == APPLIED else None)
 
 
 class Refusal(Message):

@@ -380,7 +380,7 @@ async def act(
     row = await visible_case(ctx, principal, tracking_no)
     principal.require(roles_for(action), what=action)
     spec = ACTIONS[action]
-    rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
+    rid, fresh = await request_id(ctx.session, principal, idempotency_key, f"{action}:{tracking_no}", body)
     command = spec.command(body, rid, principal.actor)
     if isinstance(command, Transfer):
         command = _bureaus_named(ctx, row, command)
@@ -397,7 +397,8 @@ async def act(
         command=command,
         check=ActionCheck(action=action, actor=principal.actor),
         wait_seconds=ctx.settings.action_wait_seconds,
+        fresh=fresh,
     )
     if not sent.applied:
         return ActionAccepted(request_id=sent.request_id, detail="sent; the case has not applied it yet")
-    return case_view(await _state(ctx, row.workflow_id), row.workflow_id, principal.actor)
+    return case_view(sent.view, row.workflow_id, principal.actor)

@@ -36,18 +36,19 @@ def owner(principal: Principal) -> str:
 
 async def request_id(
     session: AsyncSession, principal: Principal, key: str | None, scope: str, body: BaseModel
-) -> str:
-    """The signal's request id for this request: new without a key, the key's own with one."""
+) -> tuple[str, bool]:
+    """The signal's request id for this request: new without a key, the key's own with one; and
+    whether it is fresh, made by this request (no workflow can have seen it)."""
     mine = owner(principal)
     if key is None:  # the HTTP request's id in it, to find the signal from the logs and the audit log
-        return f"{mine}:{REQUEST_ID.get() or 'request'}:{uuid.uuid4().hex[:12]}"
+        return f"{mine}:{REQUEST_ID.get() or 'request'}:{uuid.uuid4().hex[:12]}", True
     digest = hashlib.sha256(f"{scope}\n{body.model_dump_json()}".encode()).hexdigest()
     for _ in range(2):
         record = await session.get(IdempotencyRecord, (mine, key))
         if record is not None:
             if (record.scope, record.body_digest) != (scope, digest):
                 raise _reused()
-            return record.request_id
+            return record.request_id, False
         session.add(
             IdempotencyRecord(
                 owner=mine, key=key, scope=scope, body_digest=digest, request_id=f"{mine}:{key}"
@@ -55,7 +56,7 @@ async def request_id(
         )
         try:
             await session.commit()
-            return f"{mine}:{key}"
+            return f"{mine}:{key}", True
         except IntegrityError:  # the same key, sent twice at once: read the other one's
             await session.rollback()
     raise Conflict(f"{HEADER}: is being used by another request right now")

@@ -4,7 +4,9 @@ The workflow is the judge: the service asks with a query whether the action fits
 `Conflict` with the reason if not), sends the signal with the actor and a request id, and
 waits until the workflow reports the request applied or refused. A repeated Idempotency-Key
 reuses the request id, so the workflow applies it once and the answer is what it was the
-first time. Every workflow that takes requests has the queries `check` and `request_outcome`.
+first time. Every workflow that takes requests has the queries `check` and `answer`; the
+answer to an applied request carries the workflow's view after it, so showing the result takes
+no query more.
 """
 
 import asyncio
@@ -16,7 +18,7 @@ from typing import Any
 from temporalio.client import WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.ledger import APPLIED
+from domain.ledger import APPLIED, Answer
 from domain.messages import Command
 from services.errors import Conflict, Unavailable
 
@@ -28,6 +30,7 @@ log = logging.getLogger("aftersales.signals")
 class Sent:
     request_id: str
     applied: bool  # False: sent, but not yet seen applied within the wait
+    view: Any = None  # once applied: the workflow's view after it (its `answer` query's)
 
 
 async def query(handle: WorkflowHandle[Any, Any], query: Any, *args: Any, missing_ok: bool = False) -> Any:
@@ -54,12 +57,14 @@ async def send(
     command: Command,
     check: Any,
     wait_seconds: float,
+    fresh: bool,
 ) -> Sent:
     """Check, signal and wait, on a workflow of class `workflow`. Raises Conflict when the
-    workflow refuses the action."""
-    outcome_of = workflow.request_outcome  # type: ignore[attr-defined]
-    earlier = await query(handle, outcome_of, command.request_id)
-    if earlier is None:
+    workflow refuses the action. A `fresh` request id was made for this request, so the workflow
+    is not asked what became of it before it is sent."""
+    answer_of = workflow.answer  # type: ignore[attr-defined]
+    earlier: Answer[Any] | None = None if fresh else await query(handle, answer_of, command.request_id)
+    if earlier is None or earlier.outcome is None:
         reason = await query(handle, workflow.check, check)  # type: ignore[attr-defined]
         if reason:
             raise Conflict(reason)
@@ -69,22 +74,24 @@ async def send(
             if exc.status is RPCStatusCode.NOT_FOUND:
                 raise Conflict("the case has just closed") from exc
             raise Unavailable(f"Temporal: {exc.message}") from exc
-    outcome = earlier or await _wait_outcome(handle, outcome_of, command.request_id, wait_seconds)
-    if outcome is None:
+        earlier = await _wait_answer(handle, answer_of, command.request_id, wait_seconds)
+    if earlier.outcome is None:
         return Sent(command.request_id, applied=False)
-    if outcome != APPLIED:
-        raise Conflict(outcome)
-    return Sent(command.request_id, applied=True)
+    if earlier.outcome != APPLIED:
+        raise Conflict(earlier.outcome)
+    return Sent(command.request_id, applied=True, view=earlier.view)
 
 
-async def _wait_outcome(
-    handle: WorkflowHandle[Any, Any], outcome_of: Any, request: str, wait_seconds: float
-) -> str | None:
+async def _wait_answer(
+    handle: WorkflowHandle[Any, Any], answer_of: Any, request: str, wait_seconds: float
+) -> "Answer[Any]":
+    """The workflow's answer once it has one, or its last (the outcome None) after `wait_seconds`.
+    Its queries see every signal sent before them, so the first usually has it."""
     loop = asyncio.get_running_loop()
     deadline, pause = loop.time() + wait_seconds, 0.02
     while True:
-        outcome: str | None = await query(handle, outcome_of, request)
-        if outcome is not None or loop.time() >= deadline:
-            return outcome
+        answer: Answer[Any] = await query(handle, answer_of, request)
+        if answer.outcome is not None or loop.time() >= deadline:
+            return answer
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.25)

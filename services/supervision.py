@@ -576,7 +576,7 @@ async def act(
     principal.require(roles_for(action), what=action)
     await _own_or_supervising(ctx, principal, code)  # before the key is kept: another's is not there
     spec = ACTIONS[action]
-    rid = await request_id(ctx.session, principal, idempotency_key, f"{action}:{code}:{target}", body)
+    rid, fresh = await request_id(ctx.session, principal, idempotency_key, f"{action}:{code}:{target}", body)
     state = await _state(ctx, code)
     if state is None:
         raise NotFound(f"{code} is not under supervision")
@@ -594,11 +594,10 @@ async def act(
         command=command,
         check=SupervisionCheck(action=action, actor=principal.actor, target=target),
         wait_seconds=ctx.settings.action_wait_seconds,
+        fresh=fresh,
     )
     if not sent.applied:
         return ActionAccepted(
             request_id=sent.request_id, detail="sent; the supervision has not applied it yet"
         )
-    state = await _state(ctx, code)
-    assert state is not None
-    return record(state, reader=principal.actor)
+    return record(sent.view, reader=principal.actor)

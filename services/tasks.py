@@ -9,7 +9,7 @@ from sqlalchemy import select
 from db.models import Complaint, Task
 from domain.enums import Role, TaskKind, TaskStatus
 from domain.messages import Command
-from domain.tasks import EvaluationResult, TaskRecord, VerificationResult
+from domain.tasks import EvaluationResult, VerificationResult
 from services import cases
 from services.context import Context
 from services.errors import NotFound
@@ -17,7 +17,7 @@ from services.fields import Comment, Input, LongText
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
-from services.signals import query, send
+from services.signals import send
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
 
@@ -144,7 +144,7 @@ async def submit_result(
     row = await _visible_task(ctx, principal, task_id)  # before the key is kept: others' tasks are not there
     if row.kind != kind.value:
         raise NotFound(f"no {kind} task {task_id}")
-    rid = await request_id(ctx.session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
+    rid, fresh = await request_id(ctx.session, principal, idempotency_key, f"{kind.value}:{task_id}", body)
     handle = ctx.temporal.get_workflow_handle(task_id)
     await ctx.release()
     sent = await send(
@@ -154,8 +154,8 @@ async def submit_result(
         command=spec.command(**body.model_dump(), request_id=rid, actor=principal.actor),
         check=principal.actor,
         wait_seconds=ctx.settings.action_wait_seconds,
+        fresh=fresh,
     )
     if not sent.applied:
         return ActionAccepted(request_id=sent.request_id, detail="sent; the task has not applied it yet")
-    record: TaskRecord = await query(handle, spec.workflow.task)  # type: ignore[attr-defined]
-    return TaskItem.model_validate(record, from_attributes=True)
+    return TaskItem.model_validate(sent.view, from_attributes=True)

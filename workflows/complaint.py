@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
     from domain.ids import task_id, verification_key, violation_key, withdrawal_key
+    from domain.ledger import Answer, answer
     from domain.messages import Assignee, Command
     from domain.readmodel import CaseUpdate, snapshot
     from domain.supervision.messages import (
@@ -445,9 +446,11 @@ class ComplaintWorkflow:
         return refusal(self.case, check.action, check.actor)
 
     @workflow.query
-    def request_outcome(self, request_id: str) -> str | None:
-        """ "applied", the reason of a refusal, or None while the request is unseen."""
-        return self._process.state.requests.get(request_id) if self._process else None
+    def answer(self, request_id: str) -> Answer[CaseState]:
+        """What became of the request, with the case after it once applied."""
+        if self._process is None:
+            return Answer()
+        return answer(self._process.state.requests, request_id, self._process.state)
 
     @workflow.update
     async def registered(self) -> CaseState:

@@ -17,6 +17,7 @@ from temporalio.common import SearchAttributeUpdate
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
     from domain.enums import SupervisionAction
+    from domain.ledger import Answer, answer
     from domain.readmodel import MeasureRecord, supervision_update
     from domain.supervision.io import EnterpriseInput, SupervisionCheck
     from domain.supervision.legacy import LegacyLadder
@@ -193,5 +194,8 @@ class EnterpriseWorkflow:
         return refusal(self.enterprise, check.action, check.actor, check.target)
 
     @workflow.query
-    def request_outcome(self, request_id: str) -> str | None:
-        return self._process.state.requests.get(request_id) if self._process else None
+    def answer(self, request_id: str) -> Answer[EnterpriseState]:
+        """What became of the request, with the supervision after it once applied."""
+        if self._process is None:
+            return Answer()
+        return answer(self._process.state.requests, request_id, self._process.state)

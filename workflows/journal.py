@@ -10,7 +10,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.enums import TaskStatus
     from domain.ids import notification_key
-    from domain.ledger import remember
+    from domain.ledger import Answer, answer, remember
     from domain.messages import SYSTEM, Actor, CaseEvent, Command, Notification, Recipient
     from domain.readmodel import TaskUpdate
     from domain.tasks import TaskRecord
@@ -125,5 +125,6 @@ class TaskWorkflowBase(Generic[R]):
         return self.refusal(actor)
 
     @workflow.query
-    def request_outcome(self, request_id: str) -> str | None:
-        return self._journal.requests.get(request_id)
+    def answer(self, request_id: str) -> Answer[TaskRecord]:
+        """What became of the request, with the task's record after it once applied."""
+        return answer(self._journal.requests, request_id, self._journal.record)

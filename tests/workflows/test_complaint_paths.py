@@ -257,9 +257,8 @@ async def test_dispute_evidence_findings_rectification_verification_and_silent_e
     verification = await task_handle(ts_env.client, task.task_id)
     early = command(VerificationResult, investigator, effective=True, notes="提前核查")
     await verification.signal(VerificationWorkflow.submit_result, early)
-    assert (await verification.query(VerificationWorkflow.request_outcome, early.request_id)).startswith(
-        "verification opens"
-    )
+    refused = await verification.query(VerificationWorkflow.answer, early.request_id)
+    assert refused.outcome.startswith("verification opens") and refused.view is None
 
     await ts_env.sleep(task.opens_at - state.rectification.submitted_at + timedelta(seconds=1))
     await task_row(db, task.task_id, lambda t: t.status == TaskStatus.OPEN, "the verification open")
