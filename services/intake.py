@@ -6,9 +6,15 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -43,6 +49,7 @@ from services.fields import (
 from services.idempotency import intake_claim
 from services.outputs import DISPLAY_TZ, LocalTime, Output
 from services.principal import Principal
+from services.signals import query
 from settings import Settings
 from telemetry import INTAKES
 from workflows import search_attributes as sa
@@ -195,7 +202,7 @@ async def file_complaint(
 
     if idempotency_key is None:
         await ctx.release()
-        handle, case = await _start_new(ctx, intake, received_at)
+        case, registered = await _start_new(ctx, intake, received_at)
     else:
         tracking_no, received_at = await intake_claim(ctx.session, idempotency_key, complaint, received_at)
         await ctx.release()
@@ -203,14 +210,15 @@ async def file_complaint(
         # Starting again with the same id finds the case a first attempt started; a closed one
         # refuses the start, and is the case all the same.
         try:
-            handle = await start_case(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.USE_EXISTING)
+            registered = await _start_registered(ctx, case, WorkflowIDConflictPolicy.USE_EXISTING)
         except WorkflowAlreadyStartedError:
             handle = ctx.temporal.get_workflow_handle_for(
                 ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
             )
+            registered = await query(handle, ComplaintWorkflow.state)
     INTAKES.labels(complaint.channel.value, "single").inc()
     suspicion = await duplicates.note_intake(ctx.resources.db, ctx.settings, case)
-    filed = await _receipt(handle, case.tracking_no, ctx.settings)
+    filed = _receipt(case.tracking_no, ctx.settings, registered)
     if suspicion is None:
         return filed
     marked = {"possible_duplicate_of": suspicion.original, "duplicate_reason": suspicion.reason}
@@ -264,58 +272,87 @@ def complaint_intake(
 
 async def _start_new(
     ctx: Context, intake: _Intake, received_at: datetime
-) -> tuple[WorkflowHandle[ComplaintWorkflow, CaseResult], ComplaintIntake]:
+) -> tuple[ComplaintIntake, CaseState | None]:
     for _ in range(TRACKING_NO_TRIES):
         case = intake(new_tracking_no(received_at, DISPLAY_TZ), received_at)
         try:
-            return await start_case(ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.FAIL), case
+            return case, await _start_registered(ctx, case, WorkflowIDConflictPolicy.FAIL)
         except WorkflowAlreadyStartedError:
             continue
     raise Unavailable("no free tracking number; try again")
 
 
+async def _start_registered(
+    ctx: Context, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
+) -> CaseState | None:
+    """Start the case's workflow and wait until it is registered, in one round trip to Temporal
+    (Update-with-Start: the `registered` update goes with the start, and the case takes it in its
+    first task). None if the worker has not registered it within `intake_wait_seconds`: the case is
+    started all the same, and registers once a worker takes it."""
+    start = WithStartWorkflowOperation(
+        ComplaintWorkflow.run, **_start_options(ctx.settings, intake, conflict)
+    )
+    try:
+        return await asyncio.wait_for(
+            ctx.temporal.execute_update_with_start_workflow(
+                ComplaintWorkflow.registered, start_workflow_operation=start
+            ),
+            ctx.settings.intake_wait_seconds,
+        )
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        await _started(ctx.temporal, intake.tracking_no)
+        return None
+    except RPCError as exc:
+        raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
+
+
+async def _started(client: Client, tracking_no: str) -> None:
+    """That the case's workflow was started, though the wait for its registration was cut off
+    (the start is answered with the update, so it is asked of Temporal); Unavailable if not."""
+    try:
+        await client.get_workflow_handle(complaint_workflow_id(tracking_no)).describe()
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.NOT_FOUND:
+            raise Unavailable("Temporal did not start the case in time; nothing was recorded") from exc
+        raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
+
+
+def _start_options(
+    settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
+) -> dict[str, Any]:
+    return {
+        "args": [ComplaintInput(intake=intake)],
+        "id": complaint_workflow_id(intake.tracking_no),
+        "task_queue": settings.task_queue,
+        "id_conflict_policy": conflict,
+        # A tracking number is a case for good: never a second run, even after it closed.
+        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        "search_attributes": sa.at_intake(intake),
+        "static_summary": f"{intake.category} complaint via {intake.channel}",
+    }
+
+
 async def start_case(
     client: Client, settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
 ) -> WorkflowHandle[ComplaintWorkflow, CaseResult]:
+    """Start the case's workflow without waiting for it (a bulk import's)."""
     try:
         return await client.start_workflow(
-            ComplaintWorkflow.run,
-            ComplaintInput(intake=intake),
-            id=complaint_workflow_id(intake.tracking_no),
-            task_queue=settings.task_queue,
-            id_conflict_policy=conflict,
-            # A tracking number is a case for good: never a second run, even after it closed.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=sa.at_intake(intake),
-            static_summary=f"{intake.category} complaint via {intake.channel}",
+            ComplaintWorkflow.run, **_start_options(settings, intake, conflict)
         )
     except RPCError as exc:
         raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
 
 
-async def _receipt(
-    handle: WorkflowHandle[ComplaintWorkflow, CaseResult], tracking_no: str, settings: Settings
-) -> Filed:
+def _receipt(tracking_no: str, settings: Settings, case: CaseState | None) -> Filed:
     receipt = IntakeReceipt(
         tracking_no=tracking_no,
         access_code=access_code(settings.secret, tracking_no),
-        workflow_id=handle.id,
+        workflow_id=complaint_workflow_id(tracking_no),
         status="received",
     )
-    pending = Filed(receipt, registered=False)
-    try:
-        case = await asyncio.wait_for(
-            handle.execute_update(ComplaintWorkflow.registered), settings.intake_wait_seconds
-        )
-    except RPCError as exc:
-        if exc.status is not RPCStatusCode.NOT_FOUND:  # not "already closed": not ready yet
-            return pending
-        closed: CaseState | None = await handle.query(ComplaintWorkflow.state)
-        if closed is None:
-            return pending
-        case = closed
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        return pending
+    if case is None:
+        return Filed(receipt, registered=False)
     response_due, resolution_due = (
         case.deadline(DeadlineKind.RESPONSE),
         case.deadline(DeadlineKind.RESOLUTION),

@@ -195,7 +195,7 @@ async def test_a_trace_follows_a_complaint_from_the_api_through_the_worker(
         assert filed.status_code == 201, filed.text
 
     spans = exporter.get_finished_spans()
-    [start] = [s for s in spans if s.name == "StartWorkflow:ComplaintWorkflow"]
+    [start] = [s for s in spans if s.name == "StartUpdateWithStartWorkflow:ComplaintWorkflow"]
     assert start.context is not None
     trace = [s for s in spans if s.context is not None and s.context.trace_id == start.context.trace_id]
     names = {s.name for s in trace}
