@@ -53,9 +53,8 @@ class SupervisionActivities:
             EnterpriseWorkflow.run, enterprise_workflow_id(credit_code)
         )
         try:
-            state = await unless_stopping(handle.query(EnterpriseWorkflow.state), "the supervision")
+            return await unless_stopping(handle.query(EnterpriseWorkflow.level), "the supervision")
         except RPCError as exc:
             if exc.status is RPCStatusCode.NOT_FOUND:  # never reported: not under supervision
                 return 0
             raise
-        return state.level if state else 0

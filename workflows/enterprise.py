@@ -188,6 +188,11 @@ class EnterpriseWorkflow:
         return self._process.state if self._process else None
 
     @workflow.query
+    def level(self) -> int:
+        """The rung of the ladder the enterprise stands on: what a case's verification asks."""
+        return self._process.state.level if self._process else 0
+
+    @workflow.query
     def check(self, check: SupervisionCheck) -> str | None:
         if self._process is None:
             return "this enterprise is not under supervision"
