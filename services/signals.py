@@ -63,8 +63,8 @@ async def send(
     workflow refuses the action. A `fresh` request id was made for this request, so the workflow
     is not asked what became of it before it is sent."""
     answer_of = workflow.answer  # type: ignore[attr-defined]
-    earlier: Answer[Any] | None = None if fresh else await query(handle, answer_of, command.request_id)
-    if earlier is None or earlier.outcome is None:
+    answer: Answer[Any] | None = None if fresh else await query(handle, answer_of, command.request_id)
+    if answer is None or answer.outcome is None:  # not seen yet: check it, send it, wait for it
         reason = await query(handle, workflow.check, check)  # type: ignore[attr-defined]
         if reason:
             raise Conflict(reason)
@@ -74,17 +74,17 @@ async def send(
             if exc.status is RPCStatusCode.NOT_FOUND:
                 raise Conflict("the case has just closed") from exc
             raise Unavailable(f"Temporal: {exc.message}") from exc
-        earlier = await _wait_answer(handle, answer_of, command.request_id, wait_seconds)
-    if earlier.outcome is None:
+        answer = await _wait_answer(handle, answer_of, command.request_id, wait_seconds)
+    if answer.outcome is None:
         return Sent(command.request_id, applied=False)
-    if earlier.outcome != APPLIED:
-        raise Conflict(earlier.outcome)
-    return Sent(command.request_id, applied=True, view=earlier.view)
+    if answer.outcome != APPLIED:
+        raise Conflict(answer.outcome)
+    return Sent(command.request_id, applied=True, view=answer.view)
 
 
 async def _wait_answer(
     handle: WorkflowHandle[Any, Any], answer_of: Any, request: str, wait_seconds: float
-) -> "Answer[Any]":
+) -> Answer[Any]:
     """The workflow's answer once it has one, or its last (the outcome None) after `wait_seconds`.
     Its queries see every signal sent before them, so the first usually has it."""
     loop = asyncio.get_running_loop()
