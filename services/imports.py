@@ -16,10 +16,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
-from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
 from db.models import Enterprise
 from db.session import Database
@@ -30,10 +29,9 @@ from services import duplicates
 from services.errors import Conflict, Forbidden, field_errors
 from services.idempotency import intake_claim
 from services.import_files import Table
-from services.intake import RECORDING_ROLES, ComplaintCreate, complaint_intake, start_case
+from services.intake import RECORDING_ROLES, ComplaintCreate, complaint_intake, start_registered
 from settings import Settings
 from telemetry import INTAKES
-from workflows.complaint import ComplaintWorkflow
 
 LANES = 4  # rows in flight at once
 REQUIRED = (
@@ -241,17 +239,13 @@ class Importer:
             return "refused", [self._problem(number, SOURCE_ID, reason)]
         case = complaint_intake(complaint, tracking_no, received_at, self.recorder, enterprise)
         assert self.temporal is not None
+        # Each lane waits for its case to be registered, at the pace the workers register cases.
         try:
-            handle = await start_case(self.temporal, self.settings, case, WorkflowIDConflictPolicy.FAIL)
+            await start_registered(self.temporal, self.settings, case, WorkflowIDConflictPolicy.FAIL)
         except WorkflowAlreadyStartedError:
             return "already", []
         INTAKES.labels(complaint.channel.value, "import").inc()
         await duplicates.note_intake(self.db, self.settings, case)
-        # Each lane waits for its case, at the pace the workers register cases.
-        with contextlib.suppress(RPCError, TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            await asyncio.wait_for(
-                handle.execute_update(ComplaintWorkflow.registered), self.settings.intake_wait_seconds
-            )
         return "created", []
 
     def _problem(self, number: int, field: str, reason: str, kind: str = "") -> Problem:

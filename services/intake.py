@@ -6,13 +6,11 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowHandle,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -20,7 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import Enterprise
-from domain.complaint.io import CaseResult, ComplaintInput
+from domain.complaint.io import ComplaintInput
 from domain.complaint.messages import ComplaintIntake, ConsumerDetails, EnterpriseRef, ProductDetails
 from domain.complaint.state import CaseState
 from domain.enums import Category, Channel, DeadlineKind, DesiredOutcome, Role
@@ -210,7 +208,9 @@ async def file_complaint(
         # Starting again with the same id finds the case a first attempt started; a closed one
         # refuses the start, and is the case all the same.
         try:
-            registered = await _start_registered(ctx, case, WorkflowIDConflictPolicy.USE_EXISTING)
+            registered = await start_registered(
+                ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.USE_EXISTING
+            )
         except WorkflowAlreadyStartedError:
             handle = ctx.temporal.get_workflow_handle_for(
                 ComplaintWorkflow.run, complaint_workflow_id(case.tracking_no)
@@ -276,31 +276,41 @@ async def _start_new(
     for _ in range(TRACKING_NO_TRIES):
         case = intake(new_tracking_no(received_at, DISPLAY_TZ), received_at)
         try:
-            return case, await _start_registered(ctx, case, WorkflowIDConflictPolicy.FAIL)
+            return case, await start_registered(
+                ctx.temporal, ctx.settings, case, WorkflowIDConflictPolicy.FAIL
+            )
         except WorkflowAlreadyStartedError:
             continue
     raise Unavailable("no free tracking number; try again")
 
 
-async def _start_registered(
-    ctx: Context, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
+async def start_registered(
+    client: Client, settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
 ) -> CaseState | None:
     """Start the case's workflow and wait until it is registered, in one round trip to Temporal
     (Update-with-Start: the `registered` update goes with the start, and the case takes it in its
     first task). None if the worker has not registered it within `intake_wait_seconds`: the case is
     started all the same, and registers once a worker takes it."""
     start = WithStartWorkflowOperation(
-        ComplaintWorkflow.run, **_start_options(ctx.settings, intake, conflict)
+        ComplaintWorkflow.run,
+        ComplaintInput(intake=intake),
+        id=complaint_workflow_id(intake.tracking_no),
+        task_queue=settings.task_queue,
+        id_conflict_policy=conflict,
+        # A tracking number is a case for good: never a second run, even after it closed.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        search_attributes=sa.at_intake(intake),
+        static_summary=f"{intake.category} complaint via {intake.channel}",
     )
     try:
         return await asyncio.wait_for(
-            ctx.temporal.execute_update_with_start_workflow(
+            client.execute_update_with_start_workflow(
                 ComplaintWorkflow.registered, start_workflow_operation=start
             ),
-            ctx.settings.intake_wait_seconds,
+            settings.intake_wait_seconds,
         )
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        await _started(ctx.temporal, intake.tracking_no)
+        await _started(client, intake.tracking_no)
         return None
     except RPCError as exc:
         raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
@@ -314,33 +324,6 @@ async def _started(client: Client, tracking_no: str) -> None:
     except RPCError as exc:
         if exc.status is RPCStatusCode.NOT_FOUND:
             raise Unavailable("Temporal did not start the case in time; nothing was recorded") from exc
-        raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
-
-
-def _start_options(
-    settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
-) -> dict[str, Any]:
-    return {
-        "args": [ComplaintInput(intake=intake)],
-        "id": complaint_workflow_id(intake.tracking_no),
-        "task_queue": settings.task_queue,
-        "id_conflict_policy": conflict,
-        # A tracking number is a case for good: never a second run, even after it closed.
-        "id_reuse_policy": WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        "search_attributes": sa.at_intake(intake),
-        "static_summary": f"{intake.category} complaint via {intake.channel}",
-    }
-
-
-async def start_case(
-    client: Client, settings: Settings, intake: ComplaintIntake, conflict: WorkflowIDConflictPolicy
-) -> WorkflowHandle[ComplaintWorkflow, CaseResult]:
-    """Start the case's workflow without waiting for it (a bulk import's)."""
-    try:
-        return await client.start_workflow(
-            ComplaintWorkflow.run, **_start_options(settings, intake, conflict)
-        )
-    except RPCError as exc:
         raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
 
 
