@@ -1,6 +1,6 @@
-"""A complaint filed while no worker runs is kept, and registered when a worker comes back; a
-case no worker can rebuild is answered as unavailable, with why; an activity asking a workflow
-as its worker stops gives way."""
+"""A complaint filed while no worker runs is kept, and registered when a worker comes back (one
+Temporal did not start is refused); a case no worker can rebuild is answered as unavailable,
+with why; an activity asking a workflow as its worker stops gives way."""
 
 import asyncio
 import logging
@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowUpdateWithStartInput
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
@@ -55,6 +56,59 @@ async def test_intake_without_a_worker_answers_202_and_the_case_registers_later(
 
             view = await eventually(registered, what="the case registered")
             assert view["status"] == "forwarded"
+
+
+class Unanswered(Interceptor):
+    """A Temporal whose answer to an intake's start never comes back: the start is sent first
+    (`sent`) or not at all."""
+
+    def __init__(self, sent: bool) -> None:
+        self.sent = sent
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        return _Unanswered(next, self.sent)
+
+
+class _Unanswered(OutboundInterceptor):
+    def __init__(self, next: OutboundInterceptor, sent: bool) -> None:
+        super().__init__(next)
+        self.sent = sent
+
+    async def start_update_with_start_workflow(self, input: StartWorkflowUpdateWithStartInput) -> Any:
+        if self.sent:
+            await super().start_update_with_start_workflow(input)
+        await asyncio.Event().wait()  # the answer is lost: the caller's wait runs out
+
+
+@pytest.mark.parametrize("sent", [True, False], ids=["started", "not-started"])
+async def test_an_intake_whose_start_goes_unanswered_asks_temporal_whether_the_case_began(
+    dev_env: WorkflowEnvironment,
+    worker: Worker,
+    settings: Settings,
+    db: Database,
+    tokens: dict[str, str],
+    sent: bool,
+) -> None:
+    client = Client(
+        dev_env.client.service_client,
+        namespace=dev_env.client.namespace,
+        data_converter=dev_env.client.data_converter,
+        interceptors=[Unanswered(sent)],
+    )
+    impatient = settings.model_copy(update={"intake_wait_seconds": 1.0})
+    app = create_app(impatient, temporal=client, db=db)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+    ):
+        response = await Api(http, tokens).post("/api/complaints", complaint())
+    if sent:  # started: the receipt, its registration to follow
+        assert response.status_code == 202, response.text
+        no = response.json()["tracking_no"]
+        await dev_env.client.get_workflow_handle(complaint_workflow_id(no)).describe()
+    else:  # never started: refused, to be sent again
+        assert response.status_code == 503, response.text
+        assert response.json()["detail"] == "Temporal did not start the case in time; nothing was recorded"
 
 
 async def test_a_database_that_does_not_answer_is_a_503_to_try_again_on_the_api_and_the_pages(
