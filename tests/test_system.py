@@ -3,6 +3,7 @@ not be, and the API keeping its OpenAPI contract for every role under generated 
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,6 +231,14 @@ def test_the_api_keeps_its_contract_for_every_role(system: System, role: str) ->
         text=True,
         timeout=900,
     )
-    report = done.stdout[-6000:]
+    report = _report(done.stdout)
     assert done.returncode == 0, report
     assert f"Tested: {operations - len(OWN_CREDENTIALS)}" in done.stdout, report
+
+
+def _report(output: str) -> str:
+    """What a failed run printed that explains it: its failures and errors in full, each cut
+    to a bounded length, then its summary."""
+    sections = re.split(r"\n(?==+ [A-Za-z ]+ =+\n)", output)
+    explained = [s[:6000] for s in sections if re.match(r"=+ (FAILURES|ERRORS) =+", s)]
+    return "\n".join([*explained, output[-3000:]])
