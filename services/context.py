@@ -1,9 +1,11 @@
 """What a use case works with: the system's resources, shared by every request, and the
 request's own database session, client address and audit note."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -12,9 +14,12 @@ from db.session import Database
 from domain.calendar import WorkingCalendar
 from domain.messages import Actor
 from services.background import Background
-from services.limits import RateLimiter, SharedRateLimiter
+from services.limits import RateLimiter
 from settings import Settings
 from temporal_client import connect
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 @dataclass(frozen=True)
@@ -27,19 +32,22 @@ class Resources:
     login_limiter: RateLimiter
     intake_limiter: RateLimiter
     background: Background = field(default_factory=Background)
-    redis: Redis | None = None
+    redis: "Redis | None" = None
 
     @classmethod
     async def open(
         cls, settings: Settings, *, temporal: Client | None = None, db: Database | None = None
     ) -> "Resources":
         database = db or Database(settings.database)
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = None
+        limiter: Callable[[str, int], RateLimiter] = RateLimiter
+        if settings.redis_url:  # the client library loaded only then
+            from redis.asyncio import Redis
 
-        def limiter(name: str, per_minute: int) -> RateLimiter:
-            if redis is None:
-                return RateLimiter(name, per_minute)
-            return SharedRateLimiter(name, per_minute, redis)
+            from services.shared_limits import SharedRateLimiter
+
+            redis = Redis.from_url(settings.redis_url)
+            limiter = partial(SharedRateLimiter, redis=redis)
 
         return cls(
             settings=settings,

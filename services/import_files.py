@@ -10,8 +10,6 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import load_workbook
-
 XLSX_MAGIC = b"PK\x03\x04"  # a zip archive
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -69,6 +67,8 @@ class Table:
                 raise UnreadableFile(f"not a CSV file: {exc}") from exc
 
     def _sheet(self) -> Iterator[list[str]]:
+        from openpyxl import load_workbook  # ~5 MB, loaded by the processes that read a workbook
+
         try:
             with self._open() as f:
                 book = load_workbook(f, read_only=True, data_only=True)

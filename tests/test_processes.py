@@ -4,6 +4,7 @@ loop each process runs on."""
 
 import asyncio
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -37,6 +38,19 @@ def test_the_api_parses_http_with_httptools() -> None:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     assert AutoHTTPProtocol is HttpToolsProtocol
+
+
+def test_a_worker_loads_no_spreadsheet_reader_and_no_redis_client_until_it_needs_one() -> None:
+    """Each is several megabytes a process: the reader is loaded to read a workbook, and the
+    client where a Redis server is configured (the API's shared rate limits)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, worker; print(sorted({'openpyxl', 'redis'} & set(sys.modules)))"],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
 
 
 def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ from temporalio.worker import Worker
 from api.app import create_app
 from db.models import AuditEntry
 from db.session import Database
-from services.limits import RateLimiter, SharedRateLimiter
+from services.limits import RateLimiter
+from services.shared_limits import SharedRateLimiter
 from settings import Settings
 from tests.support.api import complaint
 
