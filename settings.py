@@ -85,10 +85,11 @@ class Settings(BaseSettings):
     intake_wait_seconds: float = 10.0
     # How long an action waits to see its signal applied before answering 202.
     action_wait_seconds: float = 5.0
-    # How many running workflows the worker keeps in memory between their tasks: one that is
-    # not kept is rebuilt from its whole history for its next task. Room for every open case
-    # (and the enterprises' supervisions) keeps a minute full of deadlines from replaying.
-    worker_cached_workflows: int = Field(default=5000, ge=10, le=1_000_000)
+    # How many running workflows the worker keeps in memory between their tasks (~0.25 MB
+    # each): one that is not kept is rebuilt from its history for its next task. The cases
+    # whose steps follow each other fit in a few hundred; 300 holds a worker under 300 MB
+    # however many cases are open, and a minute of 1,000 deadlines replayed costs ~5 %.
+    worker_cached_workflows: int = Field(default=300, ge=10, le=1_000_000)
     # Run the workflows in Temporal's sandbox, which re-imports their modules for every new
     # workflow and checks each call for determinism: a fifth of the worker's time a complaint.
     # The test suite runs every workflow in it; a worker may leave it off.
