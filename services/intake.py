@@ -18,7 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from db.models import Enterprise
-from domain.complaint.io import ComplaintInput
+from domain.complaint.io import CaseResult, ComplaintInput
 from domain.complaint.messages import ComplaintIntake, ConsumerDetails, EnterpriseRef, ProductDetails
 from domain.complaint.state import CaseState
 from domain.enums import Category, Channel, DeadlineKind, DesiredOutcome, Role
@@ -57,7 +57,9 @@ RECORDING_ROLES = frozenset({Role.CLERK, Role.SUPERVISOR, Role.ADMIN})
 MAX_BACKDATE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=2)
 EARLIEST_PURCHASE = date(1980, 1, 1)
-TRACKING_NO_TRIES = 5  # a fresh random number collides about once in 10^8
+TRACKING_NO_TRIES = 5  # with 10,000 cases in a day, a draw finds its number taken once in ~90,000
+STARTED_WITHIN = 5.0  # seconds: the start operation has its outcome once the call returns
+StartOperation = WithStartWorkflowOperation[ComplaintWorkflow, CaseResult]
 _Intake = Callable[[str, datetime], ComplaintIntake]  # the intake for a tracking number and time
 
 
@@ -303,17 +305,30 @@ async def start_registered(
         static_summary=f"{intake.category} complaint via {intake.channel}",
     )
     try:
-        return await asyncio.wait_for(
-            client.execute_update_with_start_workflow(
-                ComplaintWorkflow.registered, start_workflow_operation=start
-            ),
-            settings.intake_wait_seconds,
-        )
+        return await asyncio.wait_for(_registered(client, start), settings.intake_wait_seconds)
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
         await _started(client, intake.tracking_no)
         return None
     except RPCError as exc:
         raise Unavailable(f"Temporal is not reachable ({exc.message}); nothing was recorded") from exc
+
+
+async def _registered(client: Client, start: StartOperation) -> CaseState:
+    try:
+        return await client.execute_update_with_start_workflow(
+            ComplaintWorkflow.registered, start_workflow_operation=start
+        )
+    except BaseException:
+        _take_outcome(start)
+        raise
+
+
+def _take_outcome(start: StartOperation) -> None:
+    """A start refused (its tracking number taken) or cut off is raised by the call and also kept
+    on the operation, where asyncio would log it as an error nobody took: it is taken here."""
+    taken = asyncio.ensure_future(start.workflow_handle())
+    taken.add_done_callback(lambda future: future.cancelled() or future.exception())
+    asyncio.get_running_loop().call_later(STARTED_WITHIN, taken.cancel)  # should it have none
 
 
 async def _started(client: Client, tracking_no: str) -> None:

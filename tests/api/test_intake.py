@@ -1,6 +1,7 @@
 """Intake: the receipt, who may record what, idempotency, and bad input refused with its field."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from db.models import Complaint
 from db.session import Database
+from services import intake
 from tests.support.api import Api, complaint
 
 
@@ -203,3 +205,20 @@ async def test_a_retried_intake_of_a_closed_case_is_the_same_case(api: Api) -> N
     again = await api.post("/api/complaints", complaint(), headers=key)
     assert again.status_code == 201
     assert (again.json()["tracking_no"], again.json()["status"]) == (first["tracking_no"], "closed")
+
+
+async def test_a_tracking_number_already_taken_is_drawn_again_and_nothing_logged_as_lost(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Temporal refuses the start of a case whose number a case of the day holds; the intake draws
+    another. The refusal leaves no error nobody took for asyncio to log."""
+    taken = (await api.post("/api/complaints", complaint())).json()["tracking_no"]
+    draws = iter([taken, taken])
+    real = intake.new_tracking_no
+    monkeypatch.setattr(intake, "new_tracking_no", lambda *args: next(draws, None) or real(*args))
+    filed = await api.post("/api/complaints", complaint())
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["tracking_no"] not in (taken, None)
+    assert next(draws, "drawn") == "drawn"  # both taken numbers were tried
+    gc.collect()  # a future is reported as it is collected
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
