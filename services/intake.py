@@ -328,7 +328,7 @@ def _take_outcome(start: StartOperation) -> None:
     on the operation, where asyncio would log it as an error nobody took: it is taken here."""
     taken = asyncio.ensure_future(start.workflow_handle())
     taken.add_done_callback(lambda future: future.cancelled() or future.exception())
-    asyncio.get_running_loop().call_later(STARTED_WITHIN, taken.cancel)  # should it have none
+    asyncio.get_running_loop().call_later(STARTED_WITHIN, taken.cancel)  # if it never gets one
 
 
 async def _started(client: Client, tracking_no: str) -> None:
