@@ -14,12 +14,13 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from activities.sending import CONSUMER, WEBHOOK, Outbox, Sender, Tried, consumer_of
+from activities.sending import CONSUMER, WEBHOOK, Brought, Outbox, Sender, Tried, consumer_of
 from db.models import Account, Complaint, Delivery, Enterprise, NotificationRow, WebhookEndpoint
 from db.session import Database
 from db.writes import insert_missing
 from delivery import webhooks
 from domain.bureaus import TOP, covers
+from domain.complaint.messages import ConsumerDetails
 from domain.delivery import (
     ESCALATIONS,
     Channel,
@@ -78,14 +79,15 @@ class Notifier:
             )
             return sorted(set(found))
 
-    async def start(self, keys: list[str]) -> None:
-        """Each notification planned and tried; one with no one to send to, nothing more."""
-        plans = await self.plans(await self.wanted(keys))
+    async def start(self, keys: list[str], brought: Brought | None = None) -> None:
+        """Each notification planned and tried; one with no one to send to, nothing more.
+        `brought`: the consumers' details the step that wrote them brings."""
+        plans = await self.plans(await self.wanted(keys), brought)
         ids = [i for p in plans.values() for i in p.delivery_ids]
         if not ids:
             return
         limit = min(self.outbox.retry.attempt_timeout, FIRST_TRY_LIMIT)
-        tried = dict(zip(ids, await self.sender.first_tries(ids, limit), strict=True))
+        tried = dict(zip(ids, await self.sender.first_tries(ids, limit, brought), strict=True))
         await asyncio.gather(
             *(
                 self._deliver(key, p, [tried[i] for i in p.delivery_ids])
@@ -157,7 +159,7 @@ class Notifier:
         """The notification's deliveries, written where missing: the same rows however often."""
         return (await self.plans([key]))[key]
 
-    async def plans(self, keys: list[str]) -> dict[str, Planned]:
+    async def plans(self, keys: list[str], brought: Brought | None = None) -> dict[str, Planned]:
         """`plan` for several notifications at once: their recipients read together (each role,
         enterprise or agency once), their deliveries written in one transaction."""
         if not keys:
@@ -191,7 +193,7 @@ class Notifier:
         rows: list[dict[str, Any]] = []
         for key in keys:
             n = notes[key]
-            rows += await self._consumer_rows(n)
+            rows += await self._consumer_rows(n, (brought or {}).get(n.tracking_no))
             hooks = endpoints.get(n.recipient_ref, []) if n.recipient_kind == RecipientKind.ENTERPRISE else []
             reached = accounts[(n.recipient_kind, n.recipient_ref)]
             if n.recipient_kind == RecipientKind.ROLE and (n.tracking_no or n.enterprise_code):
@@ -221,11 +223,13 @@ class Notifier:
             for key in keys
         }
 
-    async def _consumer_rows(self, n: NotificationRow) -> list[dict[str, Any]]:
+    async def _consumer_rows(
+        self, n: NotificationRow, brought: ConsumerDetails | None
+    ) -> list[dict[str, Any]]:
         mail, sms = self.outbox.mail is not None, self.outbox.sms is not None
         if n.recipient_kind != RecipientKind.CONSUMER or not (mail or sms):
             return []
-        consumer = await consumer_of(self.client, n.tracking_no)
+        consumer = brought or await consumer_of(self.client, n.tracking_no)
         rows = []
         if consumer is not None and consumer.email and mail:
             rows.append(_row(n.key, CONSUMER, Channel.EMAIL, mask_email(consumer.email), "zh_CN"))

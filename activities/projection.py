@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.delivery import Notifier
+from activities.sending import Brought
 from db.models import (
     CaseEventRow,
     Complaint,
@@ -95,13 +96,15 @@ class ProjectionActivities:
     ) -> None:
         self.db, self.notifier, self.report = db, notifier, report
 
-    async def _deliver(self, notifications: list[Notification]) -> None:
+    async def _deliver(self, notifications: list[Notification], brought: Brought | None = None) -> None:
         """Once the outbox rows are committed, each one's delivery starts (once)."""
         if self.notifier is not None and notifications:
-            await self.notifier.start([n.key for n in notifications])
+            await self.notifier.start([n.key for n in notifications], brought)
 
     @activity.defn(name=ActivityName.RECORD_CASE)
-    async def record_case(self, update: CaseUpdate) -> None:
+    async def record_case(self, update: CaseUpdate) -> list[CaseEvent] | None:
+        """The step written; its case events returned, which the case's history keeps when the
+        step is recorded inside the case's workflow task (its input is not kept then)."""
         snap = update.snapshot
         fields = case_row(snap)
         async with self.db.transaction() as session:
@@ -142,11 +145,14 @@ class ProjectionActivities:
                     .values(withdrawn_at=v.withdrawn_at)
                 )
         _breaches_seen(update)
-        await self._deliver(update.notifications)
+        await self._deliver(
+            update.notifications, {snap.tracking_no: update.consumer} if update.consumer else None
+        )
         if update.report is not None:
             if self.report is None:
                 raise ApplicationError("this worker does not report to the enterprises' supervision")
             await self.report(update.report)
+        return update.events
 
     @activity.defn(name=ActivityName.RECORD_TASK)
     async def record_task(self, update: TaskUpdate) -> None:

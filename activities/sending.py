@@ -5,6 +5,7 @@ attempt recorded with every address in it masked."""
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,9 @@ WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
 # the SMS gateway, one webhook endpoint) are held back this long, handed straight to their
 # retries: a server that hangs holds up one step of the cases, not each of them.
 HOLD_BACK = timedelta(seconds=60)
+# The consumers' details a step brings with it, by their cases' tracking numbers: a step
+# recorded inside its case's own workflow task cannot ask the case, whose task is waiting on it.
+Brought = Mapping[str, ConsumerDetails]
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class _Sending:
     account: Account | None
     endpoint: WebhookEndpoint | None
     enterprise_name: str
+    consumer: ConsumerDetails | None = None  # brought by the step, else asked of the case
 
 
 class Sender:
@@ -97,7 +102,7 @@ class Sender:
         """Send the delivery unless it went out before, given `limit` to answer (else the
         channel's own); a failure raised as Temporal's error, final (PERMANENT_FAILURE) or to be
         retried (after the receiver's Retry-After)."""
-        s = (await self._sendings([delivery_id]))[delivery_id]
+        s = (await self._sendings([delivery_id], {}))[delivery_id]
         if s is None:
             return
         attempt = await self._try(s, limit=limit.total_seconds() if limit is not None else None)
@@ -107,12 +112,14 @@ class Sender:
         if attempt.result is AttemptResult.TEMPORARY:
             raise ApplicationError(attempt.error or "", next_retry_delay=attempt.retry_after)
 
-    async def first_tries(self, delivery_ids: list[int], limit: timedelta) -> list[Tried]:
+    async def first_tries(
+        self, delivery_ids: list[int], limit: timedelta, brought: Brought | None = None
+    ) -> list[Tried]:
         """The first try of each delivery, where its notification was planned, given `limit` to
         answer: all read in one query, sent together, their attempts recorded in one
         transaction. A delivery tried before (this step retried after a crash) is left to its
         retries, and one that failed for good is dead-lettered."""
-        sendings = await self._sendings(delivery_ids)
+        sendings = await self._sendings(delivery_ids, brought or {})
         ended = await asyncio.gather(
             *(self._first_try(sendings[i], limit) for i in delivery_ids), return_exceptions=True
         )
@@ -147,7 +154,7 @@ class Sender:
         async with self.db.transaction() as session:
             await _dead_letter(session, delivery_id, error)
 
-    async def _sendings(self, delivery_ids: list[int]) -> dict[int, _Sending | None]:
+    async def _sendings(self, delivery_ids: list[int], brought: Brought) -> dict[int, _Sending | None]:
         """Each delivery with its notification, its recipient's account and the enterprise's
         name, read together; None for one sent already (by an earlier attempt whose completion
         was lost)."""
@@ -187,7 +194,8 @@ class Sender:
             endpoint = endpoints.get(int(d.recipient.removeprefix(WEBHOOK))) if webhook else None
             account = recipient if d.recipient != CONSUMER and not webhook else None
             name = registered_name if registered_name is not None else n.enterprise_code or ""
-            sendings[d.id] = _Sending(d, n, account, endpoint, name)
+            consumer = brought.get(n.tracking_no) if d.recipient == CONSUMER else None
+            sendings[d.id] = _Sending(d, n, account, endpoint, name, consumer)
         return sendings
 
     async def _try(self, s: _Sending, limit: float | None) -> _Attempt:
@@ -282,7 +290,7 @@ class Sender:
         if s.account is not None:
             address = getattr(s.account, kind)
         else:
-            consumer = await consumer_of(self.client, s.notification.tracking_no)
+            consumer = s.consumer or await consumer_of(self.client, s.notification.tracking_no)
             address = getattr(consumer, kind) if consumer else None
         if not address:
             raise Permanent(f"the recipient has no {kind} any more")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from domain.complaint.messages import ViolationRecord
+from domain.complaint.messages import ConsumerDetails, ViolationRecord
 from domain.complaint.state import CaseState
 from domain.deadlines import Deadline
 from domain.enums import CaseStatus, Category, Channel, DeadlineKind, Outcome, Priority, Severity
@@ -76,6 +76,9 @@ class CaseUpdate(Message):
     withdrawn: list[ViolationRecord] = Field(default_factory=list)  # the case repeated another
     # Its violations and verifications for the enterprise's supervision, reported once written.
     report: CaseReport | None = None
+    # The consumer's details, where the step tells the consumer something: a step recorded
+    # inside the case's own workflow task cannot ask the case for them.
+    consumer: ConsumerDetails | None = None
 
 
 class TaskUpdate(Message):

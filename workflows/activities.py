@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, DeadlinesInput
     from domain.delivery import PERMANENT_FAILURE, DeadLetter, DeliveryRetry, Planned, Undelivered
     from domain.ids import ActivityName
-    from domain.messages import Assignee
+    from domain.messages import Assignee, CaseEvent
     from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
     from domain.reports import CycleReport, ReportRequest
     from domain.supervision.messages import CaseReport
@@ -58,9 +58,12 @@ async def compute_deadlines(input: DeadlinesInput, *, here: bool = False) -> lis
     return await _run(ActivityName.COMPUTE_DEADLINES, input, result_type, summary, here=here)
 
 
-async def record_case(update: CaseUpdate) -> None:
+async def record_case(update: CaseUpdate, *, here: bool = False) -> list[CaseEvent] | None:
+    """The step's case events back, for the history to keep; None as the runs of before recorded
+    their steps."""
     summary = ", ".join(e.kind for e in update.events)
-    await _run(ActivityName.RECORD_CASE, update, type(None), summary)
+    result_type: Any = list[CaseEvent] | None
+    return await _run(ActivityName.RECORD_CASE, update, result_type, summary, here=here)
 
 
 async def record_task(update: TaskUpdate) -> None:

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.complaint.rules import one_notice_per_breach, refusal
     from domain.complaint.state import ActiveTask, CaseState
     from domain.deadlines import AlarmKind, Deadline, DeadlineRequest, DeadlinesInput
-    from domain.enums import Action, CaseStatus, DeadlineKind, TaskKind
+    from domain.enums import Action, CaseStatus, DeadlineKind, RecipientKind, TaskKind
     from domain.ids import task_id, verification_key, violation_key, withdrawal_key
     from domain.ledger import Answer, answer
     from domain.messages import Assignee, Command
@@ -73,18 +73,30 @@ ONE_BREACH_NOTICE = "one-breach-notice"
 REPORT_WITH_RECORD = "report-with-record"
 # The patch that works out a case's setup (policy, triage, first deadlines: reads and
 # arithmetic, a few milliseconds) inside its first workflow task, as a local activity: a task
-# and an activity less on the server for each complaint. Its record stays an activity of its
-# own: it writes, and makes the first tries of its deliveries, while the case answers queries.
+# and an activity less on the server for each complaint (its record too since RECORD_IN_TASK).
 STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.
 WITHDRAW_DUPLICATES = "withdraw-duplicates"
+# The patch that records a step inside the workflow task that took it, as a local activity: an
+# activity and a workflow task less on the server for each step, and an intake answered by the
+# task that began the case. The step brings the consumer's details for the deliveries it starts
+# (`CaseUpdate.consumer`): a delivery that asked the case by a query would wait on the task
+# that is waiting on it.
+RECORD_IN_TASK = "record-in-task"
 # A run that follows READS_IN_TASK (later steps' reads as local activities) asks for it, and for
 # every patch after it, as it begins: a query can end a task at a local activity, the rest going
 # to a task of its own, and a patch first asked for after one would be placed elsewhere by a
 # replay (tests/workflows/test_queried_while_working.py). A run begun before it asks for each
 # patch when it first matters, as it did, and runs no local activity but its setup.
-ASKED_AT_START = (CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, SUPERVISION, WITHDRAW_DUPLICATES)
+ASKED_AT_START = (
+    CONSUMER_UPDATES,
+    ONE_BREACH_NOTICE,
+    REPORT_WITH_RECORD,
+    SUPERVISION,
+    WITHDRAW_DUPLICATES,
+    RECORD_IN_TASK,
+)
 
 
 @workflow.defn
@@ -189,12 +201,14 @@ class ComplaintWorkflow:
         once = one_notice_per_breach(notifications)
         if len(once) < len(notifications) and workflow.patched(ONE_BREACH_NOTICE):
             notifications = once
+        told = any(n.recipient.kind is RecipientKind.CONSUMER for n in notifications)
         update = CaseUpdate(
             snapshot=snapshot(self.case, workflow.info().workflow_id),
             events=events,
             notifications=notifications,
             violations=violations,
             withdrawn=withdrawn,
+            consumer=self.case.intake.consumer if told else None,
         )
         withdrawal = (
             self._withdrawal(withdrawn) if withdrawn and workflow.patched(WITHDRAW_DUPLICATES) else None
@@ -206,7 +220,7 @@ class ComplaintWorkflow:
             verifications, self._verifications = self._verifications, []
             if workflow.patched(SUPERVISION):
                 update.report = self._report(violations, verifications, withdrawal)
-        await activities.record_case(update)
+        await activities.record_case(update, here=self._in_task and workflow.patched(RECORD_IN_TASK))
         self._recorded = update.snapshot.revision
         self._publish()
         if together:

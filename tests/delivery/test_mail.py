@@ -13,6 +13,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+import activities.delivery
+import activities.sending
 from activities.delivery import Notifier
 from db.models import Account, Delivery, DeliveryAttempt, NotificationRow
 from db.session import Database
@@ -254,6 +256,28 @@ async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(
     assert receipt["access_code"] not in text + html and no not in message["X-Aftersales-Topic"]
     [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "email")
     assert delivery.address_masked == "z****@example.com"
+
+
+async def test_a_step_brings_the_consumers_address_and_the_case_is_not_asked(
+    api: Api, smtp: ScriptedSmtp, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step is written inside its case's own workflow task, which a query to the case would
+    wait on: the consumer's mail goes at its first try with the address the step brings."""
+    asked: list[str] = []
+
+    async def not_to_be_asked(client: object, tracking_no: str) -> None:
+        asked.append(tracking_no)
+        raise AssertionError("the case was asked for its consumer")
+
+    for module in (activities.delivery, activities.sending):
+        monkeypatch.setattr(module, "consumer_of", not_to_be_asked)
+    no = (await file(api))["tracking_no"]
+    answered = await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
+    assert answered.status_code == 200
+    [message] = await eventually(lambda: smtp.to("zhang@example.com"), what="the consumer's mail")
+    assert message["Subject"] == f"【售后服务监管】投诉{no}：企业已答复"
+    [delivery] = await rows(db, Delivery, Delivery.recipient == "consumer", Delivery.channel == "email")
+    assert (delivery.status, delivery.attempts) == ("sent", 1) and asked == []
 
 
 class BrokenGateway:
