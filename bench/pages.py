@@ -24,7 +24,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select, update
-from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from application import create_app
@@ -164,18 +163,22 @@ async def _long_history(client: Client, tracking_no: str, events: int) -> int:
     handle = client.get_workflow_handle(complaint_workflow_id(tracking_no))
     actor = Actor(id="ent-minghui", role=Role.ENTERPRISE, org=ENTERPRISES[0][0], name="明辉电器")
 
-    async def length() -> tuple[int, bool]:
-        kinds = [e.event_type async for e in handle.fetch_history_events()]
-        return len(kinds), kinds[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    async def length() -> int:
+        return len([e async for e in handle.fetch_history_events()])
 
-    while (await length())[0] < events:
+    async def idle() -> bool:
+        """Nothing in hand: no workflow task and no activity pending (a task that records a
+        step ends with its commands' events, not with its completion)."""
+        raw = (await handle.describe()).raw_description
+        return not raw.pending_activities and not raw.HasField("pending_workflow_task")
+
+    while await length() < events:
         for _ in range(10):
             answer = Respond(request_id=str(uuid.uuid4()), actor=actor, message="已联系")
             await handle.signal(ComplaintWorkflow.respond, answer)
     for _ in range(600):  # the last signal taken in, its refusal recorded
-        count, idle = await length()
-        if idle:
-            return count
+        if await idle():
+            return await length()
         await asyncio.sleep(0.1)
     raise SystemExit("the long case never settled")
 
