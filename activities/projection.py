@@ -155,7 +155,8 @@ class ProjectionActivities:
         return update.events
 
     @activity.defn(name=ActivityName.RECORD_TASK)
-    async def record_task(self, update: TaskUpdate) -> None:
+    async def record_task(self, update: TaskUpdate) -> list[CaseEvent] | None:
+        """The task's step written; its events returned, as `record_case` returns them."""
         task = update.task
         fields = task.model_dump(mode="python")
         fields["kind"], fields["status"] = task.kind.value, task.status.value
@@ -163,6 +164,7 @@ class ProjectionActivities:
             await move_forward(session, Task, fields)
             await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)
         await self._deliver(update.notifications)
+        return update.events
 
     @activity.defn(name=ActivityName.RECORD_SUPERVISION)
     async def record_supervision(self, update: SupervisionUpdate) -> None:

@@ -52,7 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import activities
     from workflows import search_attributes as sa
-    from workflows.activities import READS_IN_TASK
+    from workflows.activities import READS_IN_TASK, RECORD_IN_TASK
 
 from workflows.evaluation import EvaluationWorkflow
 from workflows.timers import DeadlineTimers
@@ -78,12 +78,6 @@ STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.
 WITHDRAW_DUPLICATES = "withdraw-duplicates"
-# The patch that records a step inside the workflow task that took it, as a local activity: an
-# activity and a workflow task less on the server for each step, and an intake answered by the
-# task that began the case. The step brings the consumer's details for the deliveries it starts
-# (`CaseUpdate.consumer`): a delivery that asked the case by a query would wait on the task
-# that is waiting on it.
-RECORD_IN_TASK = "record-in-task"
 # A run that follows READS_IN_TASK (later steps' reads as local activities) asks for it, and for
 # every patch after it, as it begins: a query can end a task at a local activity, the rest going
 # to a task of its own, and a patch first asked for after one would be placed elsewhere by a

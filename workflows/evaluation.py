@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         evaluation_refusal,
     )
+    from workflows.activities import RECORD_IN_TASK
 
 from workflows.journal import TaskJournal, TaskWorkflowBase
 
@@ -42,6 +43,7 @@ class EvaluationWorkflow(TaskWorkflowBase[EvaluationResult]):
     @workflow.run
     async def run(self, input: EvaluationInput) -> EvaluationOutcome:
         journal, agency = self._journal, Recipient.agency(input.agency.id)
+        journal.here = workflow.patched(RECORD_IN_TASK)
         journal.event(
             "opened",
             f"evaluation by {input.agency.name}, due {input.due.due.isoformat()}",

@@ -11,12 +11,11 @@ from temporalio.worker import Replayer
 
 from temporal_client import data_converter
 from tests.support import TEST_RING
-from workflows.activities import READS_IN_TASK
+from workflows.activities import READS_IN_TASK, RECORD_IN_TASK
 from workflows.complaint import (
     ASKED_AT_START,
     CONSUMER_UPDATES,
     ONE_BREACH_NOTICE,
-    RECORD_IN_TASK,
     REPORT_WITH_RECORD,
     STEPS_IN_TASK,
     WITHDRAW_DUPLICATES,
@@ -178,12 +177,21 @@ def test_the_stored_runs_replay_on_both_sides_of_the_reads_in_task() -> None:
 
 
 def test_the_stored_cases_replay_on_both_sides_of_the_record_in_task() -> None:
-    """v12: a case's steps recorded inside the task that took them (local activities, recorded
-    as markers), asked for as the run begins; the cases of before scheduled an activity for
-    each record, and keep doing so."""
-    cases = {p.name: p for p in HISTORIES if "--complaint-" in p.name and "-evaluation-" not in p.name}
-    here = {n for n, p in cases.items() if RECORD_IN_TASK in _signals_and_patches(p)[1]}
+    """v12: a case's steps, and its tasks', recorded inside the task that took them (local
+    activities, recorded as markers), asked for as the run begins; the runs of before scheduled
+    an activity for each record, and keep doing so."""
+    runs = {p.name: p for p in HISTORIES if "--complaint-" in p.name}
+    here = {n for n, p in runs.items() if RECORD_IN_TASK in _signals_and_patches(p)[1]}
     assert here and all(_version(n) >= 12 for n in here)
+    for task in ("RESOLVED-evaluation-1__run1", "INVESTIGATED-verification-1__run1"):
+        since, before = (
+            runs[f"v12--complaint-CP-REPLAY-{task}.json"],
+            runs[f"v11--complaint-CP-REPLAY-{task}.json"],
+        )
+        assert _patches_in_order(since) == [RECORD_IN_TASK], task
+        assert "record_task" not in _activities(since) and "record_task" in _local_activities(since), task
+        assert "record_task" in _activities(before), task
+    cases = {n: p for n, p in runs.items() if "-evaluation-" not in n and "-verification-" not in n}
     for name in ("RESOLVED__run1", "INVESTIGATED__run1", "LONG__run2"):
         since, before = (
             cases[f"v12--complaint-CP-REPLAY-{name}.json"],
