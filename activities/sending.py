@@ -1,6 +1,6 @@
 """One send of one delivery: the recipient's address read in clear only here, at the moment of
-sending (a consumer's from the case itself), the message composed for its channel, and the
-attempt recorded with every address in it masked."""
+sending (a consumer's from the case itself, or as the step that wrote the case brings it), the
+message composed for its channel, and the attempt recorded with every address in it masked."""
 
 import asyncio
 import json
