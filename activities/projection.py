@@ -102,9 +102,7 @@ class ProjectionActivities:
             await self.notifier.start([n.key for n in notifications], brought)
 
     @activity.defn(name=ActivityName.RECORD_CASE)
-    async def record_case(self, update: CaseUpdate) -> list[CaseEvent] | None:
-        """The step written; its case events returned, which the case's history keeps when the
-        step is recorded inside the case's workflow task (its input is not kept then)."""
+    async def record_case(self, update: CaseUpdate) -> None:
         snap = update.snapshot
         fields = case_row(snap)
         async with self.db.transaction() as session:
@@ -152,11 +150,9 @@ class ProjectionActivities:
             if self.report is None:
                 raise ApplicationError("this worker does not report to the enterprises' supervision")
             await self.report(update.report)
-        return update.events
 
     @activity.defn(name=ActivityName.RECORD_TASK)
-    async def record_task(self, update: TaskUpdate) -> list[CaseEvent] | None:
-        """The task's step written; its events returned, as `record_case` returns them."""
+    async def record_task(self, update: TaskUpdate) -> None:
         task = update.task
         fields = task.model_dump(mode="python")
         fields["kind"], fields["status"] = task.kind.value, task.status.value
@@ -164,7 +160,6 @@ class ProjectionActivities:
             await move_forward(session, Task, fields)
             await _record_events(session, task.tracking_no, task.task_id, update.events, update.notifications)
         await self._deliver(update.notifications)
-        return update.events
 
     @activity.defn(name=ActivityName.RECORD_SUPERVISION)
     async def record_supervision(self, update: SupervisionUpdate) -> None:

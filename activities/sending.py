@@ -38,8 +38,8 @@ WEBHOOK = "webhook:"  # a delivery's recipient: webhook:<endpoint id>
 # the SMS gateway, one webhook endpoint) are held back this long, handed straight to their
 # retries: a server that hangs holds up one step of the cases, not each of them.
 HOLD_BACK = timedelta(seconds=60)
-# The consumers' details a step brings with it, by their cases' tracking numbers: a step
-# recorded inside its case's own workflow task cannot ask the case, whose task is waiting on it.
+# The consumers' details a step brings with it, by their cases' tracking numbers: its deliveries
+# need not ask the case by a query.
 Brought = Mapping[str, ConsumerDetails]
 
 

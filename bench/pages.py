@@ -167,8 +167,8 @@ async def _long_history(client: Client, tracking_no: str, events: int) -> int:
         return len([e async for e in handle.fetch_history_events()])
 
     async def idle() -> bool:
-        """Nothing in hand: no workflow task and no activity pending (a task that records a
-        step ends with its commands' events, not with its completion)."""
+        """Nothing in hand: no workflow task and no activity pending (a history's last event
+        may be a command's, a marker or a search attribute, after its task's completion)."""
         raw = (await handle.describe()).raw_description
         return not raw.pending_activities and not raw.HasField("pending_workflow_task")
 

@@ -76,8 +76,8 @@ class CaseUpdate(Message):
     withdrawn: list[ViolationRecord] = Field(default_factory=list)  # the case repeated another
     # Its violations and verifications for the enterprise's supervision, reported once written.
     report: CaseReport | None = None
-    # The consumer's details, where the step tells the consumer something: a step recorded
-    # inside the case's own workflow task cannot ask the case for them.
+    # The consumer's details, where the step tells the consumer something: its deliveries read
+    # them here rather than ask the case by a query (a task of its own for the case's worker).
     consumer: ConsumerDetails | None = None
 
 

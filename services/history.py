@@ -22,9 +22,6 @@ from temporal_client import workflow_runs
 
 # The search attribute each patch sets beside its marker, listing the patches a run follows.
 CHANGE_VERSION = "TemporalChangeVersion"
-# The activities that write a step to the read model: the case events of the step, read from
-# what they are given (or, run inside the workflow task, from what they return).
-RECORDS = (ActivityName.RECORD_CASE, ActivityName.RECORD_TASK)
 SKIPPED = {
     "workflow_task_scheduled_event_attributes",
     "workflow_task_started_event_attributes",
@@ -130,15 +127,24 @@ async def _entries(
             case "activity_task_scheduled_event_attributes":
                 name = attrs.activity_type.name
                 activities[event.event_id] = name
-                if name in RECORDS:
+                if name in (ActivityName.RECORD_CASE, ActivityName.RECORD_TASK):
                     [update] = await _decode(client, attrs.input) or [{}]
-                    _case_events(event, add, update.get("events", []))
+                    for case_event in update.get("events", []):
+                        add(
+                            event,
+                            "case",
+                            case_event["summary"],
+                            case_event.get("actor"),
+                            kind=case_event["kind"],
+                            seq=case_event["seq"],
+                            data=case_event.get("data", {}),
+                        )
                 else:
                     summary = await _summary(client, event)
                     add(event, "activity", f"activity {name}" + (f": {summary}" if summary else ""))
             case "activity_task_completed_event_attributes":
                 name = activities.get(attrs.scheduled_event_id, "")
-                if name not in RECORDS:
+                if name not in (ActivityName.RECORD_CASE, ActivityName.RECORD_TASK):
                     [result] = await _decode(client, attrs.result) or [None]
                     add(event, "activity", f"activity {name} completed", result=_brief(name, result))
             case "activity_task_failed_event_attributes" | "activity_task_timed_out_event_attributes":
@@ -205,9 +211,6 @@ async def _marker(
             add(event, "activity", f"activity {name} failed: {attrs.failure.message}")
             return
         [result] = (await _decode(client, details["result"]) if "result" in details else []) or [None]
-        if name in RECORDS:  # what it recorded is its result, as its input is not kept
-            _case_events(event, add, result or [])
-            return
         add(event, "activity", f"activity {name} completed", result=_brief(name, result), local=True)
     elif attrs.marker_name == "core_patch" and "patch-data" in details:
         [patch] = await _decode(client, details["patch-data"]) or [{}]
@@ -221,20 +224,6 @@ async def _marker(
             add(event, "workflow", f"workflow code: {name}", patches=[name], task=task)
     else:
         add(event, "workflow", f"marker {attrs.marker_name}")
-
-
-def _case_events(event: HistoryEvent, add: Any, case_events: list[dict[str, Any]]) -> None:
-    """The case events a step recorded, each an entry of its own with its actor."""
-    for case_event in case_events:
-        add(
-            event,
-            "case",
-            case_event["summary"],
-            case_event.get("actor"),
-            kind=case_event["kind"],
-            seq=case_event["seq"],
-            data=case_event.get("data", {}),
-        )
 
 
 def _brief(activity: str, result: Any) -> Any:

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, DeadlinesInput
     from domain.delivery import PERMANENT_FAILURE, DeadLetter, DeliveryRetry, Planned, Undelivered
     from domain.ids import ActivityName
-    from domain.messages import Assignee, CaseEvent
+    from domain.messages import Assignee
     from domain.readmodel import CaseUpdate, SupervisionUpdate, TaskUpdate
     from domain.reports import CycleReport, ReportRequest
     from domain.supervision.messages import CaseReport
@@ -26,13 +26,6 @@ with workflow.unsafe.imports_passed_through():
 # and the enterprises' supervision follow it; each asks for it as its run begins (see
 # workflows/complaint.py).
 READS_IN_TASK = "reads-in-task"
-# The patch that records a step inside the workflow task that took it, as a local activity: an
-# activity and a workflow task less on the server for each step, and an intake answered by the
-# task that began the case. A case's step brings the consumer's details for the deliveries it
-# starts (`CaseUpdate.consumer`): a delivery that asked the case by a query would wait on the
-# task that is waiting on it. The record returns the step's events, which the history keeps
-# (a local activity's input is not kept). The cases and their tasks follow it.
-RECORD_IN_TASK = "record-in-task"
 START_TO_CLOSE = timedelta(seconds=30)
 # Activities are idempotent: they retry until they succeed, at most a minute apart.
 RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
@@ -65,19 +58,14 @@ async def compute_deadlines(input: DeadlinesInput, *, here: bool = False) -> lis
     return await _run(ActivityName.COMPUTE_DEADLINES, input, result_type, summary, here=here)
 
 
-async def record_case(update: CaseUpdate, *, here: bool = False) -> list[CaseEvent] | None:
-    """The step's case events back, for the history to keep; None as the runs of before recorded
-    their steps."""
+async def record_case(update: CaseUpdate) -> None:
     summary = ", ".join(e.kind for e in update.events)
-    result_type: Any = list[CaseEvent] | None
-    return await _run(ActivityName.RECORD_CASE, update, result_type, summary, here=here)
+    await _run(ActivityName.RECORD_CASE, update, type(None), summary)
 
 
-async def record_task(update: TaskUpdate, *, here: bool = False) -> list[CaseEvent] | None:
-    """The step's events back, as `record_case` gives them."""
+async def record_task(update: TaskUpdate) -> None:
     summary = ", ".join(e.kind for e in update.events)
-    result_type: Any = list[CaseEvent] | None
-    return await _run(ActivityName.RECORD_TASK, update, result_type, summary, here=here)
+    await _run(ActivityName.RECORD_TASK, update, type(None), summary)
 
 
 async def record_supervision(update: SupervisionUpdate) -> None:

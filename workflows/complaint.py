@@ -52,7 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tasks import EvaluationInput, VerificationInput
     from workflows import activities
     from workflows import search_attributes as sa
-    from workflows.activities import READS_IN_TASK, RECORD_IN_TASK
+    from workflows.activities import READS_IN_TASK
 
 from workflows.evaluation import EvaluationWorkflow
 from workflows.timers import DeadlineTimers
@@ -73,7 +73,8 @@ ONE_BREACH_NOTICE = "one-breach-notice"
 REPORT_WITH_RECORD = "report-with-record"
 # The patch that works out a case's setup (policy, triage, first deadlines: reads and
 # arithmetic, a few milliseconds) inside its first workflow task, as a local activity: a task
-# and an activity less on the server for each complaint (its record too since RECORD_IN_TASK).
+# and an activity less on the server for each complaint. Its record stays an activity of its
+# own: it writes, and makes the first tries of its deliveries, while the case answers queries.
 STEPS_IN_TASK = "steps-in-task"
 # The patch that withdraws a case's violations from its enterprise's supervision when the case
 # is rejected as a duplicate of another: the grievance counts once.
@@ -83,14 +84,7 @@ WITHDRAW_DUPLICATES = "withdraw-duplicates"
 # to a task of its own, and a patch first asked for after one would be placed elsewhere by a
 # replay (tests/workflows/test_queried_while_working.py). A run begun before it asks for each
 # patch when it first matters, as it did, and runs no local activity but its setup.
-ASKED_AT_START = (
-    CONSUMER_UPDATES,
-    ONE_BREACH_NOTICE,
-    REPORT_WITH_RECORD,
-    SUPERVISION,
-    WITHDRAW_DUPLICATES,
-    RECORD_IN_TASK,
-)
+ASKED_AT_START = (CONSUMER_UPDATES, ONE_BREACH_NOTICE, REPORT_WITH_RECORD, SUPERVISION, WITHDRAW_DUPLICATES)
 
 
 @workflow.defn
@@ -214,7 +208,7 @@ class ComplaintWorkflow:
             verifications, self._verifications = self._verifications, []
             if workflow.patched(SUPERVISION):
                 update.report = self._report(violations, verifications, withdrawal)
-        await activities.record_case(update, here=self._in_task and workflow.patched(RECORD_IN_TASK))
+        await activities.record_case(update)
         self._recorded = update.snapshot.revision
         self._publish()
         if together:

@@ -15,7 +15,6 @@ with workflow.unsafe.imports_passed_through():
         TaskRecord,
         evaluation_refusal,
     )
-    from workflows.activities import RECORD_IN_TASK
 
 from workflows.journal import TaskJournal, TaskWorkflowBase
 
@@ -43,7 +42,6 @@ class EvaluationWorkflow(TaskWorkflowBase[EvaluationResult]):
     @workflow.run
     async def run(self, input: EvaluationInput) -> EvaluationOutcome:
         journal, agency = self._journal, Recipient.agency(input.agency.id)
-        journal.here = workflow.patched(RECORD_IN_TASK)
         journal.event(
             "opened",
             f"evaluation by {input.agency.name}, due {input.due.due.isoformat()}",

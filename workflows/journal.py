@@ -23,7 +23,6 @@ class TaskJournal:
         self.requests: dict[str, str] = {}
         self._events: list[CaseEvent] = []
         self._notifications: list[Notification] = []
-        self.here = False  # RECORD_IN_TASK, asked for as the task's run begins
 
     @property
     def unrecorded(self) -> bool:
@@ -73,7 +72,7 @@ class TaskJournal:
             self.record.status = status
         update = TaskUpdate(task=self.record, events=self._events, notifications=self._notifications)
         self._events, self._notifications = [], []
-        await activities.record_task(update, here=self.here)
+        await activities.record_task(update)
 
     async def wait_for(self, done: Callable[[], bool], until: datetime | None, summary: str) -> bool:
         """Wait until `done()` or the time `until` (None: no limit), recording refusals on the way.

@@ -15,7 +15,6 @@ with workflow.unsafe.imports_passed_through():
         VerificationResult,
         verification_refusal,
     )
-    from workflows.activities import RECORD_IN_TASK
 
 from workflows.journal import TaskJournal, TaskWorkflowBase
 
@@ -43,7 +42,6 @@ class VerificationWorkflow(TaskWorkflowBase[VerificationResult]):
     @workflow.run
     async def run(self, input: VerificationInput) -> VerificationOutcome:
         journal, investigator = self._journal, Recipient.account(input.investigator.id)
-        journal.here = workflow.patched(RECORD_IN_TASK)
         journal.event(
             "scheduled",
             f"verification opens {input.opens.due.isoformat()}",

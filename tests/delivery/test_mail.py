@@ -261,8 +261,8 @@ async def test_the_consumer_is_told_the_enterprise_answered_in_plain_words(
 async def test_a_step_brings_the_consumers_address_and_the_case_is_not_asked(
     api: Api, smtp: ScriptedSmtp, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A step is written inside its case's own workflow task, which a query to the case would
-    wait on: the consumer's mail goes at its first try with the address the step brings."""
+    """The step that tells the consumer brings their address: the mail goes at its first try,
+    and the case is not asked for it by a query."""
     asked: list[str] = []
 
     async def not_to_be_asked(client: object, tracking_no: str) -> None:

@@ -11,7 +11,7 @@ from temporalio.worker import Replayer
 
 from temporal_client import data_converter
 from tests.support import TEST_RING
-from workflows.activities import READS_IN_TASK, RECORD_IN_TASK
+from workflows.activities import READS_IN_TASK
 from workflows.complaint import (
     ASKED_AT_START,
     CONSUMER_UPDATES,
@@ -107,16 +107,6 @@ def _activities(path: Path) -> list[str]:
     ]
 
 
-def _local_activities(path: Path) -> list[str]:
-    events = json.loads(path.read_text())["events"]
-    markers = [e["markerRecordedEventAttributes"] for e in events if "markerRecordedEventAttributes" in e]
-    return [
-        json.loads(base64.b64decode(m["details"]["data"]["payloads"][0]["data"]))["activity_type"]
-        for m in markers
-        if m["markerName"] == "core_local_activity"
-    ]
-
-
 def test_the_stored_cases_replay_on_both_sides_of_the_report_with_the_record() -> None:
     """v6: a step's violations and verifications reported by the activity that records it; the
     cases of before reported them by an activity of their own."""
@@ -166,42 +156,12 @@ def test_the_stored_runs_replay_on_both_sides_of_the_reads_in_task() -> None:
     ):
         assert f"v11--{name}.json" in here, name
         assert not reads & set(_activities(runs[f"v11--{name}.json"])), name
-    then = [p for p in ASKED_AT_START if p != RECORD_IN_TASK]  # the patches there were
     for name in ("RESOLVED__run1", "INVESTIGATED__run1", "LONG__run2"):
         asked = _patches_in_order(runs[f"v11--complaint-CP-REPLAY-{name}.json"])
-        assert asked[: 1 + len(then)] == [READS_IN_TASK, *then], name
-        assert RECORD_IN_TASK not in asked, name
+        assert asked[: 1 + len(ASKED_AT_START)] == [READS_IN_TASK, *ASKED_AT_START], name
     before = set(_activities(runs["v4--complaint-CP-REPLAY-RESOLVED__run1.json"]))
     assert reads <= before | set(_activities(runs["v4--complaint-CP-REPLAY-INVESTIGATED__run1.json"]))
     assert "compute_deadlines" in _activities(runs["v3--enterprise-91440300MA5F8R7T1F__run1.json"])
-
-
-def test_the_stored_cases_replay_on_both_sides_of_the_record_in_task() -> None:
-    """v12: a case's steps, and its tasks', recorded inside the task that took them (local
-    activities, recorded as markers), asked for as the run begins; the runs of before scheduled
-    an activity for each record, and keep doing so."""
-    runs = {p.name: p for p in HISTORIES if "--complaint-" in p.name}
-    here = {n for n, p in runs.items() if RECORD_IN_TASK in _signals_and_patches(p)[1]}
-    assert here and all(_version(n) >= 12 for n in here)
-    for task in ("RESOLVED-evaluation-1__run1", "INVESTIGATED-verification-1__run1"):
-        since, before = (
-            runs[f"v12--complaint-CP-REPLAY-{task}.json"],
-            runs[f"v11--complaint-CP-REPLAY-{task}.json"],
-        )
-        assert _patches_in_order(since) == [RECORD_IN_TASK], task
-        assert "record_task" not in _activities(since) and "record_task" in _local_activities(since), task
-        assert "record_task" in _activities(before), task
-    cases = {n: p for n, p in runs.items() if "-evaluation-" not in n and "-verification-" not in n}
-    for name in ("RESOLVED__run1", "INVESTIGATED__run1", "LONG__run2"):
-        since, before = (
-            cases[f"v12--complaint-CP-REPLAY-{name}.json"],
-            cases[f"v11--complaint-CP-REPLAY-{name}.json"],
-        )
-        assert f"v12--complaint-CP-REPLAY-{name}.json" in here, name
-        assert _patches_in_order(since)[: 1 + len(ASKED_AT_START)] == [READS_IN_TASK, *ASKED_AT_START], name
-        assert "record_case" not in _activities(since), name
-        assert "record_case" in _local_activities(since), name
-        assert "record_case" in _activities(before), name
 
 
 def test_a_stored_duplicate_withdraws_its_violations_and_the_cases_of_before_replay_without() -> None:
