@@ -4,8 +4,9 @@ aftersales run       Temporal dev server, migrations, demo accounts, workers and
 aftersales migrate   bring the database to the newest schema
 aftersales seed      create the demo enterprises, agencies and accounts; print their credentials
 aftersales worker [cases|deliveries]   the worker alone (both parts, or one)
-aftersales check [--replay]   compare every case's workflow with the read model (and replay
-                     every workflow's history with this code); exits 1 on a difference
+aftersales check [--replay [--keep FOLDER]]   compare every case's workflow with the read model
+                     (and replay every workflow's history with this code, writing each that does
+                     not replay to FOLDER); exits 1 on a difference
 aftersales api [--fd N]   the API alone (on its port, or on a socket it is given)
 aftersales import FILE   record a hotline or platform export's complaints (CSV or XLSX; see --help)
 aftersales simulate  what-if: generated complaints through the real workflows (see --help)
@@ -313,6 +314,12 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
         action="store_true",
         help="also replay every workflow's history, running or closed, with this code's workflows",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="FOLDER",
+        help="with --replay: write each history that does not replay to this folder, as JSON",
+    )
     args = parser.parse_args(argv)
     from services import consistency
     from temporal_client import connect
@@ -322,7 +329,12 @@ def _check(settings: Settings, argv: Sequence[str]) -> int:
         try:
             queues = (settings.task_queue, settings.delivery_task_queue) if args.replay else ()
             return await consistency.check(
-                db, await connect(settings), settings.task_queue, settle_seconds=args.settle, replay=queues
+                db,
+                await connect(settings),
+                settings.task_queue,
+                settle_seconds=args.settle,
+                replay=queues,
+                keep=args.keep,
             )
         finally:
             await db.dispose()

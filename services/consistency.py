@@ -10,16 +10,22 @@ the time given runs out; only what still differs then is reported.
 """
 
 import asyncio
+import contextlib
+import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHistory
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from db.models import (
@@ -223,9 +229,12 @@ async def replayed(
     temporal: Client,
     task_queues: Sequence[str],
     workflows: Sequence[type] = (*WORKFLOWS, *DELIVERY_WORKFLOWS),
+    keep: Path | None = None,
 ) -> tuple[int, list[Difference]]:
     """Every run's history on the task queues replayed with `workflows`: how many, and each one
-    that does not replay."""
+    that does not replay, with the events around the one it stopped at. `keep`: a folder to write
+    each such history to (JSON, as `temporal workflow show --output json` gives it), to be
+    replayed again or kept as a test."""
     replayer = Replayer(
         workflows=workflows,
         data_converter=temporal.data_converter,
@@ -236,10 +245,55 @@ async def replayed(
     async with replayer.workflow_replay_iterator(temporal.list_workflows(listing).map_histories()) as results:
         async for result in results:
             count += 1
-            if result.replay_failure is not None:
-                subject = f"workflow {result.history.workflow_id} (run {result.history.run_id})"
-                found.append(Difference(subject, f"its history does not replay: {result.replay_failure}"))
+            if result.replay_failure is None:
+                continue
+            history = result.history
+            subject = f"workflow {history.workflow_id} (run {history.run_id})"
+            failure = result.replay_failure
+            detail = f"its history does not replay: {failure}; {outline(history, failure)}"
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                path = keep / f"{history.workflow_id}__{history.run_id}.json".replace("/", "_")
+                path.write_text(history.to_json())
+                detail += f"; kept in {path}"
+            found.append(Difference(subject, detail))
     return count, found
+
+
+def outline(history: WorkflowHistory, failure: BaseException, before: int = 12, after: int = 4) -> str:
+    """The events around the one a replay stopped at (the last ones if it names none), each with
+    its time and what it names: enough to see which task did what."""
+    named = re.search(r"HistoryEvent\(id: (\d+)", str(failure))
+    at = int(named.group(1)) if named else len(history.events)
+    shown = [e for e in history.events if at - before <= e.event_id <= at + after]
+    return "events " + " · ".join(_event(e) for e in shown)
+
+
+def _marked(details: Any) -> str:
+    """What a local activity's or a patch's marker names (kept in plain JSON by the SDK)."""
+    for key, field_name in (("data", "activity_type"), ("patch-data", "id")):
+        payloads = details[key].payloads if key in details else []
+        if payloads and payloads[0].metadata.get("encoding") == b"json/plain":
+            with contextlib.suppress(ValueError, AttributeError):
+                return f" {json.loads(payloads[0].data)[field_name]}"
+    return ""
+
+
+def _event(e: HistoryEvent) -> str:
+    kind = EventType.Name(e.event_type).removeprefix("EVENT_TYPE_").title().replace("_", "")
+    attrs = e.WhichOneof("attributes")
+    a: Any = getattr(e, attrs) if attrs else None
+    name = ""
+    if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        name = a.signal_name
+    elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        name = a.activity_type.name
+    elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+        name = a.marker_name + _marked(a.details)
+    elif e.event_type in (EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_TIMER_CANCELED):
+        name = a.timer_id
+    when = e.event_time.ToDatetime().strftime("%H:%M:%S.%f")[:-3]
+    return f"{e.event_id} {kind}{f'({name})' if name else ''} {when}"
 
 
 async def check(
@@ -249,10 +303,12 @@ async def check(
     *,
     settle_seconds: float = 0.0,
     replay: Sequence[str] = (),
+    keep: Path | None = None,
 ) -> Consistency:
     """Compare everything once; then, while differences remain and `settle_seconds` allow, ask
     again about those cases and enterprises alone (their steps may still be on their way). With
-    `replay` (task queues), replay every history on them as well."""
+    `replay` (task queues), replay every history on them as well, keeping in `keep` each that
+    does not replay."""
     cases, case_differences = await _check_cases(db, temporal, task_queue, None)
     enterprises, enterprise_differences = await _check_enterprises(db, temporal, task_queue, None)
     deadline = time.monotonic() + settle_seconds
@@ -267,7 +323,7 @@ async def check(
         _, enterprise_differences = await _check_enterprises(
             db, temporal, task_queue, _ids(moving_enterprises)
         )
-    histories, unreplayable = await replayed(temporal, replay) if replay else (0, [])
+    histories, unreplayable = await replayed(temporal, replay, keep=keep) if replay else (0, [])
     return Consistency(
         cases=cases,
         enterprises=enterprises,

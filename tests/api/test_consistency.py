@@ -2,9 +2,12 @@
 found and named, and every history replayed with the code."""
 
 import asyncio
+import re
 import sys
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
+from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CaseEventRow, Complaint, Delivery, DeliveryAttempt
@@ -75,7 +78,7 @@ async def test_the_check_waits_for_what_moves_and_names_each_difference(
 
 
 async def test_every_history_replays_with_the_code_and_one_that_would_not_is_named(
-    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database
+    api: Api, dev_env: WorkflowEnvironment, settings: Settings, db: Database, tmp_path: Path
 ) -> None:
     filed = await api.post("/api/complaints", complaint(channel="phone"), as_="clerk")
     assert filed.status_code == 201
@@ -89,10 +92,19 @@ async def test_every_history_replays_with_the_code_and_one_that_would_not_is_nam
     assert report.agrees, report.differences
     assert report.replayed >= len(runs) and complaint_workflow_id(no) in {r.id for r in runs}
 
-    count, unreplayable = await replayed(dev_env.client, queues, workflows=[ReorderedComplaint])
+    reordered = [ReorderedComplaint]
+    count, unreplayable = await replayed(dev_env.client, queues, workflows=reordered, keep=tmp_path)
     named = {d.subject.split()[1]: d.detail for d in unreplayable}
     assert count == report.replayed
-    assert named[complaint_workflow_id(no)].startswith("its history does not replay: ")
+    detail = named[complaint_workflow_id(no)]
+    assert detail.startswith("its history does not replay: ")
+    # the events around the one it stopped at, by number, kind and what they name, and the history kept
+    assert re.search(r"; events (\d+ [A-Za-z]+(\([^)]*\))? \d\d:\d\d:\d\d\.\d{3}( · )?)+;", detail), detail
+    assert "WorkflowTaskCompleted" in detail
+    kept = Path(detail.rsplit("kept in ", 1)[1])
+    history = WorkflowHistory.from_json(complaint_workflow_id(no), kept.read_text())
+    fetched = await dev_env.client.get_workflow_handle(complaint_workflow_id(no)).fetch_history()
+    assert kept.parent == tmp_path and history.events == fetched.events
 
     code, out = await check_command(dev_env, settings, "--replay")
     assert code == 0, out
