@@ -3,6 +3,7 @@ case's history fails here (guard such changes with `workflow.patched`)."""
 
 import base64
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from temporalio.worker import Replayer
 
 from temporal_client import data_converter
 from tests.support import TEST_RING
+from tests.support.histories import ended_at, local_activity
 from workflows.activities import READS_IN_TASK
 from workflows.complaint import (
     ASKED_AT_START,
@@ -212,3 +214,32 @@ async def test_a_stored_history_replays(path: Path) -> None:
         workflows=[*WORKFLOWS, *DELIVERY_WORKFLOWS], data_converter=data_converter(TEST_RING)
     ).replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+# the stored runs that ran local activities: each a place a task may have ended
+SPLIT = [
+    path
+    for path in HISTORIES
+    if any(map(local_activity, WorkflowHistory.from_json(path.stem, path.read_text()).events))
+]
+
+
+@pytest.mark.parametrize("path", SPLIT, ids=[p.stem for p in SPLIT])
+async def test_a_stored_history_replays_with_a_task_ended_at_each_local_activity(path: Path) -> None:
+    """A task that runs a local activity may end at its marker (a query came, or it ran long), the
+    rest of what it did in a task of its own: the history then holds a task the run did not plan,
+    and the rest is taken at a later time. Each such history must replay, however late the rest
+    came: ten seconds (a busy worker), two hours (no worker for that long)."""
+    workflow_id = path.stem.split("--", 1)[1].rsplit("__run", 1)[0]
+    history = WorkflowHistory.from_json(workflow_id, path.read_text())
+    replayer = Replayer(workflows=[*WORKFLOWS, *DELIVERY_WORKFLOWS], data_converter=data_converter(TEST_RING))
+    markers = [e.event_id for e in history.events if local_activity(e)]
+    failed = {}
+    for marker in markers:
+        for later in (timedelta(seconds=10), timedelta(hours=2)):
+            split = ended_at(history, marker, later)
+            assert len(split.events) == len(history.events) + 3
+            result = await replayer.replay_workflow(split, raise_on_replay_failure=False)
+            if result.replay_failure is not None:
+                failed[(marker, later)] = str(result.replay_failure)[:300]
+    assert markers and not failed, failed
