@@ -270,12 +270,17 @@ def outline(history: WorkflowHistory, failure: BaseException, before: int = 12, 
 
 
 def _marked(details: Any) -> str:
-    """What a local activity's or a patch's marker names (kept in plain JSON by the SDK)."""
-    for key, field_name in (("data", "activity_type"), ("patch-data", "id")):
+    """What a local activity's or a patch's marker names (kept in plain JSON by the SDK): the
+    activity, with the activation of its task that took its result, or the patch."""
+    for key in ("data", "patch-data"):
         payloads = details[key].payloads if key in details else []
         if payloads and payloads[0].metadata.get("encoding") == b"json/plain":
-            with contextlib.suppress(ValueError, AttributeError):
-                return f" {json.loads(payloads[0].data)[field_name]}"
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                data = json.loads(payloads[0].data)
+                if key == "patch-data":
+                    return f" {data['id']}"
+                index = data.get("activation_index")
+                return f" {data['activity_type']}" + ("" if index is None else f" @{index}")
     return ""
 
 
