@@ -233,8 +233,8 @@ async def replayed(
 ) -> tuple[int, list[Difference]]:
     """Every run's history on the task queues replayed with `workflows`: how many, and each one
     that does not replay, with the events around the one it stopped at. `keep`: a folder to write
-    each such history to (JSON, as `temporal workflow show --output json` gives it), to be
-    replayed again or kept as a test."""
+    each such history to (JSON that `WorkflowHistory.from_json` reads), to be replayed again or
+    kept as a test."""
     replayer = Replayer(
         workflows=workflows,
         data_converter=temporal.data_converter,
@@ -275,7 +275,7 @@ def _marked(details: Any) -> str:
     for key in ("data", "patch-data"):
         payloads = details[key].payloads if key in details else []
         if payloads and payloads[0].metadata.get("encoding") == b"json/plain":
-            with contextlib.suppress(ValueError, AttributeError, TypeError):
+            with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
                 data = json.loads(payloads[0].data)
                 if key == "patch-data":
                     return f" {data['id']}"

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CaseEventRow, Complaint, Delivery, DeliveryAttempt
 from db.session import Database
 from domain.ids import complaint_workflow_id
-from services.consistency import check, replayed
+from services.consistency import check, outline, replayed
 from settings import Settings
 from tests.support.altered import ReorderedComplaint
 from tests.support.api import Api, complaint
@@ -109,3 +109,27 @@ async def test_every_history_replays_with_the_code_and_one_that_would_not_is_nam
     code, out = await check_command(dev_env, settings, "--replay")
     assert code == 0, out
     assert f"{report.replayed} workflow histories replayed with this code's workflows" in out
+
+
+def test_the_outline_names_each_event_around_the_one_a_replay_stopped_at() -> None:
+    """A stored case: its patches by name, its local activities by activity and the activation
+    that took each result, its timers by id, each event by number and time; the last events when
+    the failure names none."""
+    path = Path(__file__).parent.parent / "histories" / "v11--complaint-CP-REPLAY-RESOLVED__run1.json"
+    history = WorkflowHistory.from_json("complaint-CP-REPLAY-RESOLVED", path.read_text())
+
+    setup = outline(
+        history, RuntimeError("Nondeterminism error: HistoryEvent(id: 20, ActivityTaskScheduled)")
+    )
+    assert [int(e.split()[0]) for e in setup.removeprefix("events ").split(" · ")] == list(range(8, 25))
+    assert "17 MarkerRecorded(core_patch steps-in-task) " in setup
+    assert re.search(
+        r"19 MarkerRecorded\(core_local_activity prepare_case @1\) \d\d:\d\d:\d\d\.\d{3} · ", setup
+    )
+
+    accepted = outline(history, RuntimeError("HistoryEvent(id: 52, MarkerRecorded)"))
+    assert "48 TimerStarted(1) " in accepted and "50 ActivityTaskScheduled(record_case) " in accepted
+    assert "51 MarkerRecorded(core_local_activity assign_agency @2) " in accepted
+
+    last = outline(history, RuntimeError("no event named")).split(" · ")
+    assert last[-1].startswith(f"{len(history.events)} ") and len(last) == 13
