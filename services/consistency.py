@@ -269,19 +269,31 @@ def outline(history: WorkflowHistory, failure: BaseException, before: int = 12, 
     return "events " + " · ".join(_event(e) for e in shown)
 
 
-def _marked(details: Any) -> str:
-    """What a local activity's or a patch's marker names (kept in plain JSON by the SDK): the
-    activity, with the activation of its task that took its result, or the patch."""
-    for key in ("data", "patch-data"):
-        payloads = details[key].payloads if key in details else []
-        if payloads and payloads[0].metadata.get("encoding") == b"json/plain":
-            with contextlib.suppress(ValueError, AttributeError, TypeError, KeyError):
-                data = json.loads(payloads[0].data)
-                if key == "patch-data":
-                    return f" {data['id']}"
-                index = data.get("activation_index")
-                return f" {data['activity_type']}" + ("" if index is None else f" @{index}")
-    return ""
+def marked(event: HistoryEvent, key: str = "data") -> dict[str, Any]:
+    """What a marker keeps in plain JSON under `key` ("data": a local activity's, with its
+    `activity_type` and the `activation_index` that took its result; "patch-data": a patch's,
+    with its `id`); empty for any other event."""
+    if event.event_type != EventType.EVENT_TYPE_MARKER_RECORDED:
+        return {}
+    details = event.marker_recorded_event_attributes.details
+    payloads = details[key].payloads if key in details else []
+    if not payloads or payloads[0].metadata.get("encoding") != b"json/plain":
+        return {}
+    with contextlib.suppress(ValueError):
+        data = json.loads(payloads[0].data)
+        return data if isinstance(data, dict) else {}
+    return {}
+
+
+def _marker(event: HistoryEvent) -> str:
+    name = event.marker_recorded_event_attributes.marker_name
+    if patch := marked(event, "patch-data").get("id"):
+        return f"{name} {patch}"
+    activity = marked(event)
+    if activity.get("activity_type"):
+        index = activity.get("activation_index")
+        return f"{name} {activity['activity_type']}" + ("" if index is None else f" @{index}")
+    return name
 
 
 def _event(e: HistoryEvent) -> str:
@@ -294,7 +306,7 @@ def _event(e: HistoryEvent) -> str:
     elif e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         name = a.activity_type.name
     elif e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-        name = a.marker_name + _marked(a.details)
+        name = _marker(e)
     elif e.event_type in (EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_TIMER_CANCELED):
         name = a.timer_id
     when = e.event_time.ToDatetime().strftime("%H:%M:%S.%f")[:-3]

@@ -1,11 +1,12 @@
 """Histories as the server records them when a workflow task ends early."""
 
-import json
 from datetime import timedelta
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
+
+from services.consistency import marked
 
 TASK = (
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -16,10 +17,7 @@ TASK = (
 
 def local_activity(event: HistoryEvent) -> str:
     """The activity a local activity's marker records, or "" for any other event."""
-    if event.event_type != EventType.EVENT_TYPE_MARKER_RECORDED:
-        return ""
-    data = event.marker_recorded_event_attributes.details.get("data")
-    return json.loads(data.payloads[0].data).get("activity_type", "") if data and data.payloads else ""
+    return str(marked(event).get("activity_type", ""))
 
 
 def ended_at(history: WorkflowHistory, marker_id: int, later: timedelta) -> WorkflowHistory:
