@@ -12,7 +12,9 @@ delivery sent twice, and every workflow's history replaying with the code.
 """
 
 import argparse
+import base64
 import contextlib
+import gzip
 import json
 import os
 import signal
@@ -24,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -43,6 +46,41 @@ CATCH_UP_SECONDS = 240
 
 
 @dataclass
+class Unreplayable:
+    """The histories `aftersales check --replay --keep` wrote for not replaying, with the run's
+    payload keys: a run's keys are made for it and gone with its folder, and a history is read
+    only with them."""
+
+    histories: dict[str, bytes]  # file name → the history's JSON, as Temporal gives it
+    payload_keys: str
+
+    def packed(self) -> str:
+        """Printable where nothing else survives (a failed test's report in CI): the keys, then
+        each history gzipped, in base64, on a line of its own (`unpacked` reads it back)."""
+        lines = [f"payload keys: {self.payload_keys}"]
+        for name, data in self.histories.items():
+            lines.append(f"{name}: {base64.b64encode(gzip.compress(data)).decode()}")
+        return "\n".join(lines)
+
+    def write(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in self.histories.items():
+            (folder / name).write_bytes(data)
+        (folder / "payload-keys").write_text(self.payload_keys)
+
+
+def unpacked(text: str) -> Unreplayable:
+    keys, histories = "", {}
+    for line in text.splitlines():
+        name, _, value = line.strip().partition(": ")
+        if name == "payload keys":
+            keys = value
+        elif name.endswith(".json"):
+            histories[name] = gzip.decompress(base64.b64decode(value))
+    return Unreplayable(histories, keys)
+
+
+@dataclass
 class Outcome:
     cases: int
     expected: dict[str, str]  # tracking number → the status its actions call for
@@ -54,6 +92,7 @@ class Outcome:
     untold: list[str] = field(default_factory=list)  # cases no e-mail to the enterprise named
     seconds: float = 0.0
     catching_up: float = 0.0  # from the last answer to every case shown as its actions call for
+    unreplayable: Unreplayable | None = None  # what the check kept, if a history did not replay
 
 
 class Driver:
@@ -169,17 +208,33 @@ def _history(running: System, tracking_no: str) -> str:
 
 def _checked(running: System) -> list[str]:
     """What `aftersales check --replay` finds: a workflow that fails its query, or a history that
-    does not replay with the code, is named there with its reason."""
+    does not replay with the code, is named there with its reason, and such a history is packed
+    after it."""
     try:
         done = _check(running, settle=0, timeout=60)  # within the test's own time limit
     except subprocess.TimeoutExpired:
         return ["--- aftersales check --replay: no answer within 60 s"]
-    return ["--- aftersales check --replay", *done.stdout.splitlines()[:40], *done.stderr.splitlines()[-40:]]
+    kept = _kept(running)
+    return [
+        "--- aftersales check --replay",
+        *done.stdout.splitlines()[:40],
+        *done.stderr.splitlines()[-40:],
+        *([kept.packed()] if kept else []),
+    ]
+
+
+def _kept(running: System) -> Unreplayable | None:
+    """The histories the check kept for not replaying, with the run's keys; None if it kept none."""
+    kept = sorted((running.data / "unreplayable").glob("*.json"))
+    if not kept:
+        return None
+    return Unreplayable({f.name: f.read_bytes() for f in kept}, running.settings().payload_keys_text())
 
 
 def _check(running: System, settle: float, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    kept = running.data / "unreplayable"
     return subprocess.run(
-        [sys.executable, "-m", "cli", "check", "--settle", str(settle), "--replay"],
+        [sys.executable, "-m", "cli", "check", "--settle", str(settle), "--replay", "--keep", str(kept)],
         env=running.env,
         capture_output=True,
         text=True,
@@ -260,6 +315,7 @@ def drive(running: System, postgres: PrivatePostgres, cases: int, kills: int) ->
         untold=untold(),
         seconds=time.monotonic() - began,
         catching_up=catching_up,
+        unreplayable=_kept(running),
     )
 
 
@@ -294,8 +350,18 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=Path("faults-unreplayable"),
+        help="where a history that does not replay is written, with the run's payload keys",
+    )
     args = parser.parse_args(argv)
-    print(report(run(args.cases, args.kills)))
+    outcome = run(args.cases, args.kills)
+    print(report(outcome))
+    if outcome.unreplayable:
+        outcome.unreplayable.write(args.keep)
+        print(f"\nThe histories that do not replay, with the run's payload keys: {args.keep}/")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from temporal_client import data_converter
+from temporal_client import KeyRing, data_converter
+from tests.histories.rekey import rekeyed, store
 from tests.support import TEST_RING
 from tests.support.histories import ended_at, local_activity
 from workflows.activities import READS_IN_TASK
@@ -243,3 +244,31 @@ async def test_a_stored_history_replays_with_a_task_ended_at_each_local_activity
             if result.replay_failure is not None:
                 failed[(marker, later)] = str(result.replay_failure)[:300]
     assert markers and not failed, failed
+
+
+async def test_a_history_kept_under_a_runs_own_keys_is_stored_under_the_tests_keys(tmp_path: Path) -> None:
+    """A history that did not replay is kept encrypted under the keys of the run that made it
+    (`aftersales check --replay --keep`, `python -m bench.faults`): `tests.histories.rekey`
+    stores it under the tests' keys, so that this module replays it. Every payload is decrypted
+    and encrypted again, and the history replays as it did."""
+    path = next(p for p in HISTORIES if p.stem.startswith("v11--complaint-CP-REPLAY-RESOLVED__"))
+    history = WorkflowHistory.from_json("complaint-CP-REPLAY-RESOLVED", path.read_text())
+    run_keys = f"run-1={KeyRing.new_key()}"
+    kept = await rekeyed(history, TEST_RING, KeyRing.parse(run_keys))  # as the run's check kept it
+    replayer = Replayer(workflows=[*WORKFLOWS, *DELIVERY_WORKFLOWS], data_converter=data_converter(TEST_RING))
+    try:  # the tests' keys cannot read it: the replay fails, or the first payload does not decrypt
+        unreadable = await replayer.replay_workflow(kept, raise_on_replay_failure=False)
+        assert unreadable.replay_failure is not None
+    except ValueError as failure:
+        assert "'run-1'" in str(failure)
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    (folder / f"{history.workflow_id}__0123.json").write_text(kept.to_json())
+    (folder / "payload-keys").write_text(run_keys)
+    [stored] = await store(folder, "caught", into=tmp_path)
+    assert stored.name == "caught--complaint-CP-REPLAY-RESOLVED__run1.json"
+    again = WorkflowHistory.from_json(history.workflow_id, stored.read_text())
+    assert [e.event_type for e in again.events] == [e.event_type for e in history.events]
+    assert again.events != kept.events
+    result = await replayer.replay_workflow(again, raise_on_replay_failure=False)
+    assert result.replay_failure is None
