@@ -353,7 +353,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        default=Path("faults-unreplayable"),
+        default=Path("data/faults-unreplayable"),
         help="where a history that does not replay is written, with the run's payload keys",
     )
     args = parser.parse_args(argv)
