@@ -224,11 +224,13 @@ def _checked(running: System) -> list[str]:
 
 
 def _kept(running: System) -> Unreplayable | None:
-    """The histories the check kept for not replaying, with the run's keys; None if it kept none."""
+    """The histories the check kept for not replaying, with the keys the run made for itself in
+    its folder (its processes are given no others); None if it kept none."""
     kept = sorted((running.data / "unreplayable").glob("*.json"))
     if not kept:
         return None
-    return Unreplayable({f.name: f.read_bytes() for f in kept}, running.settings().payload_keys_text())
+    keys = (running.data / "payload-keys").read_text().strip()
+    return Unreplayable({f.name: f.read_bytes() for f in kept}, keys)
 
 
 def _check(running: System, settle: float, timeout: float = 600) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.faults import Outcome, Unreplayable, run, unpacked
+from bench.faults import Outcome, Unreplayable, _kept, run, unpacked
+from bench.system import System
 
 # Up to four minutes for the filing, and as many after it for every case to be shown as its
 # actions left it.
@@ -49,3 +50,12 @@ def test_what_the_check_kept_reads_back_from_a_report(tmp_path: Path, histories:
     assert max(map(len, report.splitlines())) < len(b"".join(histories.values())) + 100  # gzipped
     kept.write(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*histories, "payload-keys"])
+
+
+def test_what_the_check_kept_goes_with_the_keys_the_run_made(tmp_path: Path) -> None:
+    running = System(tmp_path)
+    assert _kept(running) is None
+    (tmp_path / "unreplayable").mkdir()
+    (tmp_path / "unreplayable" / "complaint-CP-X__01ab.json").write_bytes(HISTORY)
+    (tmp_path / "payload-keys").write_text("dev-1=" + "B" * 43 + "=\n")
+    assert _kept(running) == Unreplayable({"complaint-CP-X__01ab.json": HISTORY}, "dev-1=" + "B" * 43 + "=")
