@@ -184,9 +184,13 @@ def run(settings: Settings) -> int:
         print("Starting the workers and the API ...", flush=True)
         # The deliveries' worker in a process of its own: e-mails are rendered and sent, and
         # their attempts written, on a processor the cases' clocks do not wait for.
+        # A worker does not go on with the workflows it holds across a restart of the dev server
+        # (processes.py): it is stopped with it and started again after it.
+        server = "" if settings.temporal_address else "temporal"
+        cases = [sys.executable, "-m", "worker", "cases"]
         for n in range(1, settings.workers + 1):
-            services.start(_numbered("worker", n), [sys.executable, "-m", "worker", "cases"], env)
-        services.start("delivery", [sys.executable, "-m", "worker", "deliveries"], env)
+            services.start(_numbered("worker", n), cases, env, follows=server)
+        services.start("delivery", [sys.executable, "-m", "worker", "deliveries"], env, follows=server)
         # The API's processes share one listening socket, held here: a restarted process takes
         # up the connections waiting on it, and none is refused meanwhile.
         listener = socket.create_server((settings.api_host, settings.api_port), backlog=2048)

@@ -4,6 +4,13 @@ pause that doubles with each quick crash, and the others go on serving meanwhile
 A child that stays up for `STEADY_SECONDS` is counted healthy again: its next crash waits the
 first pause, not the last. Stopping sends SIGTERM to each in reverse order of starting.
 
+A child may follow another (the workers follow the Temporal dev server): when the one it follows
+exits, it is stopped too, and started again once that one is back. A worker holds workflows in
+memory between their tasks; across a restart of the server it would go on with them as it
+held them, not as the restarted server's histories have them, and a case it so continued was
+once found not to replay (BENCHMARKS.md, *faults*). Started again, it rebuilds each from its
+history.
+
 Each of the API's and the workers' processes runs its event loop with `run_loop`.
 """
 
@@ -24,6 +31,7 @@ STOP_GRACE_SECONDS = 15
 FIRST_PAUSE_SECONDS = 1.0
 LONGEST_PAUSE_SECONDS = 30.0
 STEADY_SECONDS = 60.0
+FOLLOW_SECONDS = 3.0  # how long the one followed runs before its followers start again
 
 
 def run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -62,6 +70,8 @@ class Child:
     restarts: int = 0
     pause: float = 0.0  # the pause before the next restart, doubled with each quick crash
     restart_at: float | None = None  # set while the child is down and waiting to be restarted
+    follows: str = ""  # the child whose restart this one waits for, stopped while it is down
+    held: bool = False  # stopped because the one it follows is down
 
 
 @dataclass
@@ -71,9 +81,14 @@ class Supervisor:
     children: list[Child] = field(default_factory=list)
 
     def start(
-        self, name: str, argv: Sequence[str], env: dict[str, str], pass_fds: Sequence[int] = ()
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: dict[str, str],
+        pass_fds: Sequence[int] = (),
+        follows: str = "",
     ) -> subprocess.Popen[bytes]:
-        child = Child(name, list(argv), env, tuple(pass_fds))
+        child = Child(name, list(argv), env, tuple(pass_fds), follows=follows)
         self.children.append(child)
         return self._spawn(child, time.monotonic())
 
@@ -96,7 +111,13 @@ class Supervisor:
         for child in self.children:
             process = child.process
             assert process is not None
-            if child.restart_at is None and process.poll() is not None:
+            if child.held:
+                if process.poll() is not None and self._running(child.follows, now):
+                    child.held = False
+                    child.restarts += 1
+                    self._spawn(child, now)
+                    self.say(f"{child.name} restarted after {child.follows} (restart {child.restarts})")
+            elif child.restart_at is None and process.poll() is not None:
                 steady = now - child.started_at >= STEADY_SECONDS
                 child.pause = (
                     FIRST_PAUSE_SECONDS
@@ -108,10 +129,27 @@ class Supervisor:
                     f"{child.name} {describe_exit(process.returncode)}; restarting it in "
                     f"{child.pause:.0f} s (see {self.logs / (child.name + '.log')})"
                 )
+                self._hold_followers(child)
             elif child.restart_at is not None and now >= child.restart_at:
                 child.restarts += 1
                 self._spawn(child, now)
                 self.say(f"{child.name} restarted (restart {child.restarts})")
+
+    def _running(self, name: str, now: float) -> bool:
+        """Whether the child `name` is up, and has been for `FOLLOW_SECONDS`."""
+        return any(
+            c.name == name and c.restart_at is None and now - c.started_at >= FOLLOW_SECONDS
+            for c in self.children
+        )
+
+    def _hold_followers(self, leader: Child) -> None:
+        """Stop (SIGTERM) each child that follows `leader`, to start again once it is back."""
+        for child in self.children:
+            if child.follows == leader.name and not child.held:
+                child.held, child.restart_at = True, None
+                if child.process is not None and child.process.poll() is None:
+                    child.process.send_signal(signal.SIGTERM)
+                self.say(f"{child.name} stopped while {leader.name} is down; it starts again after it")
 
     def stop(self) -> None:
         for child in reversed(self.children):

@@ -161,13 +161,16 @@ class Chaos:
 
     def kill_worker(self) -> None:
         pid = self._pid("-m worker cases")
+        assert pid, "no cases' worker running to kill"
         os.kill(pid, signal.SIGKILL)
         self._replaced("-m worker cases", pid)
 
     def stop_temporal(self) -> None:
-        pid = self._pid("start-dev")
+        pid, worker = self._pid("start-dev"), self._pid("-m worker cases")
+        assert pid and worker, "no dev server or no cases' worker running"
         os.kill(pid, signal.SIGTERM)
         self._replaced("start-dev", pid)
+        self._replaced("-m worker cases", worker)  # stopped with the server, started after it
 
     def crash_postgres(self) -> None:
         self.postgres.stop("immediate")

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from processes import FIRST_PAUSE_SECONDS, LONGEST_PAUSE_SECONDS, STEADY_SECONDS, Supervisor, run_loop
+from processes import (
+    FIRST_PAUSE_SECONDS,
+    FOLLOW_SECONDS,
+    LONGEST_PAUSE_SECONDS,
+    STEADY_SECONDS,
+    Supervisor,
+    run_loop,
+)
 
 
 async def loop_module() -> str:
@@ -83,3 +90,41 @@ def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone
     finally:
         supervisor.stop()
     assert steady.returncode == -15 and said[-2:] == ["  stopped steady", "  stopped crash"]
+
+
+def test_a_follower_stops_with_the_one_it_follows_and_starts_again_after_it(tmp_path: Path) -> None:
+    """The workers follow the dev server: a worker does not go on with the workflows it holds
+    across the server's restart."""
+    said: list[str] = []
+    supervisor = Supervisor(tmp_path, say=said.append)
+    sleep = [sys.executable, "-c", "import time; time.sleep(60)"]
+    server = supervisor.start("server", sleep, {})
+    worker = supervisor.start("worker", sleep, {}, follows="server")
+    other = supervisor.start("other", sleep, {})
+    try:
+        leader, follower = supervisor.children[0], supervisor.children[1]
+        server.kill()
+        server.wait(30)
+        now = leader.started_at + STEADY_SECONDS + 1
+        supervisor.watch(now)  # the server seen down: the worker stopped with it
+        assert worker.wait(30) == -15 and follower.held and follower.restarts == 0
+        assert "worker stopped while server is down; it starts again after it" in said
+        supervisor.watch(now + 0.5)  # the server still down: the worker stays down
+        assert follower.process is worker and follower.restart_at is None
+        supervisor.watch(now + FIRST_PAUSE_SECONDS)  # the server started again
+        assert leader.restarts == 1 and follower.process is worker
+        supervisor.watch(now + FIRST_PAUSE_SECONDS + FOLLOW_SECONDS / 2)  # not up long enough yet
+        assert follower.process is worker
+        supervisor.watch(now + FIRST_PAUSE_SECONDS + FOLLOW_SECONDS)
+        assert follower.process is not worker and follower.process is not None
+        assert follower.process.poll() is None and not follower.held and follower.restarts == 1
+        assert "worker restarted after server (restart 1)" in said
+        assert other.poll() is None and supervisor.children[2].restarts == 0
+        # a follower that crashes alone is restarted as any child is
+        follower.process.kill()
+        follower.process.wait(30)
+        later = now + FIRST_PAUSE_SECONDS + FOLLOW_SECONDS + 1
+        supervisor.watch(later)
+        assert follower.restart_at == later + FIRST_PAUSE_SECONDS and leader.restarts == 1
+    finally:
+        supervisor.stop()
