@@ -6,10 +6,8 @@ first pause, not the last. Stopping sends SIGTERM to each in reverse order of st
 
 A child may follow another (the workers follow the Temporal dev server): when the one it follows
 exits, it is stopped too, and started again once that one is back. A worker holds workflows in
-memory between their tasks; across a restart of the server it would go on with them as it
-held them, not as the restarted server's histories have them, and a case it so continued was
-once found not to replay (BENCHMARKS.md, *faults*). Started again, it rebuilds each from its
-history.
+memory between their tasks, and is not left to go on with them across a restart of the server
+(BENCHMARKS.md, *faults*): started again, it rebuilds each from its history.
 
 Each of the API's and the workers' processes runs its event loop with `run_loop`.
 """
