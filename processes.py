@@ -110,6 +110,9 @@ class Supervisor:
             process = child.process
             assert process is not None
             if child.held:
+                if process.poll() is None and self._running(child.follows, now - STOP_GRACE_SECONDS):
+                    process.kill()  # it did not stop in its grace: the one it follows is long back
+                    process.wait()
                 if process.poll() is not None and self._running(child.follows, now):
                     child.held = False
                     child.restarts += 1

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from processes import (
     FOLLOW_SECONDS,
     LONGEST_PAUSE_SECONDS,
     STEADY_SECONDS,
+    STOP_GRACE_SECONDS,
     Supervisor,
     run_loop,
 )
@@ -126,5 +128,31 @@ def test_a_follower_stops_with_the_one_it_follows_and_starts_again_after_it(tmp_
         later = now + FIRST_PAUSE_SECONDS + FOLLOW_SECONDS + 1
         supervisor.watch(later)
         assert follower.restart_at == later + FIRST_PAUSE_SECONDS and leader.restarts == 1
+    finally:
+        supervisor.stop()
+
+
+def test_a_follower_that_does_not_stop_is_killed_once_its_grace_is_over(tmp_path: Path) -> None:
+    supervisor = Supervisor(tmp_path, say=lambda _: None)
+    server = supervisor.start("server", [sys.executable, "-c", "import time; time.sleep(60)"], {})
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('up', flush=True); time.sleep(60)"
+    )
+    worker = supervisor.start("worker", [sys.executable, "-c", stubborn], {}, follows="server")
+    try:
+        leader, follower = supervisor.children
+        while "up" not in (tmp_path / "worker.log").read_text():
+            time.sleep(0.05)
+        server.kill()
+        server.wait(30)
+        now = leader.started_at + 1
+        supervisor.watch(now)  # stopped (SIGTERM, ignored)
+        supervisor.watch(now + FIRST_PAUSE_SECONDS)  # the server back
+        back = leader.started_at
+        supervisor.watch(back + FOLLOW_SECONDS)
+        assert worker.poll() is None and follower.process is worker  # still in its grace
+        supervisor.watch(back + FOLLOW_SECONDS + STOP_GRACE_SECONDS)
+        assert worker.returncode == -9 and follower.process is not worker and not follower.held
     finally:
         supervisor.stop()
