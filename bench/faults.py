@@ -229,17 +229,22 @@ def _checked(running: System) -> list[str]:
 def _kept(running: System) -> Unreplayable | None:
     """The histories the check kept for not replaying, with the keys the run made for itself in
     its folder (its processes are given no others); None if it kept none."""
-    kept = sorted((running.data / "unreplayable").glob("*.json"))
+    kept = sorted(_kept_in(running).glob("*.json"))
     if not kept:
         return None
     keys = (running.data / "payload-keys").read_text().strip()
     return Unreplayable({f.name: f.read_bytes() for f in kept}, keys)
 
 
+def _kept_in(running: System) -> Path:
+    """Where the check writes each history that does not replay."""
+    return running.data / "unreplayable"
+
+
 def _check(running: System, settle: float, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    kept = running.data / "unreplayable"
+    keep = str(_kept_in(running))
     return subprocess.run(
-        [sys.executable, "-m", "cli", "check", "--settle", str(settle), "--replay", "--keep", str(kept)],
+        [sys.executable, "-m", "cli", "check", "--settle", str(settle), "--replay", "--keep", keep],
         env=running.env,
         capture_output=True,
         text=True,

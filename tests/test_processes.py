@@ -6,7 +6,6 @@ import asyncio
 import logging
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from processes import (
     Supervisor,
     run_loop,
 )
+from tests.support.running import eventually_sync
 
 
 async def loop_module() -> str:
@@ -94,15 +94,18 @@ def test_a_crashing_child_waits_longer_each_time_and_its_neighbour_is_left_alone
     assert steady.returncode == -15 and said[-2:] == ["  stopped steady", "  stopped crash"]
 
 
+# a child that runs until it is stopped
+ASLEEP = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
 def test_a_follower_stops_with_the_one_it_follows_and_starts_again_after_it(tmp_path: Path) -> None:
     """The workers follow the dev server: a worker does not go on with the workflows it holds
     across the server's restart."""
     said: list[str] = []
     supervisor = Supervisor(tmp_path, say=said.append)
-    sleep = [sys.executable, "-c", "import time; time.sleep(60)"]
-    server = supervisor.start("server", sleep, {})
-    worker = supervisor.start("worker", sleep, {}, follows="server")
-    other = supervisor.start("other", sleep, {})
+    server = supervisor.start("server", ASLEEP, {})
+    worker = supervisor.start("worker", ASLEEP, {}, follows="server")
+    other = supervisor.start("other", ASLEEP, {})
     try:
         leader, follower = supervisor.children[0], supervisor.children[1]
         server.kill()
@@ -134,7 +137,7 @@ def test_a_follower_stops_with_the_one_it_follows_and_starts_again_after_it(tmp_
 
 def test_a_follower_that_does_not_stop_is_killed_once_its_grace_is_over(tmp_path: Path) -> None:
     supervisor = Supervisor(tmp_path, say=lambda _: None)
-    server = supervisor.start("server", [sys.executable, "-c", "import time; time.sleep(60)"], {})
+    server = supervisor.start("server", ASLEEP, {})
     stubborn = (
         "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
         "print('up', flush=True); time.sleep(60)"
@@ -142,8 +145,7 @@ def test_a_follower_that_does_not_stop_is_killed_once_its_grace_is_over(tmp_path
     worker = supervisor.start("worker", [sys.executable, "-c", stubborn], {}, follows="server")
     try:
         leader, follower = supervisor.children
-        while "up" not in (tmp_path / "worker.log").read_text():
-            time.sleep(0.05)
+        eventually_sync(lambda: "up" in (tmp_path / "worker.log").read_text(), 30, "the worker up")
         server.kill()
         server.wait(30)
         now = leader.started_at + 1
