@@ -2,8 +2,8 @@
 groups asked for, and the values whose medians are given, so that a year of a province's cases
 is a few queries and not a hundred thousand rows."""
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -17,9 +17,11 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal,
     literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import GenerativeSelect
@@ -54,6 +56,8 @@ KEYS = {
 }
 Q = TypeVar("Q", bound=GenerativeSelect)
 Key = tuple[Any, ...]  # the dimensions' values, then the day where days are asked for
+Fingerprint = tuple[int, int]  # a month's count of cases and sum of their revisions
+MONTHS_KEPT = 120  # a longer period is read whole, not month by month
 
 
 def bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -111,6 +115,16 @@ class _Dialect:
         self.tz = tz
         self.offset = None if self.postgresql else _fixed_offset(tz, since, until)
 
+    @property
+    def knows_months(self) -> bool:
+        return self.postgresql or self.offset is not None
+
+    def month(self, column: Any) -> ColumnElement[str]:
+        """The month ("2026-12") in the zone of a UTC timestamp, where `knows_months`."""
+        if self.postgresql:
+            return func.to_char(func.timezone(self.tz.key, column), "YYYY-MM")
+        return func.strftime("%Y-%m", column, f"{self.offset:+d} seconds")
+
     def day(self, column: Any) -> ColumnElement[Any]:
         """The date in the zone of a UTC timestamp. SQLite knows no zones: it adds the zone's
         offset where the zone has one offset over the dates read (China's has had one since
@@ -156,19 +170,196 @@ def _grouped(query: Q, keys: int) -> Q:
     return query.group_by(*(literal_column(str(i + 1)) for i in range(keys))) if keys else query
 
 
-async def _received(session: AsyncSession, sql: "_Dialect", start: datetime, end: datetime) -> Any:
+async def _received(
+    session: AsyncSession, sql: "_Dialect", start: datetime, end: datetime, inside: int | None = None
+) -> Any:
     """The receipt time to select the period's cases by. SQLite, with no statistics to choose by,
     reads a period holding more than a quarter of the cases by a pass over the table (a third of
-    the time), not case by case through the index on the date; a shorter one through it."""
+    the time), not case by case through the index on the date; a shorter one through it. `inside`:
+    the period's cases, where they are counted already."""
     if sql.postgresql:
         return Complaint.received_at
-    inside = await session.scalar(
-        select(func.count()).where(Complaint.received_at >= start, Complaint.received_at < end)
-    )
+    if inside is None:
+        inside = await session.scalar(
+            select(func.count()).where(Complaint.received_at >= start, Complaint.received_at < end)
+        )
     everything = await session.scalar(select(func.count()).select_from(Complaint))
     if 4 * (inside or 0) <= (everything or 0):
         return Complaint.received_at
     return literal_column("+complaints.received_at", type_=Complaint.received_at.type)
+
+
+class TallyCache:
+    """Each month's tally of its cases' own figures (what `_cases_tallied` reads from their rows)
+    for each way the metrics are asked for, kept with the count and the sum of the revisions of
+    all the cases received in the month. A case's row changes only to a higher revision and is
+    never removed, so a month whose count and sum are as they were holds its cases as they were,
+    and its tally is not read again. The least recently used go first, past `cases` cases held.
+
+    Reading a period month by month costs SQLite more than one pass over it (its GROUP BY sorts
+    by the month too), so a question is answered in one pass the first time it is asked, and its
+    months are read and kept from its second."""
+
+    def __init__(self, cases: int = 500_000, questions: int = 1_000) -> None:
+        self._limit = cases
+        self._held = 0
+        self._kept: OrderedDict[Hashable, tuple[Fingerprint, dict[Key, Tally], int]] = OrderedDict()
+        self._asked: OrderedDict[Hashable, None] = OrderedDict()  # the last `questions` asked
+        self._questions = questions
+
+    def asked_before(self, question: Hashable) -> bool:
+        """Whether `question` was asked before; it is remembered as asked now."""
+        before = question in self._asked
+        self._asked[question] = None
+        self._asked.move_to_end(question)
+        while len(self._asked) > self._questions:
+            self._asked.popitem(last=False)
+        return before
+
+    def get(self, key: Hashable, fingerprint: Fingerprint) -> dict[Key, Tally] | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != fingerprint:
+            return None
+        self._kept.move_to_end(key)
+        return kept[1]
+
+    def put(self, key: Hashable, fingerprint: Fingerprint, tallies: dict[Key, Tally]) -> None:
+        self._drop(key)
+        size = 1 + sum(t.volume for t in tallies.values())
+        self._kept[key] = (fingerprint, tallies, size)
+        self._held += size
+        while self._held > self._limit:
+            self._drop(next(iter(self._kept)))
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        """Every month and question forgotten."""
+        self._kept.clear()
+        self._asked.clear()
+        self._held = 0
+
+    def _drop(self, key: Hashable) -> None:
+        kept = self._kept.pop(key, None)
+        if kept is not None:
+            self._held -= kept[2]
+
+
+def _months(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The period cut at the first midnight of each month in it."""
+    out = []
+    while start < end:
+        first = start.astimezone(tz).date().replace(day=1)
+        following = (first + timedelta(days=31)).replace(day=1)
+        out.append((start, min(datetime.combine(following, time(0), tz), end)))
+        start = out[-1][1]
+    return out
+
+
+async def _fingerprints(session: AsyncSession, months: list[tuple[datetime, datetime]]) -> list[Fingerprint]:
+    """Each month's count of cases and sum of their revisions, read from the index alone."""
+    each = [
+        select(literal(i), func.count(), func.coalesce(func.sum(Complaint.revision), 0)).where(
+            Complaint.received_at >= start, Complaint.received_at < end
+        )
+        for i, (start, end) in enumerate(months)
+    ]
+    found = {i: (n, revisions) for i, n, revisions in await session.execute(union_all(*each))}
+    return [found[i] for i in range(len(months))]
+
+
+async def _cases_tallied(
+    session: AsyncSession,
+    sql: "_Dialect",
+    cases: list[ColumnElement[bool]],
+    keys: list[ColumnElement[Any]],
+    key: Callable[[list[Any]], Key],
+    *,
+    by_month: bool = False,
+) -> dict[Key, Tally]:
+    """The figures of the `cases` from their own rows, by `keys` (made a tally's key by `key`):
+    their counts and response times in one pass over them, their spans of dates in another. With
+    `by_month`, each key begins with the month the case was received in."""
+    lead = [sql.month(Complaint.received_at)] if by_month else []
+    columns = [*lead, *keys]
+
+    def key_of(values: list[Any]) -> Key:
+        return (*values[: len(lead)], *key(values[len(lead) :]))
+
+    out: defaultdict[Key, Tally] = defaultdict(Tally)
+    counts = _case_counts()
+    times = sql.gathered(Complaint.response_us)
+    found = await session.execute(
+        _grouped(select(*columns, *counts.values(), times).select_from(Complaint).where(*cases), len(columns))
+    )
+    for *values, gathered in found:
+        tally = out[key_of(values[: len(columns)])]
+        tally += Tally(**dict(zip(counts, values[len(columns) :], strict=True)))
+        tally.response_us.extend(sql.ungathered(gathered))
+
+    transferred = and_(Complaint.transfers > 0, Complaint.transferred_at.is_not(None))
+    spans = await session.execute(
+        _grouped(
+            select(
+                *columns,
+                sql.day(Complaint.received_at),
+                sql.day(Complaint.resolved_at),
+                sql.day(case((transferred, Complaint.transferred_at))),
+                func.count(),
+            ).where(*cases, or_(Complaint.resolved_at.is_not(None), transferred)),
+            len(columns) + 3,
+        )
+    )
+    for *values, came, resolved, moved, n in spans:
+        tally, since = out[key_of(values)], sql.as_day(came)
+        if resolved is not None:
+            tally.resolution_spans[(since, sql.as_day(resolved))] += n
+        if moved is not None:
+            tally.transfer_spans[(since, sql.as_day(moved))] += n
+    return dict(out)
+
+
+async def _months_tallied(
+    session: AsyncSession,
+    sql: "_Dialect",
+    months: list[tuple[datetime, datetime]],
+    fingerprints: list[Fingerprint],
+    keys: list[ColumnElement[Any]],
+    key: Callable[[list[Any]], Key],
+    filters: list[ColumnElement[bool]],
+    kept: TallyCache,
+    asked: Hashable,
+) -> list[dict[Key, Tally]]:
+    """`_cases_tallied` for each month: from `kept` where the month's cases are as they were when
+    it was kept, the others read (a pass over each run of them) and kept."""
+    parts = [kept.get((asked, month), f) for month, f in zip(months, fingerprints, strict=True)]
+    stale = [i for i, part in enumerate(parts) if part is None]
+    for first, last in _runs(stale):
+        start, end = months[first][0], months[last - 1][1]
+        received = await _received(session, sql, start, end, sum(n for n, _ in fingerprints[first:last]))
+        cases = [received >= start, received < end, *filters]
+        by_month: defaultdict[str, dict[Key, Tally]] = defaultdict(dict)
+        for (month, *rest), tally in (
+            await _cases_tallied(session, sql, cases, keys, key, by_month=True)
+        ).items():
+            by_month[month][tuple(rest)] = tally
+        for i in range(first, last):
+            part = by_month.get(f"{months[i][0].astimezone(sql.tz):%Y-%m}", {})
+            kept.put((asked, months[i]), fingerprints[i], part)
+            parts[i] = part
+    return [p for p in parts if p is not None]
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indices as ranges: [1, 2, 5] as (1, 3) and (5, 6)."""
+    runs: list[tuple[int, int]] = []
+    for i in indices:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
 
 
 async def tallies(
@@ -182,11 +373,13 @@ async def tallies(
     region: str | None = None,
     category: str | None = None,
     bureau: str | None = None,
+    kept: TallyCache | None = None,
 ) -> dict[Key, Tally]:
     """The tally of the cases received in the period, and of the violations, warnings and
     penalties dated in it, for each value of the dimensions in `by` (and each day, with
     `by_day`); with a bureau, those of its area only. Its statements read one moment, so a
-    case moved between them is counted in one place (`session`'s transaction is ended first)."""
+    case moved between them is counted in one place (`session`'s transaction is ended first).
+    With `kept`, the months whose cases have not changed since are not read again."""
     async with one_moment(session):
         start, end = bounds(period, tz)
         sql = _Dialect(
@@ -203,27 +396,33 @@ async def tallies(
             filters.append(Complaint.region_code == region)
         if category:
             filters.append(Complaint.category == category)
-        received = await _received(session, sql, start, end)
-        cases = [received >= start, received < end, *filters]
         # A dimension's empty value is "", and a grouping by an expression leaves SQLite to read
         # the period's cases by their date, not every case by the dimension's index.
         dims = [func.coalesce(KEYS[d], "") for d in by]
-        keys = [*dims, sql.day(Complaint.received_at)] if by_day else dims
+        keys: list[ColumnElement[Any]] = [*dims, sql.day(Complaint.received_at)] if by_day else [*dims]
         out: defaultdict[Key, Tally] = defaultdict(Tally)
 
         def key(row: Iterable[Any]) -> Key:
             values = list(row)
             return (*values[: len(by)], *(sql.as_day(v) for v in values[len(by) :]))
 
-        counts = _case_counts()
-        times = sql.gathered(Complaint.response_us)
-        found = await session.execute(
-            _grouped(select(*keys, *counts.values(), times).select_from(Complaint).where(*cases), len(keys))
+        months = _months(start, end, tz)
+        asked = (by, by_day, enterprise, region, category, area, tz.key)
+        by_months = (
+            kept is not None and sql.knows_months and len(months) <= MONTHS_KEPT and kept.asked_before(asked)
         )
-        for *values, gathered in found:
-            tally = out[key(values[: len(keys)])]
-            tally += Tally(**dict(zip(counts, values[len(keys) :], strict=True)))
-            tally.response_us.extend(sql.ungathered(gathered))
+        fingerprints = await _fingerprints(session, months) if by_months else []
+        received = await _received(
+            session, sql, start, end, sum(n for n, _ in fingerprints) if by_months else None
+        )
+        cases = [received >= start, received < end, *filters]
+        if kept is not None and by_months:
+            parts = await _months_tallied(session, sql, months, fingerprints, keys, key, filters, kept, asked)
+        else:
+            parts = [await _cases_tallied(session, sql, cases, keys, key)]
+        for part in parts:
+            for k, tally in part.items():
+                out[k] += tally  # a kept tally is added to a new one, never changed
 
         counts = _evaluation_counts()
         found = await session.execute(
@@ -237,26 +436,6 @@ async def tallies(
         )
         for row in found:
             out[key(row[: len(keys)])] += Tally(**dict(zip(counts, row[len(keys) :], strict=True)))
-
-        transferred = and_(Complaint.transfers > 0, Complaint.transferred_at.is_not(None))
-        spans = await session.execute(
-            _grouped(
-                select(
-                    *keys,
-                    sql.day(Complaint.received_at),
-                    sql.day(Complaint.resolved_at),
-                    sql.day(case((transferred, Complaint.transferred_at))),
-                    func.count(),
-                ).where(*cases, or_(Complaint.resolved_at.is_not(None), transferred)),
-                len(keys) + 3,
-            )
-        )
-        for *values, came, resolved, moved, n in spans:
-            tally, since = out[key(values)], sql.as_day(came)
-            if resolved is not None:
-                tally.resolution_spans[(since, sql.as_day(resolved))] += n
-            if moved is not None:
-                tally.transfer_spans[(since, sql.as_day(moved))] += n
 
         violations = await session.execute(
             _grouped(
@@ -347,10 +526,19 @@ async def compute(
     region: str | None = None,
     category: str | None = None,
     bureau: str | None = None,
+    kept: TallyCache | None = None,
 ) -> Metrics:
     """Every figure for the period: in total, and by the dimensions in `by`."""
     found = await tallies(
-        session, period, policy.tz, by, enterprise=enterprise, region=region, category=category, bureau=bureau
+        session,
+        period,
+        policy.tz,
+        by,
+        enterprise=enterprise,
+        region=region,
+        category=category,
+        bureau=bureau,
+        kept=kept,
     )
     return _metrics(found, policy, calendar, period, by)
 
@@ -381,11 +569,20 @@ async def compute_over_time(
     region: str | None = None,
     category: str | None = None,
     bureau: str | None = None,
+    kept: TallyCache | None = None,
 ) -> tuple[Metrics, list[SeriesPoint]]:
     """`compute`, and every figure for each day, week or month of the period, from one tally by
     the dimensions and the day."""
     found = await tallies(
-        session, period, policy.tz, by, by_day=True, region=region, category=category, bureau=bureau
+        session,
+        period,
+        policy.tz,
+        by,
+        by_day=True,
+        region=region,
+        category=category,
+        bureau=bureau,
+        kept=kept,
     )
     groups: defaultdict[Key, Tally] = defaultdict(Tally)
     days: defaultdict[date, Tally] = defaultdict(Tally)

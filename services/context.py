@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from db.metrics import TallyCache
 from db.policies import PolicyStore
 from db.session import Database
 from domain.calendar import WorkingCalendar
@@ -32,6 +33,7 @@ class Resources:
     login_limiter: RateLimiter
     intake_limiter: RateLimiter
     background: Background = field(default_factory=Background)
+    tallies: TallyCache = field(default_factory=TallyCache)  # the metrics' months, kept while unchanged
     redis: "Redis | None" = None
 
     @classmethod

@@ -75,11 +75,12 @@ async def get_dashboard(
     policy = await ctx.resources.policies.sync()
     calendar = ctx.resources.calendar
     where = {"region": region, "category": category.value if category else None, "bureau": principal.bureau}
+    kept = ctx.resources.tallies
     async with one_moment(ctx.session):  # the period and the one before, as the same moment had them
         now, series = await compute_over_time(
-            ctx.session, policy, calendar, chosen, (group_by,), grain, **where
+            ctx.session, policy, calendar, chosen, (group_by,), grain, **where, kept=kept
         )
-        before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where)
+        before = await compute(ctx.session, policy, calendar, chosen.previous(), (), **where, kept=kept)
     current, previous = now.total.model_dump(), before.total.model_dump()
     names: dict[str, str] = {}
     if group_by == "enterprise" and now.rows:

@@ -73,6 +73,7 @@ async def get_metrics(
         region=region,
         category=category.value if category else None,
         bureau=principal.bureau,  # a bureau's staff: the figures of its area
+        kept=ctx.resources.tallies,
     )
 
 
@@ -120,7 +121,13 @@ async def transparency(ctx: Context, *, code: str) -> Transparency:
     today = datetime.now(DISPLAY_TZ).date()
     period = Period(today - timedelta(days=TRANSPARENCY_DAYS - 1), today + timedelta(days=1), "range")
     result = await compute(
-        ctx.session, await ctx.resources.policies.sync(), ctx.resources.calendar, period, (), enterprise=code
+        ctx.session,
+        await ctx.resources.policies.sync(),
+        ctx.resources.calendar,
+        period,
+        (),
+        enterprise=code,
+        kept=ctx.resources.tallies,
     )
     figures = result.total
     return Transparency(

@@ -22,8 +22,9 @@ ROOT = Path(__file__).parent.parent
 
 async def test_the_page_benchmark_measures_every_page(settings: Settings, db: Database) -> None:
     figures = await run(settings, db, cases=300, rounds=2, long=60)
-    assert len(figures) == 15 and all(f.p50_ms > 0 for f in figures)
+    assert len(figures) == 18 and all(f.p50_ms > 0 for f in figures)
     assert {"dashboard (the metrics)", "metrics API, last month by enterprise"} <= {f.page for f in figures}
+    assert sum("the last 365 days" in f.page for f in figures) == 4  # kept, first, second, a case written
     assert "| case page (enterprise) |" in table(figures, 300, 2, "SQLite")
     [record] = [f for f in figures if f.page.startswith("case record, ")]
     assert int(record.page.split()[2]) >= 60  # its history as long as asked for, or longer

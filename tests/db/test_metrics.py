@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
-from db.metrics import compute, compute_over_time
+from db.metrics import TallyCache, compute, compute_over_time
 from db.models import Complaint, SupervisionMeasure, Task, ViolationRow
 from db.session import Database, one_moment
-from domain.metrics import parse_period
+from domain.metrics import Tally, parse_period
 from domain.policy import parse_policy
 from services.metrics import metrics_csv
 from settings import DEFAULTS, Settings
@@ -343,3 +343,117 @@ async def test_a_zone_with_summer_time_puts_each_case_on_its_own_days(
     assert now.total.volume == len(mine) > 0
     assert now.total.resolution_days_median == pytest.approx(mid(spans))
     assert now.total.resolution_days_p90 == pytest.approx(rank(spans, 0.9))
+
+
+# --- months kept while their cases are unchanged ---------------------------------------------
+
+SPANNING = parse_period("2026-10-25..2026-12-08")  # the ends of October and December, November whole
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        {"by": ("enterprise",)},
+        {"by": ("bureau", "category"), "bureau": "440300"},
+        {"by": ("region",), "region": "440300", "category": "repair_service"},
+        {"by": ("enterprise",), "grain": "week"},
+    ],
+    ids=["by enterprise", "a city's area", "filtered", "each week"],
+)
+async def test_kept_months_give_the_figures_read_afresh(
+    db: Database, settings: Settings, asked: dict[str, Any]
+) -> None:
+    await stored(db)
+    kept, calendar = TallyCache(), settings.working_calendar()
+    by, grain, where = (
+        asked["by"],
+        asked.get("grain"),
+        {k: v for k, v in asked.items() if k not in ("by", "grain")},
+    )
+
+    async def figures(cache: TallyCache | None) -> Any:
+        async with db.sessions() as session:
+            if grain:
+                return await compute_over_time(
+                    session, POLICY, calendar, SPANNING, by, grain, **where, kept=cache
+                )
+            return await compute(session, POLICY, calendar, SPANNING, by, **where, kept=cache)
+
+    afresh = await figures(None)
+    assert (await figures(kept)) == afresh and len(kept) == 0  # asked once: read in one pass
+    assert (await figures(kept)) == afresh and len(kept) == 3  # again: read month by month, and kept
+    assert (await figures(kept)) == afresh  # from what was kept
+
+
+async def test_a_month_is_read_again_only_when_its_cases_have_changed(
+    db: Database, settings: Settings
+) -> None:
+    """A month whose cases' count and sum of revisions are as they were is taken as kept: a row
+    changed without a higher revision (which the projection never writes) is not seen, so the
+    month was not read. A case written again, or a case added to a month, is."""
+    cases, evaluations, violations, _ = await stored(db)
+    kept, calendar = TallyCache(), settings.working_calendar()
+    passes: list[str] = []
+    read_apart = {row["tracking_no"] for row in (*evaluations, *violations)}
+
+    def tallying(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "GROUP BY" in statement.upper() and "FROM complaints" in statement:
+            passes.append(statement)
+
+    async def figures() -> Any:
+        async with db.sessions() as session:
+            return await compute(session, POLICY, calendar, SPANNING, ("bureau",), kept=kept)
+
+    first = await figures()
+    assert await figures() == first and len(kept) == 3  # asked again: its months kept
+    november = next(
+        c["tracking_no"]
+        for c in cases
+        if c["received_at"] >= datetime(2026, 11, 1, tzinfo=CST)
+        and c["bureau_code"] == "440305"
+        and c["tracking_no"] not in read_apart  # only its own row's figures
+    )
+    case = update(Complaint).where(Complaint.tracking_no == november)
+    async with db.transaction() as session:  # moved to Futian, its revision as it was
+        await session.execute(case.values(bureau_code="440306"))
+    with each_statement(db, tallying):
+        assert await figures() == first
+    assert passes == []  # no month read: the kept tallies, and the evaluations and violations apart
+
+    async with db.transaction() as session:  # written again, with a higher revision
+        await session.execute(case.values(revision=Complaint.revision + 1))
+    with each_statement(db, tallying):
+        moved_seen = await figures()
+    async with db.sessions() as session:
+        assert moved_seen == await compute(session, POLICY, calendar, SPANNING, ("bureau",))
+    assert moved_seen != first and moved_seen.total.volume == first.total.volume
+    assert len(passes) == 2  # November's cases, in their two passes
+
+    october = next(
+        c
+        for c in cases
+        if datetime(2026, 10, 25, tzinfo=CST) <= c["received_at"] < datetime(2026, 11, 1, tzinfo=CST)
+    )
+    added = {**october, "tracking_no": "TS20261030999999", "workflow_id": "complaint-TS20261030999999"}
+    async with db.transaction() as session:
+        await session.execute(insert(Complaint), [added])
+    assert (await figures()).total.volume == first.total.volume + 1
+
+
+def test_the_least_recently_used_months_go_first_past_the_cases_held() -> None:
+    kept = TallyCache(cases=25)
+    for month in ("2026-09", "2026-10", "2026-11"):
+        kept.put(month, (9, 9), {("x",): Tally(volume=9)})  # 10 held each, with the month itself
+    assert kept.get("2026-09", (9, 9)) is None and len(kept) == 2
+    assert kept.get("2026-10", (9, 9)) is not None  # used last now: November goes next
+    assert kept.get("2026-10", (9, 10)) is None  # another fingerprint: not this month's cases
+    kept.put("2026-12", (9, 9), {("x",): Tally(volume=9)})
+    assert kept.get("2026-11", (9, 9)) is None and kept.get("2026-10", (9, 9)) is not None
+
+
+def test_questions_are_remembered_within_their_bound_and_forgotten_when_cleared() -> None:
+    kept = TallyCache(questions=2)
+    assert [kept.asked_before(q) for q in ("a", "a", "b", "c", "a")] == [False, True, False, False, False]
+    kept.put("2026-11", (1, 1), {})
+    kept.clear()
+    assert len(kept) == 0 and kept.asked_before("c") is False

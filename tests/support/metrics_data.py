@@ -154,7 +154,8 @@ async def store(db: Database, *tables: tuple[type, list[dict[str, Any]]]) -> Non
 
 def a_transfer(cases: list[dict[str, Any]], since: datetime, until: datetime) -> Update:
     """The transfer to Futian, an hour after its receipt, of one of the generated cases received
-    from `since` to `until` that is open, in Nanshan and never moved."""
+    from `since` to `until` that is open, in Nanshan and never moved, written as the projection
+    writes a case: with a higher revision."""
     moved = next(
         c
         for c in cases
@@ -166,5 +167,10 @@ def a_transfer(cases: list[dict[str, Any]], since: datetime, until: datetime) ->
     return (
         update(Complaint)
         .where(Complaint.tracking_no == moved["tracking_no"])
-        .values(bureau_code="440306", transfers=1, transferred_at=moved["received_at"] + timedelta(hours=1))
+        .values(
+            bureau_code="440306",
+            transfers=1,
+            transferred_at=moved["received_at"] + timedelta(hours=1),
+            revision=Complaint.revision + 1,
+        )
     )
