@@ -339,16 +339,25 @@ async def _months_tallied(
         start, end = months[first][0], months[last - 1][1]
         received = await _received(session, sql, start, end, sum(n for n, _ in fingerprints[first:last]))
         cases = [received >= start, received < end, *filters]
-        by_month: defaultdict[str, dict[Key, Tally]] = defaultdict(dict)
-        for (month, *rest), tally in (
-            await _cases_tallied(session, sql, cases, keys, key, by_month=True)
-        ).items():
-            by_month[month][tuple(rest)] = tally
+        by_month: dict[str, dict[Key, Tally]]
+        if last - first == 1:  # one month: not grouped by the month
+            by_month = {_label(start, sql.tz): await _cases_tallied(session, sql, cases, keys, key)}
+        else:
+            by_month = defaultdict(dict)
+            for (month, *rest), tally in (
+                await _cases_tallied(session, sql, cases, keys, key, by_month=True)
+            ).items():
+                by_month[month][tuple(rest)] = tally
         for i in range(first, last):
-            part = by_month.get(f"{months[i][0].astimezone(sql.tz):%Y-%m}", {})
+            part = by_month.get(_label(months[i][0], sql.tz), {})
             kept.put((asked, months[i]), fingerprints[i], part)
             parts[i] = part
     return [p for p in parts if p is not None]
+
+
+def _label(moment: datetime, tz: ZoneInfo) -> str:
+    """The month of `moment` in the zone, as `_Dialect.month` gives it."""
+    return f"{moment.astimezone(tz):%Y-%m}"
 
 
 def _runs(indices: list[int]) -> list[tuple[int, int]]:
