@@ -224,6 +224,10 @@ class TallyCache:
         return kept[1]
 
     def put(self, key: Hashable, fingerprint: Fingerprint, tallies: dict[Key, Tally]) -> None:
+        """`tallies` kept, each one's response times sorted: the months' joined, as the medians
+        take them, are then sorted runs, which Python sorts about four times faster."""
+        for tally in tallies.values():
+            tally.response_us.sort()
         self._drop(key)
         size = 1 + sum(t.volume for t in tallies.values())
         self._kept[key] = (fingerprint, tallies, size)

@@ -7,7 +7,6 @@ are in the policy.
 
 import bisect
 import functools
-import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -173,7 +172,14 @@ def span_days(calendar: WorkingCalendar) -> Callable[[Span], int]:
 
 
 def _values(spans: Counter[Span], days: Callable[[Span], int]) -> list[int]:
-    return [d for span, n in spans.items() for d in itertools.repeat(days(span), n)]
+    """Each case's working days, in order (the medians sort them again: a pass over them)."""
+    cases: Counter[int] = Counter()
+    for span, n in spans.items():
+        cases[days(span)] += n
+    out: list[int] = []
+    for d in sorted(cases):
+        out += [d] * cases[d]
+    return out
 
 
 def figures(t: Tally, days: Callable[[Span], int], scorecard: ScorecardPolicy) -> Figures:
