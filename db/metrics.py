@@ -421,18 +421,18 @@ async def tallies(
 
         months = _months(start, end, tz)
         asked = (by, by_day, enterprise, region, category, area, tz.key)
-        by_months = (
-            kept is not None and sql.knows_months and len(months) <= MONTHS_KEPT and kept.asked_before(asked)
-        )
-        fingerprints = await _fingerprints(session, months) if by_months else []
-        received = await _received(
-            session, sql, start, end, sum(n for n, _ in fingerprints) if by_months else None
-        )
+        by_months = sql.knows_months and len(months) <= MONTHS_KEPT  # SQL can tell each case's month
+        keeping = kept if kept is not None and by_months and kept.asked_before(asked) else None
+        fingerprints = await _fingerprints(session, months) if keeping is not None else []
+        inside = sum(n for n, _ in fingerprints) if keeping is not None else None
+        received = await _received(session, sql, start, end, inside)
         cases = [received >= start, received < end, *filters]
-        if kept is not None and by_months:
-            parts = await _months_tallied(session, sql, months, fingerprints, keys, key, filters, kept, asked)
-        else:
+        if keeping is None:
             parts = [await _cases_tallied(session, sql, cases, keys, key)]
+        else:
+            parts = await _months_tallied(
+                session, sql, months, fingerprints, keys, key, filters, keeping, asked
+            )
         for part in parts:
             for k, tally in part.items():
                 out[k] += tally  # a kept tally is added to a new one, never changed
