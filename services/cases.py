@@ -27,6 +27,7 @@ from services.history import CaseHistory, case_history
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
+from services.shown import shown
 from services.signals import query, send
 from workflows.complaint import ComplaintWorkflow
 
@@ -401,4 +402,5 @@ async def act(
     )
     if not sent.applied:
         return ActionAccepted(request_id=sent.request_id, detail="sent; the case has not applied it yet")
+    await shown(ctx, Complaint, tracking_no, sent.view.revision)
     return case_view(sent.view, row.workflow_id, principal.actor)

@@ -56,6 +56,7 @@ from services.fields import (
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
+from services.shown import shown
 from services.signals import query, send
 from workflows.enterprise import EnterpriseWorkflow
 
@@ -600,4 +601,5 @@ async def act(
         return ActionAccepted(
             request_id=sent.request_id, detail="sent; the supervision has not applied it yet"
         )
+    await shown(ctx, EnterpriseSupervision, code, sent.view.revision)
     return record(sent.view, reader=principal.actor)

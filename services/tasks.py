@@ -17,6 +17,7 @@ from services.fields import Comment, Input, LongText
 from services.idempotency import request_id
 from services.outputs import ActionAccepted, LocalTime, Output, Page, PageRequest, paginate
 from services.principal import Principal
+from services.shown import shown
 from services.signals import send
 from workflows.evaluation import EvaluationWorkflow
 from workflows.verification import VerificationWorkflow
@@ -158,4 +159,5 @@ async def submit_result(
     )
     if not sent.applied:
         return ActionAccepted(request_id=sent.request_id, detail="sent; the task has not applied it yet")
+    await shown(ctx, Task, task_id, sent.view.revision)
     return TaskItem.model_validate(sent.view, from_attributes=True)

@@ -16,7 +16,6 @@ import psycopg
 import pytest
 import uvloop
 from sqlalchemy.engine import make_url
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -26,7 +25,7 @@ from db.seed import seed_demo
 from db.session import Database
 from settings import Settings
 from temporal_client import data_converter, register_search_attributes
-from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, tool
+from tests.support import POSTGRES_ADMIN_URL, TEST_KEYS, TEST_RING, end_left_running, tool
 from tests.support.api import Api
 from tests.support.smtp import ScriptedSmtp
 from worker import build_worker
@@ -193,14 +192,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 async def worker(dev_env: WorkflowEnvironment, settings: Settings, db: Database) -> AsyncIterator[Worker]:
     async with build_worker(dev_env.client, settings, db) as running:
         yield running
-    # The dev server outlives the test: workflows left running on this test's queue (an
-    # enterprise's supervision, say) would take the next test's signals with no worker to serve them.
-    queues = f'TaskQueue = "{settings.task_queue}" OR TaskQueue = "{settings.delivery_task_queue}"'
-    query = f'({queues}) AND ExecutionStatus = "Running"'
-    async for execution in dev_env.client.list_workflows(query):
-        handle = dev_env.client.get_workflow_handle(execution.id, run_id=execution.run_id)
-        with contextlib.suppress(RPCError):  # it may have closed since it was listed
-            await handle.terminate(reason="the test is over")
+    await end_left_running(dev_env.client, settings)
 
 
 @pytest.fixture

@@ -1,9 +1,19 @@
 """The queue, a case's detail, its history and the notifications, as readers see them."""
 
+import asyncio
 from typing import Any
 
-from tests.support import OTHER_ENTERPRISE, eventually
+import httpx
+from temporalio import activity
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+
+from application import create_app
+from db.session import Database
+from settings import Settings
+from tests.support import OTHER_ENTERPRISE, end_left_running, eventually
 from tests.support.api import USERNAMES, Api, assigned_investigator, file
+from worker import build_worker
 
 
 async def test_the_queue_is_ordered_by_priority_then_deadline_and_filters(api: Api) -> None:
@@ -39,6 +49,46 @@ async def test_the_queue_is_ordered_by_priority_then_deadline_and_filters(api: A
         1,
         attitude["tracking_no"],
     )
+
+
+class HeldRecords(Interceptor):
+    """Holds each record of a case's step for `seconds` before writing it: the lists show each
+    step that much later than its workflow takes it."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        seconds = self.seconds
+
+        class Held(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                if activity.info().activity_type == "record_case":
+                    await asyncio.sleep(seconds)  # a slow write, not a wait of the test's
+                return await super().execute_activity(input)
+
+        return Held(next)
+
+
+async def test_an_action_is_answered_once_the_lists_show_it(
+    dev_env: WorkflowEnvironment, settings: Settings, db: Database, tokens: dict[str, str]
+) -> None:
+    patient = settings.model_copy(update={"action_wait_seconds": 60.0})
+    app = create_app(patient, temporal=dev_env.client, db=db)
+    try:
+        async with (
+            build_worker(dev_env.client, patient, db, interceptors=[HeldRecords(1.0)]),
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http,
+        ):
+            api = Api(http, tokens, app)
+            no = (await file(api))["tracking_no"]
+            answered = await api.post(f"/api/complaints/{no}/response", {"message": "已联系"}, as_="minghui")
+            assert answered.status_code == 200, answered.text
+            listed = (await api.get("/api/complaints?status=responded", as_="supervisor")).json()
+            assert [c["tracking_no"] for c in listed["items"]] == [no]  # at once: no waiting here
+    finally:
+        await end_left_running(dev_env.client, patient)
 
 
 async def test_a_case_tells_what_it_awaits_and_from_whom(api: Api) -> None:

@@ -2,6 +2,7 @@
 waits on a condition (never on time)."""
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -205,3 +206,14 @@ POLICY = parse_policy((DEFAULTS / "policy.toml").read_text())
 
 
 CALENDAR = Settings(_env_file=None).working_calendar()  # type: ignore[call-arg]
+
+
+async def end_left_running(client: Client, settings: Settings) -> None:
+    """Terminate the workflows a test left running on its task queues. The dev server outlives
+    the test: one left running (an enterprise's supervision, say) would take the next test's
+    signals with no worker to serve them."""
+    queues = f'TaskQueue = "{settings.task_queue}" OR TaskQueue = "{settings.delivery_task_queue}"'
+    async for execution in client.list_workflows(f'({queues}) AND ExecutionStatus = "Running"'):
+        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        with contextlib.suppress(RPCError):  # it may have closed since it was listed
+            await handle.terminate(reason="the test is over")
