@@ -221,12 +221,17 @@ class Simulation:
                 )
             }
             tasks = set(await session.scalars(select(Task.task_id)))
-        open_ = [no for no in self.cases if rows.get(no, (None, None))[1] != CaseStatus.CLOSED.value]
+        unclosed = {
+            no: revision
+            for no in self.cases
+            for revision, status in [rows.get(no, (None, None))]
+            if status != CaseStatus.CLOSED.value
+        }
         states: list[CaseState | None] = await asyncio.gather(
-            *(self.states.query(complaint_workflow_id(no), ComplaintWorkflow.state) for no in open_)
+            *(self.states.query(complaint_workflow_id(no), ComplaintWorkflow.state) for no in unclosed)
         )
-        for no, state in zip(open_, states, strict=True):
-            if state is None or rows.get(no, (None, None))[0] != state.revision:
+        for revision, state in zip(unclosed.values(), states, strict=True):
+            if state is None or revision != state.revision:
                 return False
             if state.task is not None and state.task.task_id not in tasks:
                 return False

@@ -3,11 +3,14 @@ after them, finds the step in the lists. A workflow takes the step in its task a
 in an activity a moment later; the answer waits for that row, a few milliseconds as a rule."""
 
 import asyncio
+import logging
 
 from sqlalchemy import inspect, select
 
 from db.models import Base
 from services.context import Context
+
+log = logging.getLogger("aftersales.shown")
 
 
 async def shown(ctx: Context, model: type[Base], key: str, revision: int) -> bool:
@@ -24,6 +27,12 @@ async def shown(ctx: Context, model: type[Base], key: str, revision: int) -> boo
         if written is not None and written >= revision:
             return True
         if loop.time() >= deadline:
+            log.warning(
+                "%s %s not written at revision %d in time: answered all the same",
+                model.__name__,
+                key,
+                revision,
+            )
             return False
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.1)

@@ -1,18 +1,26 @@
 """The queue, a case's detail, its history and the notifications, as readers see them."""
 
 import asyncio
-from typing import Any
+import logging
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
+import pytest
+from sqlalchemy import update
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from application import create_app
+from db.models import Complaint
 from db.session import Database
+from services.context import Context
+from services.shown import shown
 from settings import Settings
 from tests.support import OTHER_ENTERPRISE, end_left_running, eventually
 from tests.support.api import USERNAMES, Api, assigned_investigator, file
+from tests.support.metrics_data import generate, store
 from worker import build_worker
 
 
@@ -89,6 +97,29 @@ async def test_an_action_is_answered_once_the_lists_show_it(
             assert [c["tracking_no"] for c in listed["items"]] == [no]  # at once: no waiting here
     finally:
         await end_left_running(dev_env.client, patient)
+
+
+def _waiting(settings: Settings, db: Database, seconds: float) -> Context:
+    """What `shown` reads of a request's context: the action's wait and the database."""
+    waits = settings.model_copy(update={"action_wait_seconds": seconds})
+    return cast(Context, SimpleNamespace(settings=waits, resources=SimpleNamespace(db=db)))
+
+
+async def test_a_step_whose_row_is_late_is_answered_after_the_wait_all_the_same(
+    settings: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    cases, *_ = generate(n=1)
+    await store(db, (Complaint, cases))
+    no = cases[0]["tracking_no"]  # at revision 1
+    assert await shown(_waiting(settings, db, 0.2), Complaint, no, 1)
+    with caplog.at_level(logging.WARNING, logger="aftersales.shown"):
+        assert not await shown(_waiting(settings, db, 0.2), Complaint, no, 2)
+    assert f"Complaint {no} not written at revision 2 in time" in caplog.text
+
+    waiting = asyncio.create_task(shown(_waiting(settings, db, 60), Complaint, no, 2))
+    async with db.transaction() as session:  # the step's record, written while the answer waits
+        await session.execute(update(Complaint).where(Complaint.tracking_no == no).values(revision=2))
+    assert await waiting
 
 
 async def test_a_case_tells_what_it_awaits_and_from_whom(api: Api) -> None:
