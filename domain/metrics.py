@@ -183,6 +183,7 @@ def _values(spans: Counter[Span], days: Callable[[Span], int]) -> list[int]:
 
 
 def figures(t: Tally, days: Callable[[Span], int], scorecard: ScorecardPolicy) -> Figures:
+    """The figures of a tally (whose response times it leaves sorted: their order means nothing)."""
     out = Figures(
         volume=t.volume,
         repeat_complaints=t.repeat,
@@ -200,7 +201,10 @@ def figures(t: Tally, days: Callable[[Span], int], scorecard: ScorecardPolicy) -
         mediation_timed_out=t.mediation_timed_out,
     )
     if t.response_us:
-        times = sorted(t.response_us)  # once: sorting sorted values again is a pass over them
+        # Sorted in place, once: sorting sorted values again is a pass over them, and a total
+        # made of tallies figured before joins their sorted runs, which sort about four times faster.
+        times = t.response_us
+        times.sort()
         out.response_hours_median = round(median(times) / HOUR_US, 2)
         out.response_hours_p90 = round(percentile(times, 0.9) / HOUR_US, 2)
     resolution = _values(t.resolution_spans, days)
