@@ -240,7 +240,8 @@ class Simulation:
     async def tick(self, now: datetime) -> None:
         """Every party does what is due: each case by its status and how long it has had it."""
         async with self.db.sessions() as session:
-            rows = {c.tracking_no: c for c in (await session.execute(select(Complaint))).scalars()}
+            unclosed = select(Complaint).where(Complaint.status != CaseStatus.CLOSED.value)
+            rows = {c.tracking_no: c for c in (await session.execute(unclosed)).scalars()}
             tasks = list(
                 (
                     await session.execute(
@@ -250,7 +251,7 @@ class Simulation:
             )
         for no, case in self.cases.items():
             row = rows.get(no)
-            if row is None or row.status == CaseStatus.CLOSED.value:
+            if row is None:  # closed, or not yet recorded
                 continue
             if row.status != case.seen:
                 case.seen, case.since = row.status, now
