@@ -138,28 +138,6 @@ def credit_codes(n: int, rng: random.Random) -> list[str]:
     return out
 
 
-class States:
-    """Each workflow's state as a query last gave it, asked again only once its history has
-    grown: a workflow's code runs only in a workflow task, and each task adds its events, so a
-    history no longer than before holds the state as it was. Its length is read without the
-    worker (a query is a task for the worker, three times the time)."""
-
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self._known: dict[str, tuple[tuple[str | None, int], Any]] = {}
-
-    async def query(self, workflow_id: str, query: Any) -> Any:
-        handle = self.client.get_workflow_handle(workflow_id)
-        described = await handle.describe()
-        mark = (described.run_id, described.history_length)
-        known = self._known.get(workflow_id)
-        if known is not None and known[0] == mark:
-            return known[1]
-        state = await handle.query(query)
-        self._known[workflow_id] = (mark, state)
-        return state
-
-
 class Simulation:
     def __init__(
         self,
@@ -174,7 +152,6 @@ class Simulation:
         self.client, self.db, self.settings, self.policy = client, db, settings, policy
         self.behaviour, self.rng, self.enterprises = behaviour, rng, enterprises
         self.cases: dict[str, Case] = {}
-        self.states = States(client)
         self.acted: set[str] = set()
         self.payments: dict[str, date | None] = {}  # a fine's, once chosen
 
@@ -228,7 +205,10 @@ class Simulation:
             if status != CaseStatus.CLOSED.value
         }
         states: list[CaseState | None] = await asyncio.gather(
-            *(self.states.query(complaint_workflow_id(no), ComplaintWorkflow.state) for no in unclosed)
+            *(
+                self.client.get_workflow_handle(complaint_workflow_id(no)).query(ComplaintWorkflow.state)
+                for no in unclosed
+            )
         )
         for revision, state in zip(unclosed.values(), states, strict=True):
             if state is None or revision != state.revision:
@@ -456,9 +436,8 @@ class Simulation:
 
     async def supervision(self, code: str) -> EnterpriseState | None:
         try:
-            state: EnterpriseState | None = await self.states.query(
-                enterprise_workflow_id(code), EnterpriseWorkflow.state
-            )
+            handle = self.client.get_workflow_handle(enterprise_workflow_id(code))
+            state = await handle.query(EnterpriseWorkflow.state)
         except RPCError:
             return None
         return state

@@ -5,22 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from temporalio.client import Client, Interceptor, OutboundInterceptor, QueryWorkflowInput
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import Complaint
 from db.policies import PolicyStore
 from db.seed import ENTERPRISES
 from db.session import Database
-from domain.complaint.messages import Propose
-from domain.enums import CaseStatus, Measure, Role
-from domain.ids import complaint_workflow_id
-from domain.messages import Actor
 from settings import Settings
-from simulation import Behaviour, DayBegun, Simulation, States, render, settle, simulate
-from tests.support import eventually
+from simulation import Behaviour, DayBegun, Simulation, render, settle, simulate
 from worker import build_worker
-from workflows.complaint import ComplaintWorkflow
 
 pytestmark = pytest.mark.slow
 
@@ -96,53 +89,6 @@ async def test_each_step_waits_until_the_read_model_holds_every_open_case_as_its
         assert not await sim.caught_up()
         with pytest.raises(RuntimeError, match="did not catch up"):
             await settle(sim, within=0.3)
-
-
-class Queries(Interceptor):
-    """Counts the queries a client sends."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
-        counter = self
-
-        class Counting(OutboundInterceptor):
-            async def query_workflow(self, input: QueryWorkflowInput) -> object:
-                counter.sent += 1
-                return await super().query_workflow(input)
-
-        return Counting(next)
-
-
-async def test_a_workflow_is_queried_again_only_once_its_history_has_grown(
-    ts_env: WorkflowEnvironment, settings: Settings, db: Database
-) -> None:
-    policy = await PolicyStore(settings.policy_file, db).sync()
-    code = ENTERPRISES[0][0]
-    queries = Queries()
-    config = ts_env.client.config()
-    config["interceptors"] = [queries]
-    client = Client(**config)
-    async with build_worker(ts_env.client, settings, db):
-        sim = Simulation(ts_env.client, db, settings, Behaviour(), random.Random(1), [code], policy)
-        await sim.file(await ts_env.get_current_time())
-        await settle(sim)
-        [no] = sim.cases
-        states, workflow_id = States(client), complaint_workflow_id(no)
-        first = await states.query(workflow_id, ComplaintWorkflow.state)
-        assert await states.query(workflow_id, ComplaintWorkflow.state) is first and queries.sent == 1
-
-        company = Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code)
-        propose = sim.command(Propose, company, measures=[Measure.REPLACE], detail="免费更换")
-        await ts_env.client.get_workflow_handle(workflow_id).signal(ComplaintWorkflow.propose, propose)
-
-        async def proposed() -> bool:
-            state = await states.query(workflow_id, ComplaintWorkflow.state)
-            return bool(state.status == CaseStatus.PROPOSED)
-
-        await eventually(proposed, what="the proposal in the state")
-        assert queries.sent >= 2
 
 
 async def test_runs_of_the_same_seed_and_policy_from_the_same_day_give_the_same_figures() -> None:
