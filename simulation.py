@@ -198,12 +198,11 @@ class Simulation:
                 )
             }
             tasks = set(await session.scalars(select(Task.task_id)))
-        unclosed = {
-            no: revision
-            for no in self.cases
-            for revision, status in [rows.get(no, (None, None))]
-            if status != CaseStatus.CLOSED.value
-        }
+        unclosed: dict[str, int | None] = {}  # each case not closed, with its row's revision
+        for no in self.cases:
+            revision, status = rows.get(no, (None, None))
+            if status != CaseStatus.CLOSED.value:
+                unclosed[no] = revision
         states: list[CaseState | None] = await asyncio.gather(
             *(
                 self.client.get_workflow_handle(complaint_workflow_id(no)).query(ComplaintWorkflow.state)

@@ -9,7 +9,6 @@ answer to an applied request carries the workflow's view after it, so showing th
 no query more.
 """
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from domain.ledger import APPLIED, Answer
 from domain.messages import Command
 from services.errors import Conflict, Unavailable
+from services.polling import polled
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 log = logging.getLogger("aftersales.signals")
@@ -87,11 +87,9 @@ async def _wait_answer(
 ) -> Answer[Any]:
     """The workflow's answer once it has one, or its last (the outcome None) after `wait_seconds`.
     Its queries see every signal sent before them, so the first usually has it."""
-    loop = asyncio.get_running_loop()
-    deadline, pause = loop.time() + wait_seconds, 0.02
-    while True:
+
+    async def look() -> Answer[Any]:
         answer: Answer[Any] = await query(handle, answer_of, request)
-        if answer.outcome is not None or loop.time() >= deadline:
-            return answer
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, 0.25)
+        return answer
+
+    return await polled(look, lambda a: a.outcome is not None, wait_seconds, first=0.02, most=0.25)
