@@ -32,7 +32,7 @@ from db.models import Complaint, Enterprise, Task
 from db.policies import PolicyStore
 from db.seed import seed_demo
 from db.session import Database
-from domain.complaint.io import ComplaintInput
+from domain.complaint.io import ComplaintInput, Recorded
 from domain.complaint.messages import (
     Accept,
     ComplaintIntake,
@@ -44,7 +44,6 @@ from domain.complaint.messages import (
     SubmitFindings,
     SubmitRectification,
 )
-from domain.complaint.state import CaseState
 from domain.enums import (
     CaseStatus,
     Category,
@@ -188,8 +187,9 @@ class Simulation:
 
     async def caught_up(self) -> bool:
         """Whether the read model holds each case not yet closed as its workflow has it now, and
-        the task it waits on: a tick acts on what it reads there, and a projection still being
-        written would otherwise make the outcome depend on how busy the machine is."""
+        the task it waits on, and the case's step has reached its enterprise's supervision: a tick
+        acts on what it reads there and in the supervision, and a projection or a report still
+        being written would otherwise make the outcome depend on how busy the machine is."""
         async with self.db.sessions() as session:
             rows = {
                 no: (revision, status)
@@ -203,16 +203,16 @@ class Simulation:
             revision, status = rows.get(no, (None, None))
             if status != CaseStatus.CLOSED.value:
                 unclosed[no] = revision
-        states: list[CaseState | None] = await asyncio.gather(
+        found: list[Recorded | None] = await asyncio.gather(
             *(
-                self.client.get_workflow_handle(complaint_workflow_id(no)).query(ComplaintWorkflow.state)
+                self.client.get_workflow_handle(complaint_workflow_id(no)).query(ComplaintWorkflow.recorded)
                 for no in unclosed
             )
         )
-        for revision, state in zip(unclosed.values(), states, strict=True):
-            if state is None or revision != state.revision:
+        for revision, case in zip(unclosed.values(), found, strict=True):
+            if case is None or not revision == case.revision == case.recorded:
                 return False
-            if state.task is not None and state.task.task_id not in tasks:
+            if case.task_id is not None and case.task_id not in tasks:
                 return False
         return True
 

@@ -1,19 +1,29 @@
 """The what-if simulation: behaviours change what the ladder and the metrics show."""
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
 
 from db.models import Complaint
 from db.policies import PolicyStore
 from db.seed import ENTERPRISES
 from db.session import Database
+from domain.complaint.messages import Propose
+from domain.enums import Measure, Role
+from domain.ids import complaint_workflow_id
+from domain.messages import Actor
 from settings import Settings
 from simulation import Behaviour, DayBegun, Simulation, render, settle, simulate
+from tests.support import eventually
 from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
 
 pytestmark = pytest.mark.slow
 
@@ -89,6 +99,62 @@ async def test_each_step_waits_until_the_read_model_holds_every_open_case_as_its
         assert not await sim.caught_up()
         with pytest.raises(RuntimeError, match="did not catch up"):
             await settle(sim, within=0.3)
+
+
+class HeldAfterWriting(Interceptor):
+    """Each record of a case's step after the first writes its row and then waits for `release`
+    before it ends: the step's report to the enterprise's supervision is still on its way."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.records = 0
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        held = self
+
+        class Held(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                result = await super().execute_activity(input)
+                if activity.info().activity_type == "record_case":
+                    held.records += 1
+                    if held.records > 1:
+                        await held.release.wait()
+                return result
+
+        return Held(next)
+
+
+async def test_each_step_waits_until_a_case_step_is_recorded_and_reported_not_only_written(
+    ts_env: WorkflowEnvironment, settings: Settings, db: Database
+) -> None:
+    """The row is written before the step's report goes to the enterprise's supervision, which
+    the parties read next: a step that went on at the row alone would read it without the report."""
+    policy = await PolicyStore(settings.policy_file, db).sync()
+    code = ENTERPRISES[0][0]
+    held = HeldAfterWriting()
+    async with build_worker(ts_env.client, settings, db, interceptors=[held]):
+        sim = Simulation(ts_env.client, db, settings, Behaviour(), random.Random(1), [code], policy)
+        await sim.file(await ts_env.get_current_time())
+        await settle(sim)
+        (no,) = sim.cases
+        handle = ts_env.client.get_workflow_handle(complaint_workflow_id(no))
+        enterprise = Actor(id=f"sim-{code}", role=Role.ENTERPRISE, org=code)
+        await handle.signal(
+            ComplaintWorkflow.propose,
+            sim.command(Propose, enterprise, measures=[Measure.REPLACE], detail="换新"),
+        )
+
+        async def written() -> bool:
+            state = await handle.query(ComplaintWorkflow.state)
+            async with db.sessions() as session:
+                row = await session.scalar(select(Complaint.revision).where(Complaint.tracking_no == no))
+            return state is not None and state.status == "proposed" and row == state.revision
+
+        await eventually(written, what="the proposal's row written")
+        assert not await sim.caught_up()  # its record has not ended
+        held.release.set()
+        await settle(sim)
+        assert await sim.caught_up()
 
 
 async def test_runs_of_the_same_seed_and_policy_from_the_same_day_give_the_same_figures() -> None:

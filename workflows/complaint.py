@@ -14,7 +14,7 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.complaint.io import ActionCheck, CaseResult, ComplaintInput
+    from domain.complaint.io import ActionCheck, CaseResult, ComplaintInput, Recorded
     from domain.complaint.messages import (
         Accept,
         Admit,
@@ -93,6 +93,7 @@ class ComplaintWorkflow:
     def __init__(self, input: ComplaintInput) -> None:
         self._process = CaseProcess(input.state) if input.state else None
         self._recorded = input.state.revision if input.state else 0
+        self._reported = self._recorded  # the revision recorded and reported to the enterprise too
         self._timers = DeadlineTimers(lambda: self.case.deadlines, self._alarm)
         self._assigning: asyncio.Task[None] | None = None
         self._child: asyncio.Task[None] | None = None
@@ -211,11 +212,11 @@ class ComplaintWorkflow:
         await activities.record_case(update)
         self._recorded = update.snapshot.revision
         self._publish()
-        if together:
-            return
-        verifications, self._verifications = self._verifications, []  # as runs of before did
-        if (violations or verifications) and workflow.patched(SUPERVISION):
-            await activities.report_to_enterprise(self._report(violations, verifications))
+        if not together:
+            verifications, self._verifications = self._verifications, []  # as runs of before did
+            if (violations or verifications) and workflow.patched(SUPERVISION):
+                await activities.report_to_enterprise(self._report(violations, verifications))
+        self._reported = update.snapshot.revision
 
     def _report(
         self,
@@ -434,6 +435,16 @@ class ComplaintWorkflow:
     @workflow.query
     def state(self) -> CaseState | None:
         return self._process.state if self._process else None
+
+    @workflow.query
+    def recorded(self) -> Recorded | None:
+        """How far the read model and the enterprise's supervision hold the case: lighter to ask
+        than its whole state, for what waits on them."""
+        if self._process is None:
+            return None
+        case = self._process.state
+        task_id = case.task.task_id if case.task else None
+        return Recorded(revision=case.revision, recorded=self._reported, task_id=task_id)
 
     @workflow.query
     def consumer(self) -> ConsumerDetails | None:

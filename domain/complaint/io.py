@@ -36,6 +36,15 @@ class CaseResult(Message):
     violations: int
 
 
+class Recorded(Message):
+    """How far the case is written down: its revision now, and the revision whose step is recorded
+    in the read model and reported to the enterprise's supervision; with the task it waits on."""
+
+    revision: int
+    recorded: int
+    task_id: str | None = None
+
+
 class ActionCheck(Message):
     action: Action
     actor: Actor
