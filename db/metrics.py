@@ -119,11 +119,17 @@ class _Dialect:
     def knows_months(self) -> bool:
         return self.postgresql or self.offset is not None
 
-    def month(self, column: Any) -> ColumnElement[str]:
-        """The month ("2026-12") in the zone of a UTC timestamp, where `knows_months`."""
+    def month(self, column: Any) -> ColumnElement[Any]:
+        """The month in the zone of a UTC timestamp, where `knows_months`: its first moment
+        (PostgreSQL truncates faster than it formats), or its label ("2026-12"); `month_label`
+        tells either as the label."""
         if self.postgresql:
-            return func.to_char(func.timezone(self.tz.key, column), "YYYY-MM")
+            return func.date_trunc("month", func.timezone(self.tz.key, column))
         return func.strftime("%Y-%m", column, f"{self.offset:+d} seconds")
+
+    @staticmethod
+    def month_label(value: datetime | str) -> str:
+        return value if isinstance(value, str) else f"{value:%Y-%m}"
 
     def day(self, column: Any) -> ColumnElement[Any]:
         """The date in the zone of a UTC timestamp. SQLite knows no zones: it adds the zone's
@@ -289,7 +295,7 @@ async def _cases_tallied(
     columns = [*lead, *keys]
 
     def key_of(values: list[Any]) -> Key:
-        return (*values[: len(lead)], *key(values[len(lead) :]))
+        return (*(sql.month_label(v) for v in values[: len(lead)]), *key(values[len(lead) :]))
 
     out: defaultdict[Key, Tally] = defaultdict(Tally)
     counts = _case_counts()
@@ -302,21 +308,23 @@ async def _cases_tallied(
         tally += Tally(**dict(zip(counts, values[len(columns) :], strict=True)))
         tally.response_us.extend(sql.ungathered(gathered))
 
+    # A case's month is its day of receipt's, which this statement reads anyway.
     transferred = and_(Complaint.transfers > 0, Complaint.transferred_at.is_not(None))
     spans = await session.execute(
         _grouped(
             select(
-                *columns,
+                *keys,
                 sql.day(Complaint.received_at),
                 sql.day(Complaint.resolved_at),
                 sql.day(case((transferred, Complaint.transferred_at))),
                 func.count(),
             ).where(*cases, or_(Complaint.resolved_at.is_not(None), transferred)),
-            len(columns) + 3,
+            len(keys) + 3,
         )
     )
     for *values, came, resolved, moved, n in spans:
-        tally, since = out[key_of(values)], sql.as_day(came)
+        since = sql.as_day(came)
+        tally = out[(*([f"{since:%Y-%m}"] if by_month else []), *key(values))]
         if resolved is not None:
             tally.resolution_spans[(since, sql.as_day(resolved))] += n
         if moved is not None:
@@ -360,7 +368,7 @@ async def _months_tallied(
 
 
 def _label(moment: datetime, tz: ZoneInfo) -> str:
-    """The month of `moment` in the zone, as `_Dialect.month` gives it."""
+    """The month of `moment` in the zone, as `_Dialect.month_label` tells it."""
     return f"{moment.astimezone(tz):%Y-%m}"
 
 
