@@ -150,9 +150,11 @@ async def test_each_step_waits_until_a_case_step_is_recorded_and_reported_not_on
                 row = await session.scalar(select(Complaint.revision).where(Complaint.tracking_no == no))
             return state is not None and state.status == "proposed" and row == state.revision
 
-        await eventually(written, what="the proposal's row written")
-        assert not await sim.caught_up()  # its record has not ended
-        held.release.set()
+        try:
+            await eventually(written, what="the proposal's row written")
+            assert not await sim.caught_up()  # its record has not ended
+        finally:
+            held.release.set()
         await settle(sim)
         assert await sim.caught_up()
 
