@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -300,9 +301,17 @@ async def _cases_tallied(
     out: defaultdict[Key, Tally] = defaultdict(Tally)
     counts = _case_counts()
     times = sql.gathered(Complaint.response_us)
-    found = await session.execute(
-        _grouped(select(*columns, *counts.values(), times).select_from(Complaint).where(*cases), len(columns))
+    statement = _grouped(
+        select(*columns, *counts.values(), times).select_from(Complaint).where(*cases), len(columns)
     )
+    if by_month and sql.postgresql:
+        # PostgreSQL cannot tell how few months there are, takes each case for a group of its own,
+        # and sorts them all (on disk at the default work_mem) where hashing them is a third faster.
+        await session.execute(text("SET LOCAL enable_sort = off"))
+        found = (await session.execute(statement)).all()
+        await session.execute(text("SET LOCAL enable_sort = DEFAULT"))
+    else:
+        found = (await session.execute(statement)).all()
     for *values, gathered in found:
         tally = out[key_of(values[: len(columns)])]
         tally += Tally(**dict(zip(counts, values[len(columns) :], strict=True)))
