@@ -2,6 +2,7 @@
 groups asked for, and the values whose medians are given, so that a year of a province's cases
 is a few queries and not a hundred thousand rows."""
 
+import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -149,14 +150,13 @@ class _Dialect:
 
     def gathered(self, column: SQLColumnExpression[Any]) -> ColumnElement[Any]:
         """A group's integers, NULLs left out, in one value: a row a group, not a row a case."""
-        if self.postgresql:
-            return func.array_agg(column).filter(column.is_not(None))
-        return func.group_concat(column, ",")
+        aggregate = func.array_agg if self.postgresql else func.json_group_array
+        return aggregate(column).filter(column.is_not(None))
 
     def ungathered(self, value: list[int] | str | None) -> list[int]:
         if value is None:  # nothing to gather in the group
             return []
-        return list(map(int, value.split(","))) if isinstance(value, str) else value
+        return json.loads(value) if isinstance(value, str) else value  # SQLite's: a JSON array
 
 
 def _fixed_offset(tz: ZoneInfo, since: datetime, until: datetime) -> int | None:
