@@ -130,7 +130,7 @@ class _Dialect:
         return func.strftime("%Y-%m", column, f"{self.offset:+d} seconds")
 
     @staticmethod
-    def month_label(value: datetime | str) -> str:
+    def month_label(value: date | str) -> str:
         return value if isinstance(value, str) else f"{value:%Y-%m}"
 
     def day(self, column: Any) -> ColumnElement[Any]:
@@ -304,14 +304,14 @@ async def _cases_tallied(
     statement = _grouped(
         select(*columns, *counts.values(), times).select_from(Complaint).where(*cases), len(columns)
     )
-    if by_month and sql.postgresql:
-        # PostgreSQL cannot tell how few months there are, takes each case for a group of its own,
-        # and sorts them all (on disk at the default work_mem) where hashing them is a third faster.
+    # PostgreSQL cannot tell how few months there are, takes each case for a group of its own,
+    # and sorts them all (on disk at the default work_mem) where hashing them is a third faster.
+    hashed = by_month and sql.postgresql
+    if hashed:
         await session.execute(text("SET LOCAL enable_sort = off"))
-        found = (await session.execute(statement)).all()
+    found = (await session.execute(statement)).all()
+    if hashed:
         await session.execute(text("SET LOCAL enable_sort = DEFAULT"))
-    else:
-        found = (await session.execute(statement)).all()
     for *values, gathered in found:
         tally = out[key_of(values[: len(columns)])]
         tally += Tally(**dict(zip(counts, values[len(columns) :], strict=True)))
@@ -333,7 +333,7 @@ async def _cases_tallied(
     )
     for *values, came, resolved, moved, n in spans:
         since = sql.as_day(came)
-        tally = out[(*([f"{since:%Y-%m}"] if by_month else []), *key(values))]
+        tally = out[key_of([since, *values] if by_month else values)]
         if resolved is not None:
             tally.resolution_spans[(since, sql.as_day(resolved))] += n
         if moved is not None:
